@@ -1,0 +1,107 @@
+package io.sessiond.store;
+
+import io.sessiond.session.Session;
+import io.sessiond.session.SessionExport;
+import io.sessiond.session.SessionStatus;
+import io.sessiond.store.StoreRequests.AppendMessages;
+import io.sessiond.store.StoreRequests.AppendResult;
+import io.sessiond.store.StoreRequests.ImportSession;
+import io.sessiond.store.StoreRequests.KeyValues;
+import io.sessiond.store.StoreRequests.ListSessions;
+import io.sessiond.store.StoreRequests.MessagePage;
+import io.sessiond.store.StoreRequests.PatchSession;
+import io.sessiond.store.StoreRequests.PutCreds;
+import io.sessiond.store.StoreRequests.PutResult;
+import io.sessiond.store.StoreRequests.PutSession;
+import io.sessiond.store.StoreRequests.QueryKeys;
+import io.sessiond.store.StoreRequests.ReadMessages;
+import io.sessiond.store.StoreRequests.SessionPage;
+import io.sessiond.store.StoreRequests.SessionRef;
+import io.sessiond.store.StoreRequests.StatusPage;
+import io.sessiond.store.StoreRequests.Transition;
+import io.sessiond.store.StoreRequests.WriteKeys;
+import io.sessiond.store.StoreRequests.Written;
+import io.vertx.core.Future;
+
+/**
+ * The store contract every backend (memory, file, Redis) implements, and the contract test suite
+ * checks. Rules common to every operation:
+ * <ul>
+ *   <li>Each operation is atomic: it applies whole or not at all, and a failed future means nothing
+ *       changed. Failures are {@link StoreException}s carrying a {@link StoreFailure}.</li>
+ *   <li>Every write that succeeds bumps the session's version by exactly 1 (touch included), sets
+ *       {@code updatedAt} (not for touch) and {@code lastActivityAt} to now, and refreshes
+ *       {@code expiresAt} = now + ttlSeconds (0 when ttlSeconds is 0).</li>
+ *   <li>A write with {@code ifMatch != ANY_VERSION} fails with VERSION_MISMATCH when the session's
+ *       version differs (and with NOT_FOUND when there is no session, except PUT and import, which
+ *       treat a missing session as version 0).</li>
+ *   <li>An expired session ({@code expiresAt <= now}) is gone for every operation, exactly as if
+ *       deleted; {@link #sweepExpired} removes such sessions in the background.</li>
+ *   <li>Writes to creds, keys, messages or state of a missing session fail with NOT_FOUND.</li>
+ *   <li>Reads never change anything, not even activity.</li>
+ *   <li>Tenants are disjoint: nothing one tenant does is visible to another.</li>
+ * </ul>
+ * Futures complete on the calling verticle's context.
+ */
+public interface SessionStore {
+
+  /** Opens the backend (and restores what it holds, when configured); fails when it cannot. */
+  Future<Void> open();
+
+  /** Flushes and closes the backend. */
+  Future<Void> close();
+
+  /** Create (version 1) or replace (version + 1); LIMIT_REACHED when the tenant is full. */
+  Future<PutResult> put(PutSession request);
+
+  /** The session; NOT_FOUND when absent or expired. */
+  Future<Session> get(SessionRef ref);
+
+  /** Merge-patches the data (RFC 7396); INVALID when the patch is not a JSON object. */
+  Future<Session> patch(PatchSession request);
+
+  /** Deletes the session with its creds, keys and messages. */
+  Future<Void> delete(SessionRef ref);
+
+  /** Refreshes TTL and activity; bumps the version. */
+  Future<SessionStatus> touch(SessionRef ref);
+
+  /** One page of the tenant's sessions, in id order. */
+  Future<SessionPage> list(ListSessions request);
+
+  /** One session's status, with key counts per type and the message count. */
+  Future<SessionStatus> status(SessionRef ref);
+
+  /** One page of the tenant's session statuses, in id order. */
+  Future<StatusPage> statusAll(ListSessions request);
+
+  /** A lifecycle transition; ILLEGAL_TRANSITION when the state machine refuses it. */
+  Future<SessionStatus> transition(Transition request);
+
+  /** Replaces the credentials document. */
+  Future<Written> putCreds(PutCreds request);
+
+  /** Reads some keys of one type; missing ids are absent from the answer. */
+  Future<KeyValues> queryKeys(QueryKeys request);
+
+  /** Applies a key batch atomically: null values delete, others upsert. */
+  Future<Written> writeKeys(WriteKeys request);
+
+  /** Deletes every key of the session. */
+  Future<Written> clearKeys(SessionRef ref);
+
+  /** Appends messages, trimming the window to the newest {@code maxMessages}. */
+  Future<AppendResult> appendMessages(AppendMessages request);
+
+  /** A page of the message window. */
+  Future<MessagePage> readMessages(ReadMessages request);
+
+  /** The whole session: document, keys and messages. */
+  Future<SessionExport> export(SessionRef ref);
+
+  /** Creates or replaces a whole session from an export. */
+  Future<PutResult> importSession(ImportSession request);
+
+  /** Removes every session expired at {@code now}; the number removed. */
+  Future<Integer> sweepExpired(long now);
+}

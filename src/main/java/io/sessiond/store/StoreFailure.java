@@ -1,0 +1,43 @@
+package io.sessiond.store;
+
+/**
+ * Why a store operation did not happen. The code travels as the event-bus failure code; the HTTP
+ * edge maps each failure to one status.
+ */
+public enum StoreFailure {
+  /** No such session for this tenant (never created, deleted, or expired). */
+  NOT_FOUND(404),
+  /** {@code If-Match} named a version that is no longer current. */
+  VERSION_MISMATCH(412),
+  /** A lifecycle transition the state machine refuses. */
+  ILLEGAL_TRANSITION(409),
+  /** The write would take the session over the tenant's byte limit. */
+  TOO_LARGE(413),
+  /** The tenant already holds its maximum number of sessions. */
+  LIMIT_REACHED(429),
+  /** The request is well-formed JSON but not a valid operation (a bad merge patch, a bad import). */
+  INVALID(400),
+  /** The backing store cannot be reached or failed; nothing was applied. */
+  UNAVAILABLE(503);
+
+  private final int code;
+
+  StoreFailure(int code) {
+    this.code = code;
+  }
+
+  /** The event-bus failure code; equal to the HTTP status the edge answers with. */
+  public int code() {
+    return code;
+  }
+
+  /** The failure for an event-bus failure code, or {@code null} when the code is not a store failure. */
+  public static StoreFailure ofCode(int code) {
+    for (StoreFailure f : values()) {
+      if (f.code == code) {
+        return f;
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,112 @@
+package io.sessiond.store;
+
+import io.sessiond.session.Session;
+import io.sessiond.session.SessionState;
+import io.sessiond.session.SessionStatus;
+import io.sessiond.session.StoredMessage;
+import io.sessiond.session.SessionExport;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The request and reply records of the store contract. Every request names its tenant; writes
+ * carry {@code ifMatch}, the version the caller expects ({@link #ANY_VERSION} when it does not
+ * care). JSON payloads travel as compact JSON text, already validated by the caller.
+ */
+public final class StoreRequests {
+  /** {@code ifMatch} value meaning "no precondition". */
+  public static final long ANY_VERSION = -1;
+
+  private StoreRequests() {
+  }
+
+  /**
+   * Create or replace a session. {@code dataJson} replaces the data ({@code {}} when absent);
+   * {@code credsJson}, {@code state} and {@code ttlSeconds} are {@code null} when absent, which keeps
+   * the current value on replace and gives none / unregistered / the default TTL on create. The text
+   * {@code "null"} for creds clears them.
+   */
+  public record PutSession(String tenant, String id, String dataJson, String credsJson, SessionState state,
+                           Long ttlSeconds, long ifMatch) {
+  }
+
+  /** The session after a create or replace, and whether it was created. */
+  public record PutResult(Session session, boolean created) {
+  }
+
+  /** Names one session of one tenant, for reads and for writes that carry nothing else. */
+  public record SessionRef(String tenant, String id, long ifMatch) {
+    public SessionRef(String tenant, String id) {
+      this(tenant, id, ANY_VERSION);
+    }
+  }
+
+  /** Apply an RFC 7396 JSON merge patch (a JSON object) to the session's data. */
+  public record PatchSession(String tenant, String id, String patchJson, long ifMatch) {
+  }
+
+  /**
+   * One page of a tenant's sessions in id order: those with id greater than {@code afterId}
+   * ({@code null} from the start), optionally only those in {@code state}.
+   */
+  public record ListSessions(String tenant, SessionState state, String afterId, int limit) {
+  }
+
+  /** A page of sessions; {@code nextAfterId} is {@code null} on the last page. */
+  public record SessionPage(List<Session> sessions, String nextAfterId) {
+  }
+
+  /** A page of statuses; {@code nextAfterId} is {@code null} on the last page. */
+  public record StatusPage(List<SessionStatus> statuses, String nextAfterId) {
+  }
+
+  /** Move a session to {@code to}; refused with ILLEGAL_TRANSITION when the state machine forbids it. */
+  public record Transition(String tenant, String id, SessionState to, long ifMatch) {
+  }
+
+  /** Replace the credentials document ({@code "null"} clears it). */
+  public record PutCreds(String tenant, String id, String credsJson, long ifMatch) {
+  }
+
+  /** Read the keys {@code ids} of one {@code type}. */
+  public record QueryKeys(String tenant, String id, String type, List<String> ids) {
+  }
+
+  /** The values found, keyId → value JSON; missing ids are absent. */
+  public record KeyValues(Map<String, String> values) {
+  }
+
+  /** An atomic batch: type → keyId → value JSON, where a {@code null} value deletes that key. */
+  public record WriteKeys(String tenant, String id, Map<String, Map<String, String>> batch, long ifMatch) {
+  }
+
+  /** Append messages (compact JSON objects without {@code seq}), oldest first. */
+  public record AppendMessages(String tenant, String id, List<String> messagesJson, long ifMatch) {
+  }
+
+  /** The session's version after the append, the sequence numbers given, and the window size now. */
+  public record AppendResult(long version, long firstSeq, long lastSeq, long messageCount) {
+  }
+
+  /**
+   * Read up to {@code limit} of the newest messages whose seq is below {@code beforeSeq} (0 = no
+   * bound), returned oldest first when {@code ascending}, newest first otherwise.
+   */
+  public record ReadMessages(String tenant, String id, long beforeSeq, int limit, boolean ascending) {
+  }
+
+  /** A page of messages; {@code nextBeforeSeq} is 0 when no older message remains. */
+  public record MessagePage(List<StoredMessage> messages, long nextBeforeSeq) {
+  }
+
+  /**
+   * Create or replace a whole session from an export. The session gets a version above both the
+   * export's and the replaced session's; keys and messages replace the old ones entirely.
+   */
+  public record ImportSession(String tenant, SessionExport export, long ifMatch) {
+  }
+
+  /** A write that returns only the session's new version. */
+  public record Written(long version) {
+  }
+}

@@ -1,0 +1,14 @@
+package io.sessiond.store;
+
+import io.sessiond.tenant.TenantLimits;
+import java.util.function.Function;
+
+/**
+ * What every backend needs to know besides its own connection settings.
+ *
+ * @param defaultTtlSeconds TTL given to a session created without one (0 = no expiry)
+ * @param maxMessages       size of each session's rolling message window
+ * @param limits            the limits of a tenant, by tenant id (never {@code null})
+ */
+public record StoreSettings(long defaultTtlSeconds, int maxMessages, Function<String, TenantLimits> limits) {
+}

@@ -1,0 +1,129 @@
+package io.sessiond.store;
+
+import io.sessiond.session.Session;
+import io.sessiond.session.SessionExport;
+import io.sessiond.session.SessionIds;
+import io.sessiond.session.StoredMessage;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The checks an embedded backend makes on a request before touching anything. The HTTP edge
+ * validates first; these guard the store's own invariants (a message must be a JSON object text, a
+ * key batch must name valid types and ids) so that a caller's bug is a 400, not a corrupt session.
+ */
+final class RequestChecks {
+  private RequestChecks() {
+  }
+
+  static StoreException invalid(String detail) {
+    return new StoreException(StoreFailure.INVALID, detail);
+  }
+
+  static void sessionId(String id) {
+    if (!SessionIds.isSessionId(id)) {
+      throw invalid("session id must be 1-128 characters of A-Za-z0-9._@:+-");
+    }
+  }
+
+  static void ttl(Long ttlSeconds) {
+    if (ttlSeconds != null && ttlSeconds < 0) {
+      throw invalid("ttlSeconds must be 0 or more");
+    }
+  }
+
+  static void pageLimit(int limit) {
+    if (limit < 1) {
+      throw invalid("limit must be at least 1");
+    }
+  }
+
+  static JsonObject patchObject(String patchJson) {
+    Object patch;
+    try {
+      patch = patchJson == null ? null : Json.decodeValue(patchJson);
+    } catch (DecodeException e) {
+      throw invalid("the merge patch is not valid JSON");
+    }
+    if (!(patch instanceof JsonObject object)) {
+      throw invalid("a merge patch of session data must be a JSON object");
+    }
+    return object;
+  }
+
+  static void credsText(String credsJson) {
+    if (credsJson == null) {
+      throw invalid("creds are required ('null' clears them)");
+    }
+  }
+
+  static void keyBatch(Map<String, Map<String, String>> batch) {
+    if (batch == null) {
+      throw invalid("a key batch is required");
+    }
+    batch.forEach((type, values) -> {
+      keyType(type);
+      if (values == null) {
+        throw invalid("key type '" + type + "' maps to no object");
+      }
+      values.keySet().forEach(RequestChecks::keyId);
+    });
+  }
+
+  static void keyType(String type) {
+    if (!SessionIds.isKeyType(type)) {
+      throw invalid("key type must be 1-64 characters of a-z0-9-");
+    }
+  }
+
+  private static void keyId(String keyId) {
+    if (!SessionIds.isKeyId(keyId)) {
+      throw invalid("key id must be 1-" + SessionIds.MAX_KEY_ID_LENGTH + " characters");
+    }
+  }
+
+  static void messages(List<String> messagesJson) {
+    if (messagesJson == null || messagesJson.isEmpty()) {
+      throw invalid("at least one message is required");
+    }
+    for (String json : messagesJson) {
+      if (json == null || !json.startsWith("{") || !json.endsWith("}")) {
+        throw invalid("each message must be a compact JSON object");
+      }
+    }
+  }
+
+  static void export(SessionExport export) {
+    if (export == null || export.session() == null) {
+      throw invalid("the export holds no session");
+    }
+    Session session = export.session();
+    sessionId(session.id());
+    if (session.state() == null || session.dataJson() == null) {
+      throw invalid("the exported session needs a state and data");
+    }
+    ttl(session.ttlSeconds());
+    keyBatch(export.keys() == null ? Map.of() : export.keys());
+    if (export.keys() != null) {
+      export.keys().values().forEach(values -> values.values().forEach(value -> {
+        if (value == null) {
+          throw invalid("an exported key value cannot be null");
+        }
+      }));
+    }
+    exportedMessages(export.messages() == null ? List.of() : export.messages());
+  }
+
+  private static void exportedMessages(List<StoredMessage> messages) {
+    long previous = 0;
+    for (StoredMessage message : messages) {
+      if (message == null || message.json() == null || message.seq() <= previous) {
+        throw invalid("exported messages need increasing positive seq numbers, oldest first");
+      }
+      previous = message.seq();
+    }
+  }
+}

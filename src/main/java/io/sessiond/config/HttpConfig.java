@@ -1,0 +1,27 @@
+package io.sessiond.config;
+
+/**
+ * The HTTP edge.
+ *
+ * @param host             interface to bind
+ * @param port             port to listen on
+ * @param instances        HTTP verticle instances (one per core by default)
+ * @param maxBodyBytes     largest session, creds, message or query body
+ * @param maxKeyBatchBytes largest key batch body
+ * @param maxImportBytes   largest import body
+ * @param requestTimeoutMs how long the edge waits for the store before answering 503
+ */
+public record HttpConfig(String host, int port, int instances, long maxBodyBytes, long maxKeyBatchBytes,
+                         long maxImportBytes, long requestTimeoutMs) {
+
+  static HttpConfig from(Settings s) {
+    return new HttpConfig(
+        s.string("HTTP_HOST", "0.0.0.0"),
+        s.intValue("HTTP_PORT", 8080, 0, 65535),
+        s.intValue("HTTP_INSTANCES", Runtime.getRuntime().availableProcessors(), 1, 256),
+        s.longValue("MAX_BODY_BYTES", 1L << 20, 1024, 1L << 30),
+        s.longValue("MAX_KEY_BATCH_BYTES", 8L << 20, 1024, 1L << 30),
+        s.longValue("MAX_IMPORT_BYTES", 32L << 20, 1024, 1L << 31),
+        s.longValue("REQUEST_TIMEOUT_MS", 5000, 100, 600_000));
+  }
+}

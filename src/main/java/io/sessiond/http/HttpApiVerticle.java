@@ -1,0 +1,84 @@
+package io.sessiond.http;
+
+import io.sessiond.config.HttpConfig;
+import io.sessiond.config.StoreConfig;
+import io.sessiond.store.StoreClient;
+import io.sessiond.tenant.RateLimiter;
+import io.sessiond.tenant.TenantRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * The REST edge: authenticates, validates and turns each request into one store request over the
+ * event bus. Deployed once per core; it never touches a store directly.
+ */
+public final class HttpApiVerticle extends VerticleBase {
+  private final HttpConfig http;
+  private final StoreConfig storeConfig;
+  private final TenantRegistry tenants;
+  private final RateLimiter rateLimiter;
+  private final Buffer openApi;
+  private HttpServer server;
+  private ApiRouter api;
+
+  /**
+   * @param openApi the OpenAPI document served at {@code /openapi.yaml} (read once at start-up)
+   */
+  public HttpApiVerticle(HttpConfig http, StoreConfig storeConfig, TenantRegistry tenants, RateLimiter rateLimiter,
+                         Buffer openApi) {
+    this.http = http;
+    this.storeConfig = storeConfig;
+    this.tenants = tenants;
+    this.rateLimiter = rateLimiter;
+    this.openApi = openApi;
+  }
+
+  @Override
+  public Future<?> start() {
+    Router router = Router.router(vertx);
+    api = new ApiRouter(router, http);
+    StoreClient store = new StoreClient(vertx, http.requestTimeoutMs());
+    new HealthRoutes(vertx, http.requestTimeoutMs()).mount(router);
+    router.get("/openapi.yaml").handler(ctx -> ctx.response().putHeader("Content-Type", "application/yaml").end(openApi));
+    router.route("/v1/*").handler(new TenantAuth(tenants, rateLimiter));
+    new SessionRoutes(store).mount(api);
+    new KeyRoutes(store).mount(api);
+    new MessageRoutes(store).mount(api);
+    new TransferRoutes(store, storeConfig.maxMessages(), storeConfig.defaultTtlSeconds()).mount(api);
+    router.route().failureHandler(Problems::handle);
+    router.errorHandler(404, Problems::handle);
+    router.errorHandler(405, this::methodNotAllowed);
+    router.errorHandler(500, Problems::handle);
+    HttpServerOptions options = new HttpServerOptions()
+        .setHost(http.host()).setPort(http.port())
+        .setCompressionSupported(false)
+        .setIdleTimeout(120);
+    server = vertx.createHttpServer(options).requestHandler(router);
+    return server.listen();
+  }
+
+  @Override
+  public Future<?> stop() {
+    return server == null ? Future.succeededFuture() : server.close();
+  }
+
+  /** The port actually bound (useful when configured as 0). */
+  public int actualPort() {
+    return server.actualPort();
+  }
+
+  /** The registered API endpoints, for checking them against the OpenAPI document. */
+  public java.util.List<ApiRouter.Endpoint> endpoints() {
+    return api.endpoints();
+  }
+
+  private void methodNotAllowed(RoutingContext ctx) {
+    ctx.response().putHeader("Allow", api.allowed(ctx.request().path()));
+    Problems.send(ctx, 405, ctx.request().method() + " is not allowed on " + ctx.request().path(), null);
+  }
+}

@@ -1,0 +1,48 @@
+package io.sessiond.http;
+
+import static io.sessiond.http.Responses.async;
+
+import io.sessiond.store.StoreAddresses;
+import io.sessiond.store.StoreClient;
+import io.sessiond.store.StoreRequests.AppendMessages;
+import io.sessiond.store.StoreRequests.ReadMessages;
+import io.vertx.core.Future;
+import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+
+/** A session's rolling message window: append one or many, read a page. */
+final class MessageRoutes {
+  static final int DEFAULT_PAGE = 50;
+  static final int MAX_PAGE = 1000;
+
+  private final StoreClient store;
+
+  MessageRoutes(StoreClient store) {
+    this.store = store;
+  }
+
+  void mount(ApiRouter api) {
+    api.post("/v1/sessions/:id/messages", BodyKind.KEY_BATCH, async(this::append));
+    api.get("/v1/sessions/:id/messages", async(this::read));
+  }
+
+  private Future<?> append(RoutingContext ctx) {
+    String id = Requests.sessionId(ctx);
+    List<String> messages = Bodies.messages(Requests.jsonValue(ctx), System.currentTimeMillis());
+    return store.call(StoreAddresses.APPEND_MESSAGES, new AppendMessages(Requests.tenant(ctx), id, messages, Requests.ifMatch(ctx)))
+        .onSuccess(r -> Responses.json(ctx, 201, Representations.appended(r), r.version()));
+  }
+
+  private Future<?> read(RoutingContext ctx) {
+    String id = Requests.sessionId(ctx);
+    int limit = Requests.intQuery(ctx, "limit", DEFAULT_PAGE, 1, MAX_PAGE);
+    long before = Requests.longQuery(ctx, "before", 0, 1, Long.MAX_VALUE);
+    String order = Requests.query(ctx, "order");
+    if (order != null && !order.equals("asc") && !order.equals("desc")) {
+      throw ApiException.badRequest("query parameter 'order' must be asc or desc");
+    }
+    ReadMessages req = new ReadMessages(Requests.tenant(ctx), id, before, limit, "asc".equals(order));
+    return store.call(StoreAddresses.READ_MESSAGES, req)
+        .onSuccess(p -> Responses.json(ctx, 200, Representations.messagePage(p)));
+  }
+}

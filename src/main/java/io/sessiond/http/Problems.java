@@ -1,0 +1,107 @@
+package io.sessiond.http;
+
+import io.sessiond.store.StoreException;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.HttpException;
+import java.util.Map;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns every failure into an RFC 9457 {@code application/problem+json} answer. This class owns the
+ * failure → status table; an unexpected failure is a 500 with a correlation id and a logged stack.
+ */
+final class Problems {
+  private static final Logger LOG = LoggerFactory.getLogger(Problems.class);
+  static final String CONTENT_TYPE = "application/problem+json";
+  private static final String TYPE_PREFIX = "urn:sessiond:problem:";
+
+  /** Status → (type slug, title). */
+  private static final Map<Integer, String[]> KINDS = Map.ofEntries(
+      Map.entry(400, new String[] {"bad-request", "Bad Request"}),
+      Map.entry(401, new String[] {"unauthorized", "Unauthorized"}),
+      Map.entry(404, new String[] {"not-found", "Not Found"}),
+      Map.entry(405, new String[] {"method-not-allowed", "Method Not Allowed"}),
+      Map.entry(409, new String[] {"illegal-transition", "Conflict"}),
+      Map.entry(412, new String[] {"stale-version", "Precondition Failed"}),
+      Map.entry(413, new String[] {"too-large", "Content Too Large"}),
+      Map.entry(415, new String[] {"unsupported-media-type", "Unsupported Media Type"}),
+      Map.entry(429, new String[] {"rate-limited", "Too Many Requests"}),
+      Map.entry(500, new String[] {"internal", "Internal Server Error"}),
+      Map.entry(503, new String[] {"unavailable", "Service Unavailable"}));
+
+  private Problems() {
+  }
+
+  /** The router's failure handler. */
+  static void handle(RoutingContext ctx) {
+    Throwable t = ctx.failure();
+    if (ctx.response().ended()) {
+      return;
+    }
+    if (t instanceof ApiException e) {
+      send(ctx, e.status(), e.getMessage(), null);
+    } else if (t instanceof StoreException e) {
+      sendStore(ctx, e);
+    } else if (t instanceof HttpException e) {
+      send(ctx, e.getStatusCode(), routerDetail(ctx, e.getStatusCode(), e.getPayload()), null);
+    } else if (t == null) {
+      send(ctx, ctx.statusCode(), routerDetail(ctx, ctx.statusCode(), null), null);
+    } else {
+      internal(ctx, t);
+    }
+  }
+
+  private static void sendStore(RoutingContext ctx, StoreException e) {
+    int status = e.failure().code();
+    String slug = switch (e.failure()) {
+      case LIMIT_REACHED -> "limit-reached";
+      case INVALID -> "bad-request";
+      default -> null;
+    };
+    if (status == 503) {
+      ctx.response().putHeader("Retry-After", "1");
+    }
+    send(ctx, status, e.getMessage(), slug);
+  }
+
+  private static void internal(RoutingContext ctx, Throwable t) {
+    String correlationId = UUID.randomUUID().toString();
+    LOG.error("unexpected failure on {} {} (correlation id {})", ctx.request().method(), ctx.normalizedPath(), correlationId, t);
+    JsonText body = problem(500, "the server failed unexpectedly; quote correlation id " + correlationId,
+        null, ctx.request().path()).string("correlationId", correlationId).close();
+    write(ctx.response().setStatusCode(500), body.toString());
+  }
+
+  /** Answers {@code status} with a problem document; {@code slug} overrides the status's default type. */
+  static void send(RoutingContext ctx, int status, String detail, String slug) {
+    int code = KINDS.containsKey(status) ? status : (status >= 500 ? 500 : 400);
+    write(ctx.response().setStatusCode(code), problem(code, detail, slug, ctx.request().path()).close().toString());
+  }
+
+  private static JsonText problem(int status, String detail, String slug, String instance) {
+    String[] kind = KINDS.get(status);
+    return new JsonText().open()
+        .string("type", TYPE_PREFIX + (slug == null ? kind[0] : slug))
+        .string("title", kind[1])
+        .number("status", status)
+        .string("detail", detail)
+        .string("instance", instance);
+  }
+
+  private static void write(HttpServerResponse response, String body) {
+    response.putHeader("Content-Type", CONTENT_TYPE).end(body);
+  }
+
+  private static String routerDetail(RoutingContext ctx, int status, String payload) {
+    return switch (status) {
+      case 404 -> "no resource at " + ctx.request().path();
+      case 405 -> ctx.request().method() + " is not allowed on " + ctx.request().path();
+      case 413 -> "the request body is larger than this endpoint accepts";
+      case 400 -> payload != null ? payload : "the request is malformed";
+      default -> payload != null ? payload : "the request failed with status " + status;
+    };
+  }
+}

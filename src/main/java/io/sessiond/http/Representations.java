@@ -1,0 +1,124 @@
+package io.sessiond.http;
+
+import io.sessiond.session.Session;
+import io.sessiond.session.SessionExport;
+import io.sessiond.session.SessionState;
+import io.sessiond.session.SessionStatus;
+import io.sessiond.session.StoredMessage;
+import io.sessiond.store.StoreRequests.AppendResult;
+import io.sessiond.store.StoreRequests.MessagePage;
+import java.util.List;
+import java.util.Map;
+
+/** The JSON documents the API answers with; field names and shapes are those of docs/openapi.yaml. */
+final class Representations {
+  static final String EXPORT_FORMAT = "sessiond.session.v1";
+
+  private Representations() {
+  }
+
+  static String session(Session s) {
+    return writeSession(new JsonText(s.dataJson().length() + 256), s).toString();
+  }
+
+  static String status(SessionStatus s) {
+    return writeStatus(new JsonText(), s).toString();
+  }
+
+  static String sessionPage(List<Session> sessions, String nextCursor) {
+    JsonText j = new JsonText().open().openArray("sessions");
+    sessions.forEach(s -> writeSession(j.element(), s));
+    return j.closeArray().string("nextCursor", nextCursor).close().toString();
+  }
+
+  static String statusPage(List<SessionStatus> statuses, String nextCursor) {
+    JsonText j = new JsonText().open().openArray("sessions");
+    statuses.forEach(s -> writeStatus(j.element(), s));
+    return j.closeArray().string("nextCursor", nextCursor).close().toString();
+  }
+
+  static String keyValues(Map<String, String> values) {
+    JsonText j = new JsonText(values.size() * 64 + 16).open();
+    values.forEach(j::raw);
+    return j.close().toString();
+  }
+
+  static String appended(AppendResult r) {
+    return new JsonText().open().number("version", r.version()).number("firstSeq", r.firstSeq())
+        .number("lastSeq", r.lastSeq()).number("messageCount", r.messageCount()).close().toString();
+  }
+
+  static String messagePage(MessagePage page) {
+    JsonText j = new JsonText(page.messages().size() * 128 + 32).open().openArray("messages");
+    page.messages().forEach(m -> j.rawElement(m.json()));
+    j.closeArray();
+    if (page.nextBeforeSeq() > 0) {
+      j.number("nextBefore", page.nextBeforeSeq());
+    } else {
+      j.raw("nextBefore", null);
+    }
+    return j.close().toString();
+  }
+
+  static String export(SessionExport e) {
+    Session s = e.session();
+    JsonText j = new JsonText(4096).open()
+        .string("format", EXPORT_FORMAT)
+        .string("id", s.id())
+        .string("state", s.state().wire())
+        .raw("data", s.dataJson())
+        .raw("creds", s.credsJson())
+        .number("ttlSeconds", s.ttlSeconds())
+        .number("version", s.version())
+        .time("createdAt", s.createdAt(), false)
+        .time("updatedAt", s.updatedAt(), false)
+        .openObject("keys");
+    e.keys().forEach((type, values) -> {
+      j.openObject(type);
+      values.forEach(j::raw);
+      j.close();
+    });
+    j.close().openArray("messages");
+    for (StoredMessage m : e.messages()) {
+      j.rawElement(m.json());
+    }
+    return j.closeArray().close().toString();
+  }
+
+  private static JsonText writeSession(JsonText j, Session s) {
+    return j.open()
+        .string("id", s.id())
+        .string("state", s.state().wire())
+        .raw("data", s.dataJson())
+        .bool("hasCreds", s.credsJson() != null)
+        .number("version", s.version())
+        .number("ttlSeconds", s.ttlSeconds())
+        .time("createdAt", s.createdAt(), false)
+        .time("updatedAt", s.updatedAt(), false)
+        .time("lastActivityAt", s.lastActivityAt(), false)
+        .time("expiresAt", s.expiresAt(), true)
+        .close();
+  }
+
+  private static JsonText writeStatus(JsonText j, SessionStatus s) {
+    j.open()
+        .string("id", s.id())
+        .string("state", s.state().wire())
+        .number("version", s.version())
+        .number("ttlSeconds", s.ttlSeconds())
+        .time("createdAt", s.createdAt(), false)
+        .time("updatedAt", s.updatedAt(), false)
+        .time("lastActivityAt", s.lastActivityAt(), false)
+        .time("expiresAt", s.expiresAt(), true)
+        .bool("hasCreds", s.hasCreds())
+        .openObject("keyCounts");
+    s.keyCounts().forEach(j::number);
+    j.close().number("messageCount", s.messageCount()).openArray("allowedTransitions");
+    for (SessionState next : SessionState.values()) {
+      if (s.state().next().contains(next)) {
+        j.stringElement(next.wire());
+      }
+    }
+    return j.closeArray().close();
+  }
+}

@@ -1,0 +1,44 @@
+package io.sessiond.http;
+
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.ext.web.RoutingContext;
+import java.util.function.Function;
+
+/** Writing answers, and running a handler's future so that every failure reaches the failure handler. */
+final class Responses {
+  static final String JSON = "application/json";
+
+  private Responses() {
+  }
+
+  static void json(RoutingContext ctx, int status, String body) {
+    ctx.response().setStatusCode(status).putHeader("Content-Type", JSON).end(body);
+  }
+
+  static void json(RoutingContext ctx, int status, String body, long version) {
+    ctx.response().putHeader("ETag", Requests.etag(version));
+    json(ctx, status, body);
+  }
+
+  static void noContent(RoutingContext ctx, long version) {
+    ctx.response().setStatusCode(204).putHeader("ETag", Requests.etag(version)).end();
+  }
+
+  /**
+   * A route handler from a function that reads the request and starts the work: validation errors
+   * thrown while reading, and failures of the future, both end in the failure handler.
+   */
+  static Handler<RoutingContext> async(Function<RoutingContext, Future<?>> action) {
+    return ctx -> {
+      Future<?> f;
+      try {
+        f = action.apply(ctx);
+      } catch (RuntimeException e) {
+        ctx.fail(e);
+        return;
+      }
+      f.onFailure(ctx::fail);
+    };
+  }
+}

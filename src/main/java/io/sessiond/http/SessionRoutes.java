@@ -1,0 +1,174 @@
+package io.sessiond.http;
+
+import static io.sessiond.http.Responses.async;
+
+import io.sessiond.session.Session;
+import io.sessiond.session.SessionState;
+import io.sessiond.store.StoreAddresses;
+import io.sessiond.store.StoreClient;
+import io.sessiond.store.StoreException;
+import io.sessiond.store.StoreFailure;
+import io.sessiond.store.StoreRequests.ListSessions;
+import io.sessiond.store.StoreRequests.PatchSession;
+import io.sessiond.store.StoreRequests.PutCreds;
+import io.sessiond.store.StoreRequests.PutSession;
+import io.sessiond.store.StoreRequests.SessionRef;
+import io.sessiond.store.StoreRequests.Transition;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Set;
+
+/** Sessions, their status, lifecycle state and credentials. */
+final class SessionRoutes {
+  static final int DEFAULT_PAGE = 100;
+  static final int MAX_PAGE = 1000;
+
+  private final StoreClient store;
+
+  SessionRoutes(StoreClient store) {
+    this.store = store;
+  }
+
+  void mount(ApiRouter api) {
+    api.get("/v1/sessions", async(this::list));
+    api.get("/v1/sessions/status", async(this::statusAll));
+    api.put("/v1/sessions/:id", BodyKind.SMALL, async(this::put));
+    api.get("/v1/sessions/:id", async(this::get));
+    api.patch("/v1/sessions/:id", BodyKind.MERGE_PATCH, async(this::patch));
+    api.delete("/v1/sessions/:id", async(this::delete));
+    api.post("/v1/sessions/:id/touch", BodyKind.NONE, async(this::touch));
+    api.get("/v1/sessions/:id/status", async(this::status));
+    api.post("/v1/sessions/:id/state", BodyKind.SMALL, async(this::transition));
+    api.get("/v1/sessions/:id/creds", async(this::getCreds));
+    api.put("/v1/sessions/:id/creds", BodyKind.SMALL, async(this::putCreds));
+  }
+
+  private Future<?> put(RoutingContext ctx) {
+    String id = Requests.newSessionId(ctx);
+    Bodies.SessionBody b = Bodies.SessionBody.parse(Requests.jsonObject(ctx));
+    PutSession req = new PutSession(Requests.tenant(ctx), id, b.dataJson(), b.credsJson(), b.state(), b.ttlSeconds(),
+        Requests.ifMatch(ctx));
+    return store.call(StoreAddresses.PUT, req).onSuccess(r -> {
+      if (r.created()) {
+        ctx.response().putHeader("Location", "/v1/sessions/" + id);
+      }
+      Responses.json(ctx, r.created() ? 201 : 200, Representations.session(r.session()), r.session().version());
+    });
+  }
+
+  private Future<?> get(RoutingContext ctx) {
+    return store.call(StoreAddresses.GET, ref(ctx)).onSuccess(s -> {
+      if (Requests.notModified(ctx, s.version())) {
+        ctx.response().setStatusCode(304).putHeader("ETag", Requests.etag(s.version())).end();
+      } else {
+        Responses.json(ctx, 200, Representations.session(s), s.version());
+      }
+    });
+  }
+
+  private Future<?> patch(RoutingContext ctx) {
+    String id = Requests.sessionId(ctx);
+    JsonObject patch = Requests.jsonObject(ctx);
+    PatchSession req = new PatchSession(Requests.tenant(ctx), id, patch.encode(), Requests.ifMatch(ctx));
+    return store.call(StoreAddresses.PATCH, req)
+        .onSuccess(s -> Responses.json(ctx, 200, Representations.session(s), s.version()));
+  }
+
+  private Future<?> delete(RoutingContext ctx) {
+    return store.call(StoreAddresses.DELETE, writeRef(ctx))
+        .onSuccess(v -> ctx.response().setStatusCode(204).end());
+  }
+
+  private Future<?> touch(RoutingContext ctx) {
+    return store.call(StoreAddresses.TOUCH, writeRef(ctx))
+        .onSuccess(s -> Responses.json(ctx, 200, Representations.status(s), s.version()));
+  }
+
+  private Future<?> status(RoutingContext ctx) {
+    return store.call(StoreAddresses.STATUS, ref(ctx))
+        .onSuccess(s -> Responses.json(ctx, 200, Representations.status(s), s.version()));
+  }
+
+  private Future<?> transition(RoutingContext ctx) {
+    String id = Requests.sessionId(ctx);
+    JsonObject body = Requests.jsonObject(ctx);
+    Bodies.onlyFields(body, Set.of("state"), "the transition");
+    SessionState to = Bodies.state(body.getValue("state"));
+    return store.call(StoreAddresses.TRANSITION, new Transition(Requests.tenant(ctx), id, to, Requests.ifMatch(ctx)))
+        .onSuccess(s -> Responses.json(ctx, 200, Representations.status(s), s.version()));
+  }
+
+  private Future<?> getCreds(RoutingContext ctx) {
+    return store.call(StoreAddresses.GET, ref(ctx)).compose(s -> {
+      if (s.credsJson() == null) {
+        return Future.failedFuture(new StoreException(StoreFailure.NOT_FOUND, "session '" + s.id() + "' has no creds"));
+      }
+      if (Requests.notModified(ctx, s.version())) {
+        ctx.response().setStatusCode(304).putHeader("ETag", Requests.etag(s.version())).end();
+      } else {
+        Responses.json(ctx, 200, s.credsJson(), s.version());
+      }
+      return Future.succeededFuture();
+    });
+  }
+
+  private Future<?> putCreds(RoutingContext ctx) {
+    String id = Requests.sessionId(ctx);
+    JsonObject creds = Requests.jsonObject(ctx);
+    return store.call(StoreAddresses.PUT_CREDS, new PutCreds(Requests.tenant(ctx), id, creds.encode(), Requests.ifMatch(ctx)))
+        .onSuccess(w -> Responses.noContent(ctx, w.version()));
+  }
+
+  private Future<?> list(RoutingContext ctx) {
+    return store.call(StoreAddresses.LIST, listRequest(ctx))
+        .onSuccess(p -> Responses.json(ctx, 200, Representations.sessionPage(p.sessions(), cursor(p.nextAfterId()))));
+  }
+
+  private Future<?> statusAll(RoutingContext ctx) {
+    return store.call(StoreAddresses.STATUS_ALL, listRequest(ctx))
+        .onSuccess(p -> Responses.json(ctx, 200, Representations.statusPage(p.statuses(), cursor(p.nextAfterId()))));
+  }
+
+  private static ListSessions listRequest(RoutingContext ctx) {
+    String stateName = Requests.query(ctx, "state");
+    SessionState state = stateName == null ? null : SessionState.parse(stateName);
+    if (stateName != null && state == null) {
+      throw ApiException.badRequest("query parameter 'state' must be one of " + Bodies.allStates());
+    }
+    int limit = Requests.intQuery(ctx, "limit", DEFAULT_PAGE, 1, MAX_PAGE);
+    return new ListSessions(Requests.tenant(ctx), state, afterId(Requests.query(ctx, "cursor")), limit);
+  }
+
+  /** Cursors are the last id of a page in URL-safe base64, opaque to clients. */
+  private static String cursor(String afterId) {
+    return afterId == null ? null
+        : Base64.getUrlEncoder().withoutPadding().encodeToString(afterId.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static String afterId(String cursor) {
+    if (cursor == null) {
+      return null;
+    }
+    try {
+      String id = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
+      if (io.sessiond.session.SessionIds.isSessionId(id)) {
+        return id;
+      }
+    } catch (IllegalArgumentException e) {
+      // answered below
+    }
+    throw ApiException.badRequest("query parameter 'cursor' is not a cursor this API returned");
+  }
+
+  static SessionRef ref(RoutingContext ctx) {
+    return new SessionRef(Requests.tenant(ctx), Requests.sessionId(ctx));
+  }
+
+  static SessionRef writeRef(RoutingContext ctx) {
+    return new SessionRef(Requests.tenant(ctx), Requests.sessionId(ctx), Requests.ifMatch(ctx));
+  }
+
+}

@@ -1,0 +1,138 @@
+package io.sessiond.http;
+
+import static io.sessiond.http.Responses.async;
+
+import io.sessiond.session.Session;
+import io.sessiond.session.SessionExport;
+import io.sessiond.session.SessionIds;
+import io.sessiond.session.SessionState;
+import io.sessiond.session.StoredMessage;
+import io.sessiond.store.StoreAddresses;
+import io.sessiond.store.StoreClient;
+import io.sessiond.store.StoreRequests.ImportSession;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** Backup and restore of one whole session: creds, keys, data and messages. */
+final class TransferRoutes {
+  private static final Set<String> EXPORT_FIELDS = Set.of("format", "id", "state", "data", "creds", "ttlSeconds",
+      "version", "createdAt", "updatedAt", "keys", "messages");
+
+  private final StoreClient store;
+  private final int maxMessages;
+  private final long defaultTtlSeconds;
+
+  TransferRoutes(StoreClient store, int maxMessages, long defaultTtlSeconds) {
+    this.store = store;
+    this.maxMessages = maxMessages;
+    this.defaultTtlSeconds = defaultTtlSeconds;
+  }
+
+  void mount(ApiRouter api) {
+    api.get("/v1/sessions/:id/export", async(this::export));
+    api.post("/v1/sessions/import", BodyKind.IMPORT, async(this::importSession));
+  }
+
+  private Future<?> export(RoutingContext ctx) {
+    return store.call(StoreAddresses.EXPORT, SessionRoutes.ref(ctx))
+        .onSuccess(e -> Responses.json(ctx, 200, Representations.export(e), e.session().version()));
+  }
+
+  private Future<?> importSession(RoutingContext ctx) {
+    SessionExport export = parse(Requests.jsonObject(ctx), System.currentTimeMillis());
+    return store.call(StoreAddresses.IMPORT, new ImportSession(Requests.tenant(ctx), export, Requests.ifMatch(ctx)))
+        .onSuccess(r -> {
+          if (r.created()) {
+            ctx.response().putHeader("Location", "/v1/sessions/" + r.session().id());
+          }
+          Responses.json(ctx, r.created() ? 201 : 200, Representations.session(r.session()), r.session().version());
+        });
+  }
+
+  /** Validates an export document; messages beyond the window keep only the newest. */
+  SessionExport parse(JsonObject doc, long now) {
+    Bodies.onlyFields(doc, EXPORT_FIELDS, "the export");
+    Object format = doc.getValue("format");
+    if (format != null && !Representations.EXPORT_FORMAT.equals(format)) {
+      throw ApiException.badRequest("'format' must be " + Representations.EXPORT_FORMAT);
+    }
+    if (!(doc.getValue("id") instanceof String id) || !SessionIds.isSessionId(id)) {
+      throw ApiException.badRequest("'id' must be a session id of 1-128 characters of A-Z a-z 0-9 . _ @ : + -");
+    }
+    Requests.checkNewSessionId(id);
+    Bodies.SessionBody body = Bodies.SessionBody.parse(new JsonObject()
+        .put("data", doc.getValue("data")).put("creds", doc.getValue("creds")));
+    SessionState state = doc.getValue("state") == null ? SessionState.UNREGISTERED : Bodies.state(doc.getValue("state"));
+    Long ttl = Bodies.optionalTtl(doc);
+    long version = doc.getValue("version") == null ? 0 : Bodies.wholeNumber(doc.getValue("version"), "version", 0, Long.MAX_VALUE);
+    long createdAt = instant(doc.getValue("createdAt"), "createdAt", now);
+    long updatedAt = instant(doc.getValue("updatedAt"), "updatedAt", now);
+    String creds = "null".equals(body.credsJson()) ? null : body.credsJson();
+    Session session = new Session(id, state, body.dataJson(), creds, version, createdAt, updatedAt, now,
+        ttl == null ? defaultTtlSeconds : ttl, 0);
+    return new SessionExport(session, keys(doc.getValue("keys")), messages(doc.getValue("messages"), now));
+  }
+
+  private static Map<String, Map<String, String>> keys(Object v) {
+    if (v == null) {
+      return Map.of();
+    }
+    if (!(v instanceof JsonObject keys)) {
+      throw ApiException.badRequest("'keys' must be an object of type → keyId → value");
+    }
+    Map<String, Map<String, String>> batch = Bodies.keyBatch(keys);
+    batch.forEach((type, values) -> values.forEach((keyId, value) -> {
+      if (value == null) {
+        throw ApiException.badRequest("'keys." + type + "." + keyId + "' is null; an export holds only present keys");
+      }
+    }));
+    return batch;
+  }
+
+  private List<StoredMessage> messages(Object v, long now) {
+    if (v == null) {
+      return List.of();
+    }
+    if (!(v instanceof JsonArray array)) {
+      throw ApiException.badRequest("'messages' must be an array of messages");
+    }
+    List<StoredMessage> out = new ArrayList<>(array.size());
+    long lastSeq = 0;
+    for (int i = 0; i < array.size(); i++) {
+      if (!(array.getValue(i) instanceof JsonObject m)) {
+        throw ApiException.badRequest("messages[" + i + "] must be a JSON object");
+      }
+      Object seqValue = m.remove("seq");
+      long seq = seqValue == null ? lastSeq + 1 : Bodies.wholeNumber(seqValue, "messages[" + i + "].seq", 1, Long.MAX_VALUE);
+      if (seq <= lastSeq) {
+        throw ApiException.badRequest("messages[" + i + "].seq must be greater than the one before it");
+      }
+      lastSeq = seq;
+      out.add(StoredMessage.of(seq, Bodies.message(m, now, "messages[" + i + "]")));
+    }
+    return out.size() > maxMessages ? List.copyOf(out.subList(out.size() - maxMessages, out.size())) : out;
+  }
+
+  private static long instant(Object v, String field, long fallback) {
+    if (v == null) {
+      return fallback;
+    }
+    try {
+      if (v instanceof String s) {
+        return Instant.parse(s).toEpochMilli();
+      }
+    } catch (DateTimeParseException e) {
+      // answered below
+    }
+    throw ApiException.badRequest("'" + field + "' must be an ISO-8601 instant");
+  }
+
+}

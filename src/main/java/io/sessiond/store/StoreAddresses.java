@@ -1,0 +1,67 @@
+package io.sessiond.store;
+
+import io.sessiond.session.Session;
+import io.sessiond.session.SessionExport;
+import io.sessiond.session.SessionStatus;
+import io.sessiond.store.StoreRequests.AppendMessages;
+import io.sessiond.store.StoreRequests.AppendResult;
+import io.sessiond.store.StoreRequests.ImportSession;
+import io.sessiond.store.StoreRequests.KeyValues;
+import io.sessiond.store.StoreRequests.ListSessions;
+import io.sessiond.store.StoreRequests.MessagePage;
+import io.sessiond.store.StoreRequests.PatchSession;
+import io.sessiond.store.StoreRequests.PutCreds;
+import io.sessiond.store.StoreRequests.PutResult;
+import io.sessiond.store.StoreRequests.PutSession;
+import io.sessiond.store.StoreRequests.QueryKeys;
+import io.sessiond.store.StoreRequests.ReadMessages;
+import io.sessiond.store.StoreRequests.SessionPage;
+import io.sessiond.store.StoreRequests.SessionRef;
+import io.sessiond.store.StoreRequests.StatusPage;
+import io.sessiond.store.StoreRequests.Transition;
+import io.sessiond.store.StoreRequests.WriteKeys;
+import io.sessiond.store.StoreRequests.Written;
+import java.util.List;
+
+/**
+ * Every event-bus address the store verticle serves, with its request and reply types. This is
+ * the one place an address string is written.
+ */
+public final class StoreAddresses {
+  private static final String PREFIX = "sessiond.store.";
+
+  public static final StoreOperation<PutSession, PutResult> PUT = op("put", SessionStore::put);
+  public static final StoreOperation<SessionRef, Session> GET = op("get", SessionStore::get);
+  public static final StoreOperation<PatchSession, Session> PATCH = op("patch", SessionStore::patch);
+  public static final StoreOperation<SessionRef, Void> DELETE = op("delete", SessionStore::delete);
+  public static final StoreOperation<SessionRef, SessionStatus> TOUCH = op("touch", SessionStore::touch);
+  public static final StoreOperation<ListSessions, SessionPage> LIST = op("list", SessionStore::list);
+  public static final StoreOperation<SessionRef, SessionStatus> STATUS = op("status", SessionStore::status);
+  public static final StoreOperation<ListSessions, StatusPage> STATUS_ALL = op("status-all", SessionStore::statusAll);
+  public static final StoreOperation<Transition, SessionStatus> TRANSITION = op("transition", SessionStore::transition);
+  public static final StoreOperation<PutCreds, Written> PUT_CREDS = op("put-creds", SessionStore::putCreds);
+  public static final StoreOperation<QueryKeys, KeyValues> QUERY_KEYS = op("query-keys", SessionStore::queryKeys);
+  public static final StoreOperation<WriteKeys, Written> WRITE_KEYS = op("write-keys", SessionStore::writeKeys);
+  public static final StoreOperation<SessionRef, Written> CLEAR_KEYS = op("clear-keys", SessionStore::clearKeys);
+  public static final StoreOperation<AppendMessages, AppendResult> APPEND_MESSAGES =
+      op("append-messages", SessionStore::appendMessages);
+  public static final StoreOperation<ReadMessages, MessagePage> READ_MESSAGES =
+      op("read-messages", SessionStore::readMessages);
+  public static final StoreOperation<SessionRef, SessionExport> EXPORT = op("export", SessionStore::export);
+  public static final StoreOperation<ImportSession, PutResult> IMPORT = op("import", SessionStore::importSession);
+
+  /** Answers "pong" when the store verticle is deployed and its event loop is responsive. */
+  public static final String PING = PREFIX + "ping";
+
+  /** Every operation, for the store verticle to register. */
+  public static final List<StoreOperation<?, ?>> ALL = List.of(PUT, GET, PATCH, DELETE, TOUCH, LIST, STATUS,
+      STATUS_ALL, TRANSITION, PUT_CREDS, QUERY_KEYS, WRITE_KEYS, CLEAR_KEYS, APPEND_MESSAGES, READ_MESSAGES,
+      EXPORT, IMPORT);
+
+  private StoreAddresses() {
+  }
+
+  private static <Q, R> StoreOperation<Q, R> op(String action, java.util.function.BiFunction<SessionStore, Q, io.vertx.core.Future<R>> invoke) {
+    return new StoreOperation<>(PREFIX + action, invoke);
+  }
+}

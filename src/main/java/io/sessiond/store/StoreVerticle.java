@@ -1,0 +1,92 @@
+package io.sessiond.store;
+
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Owns one {@link SessionStore} and serves every {@link StoreAddresses} operation on it. Also runs
+ * the expiry sweeper. The memory and file stores are single-threaded, so they are deployed as one
+ * instance; the Redis store may run several.
+ */
+public final class StoreVerticle extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(StoreVerticle.class);
+  /** The code a reply carries for a failure that is not a {@link StoreFailure}: a bug, answered 500. */
+  public static final int INTERNAL_FAILURE = 500;
+
+  private final Function<io.vertx.core.Vertx, SessionStore> factory;
+  private final long sweepIntervalMs;
+  private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+  private SessionStore store;
+  private long sweepTimer = -1;
+  private boolean sweeping;
+
+  public StoreVerticle(Function<io.vertx.core.Vertx, SessionStore> factory, long sweepIntervalMs) {
+    this.factory = factory;
+    this.sweepIntervalMs = sweepIntervalMs;
+  }
+
+  @Override
+  public Future<?> start() {
+    store = factory.apply(vertx);
+    return store.open().compose(v -> {
+      StoreAddresses.ALL.forEach(this::serve);
+      consumers.add(vertx.eventBus().localConsumer(StoreAddresses.PING, m -> m.reply("pong")));
+      sweepTimer = vertx.setPeriodic(sweepIntervalMs, id -> sweep());
+      return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
+    });
+  }
+
+  @Override
+  public Future<?> stop() {
+    vertx.cancelTimer(sweepTimer);
+    return Future.join(consumers.stream().map(MessageConsumer::unregister).toList())
+        .transform(ar -> store == null ? Future.succeededFuture() : store.close());
+  }
+
+  private <Q, R> void serve(StoreOperation<Q, R> op) {
+    consumers.add(vertx.eventBus().<Q>localConsumer(op.address(), msg -> handle(op, msg)));
+  }
+
+  private <Q, R> void handle(StoreOperation<Q, R> op, Message<Q> msg) {
+    Future<R> result;
+    try {
+      result = op.invoke().apply(store, msg.body());
+    } catch (RuntimeException e) {
+      result = Future.failedFuture(e);
+    }
+    result.onSuccess(msg::reply).onFailure(t -> fail(op, msg, t));
+  }
+
+  private void fail(StoreOperation<?, ?> op, Message<?> msg, Throwable t) {
+    if (t instanceof StoreException se) {
+      msg.fail(se.failure().code(), se.getMessage());
+      return;
+    }
+    String correlationId = UUID.randomUUID().toString();
+    LOG.error("store operation {} failed unexpectedly (correlation id {})", op.address(), correlationId, t);
+    msg.fail(INTERNAL_FAILURE, correlationId);
+  }
+
+  private void sweep() {
+    if (sweeping) {
+      return;
+    }
+    sweeping = true;
+    store.sweepExpired(System.currentTimeMillis())
+        .onSuccess(n -> {
+          if (n > 0) {
+            LOG.debug("removed {} expired sessions", n);
+          }
+        })
+        .onFailure(t -> LOG.warn("expiry sweep failed: {}", t.getMessage()))
+        .onComplete(ar -> sweeping = false);
+  }
+}

@@ -1,0 +1,33 @@
+package io.sessiond.tenant;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.HexFormat;
+
+/** API-key digests and generation. Only digests are ever kept. */
+public final class ApiKeys {
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private ApiKeys() {
+  }
+
+  /** Lower-case hex SHA-256 of the key's UTF-8 bytes. */
+  public static String digest(String key) {
+    try {
+      byte[] d = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(d);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("the JVM has no SHA-256", e);
+    }
+  }
+
+  /** A new random key: 32 bytes, URL-safe base64, prefixed so it is recognisable in a config file. */
+  public static String generate() {
+    byte[] b = new byte[32];
+    RANDOM.nextBytes(b);
+    return "sk_" + Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+  }
+}

@@ -73,8 +73,8 @@ public final class HttpApiVerticle extends VerticleBase {
   }
 
   /** The registered API endpoints, for checking them against the OpenAPI document. */
-  public java.util.List<ApiRouter.Endpoint> endpoints() {
-    return api.endpoints();
+  public java.util.List<String> endpoints() {
+    return api.endpoints().stream().map(e -> e.method().name() + " " + e.path()).toList();
   }
 
   private void methodNotAllowed(RoutingContext ctx) {

@@ -1,0 +1,122 @@
+package io.sessiond;
+
+import io.sessiond.config.AppConfig;
+import io.sessiond.config.StoreConfig;
+import io.sessiond.health.HealthVerticle;
+import io.sessiond.http.HttpApiVerticle;
+import io.sessiond.store.LocalRecordCodec;
+import io.sessiond.store.MemorySessionStore;
+import io.sessiond.store.SessionStore;
+import io.sessiond.store.StoreSettings;
+import io.sessiond.store.StoreVerticle;
+import io.sessiond.tenant.RateLimiter;
+import io.sessiond.tenant.TenantRegistry;
+import io.sessiond.tenant.TenantSpec;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * One running daemon: deploys store → health → HTTP in that order (the store restores before
+ * anything answers) and undeploys in reverse. {@link Main} runs one; tests run several.
+ */
+public final class Sessiond {
+  private static final long HEALTH_INTERVAL_MS = 2000;
+
+  private final Vertx vertx;
+  private final AppConfig config;
+  private final TenantRegistry tenants;
+  private final List<String> deployments = new ArrayList<>();
+  private final List<HttpApiVerticle> httpVerticles = new ArrayList<>();
+
+  private Sessiond(Vertx vertx, AppConfig config, List<TenantSpec> tenants) {
+    this.vertx = vertx;
+    this.config = config;
+    this.tenants = new TenantRegistry(tenants);
+  }
+
+  /** Deploys a daemon with the given tenants on {@code vertx}; fails when any verticle fails to start. */
+  public static Future<Sessiond> start(Vertx vertx, AppConfig config, List<TenantSpec> tenants) {
+    Sessiond d = new Sessiond(vertx, config, tenants);
+    return d.deploy().map(d).recover(t -> d.stop().transform(ar -> Future.failedFuture(t)));
+  }
+
+  private Future<Void> deploy() {
+    LocalRecordCodec.register(vertx.eventBus());
+    StoreConfig store = config.store();
+    int storeInstances = 1;
+    return vertx.deployVerticle(() -> new StoreVerticle(storeFactory(), store.sweepIntervalMs()),
+            new DeploymentOptions().setInstances(storeInstances))
+        .compose(this::deployed)
+        .compose(v -> vertx.deployVerticle(new HealthVerticle(HEALTH_INTERVAL_MS, config.http().requestTimeoutMs())))
+        .compose(this::deployed)
+        .compose(v -> openApi())
+        .compose(this::deployHttp)
+        .compose(this::deployed);
+  }
+
+  private Future<String> deployHttp(Buffer openApi) {
+    RateLimiter limiter = new RateLimiter();
+    return vertx.deployVerticle(() -> {
+      HttpApiVerticle v = new HttpApiVerticle(config.http(), config.store(), tenants, limiter, openApi);
+      synchronized (httpVerticles) {
+        httpVerticles.add(v);
+      }
+      return v;
+    }, new DeploymentOptions().setInstances(config.http().instances()));
+  }
+
+  private Future<Void> deployed(String id) {
+    deployments.add(id);
+    return Future.succeededFuture();
+  }
+
+  private Function<Vertx, SessionStore> storeFactory() {
+    StoreConfig c = config.store();
+    StoreSettings settings = new StoreSettings(c.defaultTtlSeconds(), c.maxMessages(), tenants::limits);
+    return switch (c.kind()) {
+      default -> v -> new MemorySessionStore(settings);
+    };
+  }
+
+  private Future<Buffer> openApi() {
+    return vertx.executeBlocking(() -> {
+      try (InputStream in = Sessiond.class.getResourceAsStream("/docs/openapi.yaml")) {
+        return in == null ? Buffer.buffer("openapi: 3.0.3\n") : Buffer.buffer(in.readAllBytes());
+      } catch (IOException e) {
+        throw new IllegalStateException("cannot read the packaged OpenAPI document", e);
+      }
+    });
+  }
+
+  /** The HTTP port actually bound. */
+  public int httpPort() {
+    return httpVerticles.get(0).actualPort();
+  }
+
+  /** The API's registered endpoints, as (method, path template) pairs. */
+  public List<String> endpoints() {
+    return httpVerticles.get(0).endpoints();
+  }
+
+  public AppConfig config() {
+    return config;
+  }
+
+  /** Undeploys HTTP first (no new requests), then health, then the store (which flushes and closes). */
+  public Future<Void> stop() {
+    Future<Void> chain = Future.succeededFuture();
+    for (int i = deployments.size() - 1; i >= 0; i--) {
+      String id = deployments.get(i);
+      chain = chain.compose(v -> vertx.undeploy(id).otherwiseEmpty());
+    }
+    deployments.clear();
+    return chain;
+  }
+}

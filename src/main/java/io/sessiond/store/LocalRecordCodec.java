@@ -11,8 +11,9 @@ import io.vertx.core.eventbus.MessageCodec;
 public final class LocalRecordCodec implements MessageCodec<Record, Record> {
   public static final String NAME = "sessiond.local-record";
 
-  /** Registers the codec and makes it the choice for every record sent on {@code bus}. */
+  /** Registers the codec (once per event bus) and makes it the choice for every record sent on {@code bus}. */
   public static void register(EventBus bus) {
+    bus.unregisterCodec(NAME);
     bus.registerCodec(new LocalRecordCodec());
     bus.codecSelector(body -> body instanceof Record ? NAME : null);
   }

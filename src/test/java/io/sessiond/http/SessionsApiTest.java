@@ -1,0 +1,240 @@
+package io.sessiond.http;
+
+import static io.sessiond.testing.Problem.assertProblem;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sessiond.testing.Api;
+import io.sessiond.testing.TestDaemon;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import java.util.HashSet;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Sessions over HTTP: create, replace, read, merge-patch, delete, touch, list, ETags and preconditions. */
+@ExtendWith(VertxExtension.class)
+class SessionsApiTest {
+  private static TestDaemon daemon;
+  private static String tenant;
+
+  @BeforeAll
+  static void start(Vertx vertx, VertxTestContext ctx) {
+    tenant = TestDaemon.freshTenant();
+    TestDaemon.builder().tenant(tenant).start(vertx).onComplete(ctx.succeeding(d -> {
+      daemon = d;
+      ctx.completeNow();
+    }));
+  }
+
+  @AfterAll
+  static void stop(VertxTestContext ctx) {
+    daemon.stop().onComplete(ctx.succeedingThenComplete());
+  }
+
+  private static Api api() {
+    return daemon.api(tenant);
+  }
+
+  @Test
+  void put_createsWith201_thenReplacesWith200_andBumpsVersion(VertxTestContext ctx) {
+    String id = TestDaemon.freshSession();
+    api().put("/v1/sessions/" + id, new JsonObject().put("data", new JsonObject().put("a", 1)))
+        .compose(r -> {
+          ctx.verify(() -> {
+            assertEquals(201, r.statusCode());
+            assertEquals("/v1/sessions/" + id, r.getHeader("Location"));
+            assertEquals("\"1\"", r.getHeader("ETag"));
+            JsonObject s = r.bodyAsJsonObject();
+            assertEquals("unregistered", s.getString("state"));
+            assertEquals(1, s.getJsonObject("data").getInteger("a"));
+            assertEquals(3600, s.getLong("ttlSeconds"));
+            assertNotNull(s.getString("expiresAt"));
+          });
+          return api().put("/v1/sessions/" + id, new JsonObject().put("data", new JsonObject().put("b", 2)));
+        })
+        .onComplete(ctx.succeeding(r -> ctx.verify(() -> {
+          assertEquals(200, r.statusCode());
+          JsonObject s = r.bodyAsJsonObject();
+          assertEquals(2, s.getLong("version"));
+          assertEquals(new JsonObject().put("b", 2), s.getJsonObject("data"));
+          ctx.completeNow();
+        })));
+  }
+
+  @Test
+  void get_returnsSessionWithEtag_andHonoursIfNoneMatch(VertxTestContext ctx) {
+    String id = TestDaemon.freshSession();
+    api().create(id, new JsonObject().put("data", new JsonObject().put("k", "v")))
+        .compose(r -> api().get("/v1/sessions/" + id))
+        .compose(r -> {
+          ctx.verify(() -> {
+            assertEquals(200, r.statusCode());
+            assertEquals("\"1\"", r.getHeader("ETag"));
+            assertEquals("v", r.bodyAsJsonObject().getJsonObject("data").getString("k"));
+            assertFalse(r.bodyAsJsonObject().getBoolean("hasCreds"));
+          });
+          return api().request(HttpMethod.GET, "/v1/sessions/" + id).putHeader("If-None-Match", "\"1\"").send();
+        })
+        .onComplete(ctx.succeeding(r -> ctx.verify(() -> {
+          assertEquals(304, r.statusCode());
+          ctx.completeNow();
+        })));
+  }
+
+  @Test
+  void patch_mergesData_andRemovesNullFields(VertxTestContext ctx) {
+    String id = TestDaemon.freshSession();
+    JsonObject data = new JsonObject().put("keep", 1).put("drop", 2).put("nested", new JsonObject().put("x", 1));
+    api().create(id, new JsonObject().put("data", data))
+        .compose(r -> api().request(HttpMethod.PATCH, "/v1/sessions/" + id)
+            .putHeader("Content-Type", "application/merge-patch+json")
+            .sendBuffer(io.vertx.core.buffer.Buffer.buffer("{\"drop\":null,\"nested\":{\"y\":2},\"add\":true}")))
+        .onComplete(ctx.succeeding(r -> ctx.verify(() -> {
+          assertEquals(200, r.statusCode(), r.bodyAsString());
+          JsonObject d = r.bodyAsJsonObject().getJsonObject("data");
+          assertEquals(new JsonObject().put("keep", 1).put("nested", new JsonObject().put("x", 1).put("y", 2)).put("add", true), d);
+          assertEquals(2, r.bodyAsJsonObject().getLong("version"));
+          ctx.completeNow();
+        })));
+  }
+
+  @Test
+  void ifMatch_stale_answers412_andCurrent_succeeds(VertxTestContext ctx) {
+    String id = TestDaemon.freshSession();
+    api().create(id, new JsonObject())
+        .compose(r -> api().request(HttpMethod.PATCH, "/v1/sessions/" + id).putHeader("If-Match", "\"7\"")
+            .putHeader("Content-Type", "application/json").sendBuffer(io.vertx.core.buffer.Buffer.buffer("{\"a\":1}")))
+        .compose(r -> {
+          ctx.verify(() -> assertProblem(r, 412));
+          return api().request(HttpMethod.PATCH, "/v1/sessions/" + id).putHeader("If-Match", "\"1\"")
+              .putHeader("Content-Type", "application/json").sendBuffer(io.vertx.core.buffer.Buffer.buffer("{\"a\":1}"));
+        })
+        .onComplete(ctx.succeeding(r -> ctx.verify(() -> {
+          assertEquals(200, r.statusCode());
+          assertEquals("\"2\"", r.getHeader("ETag"));
+          ctx.completeNow();
+        })));
+  }
+
+  @Test
+  void delete_removesSession_thenEveryEndpointAnswers404(VertxTestContext ctx) {
+    String id = TestDaemon.freshSession();
+    String base = "/v1/sessions/" + id;
+    api().create(id, new JsonObject())
+        .compose(r -> api().delete(base))
+        .compose(r -> {
+          ctx.verify(() -> assertEquals(204, r.statusCode()));
+          return api().get(base);
+        })
+        .compose(r -> {
+          ctx.verify(() -> assertProblem(r, 404));
+          return api().get(base + "/status");
+        })
+        .compose(r -> {
+          ctx.verify(() -> assertProblem(r, 404));
+          return api().post(base + "/keys", new JsonObject().put("pre-key", new JsonObject().put("1", 1)));
+        })
+        .compose(r -> {
+          ctx.verify(() -> assertProblem(r, 404));
+          return api().delete(base);
+        })
+        .onComplete(ctx.succeeding(r -> ctx.verify(() -> {
+          assertProblem(r, 404);
+          ctx.completeNow();
+        })));
+  }
+
+  @Test
+  void touch_refreshesExpiry_andBumpsVersion(VertxTestContext ctx) {
+    String id = TestDaemon.freshSession();
+    api().create(id, new JsonObject().put("ttlSeconds", 100))
+        .compose(created -> api().request(HttpMethod.POST, "/v1/sessions/" + id + "/touch").send()
+            .map(touched -> {
+              ctx.verify(() -> {
+                assertEquals(200, touched.statusCode(), touched.bodyAsString());
+                JsonObject status = touched.bodyAsJsonObject();
+                assertEquals(2, status.getLong("version"));
+                String before = created.bodyAsJsonObject().getString("expiresAt");
+                assertTrue(status.getString("expiresAt").compareTo(before) >= 0);
+              });
+              return touched;
+            }))
+        .onComplete(ctx.succeeding(r -> ctx.completeNow()));
+  }
+
+  @Test
+  void ttlZero_meansNoExpiry(VertxTestContext ctx) {
+    String id = TestDaemon.freshSession();
+    api().create(id, new JsonObject().put("ttlSeconds", 0))
+        .onComplete(ctx.succeeding(r -> ctx.verify(() -> {
+          assertNull(r.bodyAsJsonObject().getValue("expiresAt"));
+          ctx.completeNow();
+        })));
+  }
+
+  @Test
+  void list_pagesThroughEverySession_withCursor_andFiltersByState(Vertx vertx, VertxTestContext ctx) {
+    String listTenant = TestDaemon.freshTenant();
+    TestDaemon.builder().tenant(listTenant).start(vertx).compose(d -> {
+      Api a = d.api(listTenant);
+      io.vertx.core.Future<?> chain = io.vertx.core.Future.succeededFuture();
+      for (int i = 0; i < 7; i++) {
+        String id = "s" + i;
+        JsonObject body = new JsonObject().put("state", i % 2 == 0 ? "registering" : "unregistered");
+        chain = chain.compose(x -> a.create(id, body));
+      }
+      Set<String> seen = new HashSet<>();
+      return chain.compose(x -> a.get("/v1/sessions?limit=3"))
+          .compose(r -> collect(a, r.bodyAsJsonObject(), seen))
+          .compose(x -> a.get("/v1/sessions?state=registering&limit=100"))
+          .map(r -> {
+            ctx.verify(() -> {
+              assertEquals(Set.of("s0", "s1", "s2", "s3", "s4", "s5", "s6"), seen);
+              JsonArray filtered = r.bodyAsJsonObject().getJsonArray("sessions");
+              assertEquals(4, filtered.size());
+              assertNull(r.bodyAsJsonObject().getValue("nextCursor"));
+            });
+            return d;
+          })
+          .compose(TestDaemon::stop);
+    }).onComplete(ctx.succeeding(v -> ctx.completeNow()));
+  }
+
+  private static io.vertx.core.Future<Void> collect(Api a, JsonObject page, Set<String> seen) {
+    page.getJsonArray("sessions").forEach(s -> seen.add(((JsonObject) s).getString("id")));
+    String next = page.getString("nextCursor");
+    if (next == null) {
+      return io.vertx.core.Future.succeededFuture();
+    }
+    return a.get("/v1/sessions?limit=3&cursor=" + next).compose(r -> collect(a, r.bodyAsJsonObject(), seen));
+  }
+
+  @Test
+  void put_withoutCreds_keepsExistingCreds_andExplicitNullClearsThem(VertxTestContext ctx) {
+    String id = TestDaemon.freshSession();
+    String base = "/v1/sessions/" + id;
+    api().create(id, new JsonObject().put("creds", new JsonObject().put("me", "x")))
+        .compose(r -> api().put(base, new JsonObject().put("data", new JsonObject())))
+        .compose(r -> api().get(base + "/creds"))
+        .compose(r -> {
+          ctx.verify(() -> assertEquals(new JsonObject().put("me", "x"), r.bodyAsJsonObject()));
+          return api().put(base, new JsonObject().putNull("creds"));
+        })
+        .compose(r -> api().get(base + "/creds"))
+        .onComplete(ctx.succeeding(r -> ctx.verify(() -> {
+          assertProblem(r, 404);
+          ctx.completeNow();
+        })));
+  }
+}

@@ -1,0 +1,136 @@
+package io.sessiond.testing;
+
+import io.sessiond.Sessiond;
+import io.sessiond.config.AppConfig;
+import io.sessiond.config.Settings;
+import io.sessiond.tenant.ApiKeys;
+import io.sessiond.tenant.TenantLimits;
+import io.sessiond.tenant.TenantSpec;
+import io.vertx.core.Future;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real daemon for a test: the production deployer on a free port, configured from settings
+ * (the same names as the environment variables), with tenants made up for the test.
+ */
+public final class TestDaemon {
+  private final Vertx vertx;
+  private final Sessiond daemon;
+  private final WebClient client;
+  private final Map<String, String> keys;
+  private final Context clientContext;
+
+  private TestDaemon(Vertx vertx, Vertx clientVertx, Sessiond daemon, Map<String, String> keys) {
+    this.vertx = vertx;
+    this.daemon = daemon;
+    this.keys = keys;
+    this.clientContext = clientVertx.getOrCreateContext();
+    this.client = WebClient.create(clientVertx, new WebClientOptions().setDefaultHost("127.0.0.1")
+        .setDefaultPort(daemon.httpPort()));
+  }
+
+  /** Builder: settings by name, tenants by id. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  public static final class Builder {
+    private final Map<String, String> settings = new HashMap<>(Map.of("HTTP_PORT", "0", "HTTP_INSTANCES", "2",
+        "HTTP_HOST", "127.0.0.1"));
+    private final List<TenantSpec> tenants = new ArrayList<>();
+    private final Map<String, String> keys = new HashMap<>();
+
+    public Builder set(String name, Object value) {
+      settings.put(name, String.valueOf(value));
+      return this;
+    }
+
+    /** Adds a tenant with a fresh random key and the given limits. */
+    public Builder tenant(String id, TenantLimits limits) {
+      String key = "test-" + UUID.randomUUID();
+      keys.put(id, key);
+      tenants.add(new TenantSpec(id, List.of(ApiKeys.digest(key)), limits));
+      return this;
+    }
+
+    public Builder tenant(String id) {
+      return tenant(id, TenantLimits.UNLIMITED);
+    }
+
+    /**
+     * Starts the daemon on a Vert.x instance of its own, as a separate process would have: the
+     * event bus is local to each instance, so two daemons must never share one. The test's HTTP
+     * client runs on {@code clientVertx} (the test's own).
+     */
+    public Future<TestDaemon> start(Vertx clientVertx) {
+      AppConfig config = AppConfig.from(Settings.of(new JsonObject(), settings));
+      Vertx vertx = Vertx.vertx();
+      Context clientContext = clientVertx.getOrCreateContext();
+      Future<TestDaemon> started = Sessiond.start(vertx, config, tenants)
+          .map(d -> new TestDaemon(vertx, clientVertx, d, keys))
+          .recover(t -> vertx.close().transform(ar -> Future.failedFuture(t)));
+      // Callbacks go back to the test's context: the daemon's own may be closed before the test ends.
+      return Future.fromCompletionStage(started.toCompletionStage(), clientContext);
+    }
+  }
+
+  /** A fresh tenant id, so tests never see each other's sessions. */
+  public static String freshTenant() {
+    return "t-" + UUID.randomUUID().toString().substring(0, 13);
+  }
+
+  /** A fresh session id. */
+  public static String freshSession() {
+    return "s-" + UUID.randomUUID();
+  }
+
+  public Api api(String tenant) {
+    return new Api(client, keys.get(tenant));
+  }
+
+  public WebClient client() {
+    return client;
+  }
+
+  public int port() {
+    return daemon.httpPort();
+  }
+
+  public Sessiond daemon() {
+    return daemon;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  /**
+   * Stops the daemon gracefully and closes its Vert.x instance. Runs on a thread of its own: a
+   * caller on the daemon's event loop could not be called back once that loop is closed.
+   */
+  public Future<Void> stop() {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    Thread stopper = new Thread(() -> {
+      try {
+        daemon.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        done.complete(null);
+      } catch (Exception e) {
+        done.completeExceptionally(e);
+      }
+    }, "test-daemon-stop");
+    stopper.start();
+    return Future.fromCompletionStage(done, clientContext);
+  }
+}

@@ -1,0 +1,245 @@
+package io.sessiond.store;
+
+import io.sessiond.config.RedisConfig;
+import io.sessiond.store.LuaScripts.Script;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisClientType;
+import io.vertx.redis.client.RedisConnection;
+import io.vertx.redis.client.RedisOptions;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Redis store's connection: a pooled vertx-redis-client, plus what production needs around it.
+ * <ul>
+ *   <li>Getting a connection is retried a bounded number of times with exponential backoff; only
+ *       that step is retried, because a command that was sent may have run.</li>
+ *   <li>When the retries run out the link is marked down: requests then fail at once as UNAVAILABLE
+ *       (no queueing behind a dead server) while a probe PINGs with exponential backoff and marks
+ *       the link up again when Redis answers.</li>
+ *   <li>Every command has a timeout; every driver failure becomes a {@link StoreException}.</li>
+ *   <li>Scripts run by EVALSHA; a NOSCRIPT reply (Redis restarted, SCRIPT FLUSH, a cluster node that
+ *       never saw SCRIPT LOAD) is answered by one EVAL, which also caches the script again.</li>
+ * </ul>
+ */
+final class RedisLink {
+  private static final Logger LOG = LoggerFactory.getLogger(RedisLink.class);
+
+  private final Vertx vertx;
+  private final RedisConfig config;
+  private Redis redis;
+  private volatile boolean down;
+  private volatile String downReason = "";
+  private long probeBackoffMs;
+  private long probeTimer = -1;
+  private volatile boolean closed;
+
+  RedisLink(Vertx vertx, RedisConfig config) {
+    this.vertx = vertx;
+    this.config = config;
+  }
+
+  /** Creates the client, checks that Redis answers with these credentials, and loads the scripts. */
+  Future<Void> open(LuaScripts scripts) {
+    redis = Redis.createClient(vertx, options(config));
+    return redis.connect()
+        .compose(conn -> ping(conn).compose(v -> loadScripts(conn, scripts)).andThen(ar -> conn.close()))
+        .recover(e -> Future.failedFuture(new StoreException(StoreFailure.UNAVAILABLE, openFailure(e), e)))
+        .timeout(config.connectTimeoutMs() + config.timeoutMs(), TimeUnit.MILLISECONDS)
+        .recover(e -> Future.failedFuture(e instanceof TimeoutException
+            ? new StoreException(StoreFailure.UNAVAILABLE, "Redis at " + config.describe() + " did not answer within "
+            + (config.connectTimeoutMs() + config.timeoutMs()) + " ms")
+            : e));
+  }
+
+  Future<Void> close() {
+    closed = true;
+    if (probeTimer >= 0) {
+      vertx.cancelTimer(probeTimer);
+    }
+    return redis == null ? Future.succeededFuture() : redis.close();
+  }
+
+  boolean isDown() {
+    return down;
+  }
+
+  /** Runs {@code work} on one pooled connection (commands sent on it are pipelined) and returns it to the pool. */
+  <T> Future<T> with(Function<RedisConnection, Future<T>> work) {
+    if (closed) {
+      return Future.failedFuture(new StoreException(StoreFailure.UNAVAILABLE, "the Redis store is closed"));
+    }
+    if (down) {
+      return Future.failedFuture(new StoreException(StoreFailure.UNAVAILABLE,
+          "Redis at " + config.describe() + " is unreachable (" + downReason + "); reconnecting"));
+    }
+    return connect(0).compose(conn -> {
+      Future<T> result;
+      try {
+        result = work.apply(conn);
+      } catch (RuntimeException e) {
+        result = Future.failedFuture(e);
+      }
+      return result.andThen(ar -> conn.close());
+    });
+  }
+
+  /** One command, with the timeout and failure translation. */
+  Future<Response> send(RedisConnection conn, Request request) {
+    return conn.send(request)
+        .timeout(config.timeoutMs(), TimeUnit.MILLISECONDS)
+        .recover(e -> Future.failedFuture(translate(e)));
+  }
+
+  /** Runs a script by SHA, falling back to EVAL once after NOSCRIPT. */
+  Future<Response> eval(RedisConnection conn, Script script, String key, List<String> args) {
+    return conn.send(scriptRequest(Command.EVALSHA, script.sha(), key, args))
+        .timeout(config.timeoutMs(), TimeUnit.MILLISECONDS)
+        .recover(e -> {
+          if (e.getMessage() != null && e.getMessage().startsWith("NOSCRIPT")) {
+            LOG.info("Redis lost script {}; loading it again", script.name());
+            return send(conn, scriptRequest(Command.EVAL, script.source(), key, args));
+          }
+          return Future.failedFuture(translate(e));
+        });
+  }
+
+  private static Request scriptRequest(Command command, String scriptOrSha, String key, List<String> args) {
+    Request r = Request.cmd(command).arg(scriptOrSha).arg(1).arg(key);
+    for (String a : args) {
+      r.arg(a);
+    }
+    return r;
+  }
+
+  private Future<RedisConnection> connect(int attempt) {
+    return redis.connect()
+        .timeout(config.connectTimeoutMs(), TimeUnit.MILLISECONDS)
+        .recover(e -> {
+          if (down || closed) {
+            return Future.failedFuture(translate(e));
+          }
+          if (attempt >= config.retries()) {
+            markDown(e);
+            return Future.failedFuture(translate(e));
+          }
+          long delay = config.retryBackoffMs() << Math.min(attempt, 16);
+          Promise<RedisConnection> retried = Promise.promise();
+          vertx.setTimer(delay, t -> connect(attempt + 1).onComplete(retried));
+          return retried.future();
+        });
+  }
+
+  private synchronized void markDown(Throwable cause) {
+    if (down || closed) {
+      return;
+    }
+    downReason = describe(cause);
+    down = true;
+    probeBackoffMs = config.retryBackoffMs();
+    LOG.warn("Redis at {} is unreachable ({}); failing requests fast and reconnecting", config.describe(), downReason);
+    scheduleProbe();
+  }
+
+  private void scheduleProbe() {
+    probeTimer = vertx.setTimer(probeBackoffMs, t -> redis.connect()
+        .compose(conn -> ping(conn).andThen(ar -> conn.close()))
+        .timeout(config.connectTimeoutMs() + config.timeoutMs(), TimeUnit.MILLISECONDS)
+        .onSuccess(v -> {
+          synchronized (this) {
+            down = false;
+            probeTimer = -1;
+          }
+          LOG.info("Redis at {} is reachable again", config.describe());
+        })
+        .onFailure(e -> {
+          if (!closed) {
+            probeBackoffMs = Math.min(probeBackoffMs * 2, config.reconnectMaxBackoffMs());
+            scheduleProbe();
+          }
+        }));
+  }
+
+  private static Future<Void> ping(RedisConnection conn) {
+    return conn.send(Request.cmd(Command.PING)).mapEmpty();
+  }
+
+  private Future<Void> loadScripts(RedisConnection conn, LuaScripts scripts) {
+    List<Future<Response>> loads = new ArrayList<>();
+    for (Script s : scripts.all()) {
+      loads.add(conn.send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(s.source())));
+    }
+    return Future.all(loads).mapEmpty();
+  }
+
+  private String openFailure(Throwable e) {
+    String text = String.valueOf(e.getMessage());
+    String upper = text.toUpperCase(Locale.ROOT);
+    if (upper.contains("WRONGPASS") || upper.contains("NOAUTH") || upper.contains("INVALID PASSWORD")
+        || upper.contains("INVALID USERNAME")) {
+      return "Redis at " + config.describe() + " refused the credentials: check the password in REDIS_URL or REDIS_PASSWORD";
+    }
+    return "cannot reach Redis at " + config.describe() + ": " + describe(e);
+  }
+
+  private StoreException translate(Throwable e) {
+    if (e instanceof StoreException se) {
+      return se;
+    }
+    if (e instanceof TimeoutException) {
+      return new StoreException(StoreFailure.UNAVAILABLE, "Redis did not answer within " + config.timeoutMs() + " ms", e);
+    }
+    return new StoreException(StoreFailure.UNAVAILABLE, "Redis failed: " + describe(e), e);
+  }
+
+  /** A one-line cause without anything a client sent. */
+  private static String describe(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String message = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+    return message.lines().findFirst().orElse("").trim();
+  }
+
+  private static RedisOptions options(RedisConfig c) {
+    RedisOptions o = new RedisOptions()
+        .setType(switch (c.mode()) {
+          case RedisConfig.CLUSTER -> RedisClientType.CLUSTER;
+          case RedisConfig.SENTINEL -> RedisClientType.SENTINEL;
+          default -> RedisClientType.STANDALONE;
+        })
+        .setMaxPoolSize(c.poolSize())
+        .setMaxPoolWaiting(c.maxPoolWaiting())
+        .setMaxWaitingHandlers(c.maxPipelined())
+        .setPoolRecycleTimeout(60_000)
+        .setNetClientOptions(new NetClientOptions()
+            .setConnectTimeout((int) c.connectTimeoutMs())
+            .setTcpKeepAlive(true)
+            .setTcpNoDelay(true));
+    c.endpoints().forEach(o::addConnectionString);
+    if (c.password() != null) {
+      o.setPassword(c.password());
+    }
+    if (c.username() != null) {
+      o.setUser(c.username());
+    }
+    if (RedisConfig.SENTINEL.equals(c.mode())) {
+      o.setMasterName(c.masterName()).setRole(io.vertx.redis.client.RedisRole.MASTER);
+    }
+    return o;
+  }
+}

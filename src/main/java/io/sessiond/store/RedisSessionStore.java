@@ -1,0 +1,475 @@
+package io.sessiond.store;
+
+import io.sessiond.config.RedisConfig;
+import io.sessiond.session.MergePatch;
+import io.sessiond.session.Session;
+import io.sessiond.session.SessionExport;
+import io.sessiond.session.SessionState;
+import io.sessiond.session.SessionStatus;
+import io.sessiond.session.StoredMessage;
+import io.sessiond.store.LuaScripts.Script;
+import io.sessiond.store.RedisReplies.Absent;
+import io.sessiond.store.StoreRequests.AppendMessages;
+import io.sessiond.store.StoreRequests.AppendResult;
+import io.sessiond.store.StoreRequests.ImportSession;
+import io.sessiond.store.StoreRequests.KeyValues;
+import io.sessiond.store.StoreRequests.ListSessions;
+import io.sessiond.store.StoreRequests.MessagePage;
+import io.sessiond.store.StoreRequests.PatchSession;
+import io.sessiond.store.StoreRequests.PutCreds;
+import io.sessiond.store.StoreRequests.PutResult;
+import io.sessiond.store.StoreRequests.PutSession;
+import io.sessiond.store.StoreRequests.QueryKeys;
+import io.sessiond.store.StoreRequests.ReadMessages;
+import io.sessiond.store.StoreRequests.SessionPage;
+import io.sessiond.store.StoreRequests.SessionRef;
+import io.sessiond.store.StoreRequests.StatusPage;
+import io.sessiond.store.StoreRequests.Transition;
+import io.sessiond.store.StoreRequests.WriteKeys;
+import io.sessiond.store.StoreRequests.Written;
+import io.sessiond.tenant.TenantLimits;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.RedisConnection;
+import io.vertx.redis.client.Response;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * The Redis backend ({@code SESSION_STORE=redis}): any number of sessiond instances share the
+ * sessions through one Redis (standalone, Sentinel or Cluster). Every operation on a session is one
+ * Lua script over the session's keys, which share one hash tag, so it is atomic and cluster-safe;
+ * the per-tenant indexes are a second step ({@link RedisIndex}). Values are stored as the exact JSON
+ * text received. The semantics follow {@link MemorySessionStore}, the reference.
+ */
+public final class RedisSessionStore implements SessionStore {
+  /** Concurrent patches of one session retry their read-merge-write this many times before giving up. */
+  private static final int PATCH_ATTEMPTS = 16;
+  private static final String EMPTY_DATA = "{}";
+
+  private final StoreSettings settings;
+  private final RedisKeys keys;
+  private final LuaScripts scripts = new LuaScripts();
+  private final RedisLink link;
+  private final RedisIndex index;
+
+  public RedisSessionStore(Vertx vertx, StoreSettings settings, RedisConfig config) {
+    this.settings = settings;
+    this.keys = new RedisKeys(config.prefix());
+    this.link = new RedisLink(vertx, config);
+    this.index = new RedisIndex(link, keys, scripts);
+  }
+
+  @Override
+  public Future<Void> open() {
+    return link.open(scripts);
+  }
+
+  @Override
+  public Future<Void> close() {
+    return link.close();
+  }
+
+  // ---- documents ------------------------------------------------------------------------------
+
+  @Override
+  public Future<PutResult> put(PutSession r) {
+    return checked(() -> {
+      RequestChecks.sessionId(r.id());
+      RequestChecks.ttl(r.ttlSeconds());
+      long now = now();
+      long ttl = r.ttlSeconds() != null ? r.ttlSeconds() : settings.defaultTtlSeconds();
+      Function<Boolean, List<String>> args = mustExist -> List.of(Long.toString(now), Long.toString(r.ifMatch()),
+          flag(mustExist), r.dataJson() == null ? EMPTY_DATA : r.dataJson(), flag(r.credsJson() != null),
+          r.credsJson() == null ? "" : r.credsJson(), r.state() == null ? "" : r.state().wire(),
+          r.ttlSeconds() == null ? "" : Long.toString(r.ttlSeconds()), Long.toString(settings.defaultTtlSeconds()),
+          Long.toString(limits(r.tenant()).maxBytesPerSession()), sources(r.state()));
+      return createOrReplace(r.tenant(), r.id(), r.state(), scripts.put, args, Session.expiryFor(now, ttl), now);
+    });
+  }
+
+  @Override
+  public Future<Session> get(SessionRef ref) {
+    return script(ref.tenant(), ref.id(), scripts.get, List.of(Long.toString(now())), null)
+        .map(r -> RedisReplies.session(ref.id(), r.get(1), r.get(2)));
+  }
+
+  @Override
+  public Future<Session> patch(PatchSession r) {
+    return patchAttempt(r, PATCH_ATTEMPTS);
+  }
+
+  /**
+   * Lua's cjson does not keep member order, so the merge runs here on the version just read and is
+   * written back only if the session is still at that version; a concurrent write means read again.
+   */
+  private Future<Session> patchAttempt(PatchSession r, int attemptsLeft) {
+    return get(new SessionRef(r.tenant(), r.id())).compose(current -> {
+      if (r.ifMatch() != StoreRequests.ANY_VERSION && r.ifMatch() != current.version()) {
+        return Future.failedFuture(StoreException.staleVersion(r.ifMatch(), current.version()));
+      }
+      String data = MergePatch.apply(new JsonObject(current.dataJson()), RequestChecks.patchObject(r.patchJson())).encode();
+      List<String> args = List.of(Long.toString(now()), Long.toString(current.version()), data,
+          Long.toString(limits(r.tenant()).maxBytesPerSession()));
+      return script(r.tenant(), r.id(), scripts.patch, args, null)
+          .map(reply -> RedisReplies.session(r.id(), reply.get(3), reply.get(4)))
+          .recover(e -> {
+            boolean raced = e instanceof StoreException se && se.failure() == StoreFailure.VERSION_MISMATCH;
+            return raced && r.ifMatch() == StoreRequests.ANY_VERSION && attemptsLeft > 1
+                ? patchAttempt(r, attemptsLeft - 1)
+                : Future.failedFuture(e);
+          });
+    });
+  }
+
+  @Override
+  public Future<Void> delete(SessionRef ref) {
+    return link.with(conn -> eval(conn, ref.tenant(), ref.id(), scripts.delete, writeArgs(ref.ifMatch()), null)
+        .compose(r -> index.remove(conn, ref.tenant(), ref.id())));
+  }
+
+  @Override
+  public Future<SessionStatus> touch(SessionRef ref) {
+    return script(ref.tenant(), ref.id(), scripts.touch, writeArgs(ref.ifMatch()), null)
+        .map(r -> RedisReplies.status(ref.id(), r));
+  }
+
+  // ---- listing and status -----------------------------------------------------------------------
+
+  @Override
+  public Future<SessionPage> list(ListSessions r) {
+    return page(r, scripts.get, (id, reply) -> RedisReplies.session(id, reply.get(1), reply.get(2)), Session::state)
+        .map(p -> new SessionPage(p.items(), p.nextAfterId()));
+  }
+
+  @Override
+  public Future<SessionStatus> status(SessionRef ref) {
+    return script(ref.tenant(), ref.id(), scripts.status, List.of(Long.toString(now())), null)
+        .map(r -> RedisReplies.status(ref.id(), r));
+  }
+
+  @Override
+  public Future<StatusPage> statusAll(ListSessions r) {
+    return page(r, scripts.status, RedisReplies::status, SessionStatus::state)
+        .map(p -> new StatusPage(p.items(), p.nextAfterId()));
+  }
+
+  @Override
+  public Future<SessionStatus> transition(Transition r) {
+    List<String> args = List.of(Long.toString(now()), Long.toString(r.ifMatch()), r.to().wire(), sources(r.to()));
+    return script(r.tenant(), r.id(), scripts.transition, args, r.to()).map(reply -> RedisReplies.status(r.id(), reply));
+  }
+
+  @Override
+  public Future<Written> putCreds(PutCreds r) {
+    return checked(() -> {
+      RequestChecks.credsText(r.credsJson());
+      List<String> args = List.of(Long.toString(now()), Long.toString(r.ifMatch()), r.credsJson(),
+          Long.toString(limits(r.tenant()).maxBytesPerSession()));
+      return script(r.tenant(), r.id(), scripts.creds, args, null).map(RedisSessionStore::written);
+    });
+  }
+
+  // ---- keys and messages ------------------------------------------------------------------------
+
+  @Override
+  public Future<KeyValues> queryKeys(QueryKeys r) {
+    return checked(() -> {
+      RequestChecks.keyType(r.type());
+      List<String> args = new ArrayList<>(r.ids().size() + 2);
+      args.add(Long.toString(now()));
+      args.add(r.type());
+      args.addAll(r.ids());
+      return script(r.tenant(), r.id(), scripts.keysQuery, args, null).map(reply -> {
+        Map<String, String> found = new LinkedHashMap<>();
+        Response values = reply.get(1);
+        for (int i = 0; i < r.ids().size(); i++) {
+          Response v = values.get(i);
+          if (v != null) {
+            found.put(r.ids().get(i), v.toString());
+          }
+        }
+        return new KeyValues(found);
+      });
+    });
+  }
+
+  @Override
+  public Future<Written> writeKeys(WriteKeys r) {
+    return checked(() -> {
+      RequestChecks.keyBatch(r.batch());
+      List<String> args = new ArrayList<>();
+      args.add(Long.toString(now()));
+      args.add(Long.toString(r.ifMatch()));
+      args.add(Long.toString(limits(r.tenant()).maxBytesPerSession()));
+      r.batch().forEach((type, values) -> values.forEach((keyId, value) -> {
+        args.add(value == null ? "D" : "S");
+        args.add(type);
+        args.add(keyId);
+        args.add(value == null ? "" : value);
+      }));
+      return script(r.tenant(), r.id(), scripts.keysWrite, args, null).map(RedisSessionStore::written);
+    });
+  }
+
+  @Override
+  public Future<Written> clearKeys(SessionRef ref) {
+    return script(ref.tenant(), ref.id(), scripts.keysClear, writeArgs(ref.ifMatch()), null)
+        .map(RedisSessionStore::written);
+  }
+
+  @Override
+  public Future<AppendResult> appendMessages(AppendMessages r) {
+    return checked(() -> {
+      RequestChecks.messages(r.messagesJson());
+      List<String> args = new ArrayList<>(r.messagesJson().size() + 4);
+      args.add(Long.toString(now()));
+      args.add(Long.toString(r.ifMatch()));
+      args.add(Long.toString(limits(r.tenant()).maxBytesPerSession()));
+      args.add(Integer.toString(settings.maxMessages()));
+      // The script writes '{"seq":N,' in front of what follows the opening brace, as StoredMessage.of does.
+      r.messagesJson().forEach(json -> args.add(json.substring(1).trim()));
+      return script(r.tenant(), r.id(), scripts.append, args, null).map(reply -> new AppendResult(
+          RedisReplies.number(reply.get(1)), RedisReplies.number(reply.get(2)), RedisReplies.number(reply.get(3)),
+          RedisReplies.number(reply.get(4))));
+    });
+  }
+
+  @Override
+  public Future<MessagePage> readMessages(ReadMessages r) {
+    return checked(() -> {
+      RequestChecks.pageLimit(r.limit());
+      List<String> args = List.of(Long.toString(now()), Long.toString(r.beforeSeq()), Integer.toString(r.limit()));
+      return script(r.tenant(), r.id(), scripts.messages, args, null).map(reply -> {
+        List<StoredMessage> page = RedisReplies.messages(reply.get(1));
+        if (!r.ascending()) {
+          Collections.reverse(page);
+        }
+        return new MessagePage(page, RedisReplies.number(reply.get(2)));
+      });
+    });
+  }
+
+  // ---- export and import ------------------------------------------------------------------------
+
+  @Override
+  public Future<SessionExport> export(SessionRef ref) {
+    return script(ref.tenant(), ref.id(), scripts.export, List.of(Long.toString(now())), null).map(r -> {
+      Map<String, Map<String, String>> keyMap = new TreeMap<>();
+      Response types = r.get(3);
+      for (int i = 0; i + 1 < types.size(); i += 2) {
+        Map<String, String> values = new LinkedHashMap<>();
+        Response flat = types.get(i + 1);
+        for (int j = 0; j + 1 < flat.size(); j += 2) {
+          values.put(flat.get(j).toString(), flat.get(j + 1).toString());
+        }
+        keyMap.put(types.get(i).toString(), values);
+      }
+      return new SessionExport(RedisReplies.session(ref.id(), r.get(1), r.get(2)), keyMap,
+          RedisReplies.messages(r.get(4)));
+    });
+  }
+
+  @Override
+  public Future<PutResult> importSession(ImportSession r) {
+    return checked(() -> {
+      RequestChecks.export(r.export());
+      long now = now();
+      Session in = r.export().session();
+      List<StoredMessage> all = r.export().messages() == null ? List.of() : r.export().messages();
+      List<StoredMessage> window = all.subList(Math.max(0, all.size() - settings.maxMessages()), all.size());
+      Function<Boolean, List<String>> args = mustExist -> importArgs(r, mustExist, now, all, window);
+      return createOrReplace(r.tenant(), in.id(), null, scripts.importSession, args,
+          Session.expiryFor(now, in.ttlSeconds()), now);
+    });
+  }
+
+  private List<String> importArgs(ImportSession r, boolean mustExist, long now, List<StoredMessage> all,
+                                  List<StoredMessage> window) {
+    Session in = r.export().session();
+    String creds = MemorySessionStore.clearable(in.credsJson());
+    List<String> keyArgs = new ArrayList<>();
+    if (r.export().keys() != null) {
+      r.export().keys().forEach((type, values) -> values.forEach((keyId, value) -> {
+        keyArgs.add(type);
+        keyArgs.add(keyId);
+        keyArgs.add(value);
+      }));
+    }
+    List<String> args = new ArrayList<>(List.of(Long.toString(now), Long.toString(r.ifMatch()), flag(mustExist),
+        Long.toString(limits(r.tenant()).maxBytesPerSession()), in.state().wire(), in.dataJson(),
+        creds == null ? "" : creds, Long.toString(in.ttlSeconds()),
+        Long.toString(in.createdAt() > 0 ? in.createdAt() : now), Long.toString(in.version()),
+        Long.toString(all.isEmpty() ? 0 : all.get(all.size() - 1).seq()), Integer.toString(keyArgs.size() / 3)));
+    args.addAll(keyArgs);
+    window.forEach(m -> args.add(m.json()));
+    return args;
+  }
+
+  @Override
+  public Future<Integer> sweepExpired(long now) {
+    return index.sweep(now);
+  }
+
+  // ---- shared steps -----------------------------------------------------------------------------
+
+  /**
+   * A put or import: first as a replace of an existing session (one round trip, the common case);
+   * when there is none, a place is reserved in the tenant's index (refused when the tenant is full,
+   * after sweeping its expired sessions), the script runs again allowing a create, and the index
+   * entry is written again after it (see {@link RedisIndex}).
+   */
+  private Future<PutResult> createOrReplace(String tenant, String id, SessionState target, Script script,
+                                            Function<Boolean, List<String>> args, long expiresAt, long now) {
+    return link.with(conn -> eval(conn, tenant, id, script, args.apply(true), target)
+        .compose(reply -> afterReplace(conn, tenant, id, reply))
+        .recover(e -> e instanceof Absent
+            ? create(conn, tenant, id, target, script, args.apply(false), expiresAt, now)
+            : Future.failedFuture(e)));
+  }
+
+  private Future<PutResult> afterReplace(RedisConnection conn, String tenant, String id, Response reply) {
+    PutResult result = new PutResult(RedisReplies.session(id, reply.get(3), reply.get(4)), false);
+    return RedisReplies.number(reply.get(2)) == 1
+        ? index.add(conn, tenant, id, result.session().expiresAt()).map(result)
+        : Future.succeededFuture(result);
+  }
+
+  private Future<PutResult> create(RedisConnection conn, String tenant, String id, SessionState target, Script script,
+                                   List<String> args, long expiresAt, long now) {
+    long max = limits(tenant).maxSessions();
+    return index.reserve(conn, tenant, id, expiresAt, max)
+        .compose(room -> room ? Future.succeededFuture(true)
+            : index.sweepTenant(conn, tenant, now).compose(n -> index.reserve(conn, tenant, id, expiresAt, max)))
+        .compose(room -> {
+          if (!room) {
+            return Future.failedFuture(new StoreException(StoreFailure.LIMIT_REACHED,
+                "the tenant already holds its maximum of " + max + " sessions"));
+          }
+          return eval(conn, tenant, id, script, args, target)
+              .compose(reply -> {
+                Session session = RedisReplies.session(id, reply.get(3), reply.get(4));
+                return index.add(conn, tenant, id, session.expiresAt())
+                    .map(new PutResult(session, RedisReplies.number(reply.get(1)) == 1));
+              })
+              .recover(e -> index.remove(conn, tenant, id).transform(ar -> Future.failedFuture(e)));
+        });
+  }
+
+  private record Page<T>(List<T> items, String nextAfterId) {
+  }
+
+  private interface Decoder<T> {
+    T decode(String id, Response reply);
+  }
+
+  /**
+   * One page of live sessions in id order: reads ids from the index in chunks, loads each with a
+   * read script (pipelined on one connection), skips expired, stale and filtered-out ones, and stops
+   * one past the limit to know whether a next page exists.
+   */
+  private <T> Future<Page<T>> page(ListSessions r, Script script, Decoder<T> decoder,
+                                   Function<T, SessionState> stateOf) {
+    return checked(() -> {
+      RequestChecks.pageLimit(r.limit());
+      long now = now();
+      int chunk = Math.min(Math.max(r.limit() + 1, 16), 1000);
+      return link.with(conn -> collect(conn, r, script, decoder, stateOf, r.afterId(), chunk, now, new ArrayList<>(),
+          new ArrayList<>()));
+    });
+  }
+
+  private <T> Future<Page<T>> collect(RedisConnection conn, ListSessions r, Script script, Decoder<T> decoder,
+                                      Function<T, SessionState> stateOf, String afterId, int chunk, long now,
+                                      List<T> found, List<String> foundIds) {
+    return index.ids(conn, r.tenant(), afterId, chunk).compose(ids -> {
+      List<Future<Response>> loads = new ArrayList<>(ids.size());
+      for (String id : ids) {
+        loads.add(link.eval(conn, script, keys.session(r.tenant(), id), List.of(Long.toString(now))));
+      }
+      return Future.all(loads).compose(all -> {
+        for (int i = 0; i < ids.size(); i++) {
+          Response reply = all.resultAt(i);
+          if (!"OK".equals(RedisReplies.text(reply.get(0)))) {
+            if (!RedisReplies.expiredNotFound(reply)) {
+              index.remove(conn, r.tenant(), ids.get(i)); // a stale entry left by a crash: repair, don't wait
+            }
+            continue;
+          }
+          T item = decoder.decode(ids.get(i), reply);
+          if (r.state() == null || r.state() == stateOf.apply(item)) {
+            found.add(item);
+            foundIds.add(ids.get(i));
+            if (found.size() > r.limit()) {
+              return Future.succeededFuture(new Page<>(found.subList(0, r.limit()), foundIds.get(r.limit() - 1)));
+            }
+          }
+        }
+        if (ids.size() < chunk) {
+          return Future.succeededFuture(new Page<>(found, null));
+        }
+        return collect(conn, r, script, decoder, stateOf, ids.get(ids.size() - 1), chunk, now, found, foundIds);
+      });
+    });
+  }
+
+  private Future<Response> script(String tenant, String id, Script script, List<String> args, SessionState target) {
+    return link.with(conn -> eval(conn, tenant, id, script, args, target));
+  }
+
+  private Future<Response> eval(RedisConnection conn, String tenant, String id, Script script, List<String> args,
+                                SessionState target) {
+    return link.eval(conn, script, keys.session(tenant, id), args).map(reply -> RedisReplies.ok(reply, id, target));
+  }
+
+  private static List<String> writeArgs(long ifMatch) {
+    return List.of(Long.toString(now()), Long.toString(ifMatch));
+  }
+
+  private static Written written(Response reply) {
+    return new Written(RedisReplies.number(reply.get(1)));
+  }
+
+  /** The states from which a move to {@code to} is legal, as the scripts expect them: {@code ' a b '}. */
+  private static String sources(SessionState to) {
+    if (to == null) {
+      return "*";
+    }
+    StringBuilder b = new StringBuilder(" ");
+    for (SessionState s : SessionState.values()) {
+      if (s.canMoveTo(to)) {
+        b.append(s.wire()).append(' ');
+      }
+    }
+    return b.toString();
+  }
+
+  private static String flag(boolean b) {
+    return b ? "1" : "0";
+  }
+
+  private TenantLimits limits(String tenant) {
+    TenantLimits limits = settings.limits().apply(tenant);
+    return limits == null ? TenantLimits.UNLIMITED : limits;
+  }
+
+  private static long now() {
+    return System.currentTimeMillis();
+  }
+
+  /** Runs {@code operation}, turning a validation exception thrown before any I/O into a failed future. */
+  private static <T> Future<T> checked(Supplier<Future<T>> operation) {
+    try {
+      return operation.get();
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+  }
+}

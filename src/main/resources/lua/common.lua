@@ -1,0 +1,138 @@
+-- Shared by every session script (prepended by LuaScripts). KEYS[1] is the session's base key
+-- <prefix>{tenant:id}; every key below shares its hash tag, so one script touches one cluster slot.
+local B = KEYS[1]
+local META, CREDS, MSGS, TYPES = B .. ':meta', B .. ':creds', B .. ':msgs', B .. ':types'
+-- Keys outlive their logical expiry by a minute, so that clock skew between sessiond instances and
+-- Redis never lets Redis drop a session that sessiond still considers alive.
+local GRACE_MS = 60000
+local UNPACK_CHUNK = 1000
+
+local function keysKey(t)
+  return B .. ':keys:' .. t
+end
+
+-- The session's bookkeeping fields, or nil (plus true when it exists but expired at now).
+local function loadMeta(now)
+  local v = redis.call('HMGET', META, 'ver', 'expires', 'ttl', 'bytes', 'state', 'created', 'updated', 'activity',
+    'seq', 'kbytes')
+  if not v[1] then
+    return nil, false
+  end
+  local m = { ver = tonumber(v[1]), expires = tonumber(v[2]), ttl = tonumber(v[3]), bytes = tonumber(v[4]),
+    state = v[5], created = tonumber(v[6]), updated = tonumber(v[7]), activity = tonumber(v[8]),
+    seq = tonumber(v[9]), kbytes = tonumber(v[10]) }
+  if m.expires > 0 and m.expires <= now then
+    return nil, true
+  end
+  return m, false
+end
+
+-- The If-Match rule: nil when the write may go on, an error reply otherwise.
+local function check(m, ifMatch, missingIsZero)
+  if not m then
+    if not missingIsZero then
+      return { 'E', 'NOT_FOUND' }
+    end
+    if ifMatch > 0 then
+      return { 'E', 'VERSION_MISMATCH', ifMatch, 0 }
+    end
+    return nil
+  end
+  if ifMatch >= 0 and ifMatch ~= m.ver then
+    return { 'E', 'VERSION_MISMATCH', ifMatch, m.ver }
+  end
+  return nil
+end
+
+-- A write may not leave the session over the byte limit unless it shrinks it, so that a session
+-- already over a lowered limit can still be cleaned up.
+local function tooLarge(bytes, before, maxBytes)
+  if maxBytes > 0 and bytes > maxBytes and bytes > before then
+    return { 'E', 'TOO_LARGE', bytes, maxBytes }
+  end
+  return nil
+end
+
+local function types()
+  return redis.call('SMEMBERS', TYPES)
+end
+
+local function wipe()
+  for _, t in ipairs(types()) do
+    redis.call('DEL', keysKey(t))
+  end
+  redis.call('DEL', META, CREDS, MSGS, TYPES)
+end
+
+-- The safety net behind the sweeper: every key of the session expires in Redis too.
+local function expireAll(expires)
+  local all = { META, CREDS, MSGS, TYPES }
+  for _, t in ipairs(types()) do
+    all[#all + 1] = keysKey(t)
+  end
+  for _, k in ipairs(all) do
+    if expires > 0 then
+      redis.call('PEXPIREAT', k, expires + GRACE_MS)
+    else
+      redis.call('PERSIST', k)
+    end
+  end
+end
+
+-- Every successful write: version + 1, activity (and updatedAt unless a touch), expiry refreshed.
+local function bump(m, now, isTouch)
+  m.ver = m.ver + 1
+  if not isTouch then
+    m.updated = now
+  end
+  m.activity = now
+  if m.ttl > 0 then
+    m.expires = now + m.ttl * 1000
+  else
+    m.expires = 0
+  end
+  redis.call('HSET', META, 'ver', m.ver, 'updated', m.updated, 'activity', now, 'expires', m.expires,
+    'bytes', m.bytes, 'kbytes', m.kbytes)
+  expireAll(m.expires)
+end
+
+local function sessionFields()
+  return redis.call('HMGET', META, 'ver', 'state', 'data', 'created', 'updated', 'activity', 'ttl', 'expires')
+end
+
+local function statusReply(m)
+  local counts = {}
+  for _, t in ipairs(types()) do
+    counts[#counts + 1] = t
+    counts[#counts + 1] = redis.call('HLEN', keysKey(t))
+  end
+  return { 'OK', m.ver, m.state, m.created, m.updated, m.activity, m.ttl, m.expires,
+    redis.call('EXISTS', CREDS), redis.call('LLEN', MSGS), counts }
+end
+
+-- Whether a state may move to the target: ARGV carries the legal source states as ' a b c '.
+local function allowed(from, sources)
+  return sources == '*' or string.find(sources, ' ' .. from .. ' ', 1, true) ~= nil
+end
+
+local function seqOf(json)
+  local s = string.match(json, '^{"seq":(%d+)')
+  if s then
+    return tonumber(s)
+  end
+  return tonumber(cjson.decode(json).seq)
+end
+
+local function pushAll(key, items, from)
+  local chunk = {}
+  for i = from, #items do
+    chunk[#chunk + 1] = items[i]
+    if #chunk == UNPACK_CHUNK then
+      redis.call('RPUSH', key, unpack(chunk))
+      chunk = {}
+    end
+  end
+  if #chunk > 0 then
+    redis.call('RPUSH', key, unpack(chunk))
+  end
+end

@@ -1,0 +1,15 @@
+-- keys_clear: ARGV now, ifMatch. Deletes every key of every type.
+local now, ifMatch = tonumber(ARGV[1]), tonumber(ARGV[2])
+local m = loadMeta(now)
+local err = check(m, ifMatch, false)
+if err then
+  return err
+end
+for _, t in ipairs(types()) do
+  redis.call('DEL', keysKey(t))
+end
+redis.call('DEL', TYPES)
+m.bytes = m.bytes - m.kbytes
+m.kbytes = 0
+bump(m, now, false)
+return { 'OK', m.ver }

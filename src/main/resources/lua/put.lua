@@ -1,0 +1,58 @@
+-- put: ARGV now, ifMatch, mustExist, data, credsGiven, creds, state ('' = keep), ttl ('' = keep),
+-- defaultTtl, maxBytes, legal source states for the state ('*' = any).
+-- Replies OK, created, expiryMovedEarlier, session fields, creds; or ABSENT when mustExist and there
+-- is no session (the caller then reserves a place in the tenant's index and calls again).
+local now, ifMatch, mustExist = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3] == '1'
+local data, credsGiven, creds, state, ttl = ARGV[4], ARGV[5] == '1', ARGV[6], ARGV[7], ARGV[8]
+local defaultTtl, maxBytes, sources = tonumber(ARGV[9]), tonumber(ARGV[10]), ARGV[11]
+local m = loadMeta(now)
+local err = check(m, ifMatch, true)
+if err then
+  return err
+end
+local created = m == nil
+if created and mustExist then
+  return { 'E', 'ABSENT' }
+end
+local oldExpires, oldData, oldCreds = 0, 0, 0
+if created then
+  m = { ver = 0, ttl = defaultTtl, bytes = 0, kbytes = 0, state = 'unregistered', created = now, seq = 0 }
+else
+  oldExpires = m.expires
+  oldData = redis.call('HSTRLEN', META, 'data')
+  oldCreds = redis.call('STRLEN', CREDS)
+  if state ~= '' and not allowed(m.state, sources) then
+    return { 'E', 'ILLEGAL_TRANSITION', m.state }
+  end
+end
+local newCreds = oldCreds
+if credsGiven then
+  newCreds = (creds == 'null') and 0 or #creds
+end
+local bytes = m.bytes - oldData - oldCreds + #data + newCreds
+err = tooLarge(bytes, m.bytes, maxBytes)
+if err then
+  return err
+end
+if created then
+  wipe()
+  redis.call('HSET', META, 'created', now, 'seq', 0)
+end
+if state ~= '' then
+  m.state = state
+end
+if ttl ~= '' then
+  m.ttl = tonumber(ttl)
+end
+m.bytes = bytes
+redis.call('HSET', META, 'state', m.state, 'data', data, 'ttl', m.ttl)
+if credsGiven then
+  if creds == 'null' then
+    redis.call('DEL', CREDS)
+  else
+    redis.call('SET', CREDS, creds)
+  end
+end
+bump(m, now, false)
+local earlier = (m.expires > 0 and (oldExpires == 0 or m.expires < oldExpires)) and 1 or 0
+return { 'OK', created and 1 or 0, earlier, sessionFields(), redis.call('GET', CREDS) }

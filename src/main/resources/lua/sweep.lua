@@ -1,0 +1,11 @@
+-- sweep: ARGV now. Deletes the session when it expired at now: replies 1 when this call deleted it,
+-- 0 and its expiry when it is alive, -1 when it is already gone. Safe to run from many instances.
+local m, expired = loadMeta(tonumber(ARGV[1]))
+if expired then
+  wipe()
+  return { 1, 0 }
+end
+if m then
+  return { 0, m.expires }
+end
+return { -1, 0 }

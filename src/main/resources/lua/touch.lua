@@ -1,0 +1,9 @@
+-- touch: ARGV now, ifMatch. Refreshes activity and expiry; replies with the status.
+local now, ifMatch = tonumber(ARGV[1]), tonumber(ARGV[2])
+local m = loadMeta(now)
+local err = check(m, ifMatch, false)
+if err then
+  return err
+end
+bump(m, now, true)
+return statusReply(m)

@@ -6,6 +6,7 @@ import io.sessiond.health.HealthVerticle;
 import io.sessiond.http.HttpApiVerticle;
 import io.sessiond.store.LocalRecordCodec;
 import io.sessiond.store.MemorySessionStore;
+import io.sessiond.store.RedisSessionStore;
 import io.sessiond.store.SessionStore;
 import io.sessiond.store.StoreSettings;
 import io.sessiond.store.StoreVerticle;
@@ -81,6 +82,7 @@ public final class Sessiond {
     StoreConfig c = config.store();
     StoreSettings settings = new StoreSettings(c.defaultTtlSeconds(), c.maxMessages(), tenants::limits);
     return switch (c.kind()) {
+      case StoreConfig.REDIS -> v -> new RedisSessionStore(v, settings, config.redis());
       default -> v -> new MemorySessionStore(settings);
     };
   }

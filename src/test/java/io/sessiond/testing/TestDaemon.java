@@ -68,6 +68,25 @@ public final class TestDaemon {
       return tenant(id, TenantLimits.UNLIMITED);
     }
 
+    /** Adds a tenant with the given keys (all valid); {@link TestDaemon#api(String)} uses the first. */
+    public Builder tenantWithKeys(String id, String... apiKeys) {
+      keys.put(id, apiKeys[0]);
+      tenants.add(new TenantSpec(id, java.util.Arrays.stream(apiKeys).map(ApiKeys::digest).toList(),
+          TenantLimits.UNLIMITED));
+      return this;
+    }
+
+    /**
+     * Takes the tenants from the configuration (the {@code TENANTS} and {@code TENANTS_FILE}
+     * settings), as {@code Main} does, instead of from this builder; call with {@link TestDaemon#apiWithKey}.
+     */
+    public Builder tenantsFromConfig() {
+      tenantsFromConfig = true;
+      return this;
+    }
+
+    private boolean tenantsFromConfig;
+
     /**
      * Starts the daemon on a Vert.x instance of its own, as a separate process would have: the
      * event bus is local to each instance, so two daemons must never share one. The test's HTTP
@@ -77,7 +96,8 @@ public final class TestDaemon {
       AppConfig config = AppConfig.from(Settings.of(new JsonObject(), settings));
       Vertx vertx = Vertx.vertx();
       Context clientContext = clientVertx.getOrCreateContext();
-      Future<TestDaemon> started = Sessiond.start(vertx, config, tenants)
+      List<TenantSpec> declared = tenantsFromConfig ? config.tenants().tenants() : tenants;
+      Future<TestDaemon> started = Sessiond.start(vertx, config, declared)
           .map(d -> new TestDaemon(vertx, clientVertx, d, keys))
           .recover(t -> vertx.close().transform(ar -> Future.failedFuture(t)));
       // Callbacks go back to the test's context: the daemon's own may be closed before the test ends.
@@ -97,6 +117,11 @@ public final class TestDaemon {
 
   public Api api(String tenant) {
     return new Api(client, keys.get(tenant));
+  }
+
+  /** Calls with an explicit bearer key (any string, known or not). */
+  public Api apiWithKey(String key) {
+    return new Api(client, key);
   }
 
   public WebClient client() {

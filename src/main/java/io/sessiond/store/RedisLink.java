@@ -129,7 +129,9 @@ final class RedisLink {
     return redis.connect()
         .timeout(config.connectTimeoutMs(), TimeUnit.MILLISECONDS)
         .recover(e -> {
-          if (down || closed) {
+          // Only a refused or broken connection is retried and counts as Redis being down; a busy
+          // pool (wait queue full, or no connection free in time) is overload, answered at once.
+          if (down || closed || !isConnectFailure(e)) {
             return Future.failedFuture(translate(e));
           }
           if (attempt >= config.retries()) {
@@ -141,6 +143,18 @@ final class RedisLink {
           vertx.setTimer(delay, t -> connect(attempt + 1).onComplete(retried));
           return retried.future();
         });
+  }
+
+  private static boolean isConnectFailure(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof java.net.ConnectException || t instanceof java.net.UnknownHostException
+          || t instanceof java.nio.channels.ClosedChannelException || t instanceof java.net.NoRouteToHostException
+          || t.getClass().getSimpleName().equals("ConnectTimeoutException")
+          || t.getClass().getSimpleName().equals("RedisConnectException")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private synchronized void markDown(Throwable cause) {

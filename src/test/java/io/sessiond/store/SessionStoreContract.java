@@ -1,0 +1,875 @@
+package io.sessiond.store;
+
+import static io.sessiond.store.StoreRequests.ANY_VERSION;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sessiond.session.Session;
+import io.sessiond.session.SessionExport;
+import io.sessiond.session.SessionState;
+import io.sessiond.session.SessionStatus;
+import io.sessiond.session.StoredMessage;
+import io.sessiond.store.StoreRequests.AppendMessages;
+import io.sessiond.store.StoreRequests.AppendResult;
+import io.sessiond.store.StoreRequests.ImportSession;
+import io.sessiond.store.StoreRequests.KeyValues;
+import io.sessiond.store.StoreRequests.ListSessions;
+import io.sessiond.store.StoreRequests.PatchSession;
+import io.sessiond.store.StoreRequests.PutCreds;
+import io.sessiond.store.StoreRequests.PutResult;
+import io.sessiond.store.StoreRequests.PutSession;
+import io.sessiond.store.StoreRequests.QueryKeys;
+import io.sessiond.store.StoreRequests.ReadMessages;
+import io.sessiond.store.StoreRequests.SessionRef;
+import io.sessiond.store.StoreRequests.Transition;
+import io.sessiond.store.StoreRequests.WriteKeys;
+import io.sessiond.store.StoreRequests.Written;
+import io.sessiond.tenant.TenantLimits;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The {@link SessionStore} contract, written once and run against every backend. A subclass only
+ * says how to build its store; every test then talks to the store through the contract alone, on
+ * one Vert.x context (single-threaded backends are always called from one thread), with a fresh
+ * random tenant and session ids, so tests need no clean-up and may share a backing server.
+ */
+@ExtendWith(VertxExtension.class)
+public abstract class SessionStoreContract {
+  protected static final long DEFAULT_TTL_SECONDS = 3600;
+  protected static final int MAX_MESSAGES = 5;
+  /** Tenants whose id starts with this get {@link #SMALL_LIMITS}; every other tenant is unlimited. */
+  protected static final String SMALL_TENANT_PREFIX = "small-";
+  protected static final TenantLimits SMALL_LIMITS = new TenantLimits(3, 1024, 0);
+  protected static final String BUFFER_JSON = "{\"type\":\"Buffer\",\"data\":\"AAEC/w3+/Q==\"}";
+
+  protected Vertx vertx;
+  protected SessionStore store;
+  protected String tenant;
+  protected String id;
+  private Context context;
+
+  /** A new, not yet opened store for {@code settings}; called on the test's Vert.x context. */
+  protected abstract SessionStore newStore(Vertx vertx, StoreSettings settings);
+
+  protected static StoreSettings settings() {
+    return new StoreSettings(DEFAULT_TTL_SECONDS, MAX_MESSAGES,
+        tenant -> tenant.startsWith(SMALL_TENANT_PREFIX) ? SMALL_LIMITS : TenantLimits.UNLIMITED);
+  }
+
+  @BeforeEach
+  void openStore(Vertx vertx, VertxTestContext tc) {
+    this.vertx = vertx;
+    this.context = vertx.getOrCreateContext();
+    this.tenant = "t-" + random();
+    this.id = "s-" + random();
+    context.runOnContext(v -> {
+      store = newStore(vertx, settings());
+      store.open().onComplete(tc.succeedingThenComplete());
+    });
+  }
+
+  @AfterEach
+  void closeStore(VertxTestContext tc) {
+    context.runOnContext(v -> store.close().onComplete(tc.succeedingThenComplete()));
+  }
+
+  // ---- documents: put, get, patch, delete, touch -------------------------------------------
+
+  @Test
+  void put_newSession_createsVersionOne_unregistered_withDefaultTtl(VertxTestContext tc) {
+    long before = System.currentTimeMillis();
+    run(tc, () -> store.put(putRequest(id, "{\"a\":1}", null, null, null, ANY_VERSION))
+        .compose(checking(result -> {
+          Session s = result.session();
+          assertTrue(result.created());
+          assertEquals(id, s.id());
+          assertEquals(1, s.version());
+          assertEquals(SessionState.UNREGISTERED, s.state());
+          assertEquals("{\"a\":1}", s.dataJson());
+          assertNull(s.credsJson());
+          assertEquals(DEFAULT_TTL_SECONDS, s.ttlSeconds());
+          assertTrue(s.createdAt() >= before);
+          assertEquals(s.createdAt(), s.updatedAt());
+          assertEquals(s.updatedAt() + DEFAULT_TTL_SECONDS * 1000, s.expiresAt());
+        }))
+        .compose(r -> store.get(ref(id)))
+        .compose(checking(s -> assertEquals(1, s.version()))));
+  }
+
+  @Test
+  void put_withoutData_storesAnEmptyObject_andNamedStateAndTtlOnCreate(VertxTestContext tc) {
+    run(tc, () -> store.put(putRequest(id, null, "{\"c\":1}", SessionState.REGISTERED, 0L, ANY_VERSION))
+        .compose(checking(r -> {
+          assertEquals("{}", r.session().dataJson());
+          assertEquals("{\"c\":1}", r.session().credsJson());
+          assertEquals(SessionState.REGISTERED, r.session().state());
+          assertEquals(0, r.session().ttlSeconds());
+          assertEquals(0, r.session().expiresAt());
+        })));
+  }
+
+  @Test
+  void put_existingSession_replacesData_bumpsVersion_keepsCreatedAt(VertxTestContext tc) {
+    run(tc, () -> create(id)
+        .compose(first -> store.put(putRequest(id, "{\"b\":2}", null, null, null, ANY_VERSION))
+            .compose(checking(r -> {
+              assertFalse(r.created());
+              assertEquals(2, r.session().version());
+              assertEquals("{\"b\":2}", r.session().dataJson());
+              assertEquals(first.createdAt(), r.session().createdAt());
+              assertTrue(r.session().updatedAt() >= first.updatedAt());
+            }))));
+  }
+
+  @Test
+  void put_withoutCredsStateOrTtl_keepsTheCurrentValues(VertxTestContext tc) {
+    run(tc, () -> store.put(putRequest(id, "{}", "{\"me\":1}", SessionState.REGISTERING, 60L, ANY_VERSION))
+        .compose(r -> store.put(putRequest(id, "{\"x\":1}", null, null, null, ANY_VERSION)))
+        .compose(checking(r -> {
+          assertEquals("{\"me\":1}", r.session().credsJson());
+          assertEquals(SessionState.REGISTERING, r.session().state());
+          assertEquals(60, r.session().ttlSeconds());
+        })));
+  }
+
+  @Test
+  void put_withCredsNullText_clearsTheCreds(VertxTestContext tc) {
+    run(tc, () -> store.put(putRequest(id, "{}", "{\"me\":1}", null, null, ANY_VERSION))
+        .compose(r -> store.put(putRequest(id, "{}", "null", null, null, ANY_VERSION)))
+        .compose(checking(r -> assertNull(r.session().credsJson())))
+        .compose(r -> store.status(ref(id)))
+        .compose(checking(s -> assertFalse(s.hasCreds()))));
+  }
+
+  @Test
+  void put_namingAnIllegalState_failsIllegalTransition_andChangesNothing(VertxTestContext tc) {
+    run(tc, () -> create(id)
+        .compose(s -> failsWith(StoreFailure.ILLEGAL_TRANSITION,
+            store.put(putRequest(id, "{\"new\":1}", null, SessionState.CONNECTED, null, ANY_VERSION))))
+        .compose(v -> store.get(ref(id)))
+        .compose(checking(s -> {
+          assertEquals(1, s.version());
+          assertEquals("{}", s.dataJson());
+        }))
+        .compose(s -> store.put(putRequest(id, "{}", null, SessionState.REGISTERING, null, ANY_VERSION)))
+        .compose(checking(r -> assertEquals(SessionState.REGISTERING, r.session().state()))));
+  }
+
+  @Test
+  void put_ifMatchZero_createsOnlyWhenAbsent(VertxTestContext tc) {
+    run(tc, () -> store.put(putRequest(id, "{}", null, null, null, 0))
+        .compose(checking(r -> assertTrue(r.created())))
+        .compose(r -> failsWith(StoreFailure.VERSION_MISMATCH, store.put(putRequest(id, "{}", null, null, null, 0))))
+        .compose(v -> failsWith(StoreFailure.VERSION_MISMATCH,
+            store.put(putRequest("other-" + id, "{}", null, null, null, 3))))
+        .compose(v -> store.put(putRequest(id, "{\"v\":2}", null, null, null, 1)))
+        .compose(checking(r -> assertEquals(2, r.session().version()))));
+  }
+
+  @Test
+  void get_missingSession_failsNotFound(VertxTestContext tc) {
+    run(tc, () -> failsWith(StoreFailure.NOT_FOUND, store.get(ref(id))));
+  }
+
+  @Test
+  void patch_mergesNestedObjects_andNullRemovesMembers(VertxTestContext tc) {
+    run(tc, () -> store.put(putRequest(id, "{\"a\":{\"b\":1,\"c\":2},\"d\":3,\"keep\":true}", null, null, null,
+            ANY_VERSION))
+        .compose(r -> store.patch(new PatchSession(tenant, id, "{\"a\":{\"b\":10,\"c\":null,\"e\":[1]},\"d\":null}",
+            ANY_VERSION)))
+        .compose(checking(s -> {
+          assertEquals(new JsonObject("{\"a\":{\"b\":10,\"e\":[1]},\"keep\":true}"), new JsonObject(s.dataJson()));
+          assertEquals(2, s.version());
+        }))
+        .compose(s -> store.get(ref(id)))
+        .compose(checking(s -> assertEquals(new JsonObject("{\"a\":{\"b\":10,\"e\":[1]},\"keep\":true}"),
+            new JsonObject(s.dataJson())))));
+  }
+
+  @Test
+  void patch_withNonObject_failsInvalid_andChangesNothing(VertxTestContext tc) {
+    run(tc, () -> create(id)
+        .compose(s -> failsWith(StoreFailure.INVALID, store.patch(new PatchSession(tenant, id, "[1,2]", ANY_VERSION))))
+        .compose(v -> store.get(ref(id)))
+        .compose(checking(s -> assertEquals(1, s.version()))));
+  }
+
+  @Test
+  void delete_removesTheSessionWithItsKeysAndMessages(VertxTestContext tc) {
+    run(tc, () -> create(id)
+        .compose(s -> writeKeys(id, keyBatch("pre-key", "1", "{\"k\":1}")))
+        .compose(w -> append(id, message("m1")))
+        .compose(a -> store.delete(ref(id)))
+        .compose(v -> failsWith(StoreFailure.NOT_FOUND, store.get(ref(id))))
+        .compose(v -> failsWith(StoreFailure.NOT_FOUND, store.delete(ref(id))))
+        .compose(v -> create(id))
+        .compose(checking(s -> assertEquals(1, s.version())))
+        .compose(s -> store.status(ref(id)))
+        .compose(checking(status -> {
+          assertEquals(Map.of(), status.keyCounts());
+          assertEquals(0, status.messageCount());
+        }))
+        .compose(s -> append(id, message("again")))
+        .compose(checking(a -> assertEquals(1, a.firstSeq()))));
+  }
+
+  @Test
+  void touch_refreshesExpiryAndActivity_bumpsVersion_keepsUpdatedAt(VertxTestContext tc) {
+    run(tc, () -> store.put(putRequest(id, "{}", null, null, 100L, ANY_VERSION))
+        .compose(created -> later(5).compose(v -> store.touch(ref(id)))
+            .compose(checking(status -> {
+              Session s = created.session();
+              assertEquals(2, status.version());
+              assertEquals(s.updatedAt(), status.updatedAt());
+              assertTrue(status.lastActivityAt() > s.lastActivityAt());
+              assertEquals(status.lastActivityAt() + 100_000, status.expiresAt());
+            }))));
+  }
+
+  @Test
+  void reads_changeNeitherVersionNorActivity(VertxTestContext tc) {
+    run(tc, () -> create(id)
+        .compose(created -> later(5)
+            .compose(v -> store.get(ref(id)))
+            .compose(s -> store.status(ref(id)))
+            .compose(s -> store.queryKeys(new QueryKeys(tenant, id, "pre-key", List.of("1"))))
+            .compose(k -> store.readMessages(new ReadMessages(tenant, id, 0, 10, false)))
+            .compose(m -> store.export(ref(id)))
+            .compose(e -> store.list(new ListSessions(tenant, null, null, 10)))
+            .compose(p -> store.get(ref(id)))
+            .compose(checking(s -> assertEquals(created, s)))));
+  }
+
+  // ---- If-Match and missing sessions ---------------------------------------------------------
+
+  @Test
+  void everyWrite_withStaleIfMatch_failsVersionMismatch_andWithCurrentIfMatch_succeeds(VertxTestContext tc) {
+    List<Function<Long, Future<?>>> writes = List.of(
+        v -> store.put(putRequest(id, "{}", null, null, null, v)),
+        v -> store.patch(new PatchSession(tenant, id, "{\"p\":1}", v)),
+        v -> store.touch(new SessionRef(tenant, id, v)),
+        v -> store.transition(new Transition(tenant, id, SessionState.REGISTERING, v)),
+        v -> store.putCreds(new PutCreds(tenant, id, "{\"c\":1}", v)),
+        v -> store.writeKeys(new WriteKeys(tenant, id, keyBatch("pre-key", "1", "1"), v)),
+        v -> store.clearKeys(new SessionRef(tenant, id, v)),
+        v -> store.appendMessages(new AppendMessages(tenant, id, List.of(message("m")), v)),
+        v -> store.importSession(new ImportSession(tenant, exportOf(id, "{}"), v)),
+        v -> store.delete(new SessionRef(tenant, id, v)));
+    run(tc, () -> {
+      Future<?> chain = create(id);
+      for (Function<Long, Future<?>> write : writes) {
+        chain = chain.compose(x -> store.get(ref(id)))
+            .compose(s -> failsWith(StoreFailure.VERSION_MISMATCH, write.apply(s.version() + 7))
+                .compose(v -> write.apply(s.version())));
+      }
+      return chain.compose(v -> failsWith(StoreFailure.NOT_FOUND, store.get(ref(id))));
+    });
+  }
+
+  @Test
+  void everyOperation_onAMissingSession_failsNotFound(VertxTestContext tc) {
+    List<Supplier<Future<?>>> operations = List.of(
+        () -> store.get(ref(id)),
+        () -> store.patch(new PatchSession(tenant, id, "{}", ANY_VERSION)),
+        () -> store.delete(ref(id)),
+        () -> store.touch(ref(id)),
+        () -> store.status(ref(id)),
+        () -> store.transition(new Transition(tenant, id, SessionState.REGISTERING, ANY_VERSION)),
+        () -> store.putCreds(new PutCreds(tenant, id, "{}", ANY_VERSION)),
+        () -> store.queryKeys(new QueryKeys(tenant, id, "pre-key", List.of("1"))),
+        () -> store.writeKeys(new WriteKeys(tenant, id, keyBatch("pre-key", "1", "1"), ANY_VERSION)),
+        () -> store.clearKeys(ref(id)),
+        () -> store.appendMessages(new AppendMessages(tenant, id, List.of(message("m")), ANY_VERSION)),
+        () -> store.readMessages(new ReadMessages(tenant, id, 0, 10, false)),
+        () -> store.export(ref(id)),
+        () -> store.delete(new SessionRef(tenant, id, 1)));
+    run(tc, () -> {
+      Future<?> chain = Future.succeededFuture();
+      for (Supplier<Future<?>> operation : operations) {
+        chain = chain.compose(v -> failsWith(StoreFailure.NOT_FOUND, operation.get()));
+      }
+      return chain.compose(v -> store.list(new ListSessions(tenant, null, null, 10)))
+          .compose(checking(page -> assertEquals(List.of(), page.sessions())));
+    });
+  }
+
+  // ---- expiry -----------------------------------------------------------------------------------
+
+  @Test
+  void expiredSession_isGone_fromEveryOperation(VertxTestContext tc) {
+    run(tc, () -> store.put(putRequest(id, "{\"old\":true}", null, null, 1L, ANY_VERSION))
+        .compose(r -> writeKeys(id, keyBatch("pre-key", "1", "1")))
+        .compose(w -> append(id, message("m")))
+        .compose(a -> eventually(5000, () -> store.get(ref(id)).transform(ar -> Future.succeededFuture(ar.failed()))))
+        .compose(v -> failsWith(StoreFailure.NOT_FOUND, store.status(ref(id))))
+        .compose(v -> failsWith(StoreFailure.NOT_FOUND, store.touch(ref(id))))
+        .compose(v -> failsWith(StoreFailure.NOT_FOUND, store.export(ref(id))))
+        .compose(v -> failsWith(StoreFailure.NOT_FOUND,
+            store.writeKeys(new WriteKeys(tenant, id, keyBatch("pre-key", "2", "2"), ANY_VERSION))))
+        .compose(v -> store.list(new ListSessions(tenant, null, null, 10)))
+        .compose(checking(page -> assertEquals(List.of(), page.sessions())))
+        .compose(v -> store.statusAll(new ListSessions(tenant, null, null, 10)))
+        .compose(checking(page -> assertEquals(List.of(), page.statuses())))
+        .compose(v -> store.put(putRequest(id, "{}", null, null, null, 0)))
+        .compose(checking(r -> {
+          assertTrue(r.created());
+          assertEquals(1, r.session().version());
+        }))
+        .compose(r -> store.status(ref(id)))
+        .compose(checking(s -> {
+          assertEquals(Map.of(), s.keyCounts());
+          assertEquals(0, s.messageCount());
+        })));
+  }
+
+  @Test
+  void sweepExpired_removesOnlySessionsExpiredAtTheGivenInstant(VertxTestContext tc) {
+    String forever = id + "-forever";
+    String later = id + "-later";
+    run(tc, () -> store.put(putRequest(id, "{}", null, null, 60L, ANY_VERSION))
+        .compose(r -> store.put(putRequest(forever, "{}", null, null, 0L, ANY_VERSION)))
+        .compose(r -> store.put(putRequest(later, "{}", null, null, 7200L, ANY_VERSION)))
+        .compose(r -> store.sweepExpired(System.currentTimeMillis() + 3_600_000))
+        .compose(checking(removed -> assertTrue(removed >= 1)))
+        .compose(n -> failsWith(StoreFailure.NOT_FOUND, store.get(ref(id))))
+        .compose(v -> store.get(ref(forever)))
+        .compose(s -> store.get(ref(later)))
+        .compose(checking(s -> assertEquals(later, s.id()))));
+  }
+
+  // ---- listing and status -----------------------------------------------------------------------
+
+  @Test
+  void list_pagesInIdOrder_withAndWithoutStateFilter(VertxTestContext tc) {
+    List<String> ids = List.of("a1", "a2", "b1", "b2", "c1", "c2", "d1");
+    List<String> registering = List.of("a2", "b1", "c2", "d1");
+    run(tc, () -> {
+      Future<?> chain = Future.succeededFuture();
+      for (String each : ids) {
+        SessionState state = registering.contains(each) ? SessionState.REGISTERING : null;
+        chain = chain.compose(v -> store.put(putRequest(each, "{}", null, state, null, ANY_VERSION)));
+      }
+      return chain
+          .compose(v -> listAll(null, 3))
+          .compose(checking(all -> assertEquals(ids, all)))
+          .compose(v -> listAll(SessionState.REGISTERING, 2))
+          .compose(checking(some -> assertEquals(registering, some)))
+          .compose(v -> store.list(new ListSessions(tenant, null, "b1", 2)))
+          .compose(checking(page -> {
+            assertEquals(List.of("b2", "c1"), page.sessions().stream().map(Session::id).toList());
+            assertEquals("c1", page.nextAfterId());
+          }))
+          .compose(v -> store.list(new ListSessions(tenant, SessionState.REGISTERING, "c2", 5)))
+          .compose(checking(page -> {
+            assertEquals(List.of("d1"), page.sessions().stream().map(Session::id).toList());
+            assertNull(page.nextAfterId());
+          }))
+          .compose(v -> store.list(new ListSessions(tenant, null, null, 7)))
+          .compose(checking(page -> assertNull(page.nextAfterId())));
+    });
+  }
+
+  @Test
+  void statusAll_pagesStatuses_withKeyCountsAndMessageCounts(VertxTestContext tc) {
+    run(tc, () -> create("x1")
+        .compose(s -> create("x2"))
+        .compose(s -> create("x3"))
+        .compose(s -> writeKeys("x2", keyBatch("session", "a", "1", "b", "2")))
+        .compose(w -> append("x3", message("m")))
+        .compose(a -> store.statusAll(new ListSessions(tenant, null, null, 2)))
+        .compose(checking(page -> {
+          assertEquals(List.of("x1", "x2"), page.statuses().stream().map(SessionStatus::id).toList());
+          assertEquals("x2", page.nextAfterId());
+          assertEquals(Map.of("session", 2L), page.statuses().get(1).keyCounts());
+        }))
+        .compose(page -> store.statusAll(new ListSessions(tenant, SessionState.UNREGISTERED, page.nextAfterId(), 2)))
+        .compose(checking(page -> {
+          assertEquals(1, page.statuses().size());
+          assertEquals(1, page.statuses().get(0).messageCount());
+          assertNull(page.nextAfterId());
+        })));
+  }
+
+  @Test
+  void status_countsKeysPerType_listingOnlyTypesWithKeys(VertxTestContext tc) {
+    run(tc, () -> store.put(putRequest(id, "{}", "{\"c\":1}", null, null, ANY_VERSION))
+        .compose(r -> writeKeys(id, merge(keyBatch("pre-key", "1", "1", "2", "2", "3", "3"),
+            keyBatch("sender-key", "g", "1"))))
+        .compose(w -> writeKeys(id, keyBatch("sender-key", "g", null)))
+        .compose(w -> append(id, message("a"), message("b")))
+        .compose(a -> store.status(ref(id)))
+        .compose(checking(s -> {
+          assertEquals(Map.of("pre-key", 3L), s.keyCounts());
+          assertEquals(2, s.messageCount());
+          assertTrue(s.hasCreds());
+          assertEquals(SessionState.UNREGISTERED, s.state());
+          assertEquals(4, s.version());
+        })));
+  }
+
+  // ---- lifecycle -----------------------------------------------------------------------------
+
+  @Test
+  void transition_legal_movesStateAndBumpsVersion(VertxTestContext tc) {
+    run(tc, () -> create(id)
+        .compose(s -> transition(id, SessionState.REGISTERING))
+        .compose(s -> transition(id, SessionState.REGISTERED))
+        .compose(s -> transition(id, SessionState.CONNECTED))
+        .compose(s -> transition(id, SessionState.DISCONNECTED))
+        .compose(s -> transition(id, SessionState.CONNECTED))
+        .compose(checking(s -> {
+          assertEquals(SessionState.CONNECTED, s.state());
+          assertEquals(6, s.version());
+        }))
+        .compose(s -> transition(id, SessionState.LOGGED_OUT))
+        .compose(s -> transition(id, SessionState.UNREGISTERED))
+        .compose(checking(s -> assertEquals(8, s.version()))));
+  }
+
+  @Test
+  void transition_illegal_failsIllegalTransition_andChangesNothing(VertxTestContext tc) {
+    run(tc, () -> create(id)
+        .compose(s -> failsWith(StoreFailure.ILLEGAL_TRANSITION, transition(id, SessionState.CONNECTED)))
+        .compose(v -> store.get(ref(id)))
+        .compose(checking(s -> {
+          assertEquals(SessionState.UNREGISTERED, s.state());
+          assertEquals(1, s.version());
+        })));
+  }
+
+  @Test
+  void transition_toTheCurrentState_succeedsWithoutChangingAnything(VertxTestContext tc) {
+    run(tc, () -> create(id)
+        .compose(created -> transition(id, SessionState.UNREGISTERED)
+            .compose(checking(s -> {
+              assertEquals(SessionState.UNREGISTERED, s.state());
+              assertEquals(1, s.version());
+            }))
+            .compose(s -> store.get(ref(id)))
+            .compose(checking(s -> assertEquals(created, s)))));
+  }
+
+  // ---- creds and keys ------------------------------------------------------------------------
+
+  @Test
+  void putCreds_replacesCreds_andNullTextClearsThem(VertxTestContext tc) {
+    run(tc, () -> create(id)
+        .compose(s -> store.putCreds(new PutCreds(tenant, id, "{\"noiseKey\":" + BUFFER_JSON + "}", ANY_VERSION)))
+        .compose(checking(w -> assertEquals(2, w.version())))
+        .compose(w -> store.get(ref(id)))
+        .compose(checking(s -> assertEquals("{\"noiseKey\":" + BUFFER_JSON + "}", s.credsJson())))
+        .compose(s -> store.putCreds(new PutCreds(tenant, id, "null", ANY_VERSION)))
+        .compose(w -> store.get(ref(id)))
+        .compose(checking(s -> {
+          assertNull(s.credsJson());
+          assertEquals(3, s.version());
+        })));
+  }
+
+  @Test
+  void keyBatch_upserts_andNullDeletesOnlyThatKey(VertxTestContext tc) {
+    run(tc, () -> create(id)
+        .compose(s -> writeKeys(id, merge(keyBatch("pre-key", "1", "\"one\"", "2", "\"two\""),
+            keyBatch("session", "x", "\"x\""))))
+        .compose(checking(w -> assertEquals(2, w.version())))
+        .compose(w -> writeKeys(id, merge(keyBatch("pre-key", "1", null, "2", "\"TWO\"", "3", "\"three\""),
+            keyBatch("session", "nope", null))))
+        .compose(w -> query(id, "pre-key", "1", "2", "3"))
+        .compose(checking(k -> assertEquals(orderedMap("2", "\"TWO\"", "3", "\"three\""), k.values())))
+        .compose(k -> query(id, "session", "x"))
+        .compose(checking(k -> assertEquals(Map.of("x", "\"x\""), k.values()))));
+  }
+
+  @Test
+  void queryKeys_leavesMissingIdsAbsent(VertxTestContext tc) {
+    run(tc, () -> create(id)
+        .compose(s -> writeKeys(id, keyBatch("pre-key", "1", "1")))
+        .compose(w -> query(id, "pre-key", "0", "1", "9"))
+        .compose(checking(k -> assertEquals(Map.of("1", "1"), k.values())))
+        .compose(k -> query(id, "no-such-type", "1"))
+        .compose(checking(k -> assertEquals(Map.of(), k.values()))));
+  }
+
+  @Test
+  void clearKeys_removesEveryKey_andBumpsVersion(VertxTestContext tc) {
+    run(tc, () -> create(id)
+        .compose(s -> writeKeys(id, merge(keyBatch("pre-key", "1", "1"), keyBatch("session", "s", "2"))))
+        .compose(w -> store.clearKeys(ref(id)))
+        .compose(checking(w -> assertEquals(3, w.version())))
+        .compose(w -> store.status(ref(id)))
+        .compose(checking(s -> assertEquals(Map.of(), s.keyCounts())))
+        .compose(s -> query(id, "pre-key", "1"))
+        .compose(checking(k -> assertEquals(Map.of(), k.values()))));
+  }
+
+  @Test
+  void bufferJsonValues_roundTripByteForByte(VertxTestContext tc) {
+    String creds = "{\"noiseKey\":{\"private\":" + BUFFER_JSON + ",\"public\":" + BUFFER_JSON + "},\"n\":1.50}";
+    String unicode = "{\"type\":\"Buffer\",\"data\":\"é€😀\",\"extra\":\"\\u0000\"}";
+    run(tc, () -> store.put(putRequest(id, "{\"b\":" + BUFFER_JSON + "}", creds, null, null, ANY_VERSION))
+        .compose(r -> writeKeys(id, keyBatch("app-state-sync-key", "AAAAAK7b", BUFFER_JSON, "u", unicode)))
+        .compose(w -> query(id, "app-state-sync-key", "AAAAAK7b", "u"))
+        .compose(checking(k -> {
+          assertEquals(BUFFER_JSON, k.values().get("AAAAAK7b"));
+          assertEquals(unicode, k.values().get("u"));
+        }))
+        .compose(k -> store.get(ref(id)))
+        .compose(checking(s -> assertEquals(creds, s.credsJson())))
+        .compose(s -> store.export(ref(id)))
+        .compose(checking(e -> assertEquals(BUFFER_JSON, e.keys().get("app-state-sync-key").get("AAAAAK7b")))));
+  }
+
+  // ---- messages ------------------------------------------------------------------------------
+
+  @Test
+  void appendMessages_numbersFromOne_andTrimsTheWindowToMaxMessages(VertxTestContext tc) {
+    run(tc, () -> create(id)
+        .compose(s -> append(id, message("1"), message("2"), message("3")))
+        .compose(checking(a -> {
+          assertEquals(1, a.firstSeq());
+          assertEquals(3, a.lastSeq());
+          assertEquals(3, a.messageCount());
+          assertEquals(2, a.version());
+        }))
+        .compose(a -> append(id, message("4"), message("5"), message("6"), message("7")))
+        .compose(checking(a -> {
+          assertEquals(4, a.firstSeq());
+          assertEquals(7, a.lastSeq());
+          assertEquals(MAX_MESSAGES, a.messageCount());
+        }))
+        .compose(a -> store.readMessages(new ReadMessages(tenant, id, 0, 100, true)))
+        .compose(checking(page -> {
+          assertEquals(List.of(3L, 4L, 5L, 6L, 7L), seqs(page.messages()));
+          assertEquals("{\"seq\":3,\"id\":\"3\",\"role\":\"user\",\"content\":\"text 3\"}",
+              page.messages().get(0).json());
+          assertEquals(0, page.nextBeforeSeq());
+        })));
+  }
+
+  @Test
+  void readMessages_pagesNewestFirstOrAscending_withBeforeCursor(VertxTestContext tc) {
+    run(tc, () -> create(id)
+        .compose(s -> append(id, message("1"), message("2"), message("3"), message("4"), message("5")))
+        .compose(a -> store.readMessages(new ReadMessages(tenant, id, 0, 2, false)))
+        .compose(checking(page -> {
+          assertEquals(List.of(5L, 4L), seqs(page.messages()));
+          assertEquals(4, page.nextBeforeSeq());
+        }))
+        .compose(page -> store.readMessages(new ReadMessages(tenant, id, page.nextBeforeSeq(), 2, false)))
+        .compose(checking(page -> {
+          assertEquals(List.of(3L, 2L), seqs(page.messages()));
+          assertEquals(2, page.nextBeforeSeq());
+        }))
+        .compose(page -> store.readMessages(new ReadMessages(tenant, id, page.nextBeforeSeq(), 2, false)))
+        .compose(checking(page -> {
+          assertEquals(List.of(1L), seqs(page.messages()));
+          assertEquals(0, page.nextBeforeSeq());
+        }))
+        .compose(page -> store.readMessages(new ReadMessages(tenant, id, 5, 3, true)))
+        .compose(checking(page -> {
+          assertEquals(List.of(2L, 3L, 4L), seqs(page.messages()));
+          assertEquals(2, page.nextBeforeSeq());
+        }))
+        .compose(page -> store.readMessages(new ReadMessages(tenant, id, 0, 5, true)))
+        .compose(checking(page -> {
+          assertEquals(List.of(1L, 2L, 3L, 4L, 5L), seqs(page.messages()));
+          assertEquals(0, page.nextBeforeSeq());
+        })));
+  }
+
+  // ---- export and import ---------------------------------------------------------------------
+
+  @Test
+  void exportThenImport_intoAnotherTenant_roundTripsTheWholeSession(VertxTestContext tc) {
+    String otherTenant = "t-" + random();
+    run(tc, () -> store.put(putRequest(id, "{\"d\":[1,2]}", "{\"c\":" + BUFFER_JSON + "}",
+            SessionState.REGISTERING, 0L, ANY_VERSION))
+        .compose(r -> writeKeys(id, merge(keyBatch("pre-key", "1", BUFFER_JSON), keyBatch("session", "s", "{}"))))
+        .compose(w -> append(id, message("1"), message("2")))
+        .compose(a -> store.export(ref(id)))
+        .compose(exported -> store.importSession(new ImportSession(otherTenant, exported, ANY_VERSION))
+            .compose(checking(r -> {
+              assertTrue(r.created());
+              assertEquals(exported.session().version(), r.session().version());
+              assertEquals(exported.session().createdAt(), r.session().createdAt());
+            }))
+            .compose(r -> store.export(new SessionRef(otherTenant, id)))
+            .compose(checking(copy -> {
+              assertEquals(exported.keys(), copy.keys());
+              assertEquals(exported.messages(), copy.messages());
+              assertEquals(exported.session().dataJson(), copy.session().dataJson());
+              assertEquals(exported.session().credsJson(), copy.session().credsJson());
+              assertEquals(SessionState.REGISTERING, copy.session().state());
+              assertEquals(0, copy.session().expiresAt());
+            })))
+        .compose(copy -> store.appendMessages(new AppendMessages(otherTenant, id, List.of(message("3")), ANY_VERSION)))
+        .compose(checking(a -> assertEquals(3, a.firstSeq()))));
+  }
+
+  @Test
+  void import_overAnExistingSession_replacesKeysAndMessages_andMovesTheVersionForward(VertxTestContext tc) {
+    run(tc, () -> create(id)
+        .compose(s -> writeKeys(id, keyBatch("pre-key", "old", "1")))
+        .compose(w -> append(id, message("old")))
+        .compose(a -> store.touch(ref(id)))
+        .compose(s -> store.importSession(new ImportSession(tenant, exportOf(id, "{\"imported\":1}"), ANY_VERSION)))
+        .compose(checking(r -> {
+          assertFalse(r.created());
+          assertEquals(5, r.session().version());
+        }))
+        .compose(r -> store.export(ref(id)))
+        .compose(checking(e -> {
+          assertEquals(Map.of("pre-key", Map.of("new", "\"v\"")), e.keys());
+          assertEquals(List.of(StoredMessage.of(9, message("nine"))), e.messages());
+          assertEquals("{\"imported\":1}", e.session().dataJson());
+        })));
+  }
+
+  // ---- tenants and limits --------------------------------------------------------------------
+
+  @Test
+  void tenants_areIsolated_evenWithTheSameSessionId(VertxTestContext tc) {
+    String otherTenant = "t-" + random();
+    run(tc, () -> create(id)
+        .compose(s -> writeKeys(id, keyBatch("pre-key", "1", "mine")))
+        .compose(w -> failsWith(StoreFailure.NOT_FOUND, store.get(new SessionRef(otherTenant, id))))
+        .compose(v -> store.put(new PutSession(otherTenant, id, "{\"other\":1}", null, null, null, ANY_VERSION)))
+        .compose(checking(r -> assertTrue(r.created())))
+        .compose(r -> store.queryKeys(new QueryKeys(otherTenant, id, "pre-key", List.of("1"))))
+        .compose(checking(k -> assertEquals(Map.of(), k.values())))
+        .compose(k -> store.delete(new SessionRef(otherTenant, id)))
+        .compose(v -> store.get(ref(id)))
+        .compose(checking(s -> assertEquals("{}", s.dataJson())))
+        .compose(s -> store.list(new ListSessions(otherTenant, null, null, 10)))
+        .compose(checking(page -> assertEquals(List.of(), page.sessions()))));
+  }
+
+  @Test
+  void maxSessions_refusesANewSession_withLimitReached_butReplacesStillWork(VertxTestContext tc) {
+    tenant = SMALL_TENANT_PREFIX + random();
+    run(tc, () -> create("a").compose(s -> create("b")).compose(s -> create("c"))
+        .compose(s -> failsWith(StoreFailure.LIMIT_REACHED, create("d")))
+        .compose(v -> failsWith(StoreFailure.LIMIT_REACHED,
+            store.importSession(new ImportSession(tenant, exportOf("d", "{}"), ANY_VERSION))))
+        .compose(v -> store.put(putRequest("c", "{\"again\":1}", null, null, null, ANY_VERSION)))
+        .compose(checking(r -> assertEquals(2, r.session().version())))
+        .compose(r -> store.delete(ref("a")))
+        .compose(v -> create("d"))
+        .compose(s -> store.list(new ListSessions(tenant, null, null, 10)))
+        .compose(checking(page -> assertEquals(List.of("b", "c", "d"),
+            page.sessions().stream().map(Session::id).toList()))));
+  }
+
+  @Test
+  void maxBytesPerSession_refusesAnyGrowingWrite_withTooLarge_andAppliesNothing(VertxTestContext tc) {
+    tenant = SMALL_TENANT_PREFIX + random();
+    String big = "\"" + "x".repeat(1100) + "\"";
+    run(tc, () -> create(id)
+        .compose(s -> writeKeys(id, keyBatch("pre-key", "small", "1")))
+        .compose(w -> failsWith(StoreFailure.TOO_LARGE, writeKeys(id, keyBatch("pre-key", "ok", "2", "big", big))))
+        .compose(v -> failsWith(StoreFailure.TOO_LARGE, append(id, "{\"content\":" + big + "}")))
+        .compose(v -> failsWith(StoreFailure.TOO_LARGE,
+            store.put(putRequest(id, "{\"d\":" + big + "}", null, null, null, ANY_VERSION))))
+        .compose(v -> failsWith(StoreFailure.TOO_LARGE, store.patch(new PatchSession(tenant, id,
+            "{\"d\":" + big + "}", ANY_VERSION))))
+        .compose(v -> failsWith(StoreFailure.TOO_LARGE, store.putCreds(new PutCreds(tenant, id,
+            "{\"d\":" + big + "}", ANY_VERSION))))
+        .compose(v -> failsWith(StoreFailure.TOO_LARGE, store.put(putRequest("new-" + id, "{\"d\":" + big + "}",
+            null, null, null, ANY_VERSION))))
+        .compose(v -> failsWith(StoreFailure.NOT_FOUND, store.get(ref("new-" + id))))
+        .compose(v -> store.status(ref(id)))
+        .compose(checking(s -> {
+          assertEquals(2, s.version());
+          assertEquals(Map.of("pre-key", 1L), s.keyCounts());
+          assertEquals(0, s.messageCount());
+        }))
+        .compose(s -> query(id, "pre-key", "small", "ok"))
+        .compose(checking(k -> assertEquals(Map.of("small", "1"), k.values()))));
+  }
+
+  @Test
+  void maxBytesPerSession_countsEveryPartOfTheSession(VertxTestContext tc) {
+    tenant = SMALL_TENANT_PREFIX + random();
+    String third = "x".repeat(300);
+    run(tc, () -> store.put(putRequest(id, "{\"d\":\"" + third + "\"}", "{\"c\":\"" + third + "\"}", null, null,
+            ANY_VERSION))
+        .compose(r -> writeKeys(id, keyBatch("pre-key", "k", "\"" + third + "\"")))
+        .compose(w -> failsWith(StoreFailure.TOO_LARGE, append(id, "{\"m\":\"" + third + "\"}")))
+        .compose(v -> store.clearKeys(ref(id)))
+        .compose(w -> append(id, "{\"m\":\"" + third + "\"}"))
+        .compose(checking(a -> assertEquals(1, a.messageCount()))));
+  }
+
+  // ---- helpers ---------------------------------------------------------------------------------
+
+  /** Runs {@code body} on the test's context; its outcome completes or fails the test. */
+  protected void run(VertxTestContext tc, Supplier<Future<?>> body) {
+    context.runOnContext(v -> {
+      Future<?> outcome;
+      try {
+        outcome = body.get();
+      } catch (Throwable t) {
+        outcome = Future.failedFuture(t);
+      }
+      outcome.onComplete(tc.succeedingThenComplete());
+    });
+  }
+
+  /** Runs assertions inside a chain: a failed assertion fails the chain, and so the test. */
+  protected static <T> Function<T, Future<T>> checking(Consumer<T> assertions) {
+    return value -> {
+      try {
+        assertions.accept(value);
+        return Future.succeededFuture(value);
+      } catch (Throwable t) {
+        return Future.failedFuture(t);
+      }
+    };
+  }
+
+  /** Succeeds when {@code operation} failed with {@code expected}; fails the chain otherwise. */
+  protected static Future<Void> failsWith(StoreFailure expected, Future<?> operation) {
+    return operation.transform(ar -> {
+      if (ar.succeeded()) {
+        return Future.failedFuture(new AssertionError("expected " + expected + " but got " + ar.result()));
+      }
+      if (ar.cause() instanceof StoreException e && e.failure() == expected) {
+        assertNotNull(e.getMessage());
+        return Future.succeededFuture();
+      }
+      return Future.failedFuture(new AssertionError("expected " + expected + " but got " + ar.cause(), ar.cause()));
+    });
+  }
+
+  /** Polls {@code condition} every 50 ms until it holds, failing after {@code timeoutMillis}. */
+  protected Future<Void> eventually(long timeoutMillis, Supplier<Future<Boolean>> condition) {
+    long deadline = System.currentTimeMillis() + timeoutMillis;
+    return pollUntil(deadline, condition);
+  }
+
+  private Future<Void> pollUntil(long deadline, Supplier<Future<Boolean>> condition) {
+    return condition.get().compose(holds -> {
+      if (holds) {
+        return Future.succeededFuture();
+      }
+      if (System.currentTimeMillis() > deadline) {
+        return Future.failedFuture(new AssertionError("condition still false at the deadline"));
+      }
+      return later(50).compose(v -> pollUntil(deadline, condition));
+    });
+  }
+
+  /** Lets a little wall-clock time pass without blocking the context. */
+  protected Future<Void> later(long millis) {
+    return vertx.timer(millis).mapEmpty();
+  }
+
+  protected static String random() {
+    return UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  protected SessionRef ref(String sessionId) {
+    return new SessionRef(tenant, sessionId);
+  }
+
+  protected PutSession putRequest(String sessionId, String data, String creds, SessionState state, Long ttl,
+                                  long ifMatch) {
+    return new PutSession(tenant, sessionId, data, creds, state, ttl, ifMatch);
+  }
+
+  protected Future<Session> create(String sessionId) {
+    return store.put(putRequest(sessionId, "{}", null, null, null, ANY_VERSION)).map(PutResult::session);
+  }
+
+  protected Future<Written> writeKeys(String sessionId, Map<String, Map<String, String>> batch) {
+    return store.writeKeys(new WriteKeys(tenant, sessionId, batch, ANY_VERSION));
+  }
+
+  protected Future<KeyValues> query(String sessionId, String type, String... ids) {
+    return store.queryKeys(new QueryKeys(tenant, sessionId, type, Arrays.asList(ids)));
+  }
+
+  protected Future<AppendResult> append(String sessionId, String... messagesJson) {
+    return store.appendMessages(new AppendMessages(tenant, sessionId, Arrays.asList(messagesJson), ANY_VERSION));
+  }
+
+  protected Future<SessionStatus> transition(String sessionId, SessionState to) {
+    return store.transition(new Transition(tenant, sessionId, to, ANY_VERSION));
+  }
+
+  /** A message as the HTTP edge hands it over: compact JSON without {@code seq}. */
+  protected static String message(String messageId) {
+    return "{\"id\":\"" + messageId + "\",\"role\":\"user\",\"content\":\"text " + messageId + "\"}";
+  }
+
+  /** {@code type → {id: value, ...}} from alternating ids and values; a {@code null} value deletes. */
+  protected static Map<String, Map<String, String>> keyBatch(String type, String... idsAndValues) {
+    return Map.of(type, orderedMap(idsAndValues));
+  }
+
+  protected static Map<String, String> orderedMap(String... idsAndValues) {
+    Map<String, String> values = new LinkedHashMap<>();
+    for (int i = 0; i < idsAndValues.length; i += 2) {
+      values.put(idsAndValues[i], idsAndValues[i + 1]);
+    }
+    return values;
+  }
+
+  @SafeVarargs
+  protected static Map<String, Map<String, String>> merge(Map<String, Map<String, String>>... batches) {
+    Map<String, Map<String, String>> merged = new LinkedHashMap<>();
+    for (Map<String, Map<String, String>> batch : batches) {
+      merged.putAll(batch);
+    }
+    return merged;
+  }
+
+  /** A small export: one key, one message numbered 9, version 2. */
+  protected static SessionExport exportOf(String sessionId, String data) {
+    Session session = new Session(sessionId, SessionState.REGISTERED, data, null, 2, 1_000, 2_000, 2_000, 0, 0);
+    return new SessionExport(session, Map.of("pre-key", Map.of("new", "\"v\"")),
+        List.of(StoredMessage.of(9, message("nine"))));
+  }
+
+  protected Future<List<String>> listAll(SessionState state, int pageSize) {
+    return listFrom(state, null, pageSize, new ArrayList<>());
+  }
+
+  private Future<List<String>> listFrom(SessionState state, String afterId, int pageSize, List<String> seen) {
+    return store.list(new ListSessions(tenant, state, afterId, pageSize)).compose(page -> {
+      page.sessions().forEach(s -> seen.add(s.id()));
+      if (page.nextAfterId() == null) {
+        return Future.succeededFuture(seen);
+      }
+      if (seen.size() > 1000) {
+        return Future.failedFuture(new AssertionError("paging does not end"));
+      }
+      return listFrom(state, page.nextAfterId(), pageSize, seen);
+    });
+  }
+
+  protected static List<Long> seqs(List<StoredMessage> messages) {
+    return messages.stream().map(StoredMessage::seq).toList();
+  }
+}

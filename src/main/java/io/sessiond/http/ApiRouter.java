@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * Registers the API's routes with the body handling each needs (content type check, then a body
@@ -30,6 +31,7 @@ final class ApiRouter {
   private final Router router;
   private final Map<BodyKind, BodyHandler> bodyHandlers = new EnumMap<>(BodyKind.class);
   private final List<Endpoint> endpoints = new ArrayList<>();
+  private final List<Endpoint> unlisted = new ArrayList<>();
 
   ApiRouter(Router router, HttpConfig config) {
     this.router = router;
@@ -77,6 +79,11 @@ final class ApiRouter {
     route.handler(handler);
   }
 
+  /** A route mounted outside the API (no authentication, not in {@link #endpoints()}), known only for {@code Allow}. */
+  void unlisted(HttpMethod method, String path) {
+    unlisted.add(new Endpoint(method, path));
+  }
+
   List<Endpoint> endpoints() {
     return List.copyOf(endpoints);
   }
@@ -84,7 +91,7 @@ final class ApiRouter {
   /** The methods registered for a concrete request path, for the {@code Allow} header of a 405. */
   String allowed(String requestPath) {
     TreeSet<String> methods = new TreeSet<>();
-    for (Endpoint e : endpoints) {
+    for (Endpoint e : Stream.concat(endpoints.stream(), unlisted.stream()).toList()) {
       if (e.pattern().matcher(requestPath).matches()) {
         methods.add(e.method().name());
       }

@@ -8,6 +8,7 @@ import io.sessiond.tenant.TenantRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
@@ -45,12 +46,17 @@ public final class HttpApiVerticle extends VerticleBase {
     StoreClient store = new StoreClient(vertx, http.requestTimeoutMs());
     new HealthRoutes(vertx, http.requestTimeoutMs()).mount(router);
     router.get("/openapi.yaml").handler(ctx -> ctx.response().putHeader("Content-Type", "application/yaml").end(openApi));
+    for (String path : new String[] {"/health/live", "/health/ready", "/openapi.yaml"}) {
+      api.unlisted(HttpMethod.GET, path);
+    }
     router.route("/v1/*").handler(new TenantAuth(tenants, rateLimiter));
     new SessionRoutes(store).mount(api);
     new KeyRoutes(store).mount(api);
     new MessageRoutes(store).mount(api);
     new TransferRoutes(store, storeConfig.maxMessages(), storeConfig.defaultTtlSeconds()).mount(api);
     router.route().failureHandler(Problems::handle);
+    // A path the router cannot even match (a bad percent escape) fails with 400 outside every route.
+    router.errorHandler(400, Problems::handle);
     router.errorHandler(404, Problems::handle);
     router.errorHandler(405, this::methodNotAllowed);
     router.errorHandler(500, Problems::handle);

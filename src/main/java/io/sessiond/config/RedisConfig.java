@@ -18,8 +18,8 @@ import java.util.Set;
  * @param password               password, or {@code null}
  * @param masterName             the Sentinel master name (sentinel mode)
  * @param prefix                 prefix of every key sessiond writes
- * @param poolSize               pooled connections per node
- * @param maxPoolWaiting         requests that may wait for a pooled connection before failing fast
+ * @param poolSize               long-lived connections each store instance pipelines its requests on
+ * @param maxPoolWaiting         requests that may wait for a connection being opened before failing fast
  * @param maxPipelined           requests in flight on one connection
  * @param timeoutMs              how long one request may take before it fails as unavailable
  * @param connectTimeoutMs       how long opening a TCP connection may take
@@ -58,7 +58,7 @@ public record RedisConfig(String mode, List<String> endpoints, String username, 
         s.string("REDIS_PASSWORD", user[1]),
         masterName == null ? "mymaster" : masterName,
         prefix(s),
-        s.intValue("REDIS_POOL_SIZE", 16, 1, 1024),
+        s.intValue("REDIS_POOL_SIZE", 4, 1, 1024),
         s.intValue("REDIS_MAX_WAITING", 4096, 1, 1_000_000),
         s.intValue("REDIS_MAX_PIPELINED", 2048, 1, 1_000_000),
         s.longValue("REDIS_TIMEOUT_MS", 2000, 50, 600_000),

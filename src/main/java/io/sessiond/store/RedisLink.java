@@ -23,8 +23,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Redis store's connection: a pooled vertx-redis-client, plus what production needs around it.
+ * The Redis store's connections, plus what production needs around them.
  * <ul>
+ *   <li>A few long-lived connections ({@code REDIS_POOL_SIZE}), taken in turn and shared by all
+ *       requests: commands of concurrent requests are pipelined on them, which is what lets one
+ *       event loop keep Redis busy (checking a connection out of a pool per request caps the
+ *       requests in flight at the pool size and costs a round of bookkeeping each). A connection
+ *       that closes or fails is dropped and replaced on next use.</li>
  *   <li>Getting a connection is retried a bounded number of times with exponential backoff; only
  *       that step is retried, because a command that was sent may have run.</li>
  *   <li>When the retries run out the link is marked down: requests then fail at once as UNAVAILABLE
@@ -40,6 +45,8 @@ final class RedisLink {
 
   private final Vertx vertx;
   private final RedisConfig config;
+  private final Future<RedisConnection>[] slots;
+  private int nextSlot;
   private Redis redis;
   private volatile boolean down;
   private volatile String downReason = "";
@@ -47,9 +54,11 @@ final class RedisLink {
   private long probeTimer = -1;
   private volatile boolean closed;
 
+  @SuppressWarnings("unchecked")
   RedisLink(Vertx vertx, RedisConfig config) {
     this.vertx = vertx;
     this.config = config;
+    this.slots = new Future[config.poolSize()];
   }
 
   /** Creates the client, checks that Redis answers with these credentials, and loads the scripts. */
@@ -70,14 +79,26 @@ final class RedisLink {
     if (probeTimer >= 0) {
       vertx.cancelTimer(probeTimer);
     }
-    return redis == null ? Future.succeededFuture() : redis.close();
+    List<Future<Void>> closing = new ArrayList<>();
+    synchronized (slots) {
+      for (int i = 0; i < slots.length; i++) {
+        if (slots[i] != null && slots[i].succeeded()) {
+          closing.add(slots[i].result().close());
+        }
+        slots[i] = null;
+      }
+    }
+    return Future.join(closing).transform(ar -> redis == null ? Future.succeededFuture() : redis.close());
   }
 
   boolean isDown() {
     return down;
   }
 
-  /** Runs {@code work} on one pooled connection (commands sent on it are pipelined) and returns it to the pool. */
+  /**
+   * Runs {@code work} on one of the shared connections. Commands it sends in order run in order;
+   * commands of other requests may be pipelined in between.
+   */
   <T> Future<T> with(Function<RedisConnection, Future<T>> work) {
     if (closed) {
       return Future.failedFuture(new StoreException(StoreFailure.UNAVAILABLE, "the Redis store is closed"));
@@ -86,15 +107,79 @@ final class RedisLink {
       return Future.failedFuture(new StoreException(StoreFailure.UNAVAILABLE,
           "Redis at " + config.describe() + " is unreachable (" + downReason + "); reconnecting"));
     }
-    return connect(0).compose(conn -> {
+    int slot;
+    Future<RedisConnection> connection;
+    synchronized (slots) {
+      slot = pickSlot();
+      if (slot < 0) {
+        return Future.failedFuture(new StoreException(StoreFailure.UNAVAILABLE,
+            "too many Redis requests in flight (" + config.maxPipelined() + " per connection); try again"));
+      }
+      connection = slots[slot];
+      if (connection == null || connection.failed()) {
+        connection = connect(0).andThen(ar -> {
+          if (ar.succeeded()) {
+            watch(ar.result());
+          }
+        });
+        slots[slot] = connection;
+      }
+    }
+    return connection.compose(conn -> {
       Future<T> result;
       try {
         result = work.apply(conn);
       } catch (RuntimeException e) {
         result = Future.failedFuture(e);
       }
-      return result.andThen(ar -> conn.close());
+      return result.onFailure(e -> {
+        if (brokeTheConnection(e)) {
+          drop(conn);
+        }
+      });
     });
+  }
+
+  /** The next slot in turn whose connection can take one more request; -1 when all are full. */
+  private int pickSlot() {
+    for (int tried = 0; tried < slots.length; tried++) {
+      int i = nextSlot;
+      nextSlot = (nextSlot + 1) % slots.length;
+      Future<RedisConnection> f = slots[i];
+      if (f == null || !f.succeeded() || !f.result().pendingQueueFull()) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** Forgets a connection once it closes or fails, so the next request on its slot opens a new one. */
+  private void watch(RedisConnection conn) {
+    conn.exceptionHandler(e -> drop(conn));
+    conn.endHandler(v -> drop(conn));
+  }
+
+  private void drop(RedisConnection conn) {
+    synchronized (slots) {
+      for (int i = 0; i < slots.length; i++) {
+        if (slots[i] != null && slots[i].succeeded() && slots[i].result() == conn) {
+          slots[i] = null;
+          conn.close();
+        }
+      }
+    }
+  }
+
+  /** Everything but an error reply from Redis or a slow answer means the connection itself failed. */
+  private static boolean brokeTheConnection(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    if (root instanceof StoreException || root instanceof TimeoutException) {
+      return false;
+    }
+    return !root.getClass().getName().equals("io.vertx.redis.client.impl.types.ErrorType");
   }
 
   /** One command, with the timeout and failure translation. */
@@ -236,7 +321,8 @@ final class RedisLink {
           case RedisConfig.SENTINEL -> RedisClientType.SENTINEL;
           default -> RedisClientType.STANDALONE;
         })
-        .setMaxPoolSize(c.poolSize())
+        // The shared connections, plus room for the start-up check and the outage probe.
+        .setMaxPoolSize(c.poolSize() + 2)
         .setMaxPoolWaiting(c.maxPoolWaiting())
         .setMaxWaitingHandlers(c.maxPipelined())
         .setPoolRecycleTimeout(60_000)

@@ -1,36 +1,68 @@
 -- keys_write: ARGV now, ifMatch, maxBytes, then groups of four: op ('S' set, 'D' delete), type, keyId, value.
--- Sizes are checked before anything is written, so a refused batch changes nothing.
+-- Sizes are checked before anything is written, so a refused batch changes nothing. Each type's keys
+-- are read and written with a few multi-field calls (HMGET, HSET, HDEL in chunks), not one call per
+-- key: a batch of 100 pre-keys is a handful of commands inside the script.
 local now, ifMatch, maxBytes = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local m = loadMeta(now)
 local err = check(m, ifMatch, false)
 if err then
   return err
 end
-local delta, touched = 0, {}
+local groups, order, delta = {}, {}, 0
 for i = 4, #ARGV, 4 do
-  local op, t, id, v = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
-  local old = redis.call('HSTRLEN', keysKey(t), id)
-  if old > 0 then
-    delta = delta - #id - old
+  local t, id = ARGV[i + 1], ARGV[i + 2]
+  local g = groups[t]
+  if not g then
+    g = { ids = {}, sets = {}, dels = {} }
+    groups[t] = g
+    order[#order + 1] = t
   end
-  if op == 'S' then
-    delta = delta + #id + #v
+  g.ids[#g.ids + 1] = id
+  if ARGV[i] == 'S' then
+    g.sets[#g.sets + 1] = id
+    g.sets[#g.sets + 1] = ARGV[i + 3]
+    delta = delta + #id + #ARGV[i + 3]
+  else
+    g.dels[#g.dels + 1] = id
   end
-  touched[t] = true
+end
+
+-- Calls cmd on key with the items in chunks, so that unpack never exceeds Lua's stack.
+local function chunked(cmd, key, items, step, each)
+  for from = 1, #items, step do
+    local part = {}
+    for j = from, math.min(from + step - 1, #items) do
+      part[#part + 1] = items[j]
+    end
+    local reply = redis.call(cmd, key, unpack(part))
+    if each then
+      each(part, reply)
+    end
+  end
+end
+
+for _, t in ipairs(order) do
+  chunked('HMGET', keysKey(t), groups[t].ids, UNPACK_CHUNK, function(ids, old)
+    for j = 1, #ids do
+      if old[j] then
+        delta = delta - #ids[j] - #old[j]
+      end
+    end
+  end)
 end
 err = tooLarge(m.bytes + delta, m.bytes, maxBytes)
 if err then
   return err
 end
-for i = 4, #ARGV, 4 do
-  if ARGV[i] == 'S' then
-    redis.call('HSET', keysKey(ARGV[i + 1]), ARGV[i + 2], ARGV[i + 3])
-  else
-    redis.call('HDEL', keysKey(ARGV[i + 1]), ARGV[i + 2])
+for _, t in ipairs(order) do
+  local g, key = groups[t], keysKey(t)
+  if #g.sets > 0 then
+    chunked('HSET', key, g.sets, UNPACK_CHUNK, nil)
   end
-end
-for t in pairs(touched) do
-  if redis.call('EXISTS', keysKey(t)) == 1 then
+  if #g.dels > 0 then
+    chunked('HDEL', key, g.dels, UNPACK_CHUNK, nil)
+  end
+  if redis.call('EXISTS', key) == 1 then
     redis.call('SADD', TYPES, t)
   else
     redis.call('SREM', TYPES, t)

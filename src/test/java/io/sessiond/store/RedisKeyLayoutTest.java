@@ -101,6 +101,37 @@ class RedisKeyLayoutTest {
         })));
   }
 
+  @Test
+  void batchesAndQueriesOfThousandsOfKeys_crossLuasUnpackLimit_inOneAtomicStep(VertxTestContext tc) {
+    Map<String, String> values = new java.util.LinkedHashMap<>();
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 2500; i++) {
+      values.put("k" + i, "{\"n\":" + i + "}");
+      ids.add("k" + i);
+    }
+    ids.add("missing");
+    Map<String, String> deletes = new java.util.HashMap<>();
+    for (int i = 0; i < 1200; i++) {
+      deletes.put("k" + i, null);
+    }
+    store.put(new PutSession(tenant, id, "{}", null, null, null, StoreRequests.ANY_VERSION))
+        .compose(r -> store.writeKeys(new WriteKeys(tenant, id, Map.of("pre-key", values), StoreRequests.ANY_VERSION)))
+        .compose(w -> store.queryKeys(new StoreRequests.QueryKeys(tenant, id, "pre-key", ids)))
+        .compose(found -> {
+          tc.verify(() -> {
+            assertEquals(2500, found.values().size());
+            assertEquals("{\"n\":2499}", found.values().get("k2499"));
+          });
+          return store.writeKeys(new WriteKeys(tenant, id, Map.of("pre-key", deletes), StoreRequests.ANY_VERSION));
+        })
+        .compose(w -> store.status(new SessionRef(tenant, id)))
+        .onComplete(tc.succeeding(status -> tc.verify(() -> {
+          assertEquals(Map.of("pre-key", 1300L), status.keyCounts());
+          assertEquals(3, status.version());
+          tc.completeNow();
+        })));
+  }
+
   /** A session with a 60 s TTL, creds, keys of two types and a message. */
   private Future<Void> populate() {
     return store.put(new PutSession(tenant, id, "{\"b\":1,\"a\":2}", "{\"me\":{\"id\":\"x\"}}", null, 60L,

@@ -100,8 +100,9 @@ public final class StoreRequests {
   }
 
   /**
-   * Create or replace a whole session from an export. The session gets a version above both the
-   * export's and the replaced session's; keys and messages replace the old ones entirely.
+   * Create or replace a whole session from an export. The session gets version
+   * {@code max(export's, replaced + 1, 1)}: a restore into an empty store keeps the export's version,
+   * a replace always moves forward. Keys and messages replace the old ones entirely.
    */
   public record ImportSession(String tenant, SessionExport export, long ifMatch) {
   }

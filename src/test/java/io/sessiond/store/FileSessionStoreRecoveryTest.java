@@ -217,6 +217,20 @@ class FileSessionStoreRecoveryTest {
             .compose(checking(s -> assertEquals(writes + 1, s.version())))));
   }
 
+  @Test
+  void failedJournalWrite_failsThatWriteUnavailable_andRefusesEverythingUntilRestart(VertxTestContext tc) {
+    run(tc, () -> open(true, 1000)
+        .compose(store -> writeKeysOneByOne(store, 1)
+            .compose(v -> breakJournalOf(store))
+            .compose(v -> failsWith(StoreFailure.UNAVAILABLE,
+                writeKeys(store, "s1", Map.of("pre-key", Map.of("2", "\"lost\"")))))
+            .compose(v -> failsWith(StoreFailure.UNAVAILABLE, store.get(new SessionRef(tenant, "s1"))))
+            .compose(v -> failsWith(StoreFailure.UNAVAILABLE, put(store, "other", "{}", null))))
+        .compose(v -> open(true, 1000))
+        .compose(store -> store.queryKeys(new QueryKeys(tenant, "s1", "pre-key", keyIds(2))))
+        .compose(checking(found -> assertEquals(Map.of("1", "\"value 1\""), found.values()))));
+  }
+
   // ---- helpers ---------------------------------------------------------------------------------
 
   private Future<FileSessionStore> open(boolean restore, int snapshotEvery) {
@@ -300,5 +314,20 @@ class FileSessionStoreRecoveryTest {
       Files.write(file, bytes, StandardOpenOption.APPEND);
       return null;
     });
+  }
+
+  /** Fault injection: closes the store's journal file under it, so the next append fails. */
+  private Future<Void> breakJournalOf(FileSessionStore store) {
+    return vertx.executeBlocking(() -> {
+      Object groupCommit = field(store, "journal");
+      ((Journal) field(groupCommit, "journal")).close();
+      return null;
+    });
+  }
+
+  private static Object field(Object owner, String name) throws ReflectiveOperationException {
+    java.lang.reflect.Field field = owner.getClass().getDeclaredField(name);
+    field.setAccessible(true);
+    return field.get(owner);
   }
 }

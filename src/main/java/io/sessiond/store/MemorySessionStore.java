@@ -34,6 +34,7 @@ import io.sessiond.tenant.TenantLimits;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -447,8 +448,8 @@ public final class MemorySessionStore implements SessionStore {
   /** An immutable copy that keeps {@code null} values (deletions) and the caller's order. */
   private static Map<String, Map<String, String>> copyOf(Map<String, Map<String, String>> batch) {
     Map<String, Map<String, String>> copy = new LinkedHashMap<>();
-    batch.forEach((type, values) -> copy.put(type, java.util.Collections.unmodifiableMap(new LinkedHashMap<>(values))));
-    return java.util.Collections.unmodifiableMap(copy);
+    batch.forEach((type, values) -> copy.put(type, Collections.unmodifiableMap(new LinkedHashMap<>(values))));
+    return Collections.unmodifiableMap(copy);
   }
 
   private static long now() {

@@ -14,13 +14,13 @@ end
 -- The session's bookkeeping fields, or nil (plus true when it exists but expired at now).
 local function loadMeta(now)
   local v = redis.call('HMGET', META, 'ver', 'expires', 'ttl', 'bytes', 'state', 'created', 'updated', 'activity',
-    'seq', 'kbytes')
+    'seq', 'kbytes', 'pexp')
   if not v[1] then
     return nil, false
   end
   local m = { ver = tonumber(v[1]), expires = tonumber(v[2]), ttl = tonumber(v[3]), bytes = tonumber(v[4]),
     state = v[5], created = tonumber(v[6]), updated = tonumber(v[7]), activity = tonumber(v[8]),
-    seq = tonumber(v[9]), kbytes = tonumber(v[10]) }
+    seq = tonumber(v[9]), kbytes = tonumber(v[10]), pexp = tonumber(v[11]) or 0 }
   if m.expires > 0 and m.expires <= now then
     return nil, true
   end
@@ -79,8 +79,34 @@ local function expireAll(expires)
   end
 end
 
+-- Keeps the Redis expiry of the session's keys between expires + GRACE and expires + 2 GRACE
+-- (pexp in meta), so that a busy session re-expires all its keys about once a minute rather than on
+-- every write; keys this write created or SET (fresh, which have no TTL yet) get pexp at once.
+local function refreshExpiry(m, fresh)
+  local target = 0
+  if m.expires > 0 then
+    target = m.expires + GRACE_MS
+  end
+  if target == 0 then
+    if m.pexp ~= 0 then
+      expireAll(0)
+      m.pexp = 0
+    end
+    return
+  end
+  if m.pexp == 0 or target > m.pexp or target < m.pexp - 2 * GRACE_MS then
+    m.pexp = target + GRACE_MS
+    expireAll(m.pexp - GRACE_MS)
+    return
+  end
+  for _, k in ipairs(fresh) do
+    redis.call('PEXPIREAT', k, m.pexp)
+  end
+end
+
 -- Every successful write: version + 1, activity (and updatedAt unless a touch), expiry refreshed.
-local function bump(m, now, isTouch)
+-- fresh: the keys this write may have created or SET (see refreshExpiry).
+local function bump(m, now, isTouch, fresh)
   m.ver = m.ver + 1
   if not isTouch then
     m.updated = now
@@ -91,9 +117,9 @@ local function bump(m, now, isTouch)
   else
     m.expires = 0
   end
+  refreshExpiry(m, fresh or {})
   redis.call('HSET', META, 'ver', m.ver, 'updated', m.updated, 'activity', now, 'expires', m.expires,
-    'bytes', m.bytes, 'kbytes', m.kbytes)
-  expireAll(m.expires)
+    'bytes', m.bytes, 'kbytes', m.kbytes, 'pexp', m.pexp)
 end
 
 local function sessionFields()

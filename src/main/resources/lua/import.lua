@@ -42,7 +42,7 @@ if creds ~= '' then
 end
 -- bump adds one: the version ends at max(export's, replaced + 1, 1), as in the memory store.
 m = { ver = math.max(exportVersion, oldVer + 1, 1) - 1, ttl = ttl, bytes = bytes, kbytes = kbytes, state = state,
-  created = createdAt }
+  created = createdAt, pexp = 0 }
 redis.call('HSET', META, 'state', state, 'data', data, 'ttl', ttl, 'created', createdAt, 'seq', lastSeq)
 bump(m, now, false)
 return { 'OK', created and 1 or 0, 1, sessionFields(), redis.call('GET', CREDS) }

@@ -70,5 +70,9 @@ for _, t in ipairs(order) do
 end
 m.bytes = m.bytes + delta
 m.kbytes = m.kbytes + delta
-bump(m, now, false)
+local fresh = { TYPES }
+for _, t in ipairs(order) do
+  fresh[#fresh + 1] = keysKey(t)
+end
+bump(m, now, false, fresh)
 return { 'OK', m.ver }

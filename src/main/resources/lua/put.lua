@@ -16,7 +16,7 @@ if created and mustExist then
 end
 local oldExpires, oldData, oldCreds = 0, 0, 0
 if created then
-  m = { ver = 0, ttl = defaultTtl, bytes = 0, kbytes = 0, state = 'unregistered', created = now, seq = 0 }
+  m = { ver = 0, ttl = defaultTtl, bytes = 0, kbytes = 0, state = 'unregistered', created = now, seq = 0, pexp = 0 }
 else
   oldExpires = m.expires
   oldData = redis.call('HSTRLEN', META, 'data')
@@ -53,6 +53,6 @@ if credsGiven then
     redis.call('SET', CREDS, creds)
   end
 end
-bump(m, now, false)
+bump(m, now, false, { CREDS })
 local earlier = (m.expires > 0 and (oldExpires == 0 or m.expires < oldExpires)) and 1 or 0
 return { 'OK', created and 1 or 0, earlier, sessionFields(), redis.call('GET', CREDS) }

@@ -4,6 +4,7 @@ import io.sessiond.config.AppConfig;
 import io.sessiond.config.StoreConfig;
 import io.sessiond.health.HealthVerticle;
 import io.sessiond.http.HttpApiVerticle;
+import io.sessiond.store.FileSessionStore;
 import io.sessiond.store.LocalRecordCodec;
 import io.sessiond.store.MemorySessionStore;
 import io.sessiond.store.RedisSessionStore;
@@ -82,6 +83,7 @@ public final class Sessiond {
     StoreConfig c = config.store();
     StoreSettings settings = new StoreSettings(c.defaultTtlSeconds(), c.maxMessages(), tenants::limits);
     return switch (c.kind()) {
+      case StoreConfig.FILE -> v -> new FileSessionStore(v, settings, c.dataDir(), c.autoRestore(), c.snapshotEvery());
       case StoreConfig.REDIS -> v -> new RedisSessionStore(v, settings, config.redis());
       default -> v -> new MemorySessionStore(settings);
     };

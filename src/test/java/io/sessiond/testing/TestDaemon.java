@@ -94,12 +94,13 @@ public final class TestDaemon {
      */
     public Future<TestDaemon> start(Vertx clientVertx) {
       AppConfig config = AppConfig.from(Settings.of(new JsonObject(), settings));
-      Vertx vertx = Vertx.vertx();
       Context clientContext = clientVertx.getOrCreateContext();
       List<TenantSpec> declared = tenantsFromConfig ? config.tenants().tenants() : tenants;
-      Future<TestDaemon> started = Sessiond.start(vertx, config, declared)
-          .map(d -> new TestDaemon(vertx, clientVertx, d, keys))
-          .recover(t -> vertx.close().transform(ar -> Future.failedFuture(t)));
+      // Building a Vert.x instance takes a while: never on the test's event loop.
+      Future<TestDaemon> started = clientVertx.executeBlocking(Vertx::vertx).compose(vertx ->
+          Sessiond.start(vertx, config, declared)
+              .map(d -> new TestDaemon(vertx, clientVertx, d, keys))
+              .recover(t -> vertx.close().transform(ar -> Future.failedFuture(t))));
       // Callbacks go back to the test's context: the daemon's own may be closed before the test ends.
       return Future.fromCompletionStage(started.toCompletionStage(), clientContext);
     }

@@ -47,8 +47,9 @@ class RedisMultiInstanceApiTest {
   }
 
   private static Future<TestDaemon> daemon(Vertx vertx, String prefix) {
-    return TestDaemon.builder().set("SESSION_STORE", "redis").set("REDIS_URL", TestRedis.url())
-        .set("REDIS_PREFIX", prefix).tenantWithKeys(TENANT, KEY).start(vertx);
+    TestDaemon.Builder builder = TestDaemon.builder().set("SESSION_STORE", "redis").set("REDIS_PREFIX", prefix);
+    TestRedis.settings().forEach(builder::set);
+    return builder.tenantWithKeys(TENANT, KEY).start(vertx);
   }
 
   @AfterAll

@@ -17,7 +17,8 @@ import java.util.UUID;
 import redis.embedded.RedisServer;
 
 /**
- * A real Redis for tests, one per JVM: {@code REDIS_URL} when set (nothing is started); otherwise a
+ * A real Redis for tests, one per JVM: {@code REDIS_URL} when set (nothing is started; with
+ * {@code REDIS_MODE=cluster} and {@code REDIS_NODES} it may be a Redis Cluster); otherwise a
  * private redis-server on a free port, started lazily and stopped by a shutdown hook — the one
  * packaged in the embedded-redis jar (Redis 6.2), or with {@code TEST_SERVICES=system} the machine's
  * own {@code redis-server} (Redis 7). Tests isolate themselves with {@link #uniquePrefix()}, so
@@ -42,6 +43,20 @@ public final class TestRedis {
     return shared.url();
   }
 
+  /** The settings that point a daemon at {@link #url()}: REDIS_URL, plus the mode and nodes of a cluster given by the environment. */
+  public static Map<String, String> settings() {
+    Map<String, String> values = new HashMap<>();
+    String url = url();
+    values.put("REDIS_URL", url);
+    for (String name : List.of("REDIS_MODE", "REDIS_NODES", "REDIS_MASTER_NAME")) {
+      String value = System.getenv(name);
+      if (value != null && url.equals(System.getenv("REDIS_URL"))) {
+        values.put(name, value);
+      }
+    }
+    return values;
+  }
+
   /** A key prefix no other test uses. */
   public static String uniquePrefix() {
     return "test-" + UUID.randomUUID().toString().substring(0, 8) + ":";
@@ -54,6 +69,9 @@ public final class TestRedis {
 
   public static RedisConfig config(String url, String prefix, Map<String, String> overrides) {
     Map<String, String> values = new HashMap<>();
+    if (url.equals(System.getenv("REDIS_URL"))) {
+      values.putAll(settings()); // a Sentinel or Cluster named by the environment keeps its mode and nodes
+    }
     values.put("REDIS_URL", url);
     values.put("REDIS_PREFIX", prefix);
     values.putAll(overrides);

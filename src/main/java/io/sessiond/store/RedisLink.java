@@ -53,6 +53,7 @@ final class RedisLink {
   private long probeBackoffMs;
   private long probeTimer = -1;
   private volatile boolean closed;
+  private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
 
   @SuppressWarnings("unchecked")
   RedisLink(Vertx vertx, RedisConfig config) {
@@ -74,11 +75,23 @@ final class RedisLink {
             : e));
   }
 
+  /** Refuses new requests, lets those in flight finish (at most one request timeout), then closes. */
   Future<Void> close() {
     closed = true;
     if (probeTimer >= 0) {
       vertx.cancelTimer(probeTimer);
     }
+    return drained(System.currentTimeMillis() + config.timeoutMs()).compose(v -> closeConnections());
+  }
+
+  private Future<Void> drained(long deadline) {
+    if (inFlight.get() == 0 || System.currentTimeMillis() >= deadline) {
+      return Future.succeededFuture();
+    }
+    return vertx.timer(10).compose(t -> drained(deadline));
+  }
+
+  private Future<Void> closeConnections() {
     List<Future<Void>> closing = new ArrayList<>();
     synchronized (slots) {
       for (int i = 0; i < slots.length; i++) {
@@ -125,6 +138,7 @@ final class RedisLink {
         slots[slot] = connection;
       }
     }
+    inFlight.incrementAndGet();
     return connection.compose(conn -> {
       Future<T> result;
       try {
@@ -137,7 +151,7 @@ final class RedisLink {
           drop(conn);
         }
       });
-    });
+    }).andThen(ar -> inFlight.decrementAndGet());
   }
 
   /** The next slot in turn whose connection can take one more request; -1 when all are full. */

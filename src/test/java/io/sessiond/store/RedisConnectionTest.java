@@ -130,6 +130,20 @@ class RedisConnectionTest {
         });
   }
 
+  @Test
+  void close_letsRequestsInFlightFinish_andRefusesNewOnes(Vertx vertx, VertxTestContext tc) {
+    RedisSessionStore store = new RedisSessionStore(vertx, SETTINGS, TestRedis.config(TestRedis.uniquePrefix(), Map.of()));
+    store.open().compose(v -> {
+      java.util.List<Future<?>> inFlight = new java.util.ArrayList<>();
+      for (int i = 0; i < 200; i++) {
+        inFlight.add(store.put(put("s" + i)));
+      }
+      Future<Void> closed = store.close();
+      return Future.all(inFlight).compose(all -> closed).compose(v2 -> unavailable(store.get(new SessionRef(tenant, "s1"))
+          .transform(ar -> Future.succeededFuture(ar.cause())).result()));
+    }).onComplete(tc.succeedingThenComplete());
+  }
+
   private PutSession put(String id) {
     return new PutSession(tenant, id, "{\"a\":1}", null, null, null, StoreRequests.ANY_VERSION);
   }

@@ -209,6 +209,11 @@ public final class TestRedis {
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
         }
+        try (var files = Files.walk(dir)) {
+          files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+          // a leftover temp directory is harmless
+        }
       }
     }
   }

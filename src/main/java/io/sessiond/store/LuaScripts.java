@@ -9,7 +9,7 @@ import java.util.HexFormat;
 
 /**
  * The Lua scripts of the Redis store, read from {@code /lua/*.lua} once. Session scripts get
- * {@code common.lua} prepended; each script's SHA-1 is computed here so EVALSHA needs no round trip
+ * {@code common.lua} prepended (except the hot, self-contained {@code get.lua}); each script's SHA-1 is computed here so EVALSHA needs no round trip
  * to learn it, and {@link RedisLink} falls back to EVAL (which caches it again) after a NOSCRIPT.
  */
 final class LuaScripts {
@@ -17,7 +17,7 @@ final class LuaScripts {
   record Script(String name, String source, String sha) {
   }
 
-  final Script get = session("get");
+  final Script get = script("get", read("get"));
   final Script put = session("put");
   final Script patch = session("patch");
   final Script delete = session("delete");

@@ -265,7 +265,9 @@ public final class RedisSessionStore implements SessionStore {
       Map<String, Map<String, String>> keyMap = new TreeMap<>();
       Response types = r.get(3);
       for (int i = 0; i + 1 < types.size(); i += 2) {
-        Map<String, String> values = new LinkedHashMap<>();
+        // Redis hashes keep no order once they outgrow their compact encoding: sort by key id, so that
+        // an export is deterministic and an export → import → export round trip is byte-for-byte equal.
+        Map<String, String> values = new TreeMap<>();
         Response flat = types.get(i + 1);
         for (int j = 0; j + 1 < flat.size(); j += 2) {
           values.put(flat.get(j).toString(), flat.get(j + 1).toString());

@@ -53,6 +53,9 @@ final class RedisLink {
   private long probeBackoffMs;
   private long probeTimer = -1;
   private volatile boolean closed;
+  /** Timeouts in a row, with no answer in between, after which Redis counts as down. */
+  private static final int TIMEOUTS_MEANING_DOWN = 3;
+  private final java.util.concurrent.atomic.AtomicInteger consecutiveTimeouts = new java.util.concurrent.atomic.AtomicInteger();
   private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
 
   @SuppressWarnings("unchecked")
@@ -198,15 +201,28 @@ final class RedisLink {
 
   /** One command, with the timeout and failure translation. */
   Future<Response> send(RedisConnection conn, Request request) {
-    return conn.send(request)
-        .timeout(config.timeoutMs(), TimeUnit.MILLISECONDS)
-        .recover(e -> Future.failedFuture(translate(e)));
+    return timed(conn.send(request)).recover(e -> Future.failedFuture(translate(e)));
+  }
+
+  /**
+   * The request timeout, and what timeouts say about Redis: a few in a row with no answer in between
+   * mean Redis is hung (a stopped process, a runaway script) rather than slow, so the link is marked
+   * down and later requests fail at once instead of each waiting out its timeout.
+   */
+  private Future<Response> timed(Future<Response> reply) {
+    return reply.timeout(config.timeoutMs(), TimeUnit.MILLISECONDS).andThen(ar -> {
+      if (ar.succeeded()) {
+        consecutiveTimeouts.set(0);
+      } else if (ar.cause() instanceof TimeoutException
+          && consecutiveTimeouts.incrementAndGet() >= TIMEOUTS_MEANING_DOWN) {
+        markDown(ar.cause());
+      }
+    });
   }
 
   /** Runs a script by SHA, falling back to EVAL once after NOSCRIPT. */
   Future<Response> eval(RedisConnection conn, Script script, String key, List<String> args) {
-    return conn.send(scriptRequest(Command.EVALSHA, script.sha(), key, args))
-        .timeout(config.timeoutMs(), TimeUnit.MILLISECONDS)
+    return timed(conn.send(scriptRequest(Command.EVALSHA, script.sha(), key, args)))
         .recover(e -> {
           if (e.getMessage() != null && e.getMessage().startsWith("NOSCRIPT")) {
             LOG.info("Redis lost script {}; loading it again", script.name());
@@ -227,9 +243,13 @@ final class RedisLink {
   private Future<RedisConnection> connect(int attempt) {
     return redis.connect()
         .timeout(config.connectTimeoutMs(), TimeUnit.MILLISECONDS)
+        .recover(e -> Future.failedFuture(e instanceof TimeoutException
+            ? new StoreException(StoreFailure.UNAVAILABLE, "Redis at " + config.describe()
+            + " did not complete a connection within " + config.connectTimeoutMs() + " ms", e)
+            : e))
         .recover(e -> {
-          // Only a refused or broken connection is retried and counts as Redis being down; a busy
-          // pool (wait queue full, or no connection free in time) is overload, answered at once.
+          // Only a failed connection is retried and counts as Redis being down; a full pool wait
+          // queue is overload, answered at once.
           if (down || closed || !isConnectFailure(e)) {
             return Future.failedFuture(translate(e));
           }
@@ -244,9 +264,13 @@ final class RedisLink {
         });
   }
 
+  /**
+   * A refused, unreachable or broken connection, or one that did not complete in time (a hung Redis
+   * accepts TCP connections but never answers the handshake).
+   */
   private static boolean isConnectFailure(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t instanceof java.net.ConnectException || t instanceof java.net.UnknownHostException
+      if (t instanceof TimeoutException || t instanceof java.net.ConnectException || t instanceof java.net.UnknownHostException
           || t instanceof java.nio.channels.ClosedChannelException || t instanceof java.net.NoRouteToHostException
           || t.getClass().getSimpleName().equals("ConnectTimeoutException")
           || t.getClass().getSimpleName().equals("RedisConnectException")) {
@@ -260,8 +284,9 @@ final class RedisLink {
     if (down || closed) {
       return;
     }
-    downReason = describe(cause);
+    downReason = cause instanceof TimeoutException ? "no answer within " + config.timeoutMs() + " ms" : describe(cause);
     down = true;
+    consecutiveTimeouts.set(0);
     probeBackoffMs = config.retryBackoffMs();
     LOG.warn("Redis at {} is unreachable ({}); failing requests fast and reconnecting", config.describe(), downReason);
     scheduleProbe();

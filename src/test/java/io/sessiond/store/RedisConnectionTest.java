@@ -131,6 +131,64 @@ class RedisConnectionTest {
   }
 
   @Test
+  void hungRedis_afterAFewTimeouts_failsFast_andRecoversWhenRedisAnswersAgain(Vertx vertx, VertxTestContext tc) {
+    TestRedis.Server server = TestRedis.privateServer();
+    Map<String, String> settings = new java.util.HashMap<>(FAST);
+    settings.put("REDIS_TIMEOUT_MS", "300");
+    RedisSessionStore store = new RedisSessionStore(vertx, SETTINGS, TestRedis.config(server.url(), TestRedis.uniquePrefix(), settings));
+    long[] fastFailure = new long[1];
+    store.open()
+        .compose(v -> store.put(put("s1")))
+        .compose(v -> {
+          hang(server, 2500);
+          return vertx.timer(100);
+        })
+        .compose(v -> timeouts(store, 3))
+        .compose(v -> {
+          long start = System.currentTimeMillis();
+          return store.get(new SessionRef(tenant, "s1")).transform(ar -> {
+            fastFailure[0] = System.currentTimeMillis() - start;
+            return unavailable(ar.failed() ? ar.cause() : null);
+          });
+        })
+        .compose(v -> eventually(vertx, 10_000, () -> store.get(new SessionRef(tenant, "s1")).map(s -> true).otherwise(false)))
+        .onComplete(tc.succeeding(v -> tc.verify(() ->
+            assertTrue(fastFailure[0] < 100, "a request while Redis hangs took " + fastFailure[0] + " ms"))))
+        .eventually(store::close)
+        .onComplete(ar -> {
+          server.stop();
+          tc.completeNow();
+        });
+  }
+
+  /** {@code n} requests in a row, each failing UNAVAILABLE after the request timeout. */
+  private Future<Void> timeouts(RedisSessionStore store, int n) {
+    if (n == 0) {
+      return Future.succeededFuture();
+    }
+    return store.get(new SessionRef(tenant, "s1")).transform(ar -> unavailable(ar.failed() ? ar.cause() : null))
+        .compose(v -> timeouts(store, n - 1));
+  }
+
+  /** Keeps the server busy in a Lua loop for {@code millis}: it answers nobody meanwhile, as if hung. */
+  private static void hang(TestRedis.Server server, long millis) {
+    Thread t = new Thread(() -> {
+      try (java.net.Socket s = new java.net.Socket("127.0.0.1", server.port())) {
+        s.setSoTimeout(30_000);
+        String script = "local function ms() local t = redis.call('TIME') return t[1] * 1000 + t[2] / 1000 end "
+            + "local s = ms() while ms() - s < " + millis + " do end return 1";
+        s.getOutputStream().write(("EVAL \"" + script + "\" 0\r\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        s.getOutputStream().flush();
+        s.getInputStream().read();
+      } catch (java.io.IOException e) {
+        // the test sees the outcome through the store
+      }
+    }, "redis-hang");
+    t.setDaemon(true);
+    t.start();
+  }
+
+  @Test
   void close_letsRequestsInFlightFinish_andRefusesNewOnes(Vertx vertx, VertxTestContext tc) {
     RedisSessionStore store = new RedisSessionStore(vertx, SETTINGS, TestRedis.config(TestRedis.uniquePrefix(), Map.of()));
     store.open().compose(v -> {

@@ -5,17 +5,13 @@ import io.sessiond.store.LuaScripts.Script;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.net.NetClientOptions;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
-import io.vertx.redis.client.RedisClientType;
 import io.vertx.redis.client.RedisConnection;
-import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
@@ -67,10 +63,10 @@ final class RedisLink {
 
   /** Creates the client, checks that Redis answers with these credentials, and loads the scripts. */
   Future<Void> open(LuaScripts scripts) {
-    redis = Redis.createClient(vertx, options(config));
+    redis = Redis.createClient(vertx, RedisClientOptions.of(config));
     return redis.connect()
         .compose(conn -> ping(conn).compose(v -> loadScripts(conn, scripts)).andThen(ar -> conn.close()))
-        .recover(e -> Future.failedFuture(new StoreException(StoreFailure.UNAVAILABLE, openFailure(e), e)))
+        .recover(e -> Future.failedFuture(new StoreException(StoreFailure.UNAVAILABLE, RedisFailures.openFailure(config, e), e)))
         .timeout(config.connectTimeoutMs() + config.timeoutMs(), TimeUnit.MILLISECONDS)
         .recover(e -> Future.failedFuture(e instanceof TimeoutException
             ? new StoreException(StoreFailure.UNAVAILABLE, "Redis at " + config.describe() + " did not answer within "
@@ -150,7 +146,7 @@ final class RedisLink {
         result = Future.failedFuture(e);
       }
       return result.onFailure(e -> {
-        if (brokeTheConnection(e)) {
+        if (RedisFailures.brokeTheConnection(e)) {
           drop(conn);
         }
       });
@@ -187,21 +183,9 @@ final class RedisLink {
     }
   }
 
-  /** Everything but an error reply from Redis or a slow answer means the connection itself failed. */
-  private static boolean brokeTheConnection(Throwable e) {
-    Throwable root = e;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
-    }
-    if (root instanceof StoreException || root instanceof TimeoutException) {
-      return false;
-    }
-    return !root.getClass().getName().equals("io.vertx.redis.client.impl.types.ErrorType");
-  }
-
   /** One command, with the timeout and failure translation. */
   Future<Response> send(RedisConnection conn, Request request) {
-    return timed(conn.send(request)).recover(e -> Future.failedFuture(translate(e)));
+    return timed(conn.send(request)).recover(e -> Future.failedFuture(RedisFailures.translate(config.timeoutMs(), e)));
   }
 
   /**
@@ -228,7 +212,7 @@ final class RedisLink {
             LOG.info("Redis lost script {}; loading it again", script.name());
             return send(conn, scriptRequest(Command.EVAL, script.source(), key, args));
           }
-          return Future.failedFuture(translate(e));
+          return Future.failedFuture(RedisFailures.translate(config.timeoutMs(), e));
         });
   }
 
@@ -250,12 +234,12 @@ final class RedisLink {
         .recover(e -> {
           // Only a failed connection is retried and counts as Redis being down; a full pool wait
           // queue is overload, answered at once.
-          if (down || closed || !isConnectFailure(e)) {
-            return Future.failedFuture(translate(e));
+          if (down || closed || !RedisFailures.isConnectFailure(e)) {
+            return Future.failedFuture(RedisFailures.translate(config.timeoutMs(), e));
           }
           if (attempt >= config.retries()) {
             markDown(e);
-            return Future.failedFuture(translate(e));
+            return Future.failedFuture(RedisFailures.translate(config.timeoutMs(), e));
           }
           long delay = config.retryBackoffMs() << Math.min(attempt, 16);
           Promise<RedisConnection> retried = Promise.promise();
@@ -264,27 +248,11 @@ final class RedisLink {
         });
   }
 
-  /**
-   * A refused, unreachable or broken connection, or one that did not complete in time (a hung Redis
-   * accepts TCP connections but never answers the handshake).
-   */
-  private static boolean isConnectFailure(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t instanceof TimeoutException || t instanceof java.net.ConnectException || t instanceof java.net.UnknownHostException
-          || t instanceof java.nio.channels.ClosedChannelException || t instanceof java.net.NoRouteToHostException
-          || t.getClass().getSimpleName().equals("ConnectTimeoutException")
-          || t.getClass().getSimpleName().equals("RedisConnectException")) {
-        return true;
-      }
-    }
-    return false;
-  }
-
   private synchronized void markDown(Throwable cause) {
     if (down || closed) {
       return;
     }
-    downReason = cause instanceof TimeoutException ? "no answer within " + config.timeoutMs() + " ms" : describe(cause);
+    downReason = cause instanceof TimeoutException ? "no answer within " + config.timeoutMs() + " ms" : RedisFailures.describe(cause);
     down = true;
     consecutiveTimeouts.set(0);
     probeBackoffMs = config.retryBackoffMs();
@@ -321,64 +289,5 @@ final class RedisLink {
       loads.add(conn.send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(s.source())));
     }
     return Future.all(loads).mapEmpty();
-  }
-
-  private String openFailure(Throwable e) {
-    String text = String.valueOf(e.getMessage());
-    String upper = text.toUpperCase(Locale.ROOT);
-    if (upper.contains("WRONGPASS") || upper.contains("NOAUTH") || upper.contains("INVALID PASSWORD")
-        || upper.contains("INVALID USERNAME")) {
-      return "Redis at " + config.describe() + " refused the credentials: check the password in REDIS_URL or REDIS_PASSWORD";
-    }
-    return "cannot reach Redis at " + config.describe() + ": " + describe(e);
-  }
-
-  private StoreException translate(Throwable e) {
-    if (e instanceof StoreException se) {
-      return se;
-    }
-    if (e instanceof TimeoutException) {
-      return new StoreException(StoreFailure.UNAVAILABLE, "Redis did not answer within " + config.timeoutMs() + " ms", e);
-    }
-    return new StoreException(StoreFailure.UNAVAILABLE, "Redis failed: " + describe(e), e);
-  }
-
-  /** A one-line cause without anything a client sent. */
-  private static String describe(Throwable e) {
-    Throwable root = e;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
-    }
-    String message = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
-    return message.lines().findFirst().orElse("").trim();
-  }
-
-  private static RedisOptions options(RedisConfig c) {
-    RedisOptions o = new RedisOptions()
-        .setType(switch (c.mode()) {
-          case RedisConfig.CLUSTER -> RedisClientType.CLUSTER;
-          case RedisConfig.SENTINEL -> RedisClientType.SENTINEL;
-          default -> RedisClientType.STANDALONE;
-        })
-        // The shared connections, plus room for the start-up check and the outage probe.
-        .setMaxPoolSize(c.poolSize() + 2)
-        .setMaxPoolWaiting(c.maxPoolWaiting())
-        .setMaxWaitingHandlers(c.maxPipelined())
-        .setPoolRecycleTimeout(60_000)
-        .setNetClientOptions(new NetClientOptions()
-            .setConnectTimeout((int) c.connectTimeoutMs())
-            .setTcpKeepAlive(true)
-            .setTcpNoDelay(true));
-    c.endpoints().forEach(o::addConnectionString);
-    if (c.password() != null) {
-      o.setPassword(c.password());
-    }
-    if (c.username() != null) {
-      o.setUser(c.username());
-    }
-    if (RedisConfig.SENTINEL.equals(c.mode())) {
-      o.setMasterName(c.masterName()).setRole(io.vertx.redis.client.RedisRole.MASTER);
-    }
-    return o;
   }
 }

@@ -1,6 +1,7 @@
 package io.sessiond.store;
 
 import io.sessiond.session.Session;
+import io.sessiond.session.SessionExport;
 import io.sessiond.session.SessionState;
 import io.sessiond.session.SessionStatus;
 import io.sessiond.session.StoredMessage;
@@ -70,6 +71,25 @@ final class RedisReplies {
     return new SessionStatus(id, SessionState.parse(text(r.get(2))), number(r.get(1)), number(r.get(3)),
         number(r.get(4)), number(r.get(5)), number(r.get(6)), number(r.get(7)), number(r.get(8)) == 1, counts,
         number(r.get(9)));
+  }
+
+  /**
+   * An export from {@code OK, session fields, creds, {type, {keyId, value, ...}, ...}, messages}. Redis
+   * hashes keep no order once they outgrow their compact encoding, so keys are sorted by id: an export
+   * is deterministic, and export → import → export is byte-for-byte equal.
+   */
+  static SessionExport export(String id, Response r) {
+    Map<String, Map<String, String>> keys = new TreeMap<>();
+    Response types = r.get(3);
+    for (int i = 0; i + 1 < types.size(); i += 2) {
+      Map<String, String> values = new TreeMap<>();
+      Response flat = types.get(i + 1);
+      for (int j = 0; j + 1 < flat.size(); j += 2) {
+        values.put(flat.get(j).toString(), flat.get(j + 1).toString());
+      }
+      keys.put(types.get(i).toString(), values);
+    }
+    return new SessionExport(session(id, r.get(1), r.get(2)), keys, messages(r.get(4)));
   }
 
   static List<StoredMessage> messages(Response list) {

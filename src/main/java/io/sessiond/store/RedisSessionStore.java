@@ -59,12 +59,14 @@ public final class RedisSessionStore implements SessionStore {
   private final LuaScripts scripts = new LuaScripts();
   private final RedisLink link;
   private final RedisIndex index;
+  private final RedisPages pages;
 
   public RedisSessionStore(Vertx vertx, StoreSettings settings, RedisConfig config) {
     this.settings = settings;
     this.keys = new RedisKeys(config.prefix());
     this.link = new RedisLink(vertx, config);
     this.index = new RedisIndex(link, keys, scripts);
+    this.pages = new RedisPages(link, keys, index);
   }
 
   @Override
@@ -145,7 +147,7 @@ public final class RedisSessionStore implements SessionStore {
 
   @Override
   public Future<SessionPage> list(ListSessions r) {
-    return page(r, scripts.get, (id, reply) -> RedisReplies.session(id, reply.get(1), reply.get(2)), Session::state)
+    return pages.page(r, scripts.get, (id, reply) -> RedisReplies.session(id, reply.get(1), reply.get(2)), Session::state)
         .map(p -> new SessionPage(p.items(), p.nextAfterId()));
   }
 
@@ -157,7 +159,7 @@ public final class RedisSessionStore implements SessionStore {
 
   @Override
   public Future<StatusPage> statusAll(ListSessions r) {
-    return page(r, scripts.status, RedisReplies::status, SessionStatus::state)
+    return pages.page(r, scripts.status, RedisReplies::status, SessionStatus::state)
         .map(p -> new StatusPage(p.items(), p.nextAfterId()));
   }
 
@@ -261,22 +263,8 @@ public final class RedisSessionStore implements SessionStore {
 
   @Override
   public Future<SessionExport> export(SessionRef ref) {
-    return script(ref.tenant(), ref.id(), scripts.export, List.of(Long.toString(now())), null).map(r -> {
-      Map<String, Map<String, String>> keyMap = new TreeMap<>();
-      Response types = r.get(3);
-      for (int i = 0; i + 1 < types.size(); i += 2) {
-        // Redis hashes keep no order once they outgrow their compact encoding: sort by key id, so that
-        // an export is deterministic and an export → import → export round trip is byte-for-byte equal.
-        Map<String, String> values = new TreeMap<>();
-        Response flat = types.get(i + 1);
-        for (int j = 0; j + 1 < flat.size(); j += 2) {
-          values.put(flat.get(j).toString(), flat.get(j + 1).toString());
-        }
-        keyMap.put(types.get(i).toString(), values);
-      }
-      return new SessionExport(RedisReplies.session(ref.id(), r.get(1), r.get(2)), keyMap,
-          RedisReplies.messages(r.get(4)));
-    });
+    return script(ref.tenant(), ref.id(), scripts.export, List.of(Long.toString(now())), null)
+        .map(r -> RedisReplies.export(ref.id(), r));
   }
 
   @Override
@@ -363,63 +351,6 @@ public final class RedisSessionStore implements SessionStore {
               })
               .recover(e -> index.remove(conn, tenant, id).transform(ar -> Future.failedFuture(e)));
         });
-  }
-
-  private record Page<T>(List<T> items, String nextAfterId) {
-  }
-
-  private interface Decoder<T> {
-    T decode(String id, Response reply);
-  }
-
-  /**
-   * One page of live sessions in id order: reads ids from the index in chunks, loads each with a
-   * read script (pipelined on one connection), skips expired, stale and filtered-out ones, and stops
-   * one past the limit to know whether a next page exists.
-   */
-  private <T> Future<Page<T>> page(ListSessions r, Script script, Decoder<T> decoder,
-                                   Function<T, SessionState> stateOf) {
-    return checked(() -> {
-      RequestChecks.pageLimit(r.limit());
-      long now = now();
-      int chunk = Math.min(Math.max(r.limit() + 1, 16), 1000);
-      return link.with(conn -> collect(conn, r, script, decoder, stateOf, r.afterId(), chunk, now, new ArrayList<>(),
-          new ArrayList<>()));
-    });
-  }
-
-  private <T> Future<Page<T>> collect(RedisConnection conn, ListSessions r, Script script, Decoder<T> decoder,
-                                      Function<T, SessionState> stateOf, String afterId, int chunk, long now,
-                                      List<T> found, List<String> foundIds) {
-    return index.ids(conn, r.tenant(), afterId, chunk).compose(ids -> {
-      List<Future<Response>> loads = new ArrayList<>(ids.size());
-      for (String id : ids) {
-        loads.add(link.eval(conn, script, keys.session(r.tenant(), id), List.of(Long.toString(now))));
-      }
-      return Future.all(loads).compose(all -> {
-        for (int i = 0; i < ids.size(); i++) {
-          Response reply = all.resultAt(i);
-          if (!"OK".equals(RedisReplies.text(reply.get(0)))) {
-            if (!RedisReplies.expiredNotFound(reply)) {
-              index.remove(conn, r.tenant(), ids.get(i)); // a stale entry left by a crash: repair, don't wait
-            }
-            continue;
-          }
-          T item = decoder.decode(ids.get(i), reply);
-          if (r.state() == null || r.state() == stateOf.apply(item)) {
-            found.add(item);
-            foundIds.add(ids.get(i));
-            if (found.size() > r.limit()) {
-              return Future.succeededFuture(new Page<>(found.subList(0, r.limit()), foundIds.get(r.limit() - 1)));
-            }
-          }
-        }
-        if (ids.size() < chunk) {
-          return Future.succeededFuture(new Page<>(found, null));
-        }
-        return collect(conn, r, script, decoder, stateOf, ids.get(ids.size() - 1), chunk, now, found, foundIds);
-      });
-    });
   }
 
   private Future<Response> script(String tenant, String id, Script script, List<String> args, SessionState target) {

@@ -78,6 +78,15 @@ public final class RedisSessionStore implements SessionStore {
     return link.close();
   }
 
+  /**
+   * Whether Redis answers now (a PING on a shared connection), for readiness probes: fails with
+   * UNAVAILABLE at once while the store considers Redis down.
+   */
+  public Future<Void> ping() {
+    return link.with(conn -> link.send(conn, io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.PING)))
+        .mapEmpty();
+  }
+
   // ---- documents ------------------------------------------------------------------------------
 
   @Override

@@ -98,6 +98,7 @@ class RedisConnectionTest {
     long[] failedAfter = new long[2];
     store.open()
         .compose(v -> store.put(put("before")))
+        .compose(v -> store.ping())
         .compose(v -> {
           server.stop();
           long start = System.currentTimeMillis();
@@ -106,6 +107,7 @@ class RedisConnectionTest {
             return unavailable(ar.failed() ? ar.cause() : null);
           });
         })
+        .compose(v -> store.ping().transform(ar -> unavailable(ar.failed() ? ar.cause() : null)))
         .compose(v -> {
           long start = System.currentTimeMillis();
           return store.put(put("during")).transform(ar -> {
@@ -139,10 +141,11 @@ class RedisConnectionTest {
     long[] fastFailure = new long[1];
     store.open()
         .compose(v -> store.put(put("s1")))
-        .compose(v -> {
-          hang(server, 2500);
-          return vertx.timer(100);
-        })
+        .compose(v -> vertx.executeBlocking(() -> {
+          hang(server, 3000).await();
+          return null;
+        }))
+        .compose(v -> vertx.timer(50))
         .compose(v -> timeouts(store, 3))
         .compose(v -> {
           long start = System.currentTimeMillis();
@@ -170,8 +173,12 @@ class RedisConnectionTest {
         .compose(v -> timeouts(store, n - 1));
   }
 
-  /** Keeps the server busy in a Lua loop for {@code millis}: it answers nobody meanwhile, as if hung. */
-  private static void hang(TestRedis.Server server, long millis) {
+  /**
+   * Keeps the server busy in a Lua loop for {@code millis}: it answers nobody meanwhile, as if hung.
+   * The latch opens once the script has been sent.
+   */
+  private static java.util.concurrent.CountDownLatch hang(TestRedis.Server server, long millis) {
+    java.util.concurrent.CountDownLatch sent = new java.util.concurrent.CountDownLatch(1);
     Thread t = new Thread(() -> {
       try (java.net.Socket s = new java.net.Socket("127.0.0.1", server.port())) {
         s.setSoTimeout(30_000);
@@ -179,13 +186,15 @@ class RedisConnectionTest {
             + "local s = ms() while ms() - s < " + millis + " do end return 1";
         s.getOutputStream().write(("EVAL \"" + script + "\" 0\r\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
         s.getOutputStream().flush();
+        sent.countDown();
         s.getInputStream().read();
       } catch (java.io.IOException e) {
-        // the test sees the outcome through the store
+        sent.countDown(); // the test sees the outcome through the store
       }
     }, "redis-hang");
     t.setDaemon(true);
     t.start();
+    return sent;
   }
 
   @Test

@@ -142,7 +142,7 @@ public final class RedisSessionStore implements SessionStore {
   @Override
   public Future<Void> delete(SessionRef ref) {
     return link.with(conn -> eval(conn, ref.tenant(), ref.id(), scripts.delete, writeArgs(ref.ifMatch()), null)
-        .compose(r -> index.remove(conn, ref.tenant(), ref.id())));
+        .compose(r -> index.remove(conn, ref.tenant(), ref.id()).otherwiseEmpty()));
   }
 
   @Override
@@ -322,7 +322,9 @@ public final class RedisSessionStore implements SessionStore {
    * A put or import: first as a replace of an existing session (one round trip, the common case);
    * when there is none, a place is reserved in the tenant's index (refused when the tenant is full,
    * after sweeping its expired sessions), the script runs again allowing a create, and the index
-   * entry is written again after it (see {@link RedisIndex}).
+   * entry is written again after it (see {@link RedisIndex}). An index step that follows a session
+   * script that succeeded never fails the operation: the session did change, so the caller must hear
+   * success; a missed index step is left to the repairs {@link RedisIndex} describes.
    */
   private Future<PutResult> createOrReplace(String tenant, String id, SessionState target, Script script,
                                             Function<Boolean, List<String>> args, long expiresAt, long now) {
@@ -336,7 +338,7 @@ public final class RedisSessionStore implements SessionStore {
   private Future<PutResult> afterReplace(RedisConnection conn, String tenant, String id, Response reply) {
     PutResult result = new PutResult(RedisReplies.session(id, reply.get(3), reply.get(4)), false);
     return RedisReplies.number(reply.get(2)) == 1
-        ? index.add(conn, tenant, id, result.session().expiresAt()).map(result)
+        ? index.add(conn, tenant, id, result.session().expiresAt()).otherwiseEmpty().map(result)
         : Future.succeededFuture(result);
   }
 
@@ -352,12 +354,12 @@ public final class RedisSessionStore implements SessionStore {
                 "the tenant already holds its maximum of " + max + " sessions"));
           }
           return eval(conn, tenant, id, script, args, target)
+              .recover(e -> index.remove(conn, tenant, id).transform(ar -> Future.failedFuture(e)))
               .compose(reply -> {
                 Session session = RedisReplies.session(id, reply.get(3), reply.get(4));
-                return index.add(conn, tenant, id, session.expiresAt())
+                return index.add(conn, tenant, id, session.expiresAt()).otherwiseEmpty()
                     .map(new PutResult(session, RedisReplies.number(reply.get(1)) == 1));
-              })
-              .recover(e -> index.remove(conn, tenant, id).transform(ar -> Future.failedFuture(e)));
+              });
         });
   }
 

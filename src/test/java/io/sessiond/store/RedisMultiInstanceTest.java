@@ -34,13 +34,14 @@ class RedisMultiInstanceTest {
   private static final StoreSettings SETTINGS = new StoreSettings(3600, 10, t -> TenantLimits.UNLIMITED);
 
   private final String tenant = "t-" + UUID.randomUUID().toString().substring(0, 8);
+  private final String prefix = TestRedis.uniquePrefix();
   private Vertx otherVertx;
   private SessionStore one;
   private SessionStore two;
 
   @BeforeEach
   void open(Vertx vertx, VertxTestContext tc) {
-    RedisConfig config = TestRedis.config(TestRedis.uniquePrefix(), Map.of());
+    RedisConfig config = TestRedis.config(prefix, Map.of());
     otherVertx = Vertx.vertx();
     one = new RedisSessionStore(vertx, SETTINGS, config);
     two = new RedisSessionStore(otherVertx, SETTINGS, config);
@@ -130,6 +131,77 @@ class RedisMultiInstanceTest {
           assertEquals(List.of("live"), page.sessions().stream().map(s -> s.id()).toList());
           tc.completeNow();
         })));
+  }
+
+  @Test
+  void concurrentMergePatches_fromTwoInstances_allLand(VertxTestContext tc) {
+    int patchers = 20;
+    one.put(put("doc")).compose(r -> {
+      List<Future<?>> patches = new ArrayList<>();
+      for (int p = 0; p < patchers; p++) {
+        patches.add((p % 2 == 0 ? one : two).patch(new StoreRequests.PatchSession(tenant, "doc",
+            "{\"m" + p + "\":" + p + "}", StoreRequests.ANY_VERSION)));
+      }
+      return Future.all(patches);
+    }).compose(all -> two.get(new SessionRef(tenant, "doc"))).onComplete(tc.succeeding(s -> tc.verify(() -> {
+      io.vertx.core.json.JsonObject data = new io.vertx.core.json.JsonObject(s.dataJson());
+      assertEquals(patchers, data.size(), s.dataJson());
+      assertEquals(1 + patchers, s.version());
+      tc.completeNow();
+    })));
+  }
+
+  @Test
+  void racingCreatesAndDeletes_fromTwoInstances_leaveTheIndexEqualToTheSessions(VertxTestContext tc) {
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      ids.add("r" + i);
+    }
+    java.util.Random random = new java.util.Random(7);
+    List<Future<?>> ops = new ArrayList<>();
+    for (int n = 0; n < 1000; n++) {
+      SessionStore store = random.nextBoolean() ? one : two;
+      String id = ids.get(random.nextInt(ids.size()));
+      ops.add(random.nextInt(3) == 0
+          ? store.delete(new SessionRef(tenant, id)).otherwiseEmpty()
+          : store.put(put(id)).mapEmpty());
+    }
+    Future.join(ops)
+        .compose(v -> {
+          List<Future<Boolean>> exists = new ArrayList<>();
+          ids.forEach(id -> exists.add(one.get(new SessionRef(tenant, id)).map(true).otherwise(false)));
+          return Future.all(exists).map(all -> {
+            java.util.TreeSet<String> live = new java.util.TreeSet<>();
+            for (int i = 0; i < ids.size(); i++) {
+              if (all.<Boolean>resultAt(i)) {
+                live.add(ids.get(i));
+              }
+            }
+            return live;
+          });
+        })
+        .compose(live -> indexed().map(indexed -> {
+          tc.verify(() -> assertEquals(live, indexed));
+          return live;
+        }))
+        .compose(live -> two.list(new ListSessions(tenant, null, null, 100)).map(page -> {
+          tc.verify(() -> assertEquals(List.copyOf(live), page.sessions().stream().map(s -> s.id()).toList()));
+          return page;
+        }))
+        .onComplete(tc.succeedingThenComplete());
+  }
+
+  /** The raw content of the tenant's id index. */
+  private Future<java.util.TreeSet<String>> indexed() {
+    io.vertx.redis.client.Redis raw = io.vertx.redis.client.Redis.createClient(otherVertx, TestRedis.url());
+    return raw.send(io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.ZRANGE)
+            .arg(prefix + "{" + tenant + "}:ids").arg(0).arg(-1))
+        .map(r -> {
+          java.util.TreeSet<String> ids = new java.util.TreeSet<>();
+          r.forEach(x -> ids.add(x.toString()));
+          return ids;
+        })
+        .eventually(raw::close);
   }
 
   @Test

@@ -172,6 +172,17 @@ final class RedisLink {
     conn.endHandler(v -> drop(conn));
   }
 
+  private void forgetConnections() {
+    synchronized (slots) {
+      for (int i = 0; i < slots.length; i++) {
+        if (slots[i] != null && slots[i].succeeded()) {
+          slots[i].result().close();
+        }
+        slots[i] = null;
+      }
+    }
+  }
+
   private void drop(RedisConnection conn) {
     synchronized (slots) {
       for (int i = 0; i < slots.length; i++) {
@@ -265,6 +276,7 @@ final class RedisLink {
         .compose(conn -> ping(conn).andThen(ar -> conn.close()))
         .timeout(config.connectTimeoutMs() + config.timeoutMs(), TimeUnit.MILLISECONDS)
         .onSuccess(v -> {
+          forgetConnections(); // opened before the outage: start afresh rather than fail once on each
           synchronized (this) {
             down = false;
             probeTimer = -1;

@@ -52,7 +52,9 @@ public final class Sessiond {
   private Future<Void> deploy() {
     LocalRecordCodec.register(vertx.eventBus());
     StoreConfig store = config.store();
-    int storeInstances = 1;
+    // The memory and file stores are single-threaded by design; the Redis store keeps no state in
+    // the process, so it runs one instance per HTTP instance and no store thread caps throughput.
+    int storeInstances = store.kind().equals(StoreConfig.REDIS) ? config.http().instances() : 1;
     return vertx.deployVerticle(() -> new StoreVerticle(storeFactory(), store.sweepIntervalMs()),
             new DeploymentOptions().setInstances(storeInstances))
         .compose(this::deployed)

@@ -67,14 +67,9 @@ final class ApiRouter {
 
   private void add(HttpMethod method, String path, BodyKind body, Handler<RoutingContext> handler) {
     endpoints.add(new Endpoint(method, path));
-    if (body != BodyKind.NONE) {
-      // Its own route: Vert.x requires body handlers to come first on a route, and the media type
-      // is checked before any of the body is read.
-      router.route(method, path).handler(Requests.requireJson(body == BodyKind.MERGE_PATCH));
-    }
     Route route = router.route(method, path);
     if (body != BodyKind.NONE) {
-      route.handler(bodyHandlers.get(body));
+      route.handler(Requests.requireJson(body == BodyKind.MERGE_PATCH)).handler(bodyHandlers.get(body));
     }
     route.handler(handler);
   }

@@ -18,7 +18,7 @@ final class Representations {
   }
 
   static String session(Session s) {
-    return writeSession(new JsonText(s.dataJson().length() + 256), s).toString();
+    return writeSession(new JsonText(s.dataJson().length() + 512), s).toString();
   }
 
   static String status(SessionStatus s) {

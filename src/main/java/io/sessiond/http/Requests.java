@@ -9,6 +9,7 @@ import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.PlatformHandler;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -144,9 +145,19 @@ final class Requests {
     }
   }
 
-  /** A handler that refuses bodies that are not JSON with 415; merge patch allowed when asked. */
+  /**
+   * A handler that refuses bodies that are not JSON with 415; merge patch allowed when asked. It is
+   * a {@link PlatformHandler} only so that Vert.x lets it run before the body handler on the same
+   * route: the media type is checked before any byte of the body is read, at the cost of one route
+   * match instead of two.
+   */
   static Handler<RoutingContext> requireJson(boolean mergePatch) {
-    return ctx -> {
+    return new MediaTypeCheck(mergePatch);
+  }
+
+  private record MediaTypeCheck(boolean mergePatch) implements PlatformHandler {
+    @Override
+    public void handle(RoutingContext ctx) {
       String type = ctx.request().getHeader("Content-Type");
       String media = type == null ? "" : type.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
       if (media.equals("application/json") || (mergePatch && media.equals("application/merge-patch+json"))) {
@@ -155,6 +166,6 @@ final class Requests {
       }
       String allowed = mergePatch ? "application/json or application/merge-patch+json" : "application/json";
       ctx.fail(new ApiException(415, "Content-Type must be " + allowed + (type == null ? "" : ", not " + type)));
-    };
+    }
   }
 }

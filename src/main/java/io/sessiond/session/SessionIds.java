@@ -1,26 +1,50 @@
 package io.sessiond.session;
 
-import java.util.regex.Pattern;
-
-/** The shapes of the identifiers every feature validates: session ids, key types, key ids. */
+/**
+ * The shapes of the identifiers every feature validates: session ids
+ * ({@code [A-Za-z0-9._@:+-]{1,128}}), key types ({@code [a-z0-9-]{1,64}}) and key ids (1–256 chars).
+ * Checked with character loops, not regular expressions: every request checks at least one.
+ */
 public final class SessionIds {
-  /** 1–128 chars; the punctuation lets WhatsApp JIDs such as {@code 123@s.whatsapp.net} fit. */
-  private static final Pattern SESSION_ID = Pattern.compile("[A-Za-z0-9._@:+\\-]{1,128}");
-  private static final Pattern KEY_TYPE = Pattern.compile("[a-z0-9\\-]{1,64}");
+  public static final int MAX_SESSION_ID_LENGTH = 128;
+  public static final int MAX_KEY_TYPE_LENGTH = 64;
   public static final int MAX_KEY_ID_LENGTH = 256;
 
   private SessionIds() {
   }
 
+  /** 1–128 chars; the punctuation lets WhatsApp JIDs such as {@code 123@s.whatsapp.net} fit. */
   public static boolean isSessionId(String s) {
-    return s != null && SESSION_ID.matcher(s).matches();
+    if (s == null || s.isEmpty() || s.length() > MAX_SESSION_ID_LENGTH) {
+      return false;
+    }
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (!(isAlnum(c) || c == '.' || c == '_' || c == '@' || c == ':' || c == '+' || c == '-')) {
+        return false;
+      }
+    }
+    return true;
   }
 
   public static boolean isKeyType(String s) {
-    return s != null && KEY_TYPE.matcher(s).matches();
+    if (s == null || s.isEmpty() || s.length() > MAX_KEY_TYPE_LENGTH) {
+      return false;
+    }
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) {
+        return false;
+      }
+    }
+    return true;
   }
 
   public static boolean isKeyId(String s) {
     return s != null && !s.isEmpty() && s.length() <= MAX_KEY_ID_LENGTH;
+  }
+
+  private static boolean isAlnum(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
   }
 }

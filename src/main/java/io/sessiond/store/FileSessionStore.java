@@ -213,6 +213,13 @@ public final class FileSessionStore implements SessionStore {
     return refusal != null ? Future.failedFuture(refusal) : operation.get();
   }
 
+  /** Fails once the journal has failed: the instance must be restarted. */
+  @Override
+  public Future<Void> ping() {
+    StoreException refusal = refusal();
+    return refusal != null ? Future.failedFuture(refusal) : Future.succeededFuture();
+  }
+
   private StoreException refusal() {
     if (journal == null || closed) {
       return new StoreException(StoreFailure.UNAVAILABLE, "the session store is not open");

@@ -82,6 +82,7 @@ public final class RedisSessionStore implements SessionStore {
    * Whether Redis answers now (a PING on a shared connection), for readiness probes: fails with
    * UNAVAILABLE at once while the store considers Redis down.
    */
+  @Override
   public Future<Void> ping() {
     return link.with(conn -> link.send(conn, io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.PING)))
         .mapEmpty();

@@ -51,6 +51,14 @@ public interface SessionStore {
   /** Flushes and closes the backend. */
   Future<Void> close();
 
+  /**
+   * Whether the backend can serve requests now, for readiness: fails with UNAVAILABLE when it
+   * cannot. The memory store always can.
+   */
+  default Future<Void> ping() {
+    return Future.succeededFuture();
+  }
+
   /** Create (version 1) or replace (version + 1); LIMIT_REACHED when the tenant is full. */
   Future<PutResult> put(PutSession request);
 

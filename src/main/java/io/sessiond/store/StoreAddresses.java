@@ -50,7 +50,7 @@ public final class StoreAddresses {
   public static final StoreOperation<SessionRef, SessionExport> EXPORT = op("export", SessionStore::export);
   public static final StoreOperation<ImportSession, PutResult> IMPORT = op("import", SessionStore::importSession);
 
-  /** Answers "pong" when the store verticle is deployed and its event loop is responsive. */
+  /** Answers "pong" when the store verticle is responsive and its backend can serve requests. */
   public static final String PING = PREFIX + "ping";
 
   /** Every operation, for the store verticle to register. */

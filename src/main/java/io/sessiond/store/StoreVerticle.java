@@ -27,6 +27,7 @@ public final class StoreVerticle extends VerticleBase {
   private SessionStore store;
   private long sweepTimer = -1;
   private boolean sweeping;
+  private boolean sweepFailing;
 
   public StoreVerticle(Function<io.vertx.core.Vertx, SessionStore> factory, long sweepIntervalMs) {
     this.factory = factory;
@@ -38,7 +39,9 @@ public final class StoreVerticle extends VerticleBase {
     store = factory.apply(vertx);
     return store.open().compose(v -> {
       StoreAddresses.ALL.forEach(this::serve);
-      consumers.add(vertx.eventBus().localConsumer(StoreAddresses.PING, m -> m.reply("pong")));
+      consumers.add(vertx.eventBus().localConsumer(StoreAddresses.PING, m -> store.ping()
+          .onSuccess(ok -> m.reply("pong"))
+          .onFailure(t -> m.fail(StoreFailure.UNAVAILABLE.code(), t.getMessage()))));
       sweepTimer = vertx.setPeriodic(sweepIntervalMs, id -> sweep());
       return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
     });
@@ -86,7 +89,15 @@ public final class StoreVerticle extends VerticleBase {
             LOG.debug("removed {} expired sessions", n);
           }
         })
-        .onFailure(t -> LOG.warn("expiry sweep failed: {}", t.getMessage()))
-        .onComplete(ar -> sweeping = false);
+        .onComplete(ar -> {
+          sweeping = false;
+          // Logged once per outage, not once per interval while the store is down.
+          if (ar.failed() && !sweepFailing) {
+            LOG.warn("expiry sweep failed: {}", ar.cause().getMessage());
+          } else if (ar.succeeded() && sweepFailing) {
+            LOG.info("expiry sweep works again");
+          }
+          sweepFailing = ar.failed();
+        });
   }
 }

@@ -11,6 +11,36 @@ local function keysKey(t)
   return B .. ':keys:' .. t
 end
 
+-- Blobs: BLOBS is the set of blob names; each blob is a hash (gen, size, chunks) whose chunks are
+-- strings named by the upload (generation) they came from, so an upload stages its chunks beside the
+-- current blob and a commit only repoints the hash.
+local BLOBS = B .. ':blobs'
+local function blobKey(name)
+  return B .. ':blob:' .. name
+end
+local function chunkKey(gen, i)
+  return B .. ':blobc:' .. gen .. ':' .. i
+end
+local function dropChunks(gen, n)
+  for i = 0, n - 1 do
+    redis.call('DEL', chunkKey(gen, i))
+  end
+end
+-- Every key of every committed blob, BLOBS included.
+local function blobKeys()
+  local all = { BLOBS }
+  for _, name in ipairs(redis.call('SMEMBERS', BLOBS)) do
+    local b = redis.call('HMGET', blobKey(name), 'gen', 'chunks')
+    all[#all + 1] = blobKey(name)
+    if b[1] then
+      for i = 0, tonumber(b[2]) - 1 do
+        all[#all + 1] = chunkKey(b[1], i)
+      end
+    end
+  end
+  return all
+end
+
 -- The session's bookkeeping fields, or nil (plus true when it exists but expired at now).
 local function loadMeta(now)
   local v = redis.call('HMGET', META, 'ver', 'expires', 'ttl', 'bytes', 'state', 'created', 'updated', 'activity',
@@ -61,6 +91,9 @@ local function wipe()
   for _, t in ipairs(types()) do
     redis.call('DEL', keysKey(t))
   end
+  for _, k in ipairs(blobKeys()) do
+    redis.call('DEL', k)
+  end
   redis.call('DEL', META, CREDS, MSGS, TYPES)
 end
 
@@ -69,6 +102,9 @@ local function expireAll(expires)
   local all = { META, CREDS, MSGS, TYPES }
   for _, t in ipairs(types()) do
     all[#all + 1] = keysKey(t)
+  end
+  for _, k in ipairs(blobKeys()) do
+    all[#all + 1] = k
   end
   for _, k in ipairs(all) do
     if expires > 0 then

@@ -10,9 +10,10 @@ package io.sessiond.config;
  * @param maxKeyBatchBytes largest key batch body
  * @param maxImportBytes   largest import body
  * @param requestTimeoutMs how long the edge waits for the store before answering 503
+ * @param maxBlobBytes     largest blob upload (streamed in chunks, never held whole)
  */
 public record HttpConfig(String host, int port, int instances, long maxBodyBytes, long maxKeyBatchBytes,
-                         long maxImportBytes, long requestTimeoutMs) {
+                         long maxImportBytes, long requestTimeoutMs, long maxBlobBytes) {
 
   static HttpConfig from(Settings s) {
     return new HttpConfig(
@@ -22,6 +23,7 @@ public record HttpConfig(String host, int port, int instances, long maxBodyBytes
         s.longValue("MAX_BODY_BYTES", 1L << 20, 1024, 1L << 30),
         s.longValue("MAX_KEY_BATCH_BYTES", 8L << 20, 1024, 1L << 30),
         s.longValue("MAX_IMPORT_BYTES", 32L << 20, 1024, 1L << 31),
-        s.longValue("REQUEST_TIMEOUT_MS", 5000, 100, 600_000));
+        s.longValue("REQUEST_TIMEOUT_MS", 5000, 100, 600_000),
+        s.longValue("MAX_BLOB_BYTES", 64L << 20, 0, 1L << 40));
   }
 }

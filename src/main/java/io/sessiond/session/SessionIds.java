@@ -44,6 +44,20 @@ public final class SessionIds {
     return s != null && !s.isEmpty() && s.length() <= MAX_KEY_ID_LENGTH;
   }
 
+  /** Blob names: 1–128 chars of {@code A-Za-z0-9._-} (upload ids have the same shape). */
+  public static boolean isBlobName(String s) {
+    if (s == null || s.isEmpty() || s.length() > 128) {
+      return false;
+    }
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (!(isAlnum(c) || c == '.' || c == '_' || c == '-')) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   private static boolean isAlnum(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
   }

@@ -4,6 +4,10 @@ import io.sessiond.session.Session;
 import io.sessiond.session.SessionExport;
 import io.sessiond.session.SessionState;
 import io.sessiond.session.StoredMessage;
+import io.sessiond.store.StoreChange.BlobChunkStaged;
+import io.sessiond.store.StoreChange.BlobCommitted;
+import io.sessiond.store.StoreChange.BlobDeleted;
+import io.sessiond.store.StoreChange.BlobUploadDropped;
 import io.sessiond.store.StoreChange.Deleted;
 import io.sessiond.store.StoreChange.DocumentWritten;
 import io.sessiond.store.StoreChange.Imported;
@@ -45,6 +49,19 @@ final class ChangeCodec {
     } else if (change instanceof Imported c) {
       json.put("op", "import").put("session", session(c.export().session())).put("keys", keys(c.export().keys()))
           .put("messages", messages(c.export().messages())).put("nextSeq", c.nextSeq());
+      if (!c.blobs().isEmpty()) {
+        json.put("blobs", blobs(c.blobs()));
+      }
+    } else if (change instanceof BlobChunkStaged c) {
+      json.put("op", "blob-chunk").put("id", c.id()).put("upload", c.uploadId()).put("index", c.index())
+          .put("data", c.data().getBytes());
+    } else if (change instanceof BlobCommitted c) {
+      json.put("op", "blob-commit").put("session", session(c.session())).put("name", c.name())
+          .put("upload", c.uploadId()).put("chunks", c.chunks()).put("size", c.size());
+    } else if (change instanceof BlobUploadDropped c) {
+      json.put("op", "blob-drop").put("id", c.id()).put("upload", c.uploadId());
+    } else if (change instanceof BlobDeleted c) {
+      json.put("op", "blob-delete").put("session", session(c.session())).put("name", c.name());
     } else {
       throw new IllegalArgumentException("unknown change " + change.getClass().getSimpleName());
     }
@@ -64,7 +81,14 @@ final class ChangeCodec {
           messages(json.getJsonArray("messages")), json.getInteger("window"));
       case "delete" -> new Deleted(tenant, json.getString("id"));
       case "import" -> new Imported(tenant, new SessionExport(session(json.getJsonObject("session")),
-          keys(json.getJsonObject("keys")), messages(json.getJsonArray("messages"))), json.getLong("nextSeq"));
+          keys(json.getJsonObject("keys")), messages(json.getJsonArray("messages"))), json.getLong("nextSeq"),
+          blobs(json.getJsonObject("blobs", new JsonObject())));
+      case "blob-chunk" -> new BlobChunkStaged(tenant, json.getString("id"), json.getString("upload"),
+          json.getInteger("index"), Buffer.buffer(json.getBinary("data")));
+      case "blob-commit" -> new BlobCommitted(tenant, session(json.getJsonObject("session")), json.getString("name"),
+          json.getString("upload"), json.getInteger("chunks"), json.getLong("size"));
+      case "blob-drop" -> new BlobUploadDropped(tenant, json.getString("id"), json.getString("upload"));
+      case "blob-delete" -> new BlobDeleted(tenant, session(json.getJsonObject("session")), json.getString("name"));
       default -> throw new IllegalArgumentException("unknown record op '" + op + "'");
     };
   }
@@ -108,6 +132,31 @@ final class ChangeCodec {
       keys.put(type, Collections.unmodifiableMap(values));
     }
     return keys;
+  }
+
+  /** name → {generation, size, chunks: [base64...]}. */
+  private static JsonObject blobs(Map<String, StoredBlob> blobs) {
+    JsonObject json = new JsonObject();
+    blobs.forEach((name, blob) -> {
+      JsonArray chunks = new JsonArray();
+      blob.chunks().forEach(chunk -> chunks.add(chunk.getBytes()));
+      json.put(name, new JsonObject().put("generation", blob.generation()).put("size", blob.size()).put("chunks", chunks));
+    });
+    return json;
+  }
+
+  private static Map<String, StoredBlob> blobs(JsonObject json) {
+    Map<String, StoredBlob> blobs = new TreeMap<>();
+    for (String name : json.fieldNames()) {
+      JsonObject blob = json.getJsonObject(name);
+      JsonArray chunks = blob.getJsonArray("chunks");
+      List<Buffer> data = new ArrayList<>(chunks.size());
+      for (int i = 0; i < chunks.size(); i++) {
+        data.add(Buffer.buffer(chunks.getBinary(i)));
+      }
+      blobs.put(name, new StoredBlob(blob.getString("generation"), blob.getLong("size"), data));
+    }
+    return blobs;
   }
 
   private static JsonArray messages(List<StoredMessage> messages) {

@@ -78,6 +78,7 @@ public final class FileSessionStore implements SessionStore {
     Context context = vertx.getOrCreateContext();
     return vertx.executeBlocking(() -> FileRecovery.recover(dataDir, restore)).map(recovered -> {
       recovered.changes().forEach(memory::replay);
+      memory.dropStagedUploads();
       journal = new GroupCommit(vertx, context, dataDir, recovered.journal(), recovered.report().journalRecords(),
           snapshotEvery, memory::snapshot);
       memory.onChange(journal::record);
@@ -180,6 +181,36 @@ public final class FileSessionStore implements SessionStore {
   @Override
   public Future<PutResult> importSession(ImportSession request) {
     return write(() -> memory.importSession(request));
+  }
+
+  @Override
+  public Future<Void> stageBlobChunk(StoreRequests.BlobChunk request) {
+    return write(() -> memory.stageBlobChunk(request));
+  }
+
+  @Override
+  public Future<StoreRequests.BlobWritten> commitBlob(StoreRequests.CommitBlob request) {
+    return write(() -> memory.commitBlob(request));
+  }
+
+  @Override
+  public Future<Void> abortBlob(StoreRequests.BlobUpload request) {
+    return write(() -> memory.abortBlob(request));
+  }
+
+  @Override
+  public Future<StoreRequests.BlobInfo> blobInfo(StoreRequests.BlobRef ref) {
+    return read(() -> memory.blobInfo(ref));
+  }
+
+  @Override
+  public Future<StoreRequests.BlobData> readBlobChunk(StoreRequests.ReadBlobChunk request) {
+    return read(() -> memory.readBlobChunk(request));
+  }
+
+  @Override
+  public Future<Written> deleteBlob(StoreRequests.BlobRef ref) {
+    return write(() -> memory.deleteBlob(ref));
   }
 
   @Override

@@ -34,10 +34,17 @@ final class LuaScripts {
   final Script importSession = session("import");
   final Script sweep = session("sweep");
   final Script index = script("index", read("index"));
+  final Script blobStage = session("blob_stage");
+  final Script blobCommit = session("blob_commit");
+  final Script blobAbort = session("blob_abort");
+  final Script blobInfo = session("blob_info");
+  final Script blobRead = session("blob_read");
+  final Script blobDelete = session("blob_delete");
 
   Script[] all() {
     return new Script[] {get, put, patch, delete, touch, status, transition, creds, keysQuery, keysWrite, keysClear,
-        append, messages, export, importSession, sweep, index};
+        append, messages, export, importSession, sweep, index, blobStage, blobCommit, blobAbort, blobInfo, blobRead,
+        blobDelete};
   }
 
   private static Script session(String name) {

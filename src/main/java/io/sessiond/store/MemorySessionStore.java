@@ -6,6 +6,10 @@ import io.sessiond.session.SessionExport;
 import io.sessiond.session.SessionState;
 import io.sessiond.session.SessionStatus;
 import io.sessiond.session.StoredMessage;
+import io.sessiond.store.StoreChange.BlobChunkStaged;
+import io.sessiond.store.StoreChange.BlobCommitted;
+import io.sessiond.store.StoreChange.BlobDeleted;
+import io.sessiond.store.StoreChange.BlobUploadDropped;
 import io.sessiond.store.StoreChange.Deleted;
 import io.sessiond.store.StoreChange.DocumentWritten;
 import io.sessiond.store.StoreChange.Imported;
@@ -307,6 +311,101 @@ public final class MemorySessionStore implements SessionStore {
       commit(imported);
       return new PutResult(imported.export().session(), current == null);
     });
+  }
+
+  // ---- blobs ------------------------------------------------------------------------------------
+
+  @Override
+  public Future<Void> stageBlobChunk(StoreRequests.BlobChunk r) {
+    return attempt(() -> {
+      RequestChecks.blobChunk(r);
+      requireLive(r.tenant(), r.id(), now());
+      commit(new BlobChunkStaged(r.tenant(), r.id(), r.uploadId(), r.index(), r.data()));
+      return null;
+    });
+  }
+
+  @Override
+  public Future<StoreRequests.BlobWritten> commitBlob(StoreRequests.CommitBlob r) {
+    return attempt(() -> {
+      RequestChecks.blobCommit(r);
+      long now = now();
+      SessionEntry entry = writable(r.tenant(), r.id(), r.ifMatch(), now);
+      checkStaged(table.staged(r.tenant(), r.id(), r.uploadId()), r.chunks());
+      boolean created = entry.blob(r.name()) == null;
+      Session next = written(entry.session(), now);
+      checkSize(r.tenant(), entry.bytesWithBlob(next, r.name(), r.size()), entry.bytes());
+      commit(new BlobCommitted(r.tenant(), next, r.name(), r.uploadId(), r.chunks(), r.size()));
+      return new StoreRequests.BlobWritten(next.version(), created);
+    });
+  }
+
+  /** Every chunk 0..chunks-1 and nothing else must have been staged. */
+  private static void checkStaged(java.util.TreeMap<Integer, io.vertx.core.buffer.Buffer> staged, int chunks) {
+    int have = staged == null ? 0 : staged.size();
+    if (have != chunks || (chunks > 0 && staged.lastKey() != chunks - 1)) {
+      throw RequestChecks.invalid("the upload has " + have + " staged chunks, not " + chunks);
+    }
+  }
+
+  @Override
+  public Future<Void> abortBlob(StoreRequests.BlobUpload r) {
+    return attempt(() -> {
+      RequestChecks.uploadId(r.uploadId());
+      if (table.staged(r.tenant(), r.id(), r.uploadId()) != null) {
+        commit(new BlobUploadDropped(r.tenant(), r.id(), r.uploadId()));
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public Future<StoreRequests.BlobInfo> blobInfo(StoreRequests.BlobRef ref) {
+    return attempt(() -> {
+      RequestChecks.blobName(ref.name());
+      SessionEntry entry = requireLive(ref.tenant(), ref.id(), now());
+      StoredBlob blob = requireBlob(entry, ref.id(), ref.name());
+      return new StoreRequests.BlobInfo(ref.name(), blob.generation(), blob.size(), blob.chunks().size(),
+          entry.session().version());
+    });
+  }
+
+  @Override
+  public Future<StoreRequests.BlobData> readBlobChunk(StoreRequests.ReadBlobChunk r) {
+    return attempt(() -> {
+      RequestChecks.blobName(r.name());
+      StoredBlob blob = requireBlob(requireLive(r.tenant(), r.id(), now()), r.id(), r.name());
+      if (!blob.generation().equals(r.generation()) || r.index() < 0 || r.index() >= blob.chunks().size()) {
+        throw new StoreException(StoreFailure.NOT_FOUND, "blob '" + r.name() + "' was replaced while being read");
+      }
+      return new StoreRequests.BlobData(blob.chunks().get(r.index()));
+    });
+  }
+
+  @Override
+  public Future<Written> deleteBlob(StoreRequests.BlobRef ref) {
+    return attempt(() -> {
+      RequestChecks.blobName(ref.name());
+      long now = now();
+      SessionEntry entry = writable(ref.tenant(), ref.id(), ref.ifMatch(), now);
+      requireBlob(entry, ref.id(), ref.name());
+      Session next = written(entry.session(), now);
+      commit(new BlobDeleted(ref.tenant(), next, ref.name()));
+      return new Written(next.version());
+    });
+  }
+
+  private static StoredBlob requireBlob(SessionEntry entry, String id, String name) {
+    StoredBlob blob = entry.blob(name);
+    if (blob == null) {
+      throw StoreException.blobNotFound(id, name);
+    }
+    return blob;
+  }
+
+  /** Forgets uploads a replayed journal left staged (see {@link SessionTable#dropStagedUploads}). */
+  void dropStagedUploads() {
+    table.dropStagedUploads();
   }
 
   @Override

@@ -215,8 +215,11 @@ final class RedisLink {
     });
   }
 
-  /** Runs a script by SHA, falling back to EVAL once after NOSCRIPT. */
-  Future<Response> eval(RedisConnection conn, Script script, String key, List<String> args) {
+  /**
+   * Runs a script by SHA, falling back to EVAL once after NOSCRIPT. Arguments are strings, or
+   * {@link io.vertx.core.buffer.Buffer}s for binary values (blob chunks).
+   */
+  Future<Response> eval(RedisConnection conn, Script script, String key, List<?> args) {
     return timed(conn.send(scriptRequest(Command.EVALSHA, script.sha(), key, args)))
         .recover(e -> {
           if (e.getMessage() != null && e.getMessage().startsWith("NOSCRIPT")) {
@@ -227,10 +230,14 @@ final class RedisLink {
         });
   }
 
-  private static Request scriptRequest(Command command, String scriptOrSha, String key, List<String> args) {
+  private static Request scriptRequest(Command command, String scriptOrSha, String key, List<?> args) {
     Request r = Request.cmd(command).arg(scriptOrSha).arg(1).arg(key);
-    for (String a : args) {
-      r.arg(a);
+    for (Object a : args) {
+      if (a instanceof io.vertx.core.buffer.Buffer b) {
+        r.arg(b);
+      } else {
+        r.arg((String) a);
+      }
     }
     return r;
   }

@@ -40,6 +40,9 @@ final class RedisReplies {
       case "TOO_LARGE" -> new StoreException(StoreFailure.TOO_LARGE, "the session would hold " + number(reply.get(2))
           + " bytes; the tenant's limit is " + number(reply.get(3)));
       case "ILLEGAL_TRANSITION" -> illegal(SessionState.parse(text(reply.get(2))), target);
+      case "INVALID" -> new StoreException(StoreFailure.INVALID, text(reply.get(2)));
+      case "BLOB_NOT_FOUND" -> new StoreException(StoreFailure.NOT_FOUND, "session '" + id + "' has no such blob");
+      case "BLOB_REPLACED" -> new StoreException(StoreFailure.NOT_FOUND, "the blob was replaced while being read");
       default -> new StoreException(StoreFailure.UNAVAILABLE, "unexpected Redis script reply " + code);
     };
   }

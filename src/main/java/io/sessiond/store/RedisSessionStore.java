@@ -312,6 +312,72 @@ public final class RedisSessionStore implements SessionStore {
     return args;
   }
 
+  // ---- blobs ------------------------------------------------------------------------------------
+
+  @Override
+  public Future<Void> stageBlobChunk(StoreRequests.BlobChunk r) {
+    return checked(() -> {
+      RequestChecks.blobChunk(r);
+      List<Object> args = List.of(Long.toString(now()), r.uploadId(), Integer.toString(r.index()), r.data());
+      return binaryScript(r.tenant(), r.id(), scripts.blobStage, args).mapEmpty();
+    });
+  }
+
+  @Override
+  public Future<StoreRequests.BlobWritten> commitBlob(StoreRequests.CommitBlob r) {
+    return checked(() -> {
+      RequestChecks.blobCommit(r);
+      List<String> args = List.of(Long.toString(now()), Long.toString(r.ifMatch()),
+          Long.toString(limits(r.tenant()).maxBytesPerSession()), r.name(), r.uploadId(), Integer.toString(r.chunks()),
+          Long.toString(r.size()));
+      return script(r.tenant(), r.id(), scripts.blobCommit, args, null)
+          .map(reply -> new StoreRequests.BlobWritten(RedisReplies.number(reply.get(1)), RedisReplies.number(reply.get(2)) == 1));
+    });
+  }
+
+  @Override
+  public Future<Void> abortBlob(StoreRequests.BlobUpload r) {
+    return checked(() -> {
+      RequestChecks.uploadId(r.uploadId());
+      return script(r.tenant(), r.id(), scripts.blobAbort, List.of(r.uploadId(), Integer.toString(r.chunks())), null)
+          .mapEmpty();
+    });
+  }
+
+  @Override
+  public Future<StoreRequests.BlobInfo> blobInfo(StoreRequests.BlobRef ref) {
+    return checked(() -> {
+      RequestChecks.blobName(ref.name());
+      return script(ref.tenant(), ref.id(), scripts.blobInfo, List.of(Long.toString(now()), ref.name()), null)
+          .map(reply -> new StoreRequests.BlobInfo(ref.name(), reply.get(2).toString(), RedisReplies.number(reply.get(3)),
+              (int) RedisReplies.number(reply.get(4)), RedisReplies.number(reply.get(1))));
+    });
+  }
+
+  @Override
+  public Future<StoreRequests.BlobData> readBlobChunk(StoreRequests.ReadBlobChunk r) {
+    return checked(() -> {
+      RequestChecks.blobName(r.name());
+      List<String> args = List.of(Long.toString(now()), r.name(), r.generation(), Integer.toString(r.index()));
+      return script(r.tenant(), r.id(), scripts.blobRead, args, null)
+          .map(reply -> new StoreRequests.BlobData(reply.get(1).toBuffer()));
+    });
+  }
+
+  @Override
+  public Future<Written> deleteBlob(StoreRequests.BlobRef ref) {
+    return checked(() -> {
+      RequestChecks.blobName(ref.name());
+      List<String> args = List.of(Long.toString(now()), Long.toString(ref.ifMatch()), ref.name());
+      return script(ref.tenant(), ref.id(), scripts.blobDelete, args, null).map(RedisSessionStore::written);
+    });
+  }
+
+  private Future<Response> binaryScript(String tenant, String id, Script script, List<Object> args) {
+    return link.with(conn -> link.eval(conn, script, keys.session(tenant, id), args)
+        .map(reply -> RedisReplies.ok(reply, id, null)));
+  }
+
   @Override
   public Future<Integer> sweepExpired(long now) {
     return index.sweep(now);

@@ -29,6 +29,35 @@ final class RequestChecks {
     }
   }
 
+  static void blobName(String name) {
+    if (!SessionIds.isBlobName(name)) {
+      throw invalid("blob name must be 1-128 characters of A-Za-z0-9._-");
+    }
+  }
+
+  static void uploadId(String uploadId) {
+    if (!SessionIds.isBlobName(uploadId)) {
+      throw invalid("upload id must be 1-128 characters of A-Za-z0-9._-");
+    }
+  }
+
+  /** A chunk index within the limits a blob can have, and its data no longer than a chunk. */
+  static void blobChunk(StoreRequests.BlobChunk c) {
+    uploadId(c.uploadId());
+    if (c.index() < 0 || c.data() == null || c.data().length() > StoreRequests.BLOB_CHUNK_BYTES) {
+      throw invalid("a blob chunk needs an index from 0 and at most " + StoreRequests.BLOB_CHUNK_BYTES + " bytes");
+    }
+  }
+
+  static void blobCommit(StoreRequests.CommitBlob c) {
+    blobName(c.name());
+    uploadId(c.uploadId());
+    long max = (long) c.chunks() * StoreRequests.BLOB_CHUNK_BYTES;
+    if (c.chunks() < 0 || c.size() < 0 || c.size() > max || (c.chunks() > 0 && c.size() <= max - StoreRequests.BLOB_CHUNK_BYTES)) {
+      throw invalid("a blob of " + c.size() + " bytes cannot have " + c.chunks() + " chunks");
+    }
+  }
+
   static void ttl(Long ttlSeconds) {
     if (ttlSeconds != null && ttlSeconds < 0) {
       throw invalid("ttlSeconds must be 0 or more");

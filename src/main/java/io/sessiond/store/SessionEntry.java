@@ -21,7 +21,9 @@ final class SessionEntry {
   private Session session;
   private final Map<String, LinkedHashMap<String, String>> keys = new TreeMap<>();
   private final ArrayDeque<StoredMessage> messages = new ArrayDeque<>();
+  private final Map<String, StoredBlob> blobs = new TreeMap<>();
   private long nextSeq = 1;
+  private long blobBytes;
   private long keyBytes;
   private long messageBytes;
 
@@ -51,7 +53,7 @@ final class SessionEntry {
 
   /** UTF-8 bytes of data, creds, key ids and values, and stored message JSON. */
   long bytes() {
-    return documentBytes(session) + keyBytes + messageBytes;
+    return documentBytes(session) + keyBytes + messageBytes + blobBytes;
   }
 
   static long documentBytes(Session session) {
@@ -60,7 +62,7 @@ final class SessionEntry {
 
   /** {@link #bytes()} as it would be with {@code next} as the document. */
   long bytesWithDocument(Session next) {
-    return documentBytes(next) + keyBytes + messageBytes;
+    return documentBytes(next) + keyBytes + messageBytes + blobBytes;
   }
 
   long bytesAfterKeys(Session next, Map<String, Map<String, String>> batch) {
@@ -72,11 +74,11 @@ final class SessionEntry {
         delta += keySize(key.getKey(), key.getValue());
       }
     }
-    return documentBytes(next) + keyBytes + delta + messageBytes;
+    return documentBytes(next) + keyBytes + delta + messageBytes + blobBytes;
   }
 
   long bytesAfterClearingKeys(Session next) {
-    return documentBytes(next) + messageBytes;
+    return documentBytes(next) + messageBytes + blobBytes;
   }
 
   long bytesAfterAppend(Session next, List<StoredMessage> appended, int windowSize) {
@@ -91,7 +93,7 @@ final class SessionEntry {
       StoredMessage dropped = oldestFirst.hasNext() ? oldestFirst.next() : newOnes.next();
       total -= SessionSize.utf8Length(dropped.json());
     }
-    return documentBytes(next) + keyBytes + total;
+    return documentBytes(next) + keyBytes + total + blobBytes;
   }
 
   void applyKeys(Map<String, Map<String, String>> batch) {
@@ -124,6 +126,27 @@ final class SessionEntry {
     messages.addLast(message);
     messageBytes += SessionSize.utf8Length(message.json());
     nextSeq = message.seq() + 1;
+  }
+
+  /** {@link #bytes()} as it would be with {@code next} as the document and blob {@code name} of {@code size} bytes. */
+  long bytesWithBlob(Session next, String name, long size) {
+    StoredBlob old = blobs.get(name);
+    return bytesWithDocument(next) - (old == null ? 0 : old.size()) + size;
+  }
+
+  StoredBlob blob(String name) {
+    return blobs.get(name);
+  }
+
+  /** Sets ({@code blob} not null) or removes a blob. */
+  void blob(String name, StoredBlob blob) {
+    StoredBlob old = blob == null ? blobs.remove(name) : blobs.put(name, blob);
+    blobBytes += (blob == null ? 0 : blob.size()) - (old == null ? 0 : old.size());
+  }
+
+  /** The blobs, by name; a copy. */
+  Map<String, StoredBlob> blobs() {
+    return new TreeMap<>(blobs);
   }
 
   Map<String, String> keysOfType(String type) {

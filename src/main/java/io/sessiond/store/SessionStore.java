@@ -112,4 +112,22 @@ public interface SessionStore {
 
   /** Removes every session expired at {@code now}; the number removed. */
   Future<Integer> sweepExpired(long now);
+
+  /** Stages one chunk of a blob upload; invisible until committed. */
+  Future<Void> stageBlobChunk(StoreRequests.BlobChunk request);
+
+  /** Atomically makes a staged upload the named blob, replacing the old one; a write. */
+  Future<StoreRequests.BlobWritten> commitBlob(StoreRequests.CommitBlob request);
+
+  /** Drops the staged chunks of an upload that failed. */
+  Future<Void> abortBlob(StoreRequests.BlobUpload request);
+
+  /** The blob's size, chunk count and generation; NOT_FOUND when absent. */
+  Future<StoreRequests.BlobInfo> blobInfo(StoreRequests.BlobRef ref);
+
+  /** One chunk of one generation of a blob; NOT_FOUND when that generation is gone. */
+  Future<StoreRequests.BlobData> readBlobChunk(StoreRequests.ReadBlobChunk request);
+
+  /** Deletes a blob; a write. NOT_FOUND when absent. */
+  Future<Written> deleteBlob(StoreRequests.BlobRef ref);
 }

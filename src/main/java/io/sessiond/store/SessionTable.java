@@ -1,12 +1,17 @@
 package io.sessiond.store;
 
 import io.sessiond.session.Session;
+import io.sessiond.store.StoreChange.BlobChunkStaged;
+import io.sessiond.store.StoreChange.BlobCommitted;
+import io.sessiond.store.StoreChange.BlobDeleted;
+import io.sessiond.store.StoreChange.BlobUploadDropped;
 import io.sessiond.store.StoreChange.Deleted;
 import io.sessiond.store.StoreChange.DocumentWritten;
 import io.sessiond.store.StoreChange.Imported;
 import io.sessiond.store.StoreChange.KeysCleared;
 import io.sessiond.store.StoreChange.KeysWritten;
 import io.sessiond.store.StoreChange.MessagesAppended;
+import io.vertx.core.buffer.Buffer;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -25,6 +30,8 @@ import java.util.TreeSet;
 final class SessionTable {
   private final Map<String, TreeMap<String, SessionEntry>> tenants = new HashMap<>();
   private final TreeSet<ExpiryKey> byExpiry = new TreeSet<>();
+  /** Blob uploads in progress: (tenant, session, upload id) → chunk index → bytes. */
+  private final Map<List<String>, TreeMap<Integer, Buffer>> staged = new HashMap<>();
 
   /** Where a session with an expiry sits in the expiry index. */
   record ExpiryKey(long expiresAt, String tenant, String id) implements Comparable<ExpiryKey> {
@@ -74,7 +81,7 @@ final class SessionTable {
   List<Imported> snapshot() {
     List<Imported> all = new ArrayList<>();
     tenants.forEach((tenant, sessions) -> sessions.values()
-        .forEach(entry -> all.add(new Imported(tenant, entry.export(), entry.nextSeq()))));
+        .forEach(entry -> all.add(new Imported(tenant, entry.export(), entry.nextSeq(), entry.blobs()))));
     return all;
   }
 
@@ -91,10 +98,38 @@ final class SessionTable {
       remove(c.tenant(), c.id());
     } else if (change instanceof Imported c) {
       remove(c.tenant(), c.export().session().id());
-      insert(c.tenant(), SessionEntry.of(c.export(), c.nextSeq()));
+      SessionEntry entry = insert(c.tenant(), SessionEntry.of(c.export(), c.nextSeq()));
+      c.blobs().forEach(entry::blob);
+    } else if (change instanceof BlobChunkStaged c) {
+      staged.computeIfAbsent(uploadKey(c.tenant(), c.id(), c.uploadId()), k -> new TreeMap<>()).put(c.index(), c.data());
+    } else if (change instanceof BlobCommitted c) {
+      TreeMap<Integer, Buffer> chunks = staged.remove(uploadKey(c.tenant(), c.session().id(), c.uploadId()));
+      List<Buffer> ordered = chunks == null ? List.of() : new ArrayList<>(chunks.values());
+      writeDocument(c.tenant(), c.session()).blob(c.name(), new StoredBlob(c.uploadId(), c.size(), ordered));
+    } else if (change instanceof BlobUploadDropped c) {
+      staged.remove(uploadKey(c.tenant(), c.id(), c.uploadId()));
+    } else if (change instanceof BlobDeleted c) {
+      writeDocument(c.tenant(), c.session()).blob(c.name(), null);
     } else {
       throw new IllegalArgumentException("unknown change " + change.getClass().getSimpleName());
     }
+  }
+
+  /** The chunks staged so far for an upload; {@code null} when none. */
+  TreeMap<Integer, Buffer> staged(String tenant, String id, String uploadId) {
+    return staged.get(uploadKey(tenant, id, uploadId));
+  }
+
+  /**
+   * Forgets every upload in progress: after a journal replay, an upload that was not committed
+   * before the restart can never be (its HTTP request is gone).
+   */
+  void dropStagedUploads() {
+    staged.clear();
+  }
+
+  private static List<String> uploadKey(String tenant, String id, String uploadId) {
+    return List.of(tenant, id, uploadId);
   }
 
   /** Replaces the document of an entry, creating the entry when there is none. */

@@ -50,13 +50,24 @@ public final class StoreAddresses {
   public static final StoreOperation<SessionRef, SessionExport> EXPORT = op("export", SessionStore::export);
   public static final StoreOperation<ImportSession, PutResult> IMPORT = op("import", SessionStore::importSession);
 
+  public static final StoreOperation<StoreRequests.BlobChunk, Void> STAGE_BLOB_CHUNK =
+      op("stage-blob-chunk", SessionStore::stageBlobChunk);
+  public static final StoreOperation<StoreRequests.CommitBlob, StoreRequests.BlobWritten> COMMIT_BLOB =
+      op("commit-blob", SessionStore::commitBlob);
+  public static final StoreOperation<StoreRequests.BlobUpload, Void> ABORT_BLOB = op("abort-blob", SessionStore::abortBlob);
+  public static final StoreOperation<StoreRequests.BlobRef, StoreRequests.BlobInfo> BLOB_INFO =
+      op("blob-info", SessionStore::blobInfo);
+  public static final StoreOperation<StoreRequests.ReadBlobChunk, StoreRequests.BlobData> READ_BLOB_CHUNK =
+      op("read-blob-chunk", SessionStore::readBlobChunk);
+  public static final StoreOperation<StoreRequests.BlobRef, Written> DELETE_BLOB = op("delete-blob", SessionStore::deleteBlob);
+
   /** Answers "pong" when the store verticle is responsive and its backend can serve requests. */
   public static final String PING = PREFIX + "ping";
 
   /** Every operation, for the store verticle to register. */
   public static final List<StoreOperation<?, ?>> ALL = List.of(PUT, GET, PATCH, DELETE, TOUCH, LIST, STATUS,
       STATUS_ALL, TRANSITION, PUT_CREDS, QUERY_KEYS, WRITE_KEYS, CLEAR_KEYS, APPEND_MESSAGES, READ_MESSAGES,
-      EXPORT, IMPORT);
+      EXPORT, IMPORT, STAGE_BLOB_CHUNK, COMMIT_BLOB, ABORT_BLOB, BLOB_INFO, READ_BLOB_CHUNK, DELETE_BLOB);
 
   private StoreAddresses() {
   }

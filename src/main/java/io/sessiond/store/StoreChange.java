@@ -3,6 +3,7 @@ package io.sessiond.store;
 import io.sessiond.session.Session;
 import io.sessiond.session.SessionExport;
 import io.sessiond.session.StoredMessage;
+import io.vertx.core.buffer.Buffer;
 import java.util.List;
 import java.util.Map;
 
@@ -36,7 +37,31 @@ sealed interface StoreChange {
   record Deleted(String tenant, String id) implements StoreChange {
   }
 
-  /** A whole session replaced whatever was there; {@code nextSeq} is the next message's seq. */
-  record Imported(String tenant, SessionExport export, long nextSeq) implements StoreChange {
+  /**
+   * A whole session replaced whatever was there; {@code nextSeq} is the next message's seq. An
+   * import through the API carries no blobs (they are not part of an export); a snapshot does.
+   */
+  record Imported(String tenant, SessionExport export, long nextSeq, Map<String, StoredBlob> blobs)
+      implements StoreChange {
+    Imported(String tenant, SessionExport export, long nextSeq) {
+      this(tenant, export, nextSeq, Map.of());
+    }
+  }
+
+  /** One chunk of a blob upload was staged; invisible until {@link BlobCommitted}. */
+  record BlobChunkStaged(String tenant, String id, String uploadId, int index, Buffer data) implements StoreChange {
+  }
+
+  /** A staged upload became the blob {@code name} (replacing the old one), and the document after it. */
+  record BlobCommitted(String tenant, Session session, String name, String uploadId, int chunks, long size)
+      implements StoreChange {
+  }
+
+  /** A staged upload was dropped. */
+  record BlobUploadDropped(String tenant, String id, String uploadId) implements StoreChange {
+  }
+
+  /** The blob {@code name} was deleted, and the document after it. */
+  record BlobDeleted(String tenant, Session session, String name) implements StoreChange {
   }
 }

@@ -22,6 +22,10 @@ public final class StoreException extends RuntimeException {
     return new StoreException(StoreFailure.NOT_FOUND, "session '" + id + "' does not exist");
   }
 
+  public static StoreException blobNotFound(String id, String name) {
+    return new StoreException(StoreFailure.NOT_FOUND, "session '" + id + "' has no blob '" + name + "'");
+  }
+
   public static StoreException staleVersion(long expected, long actual) {
     return new StoreException(StoreFailure.VERSION_MISMATCH,
         "If-Match names version " + expected + " but the session is at version " + actual);

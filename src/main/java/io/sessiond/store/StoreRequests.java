@@ -5,6 +5,7 @@ import io.sessiond.session.SessionState;
 import io.sessiond.session.SessionStatus;
 import io.sessiond.session.StoredMessage;
 import io.sessiond.session.SessionExport;
+import io.vertx.core.buffer.Buffer;
 import java.util.List;
 import java.util.Map;
 
@@ -109,5 +110,54 @@ public final class StoreRequests {
 
   /** A write that returns only the session's new version. */
   public record Written(long version) {
+  }
+
+  // ---- blobs ------------------------------------------------------------------------------------
+
+  /** Blobs are stored, and read back, in chunks of this size (the last one may be shorter). */
+  public static final int BLOB_CHUNK_BYTES = 512 * 1024;
+
+  /**
+   * Stage chunk {@code index} (0-based, {@link #BLOB_CHUNK_BYTES} except the last) of the upload
+   * {@code uploadId}; staged chunks are invisible until {@link CommitBlob} and never change the
+   * session. NOT_FOUND when the session does not exist.
+   */
+  public record BlobChunk(String tenant, String id, String uploadId, int index, Buffer data) {
+  }
+
+  /**
+   * Make the upload {@code uploadId} ({@code chunks} staged chunks, {@code size} bytes) the blob
+   * {@code name}, atomically replacing the old one; a write like any other (version, If-Match,
+   * byte limit). INVALID when a staged chunk is missing.
+   */
+  public record CommitBlob(String tenant, String id, String name, String uploadId, int chunks, long size,
+                           long ifMatch) {
+  }
+
+  /** The session's version after a blob commit, and whether the blob is new. */
+  public record BlobWritten(long version, boolean created) {
+  }
+
+  /** Drop the staged chunks of an upload that will not be committed. */
+  public record BlobUpload(String tenant, String id, String uploadId, int chunks) {
+  }
+
+  /** Names one blob of one session (reads ignore {@code ifMatch}). */
+  public record BlobRef(String tenant, String id, String name, long ifMatch) {
+  }
+
+  /**
+   * A committed blob: its {@code generation} (the upload it came from), size, chunk count, and the
+   * session's version (the ETag).
+   */
+  public record BlobInfo(String name, String generation, long size, int chunks, long version) {
+  }
+
+  /** Read chunk {@code index} of generation {@code generation} of a blob; NOT_FOUND once it was replaced. */
+  public record ReadBlobChunk(String tenant, String id, String name, String generation, int index) {
+  }
+
+  /** The bytes of one chunk. */
+  public record BlobData(Buffer data) {
   }
 }

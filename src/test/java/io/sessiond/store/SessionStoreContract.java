@@ -13,6 +13,12 @@ import io.sessiond.session.SessionState;
 import io.sessiond.session.SessionStatus;
 import io.sessiond.session.StoredMessage;
 import io.sessiond.store.StoreRequests.AppendMessages;
+import io.sessiond.store.StoreRequests.BlobChunk;
+import io.sessiond.store.StoreRequests.BlobRef;
+import io.sessiond.store.StoreRequests.BlobUpload;
+import io.sessiond.store.StoreRequests.BlobWritten;
+import io.sessiond.store.StoreRequests.CommitBlob;
+import io.sessiond.store.StoreRequests.ReadBlobChunk;
 import io.sessiond.store.StoreRequests.AppendResult;
 import io.sessiond.store.StoreRequests.ImportSession;
 import io.sessiond.store.StoreRequests.KeyValues;
@@ -31,6 +37,7 @@ import io.sessiond.tenant.TenantLimits;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
@@ -719,6 +726,142 @@ public abstract class SessionStoreContract {
         .compose(v -> store.clearKeys(ref(id)))
         .compose(w -> append(id, "{\"m\":\"" + third + "\"}"))
         .compose(checking(a -> assertEquals(1, a.messageCount()))));
+  }
+
+  // ---- blobs -----------------------------------------------------------------------------------
+
+  protected static Buffer bytes(int length, int seed) {
+    byte[] b = new byte[length];
+    new java.util.Random(seed).nextBytes(b);
+    return Buffer.buffer(b);
+  }
+
+  /** Stages {@code data} as an upload in chunks of BLOB_CHUNK_BYTES; the number of chunks. */
+  protected Future<Integer> stage(String sessionId, String uploadId, Buffer data) {
+    int chunk = StoreRequests.BLOB_CHUNK_BYTES;
+    int n = (data.length() + chunk - 1) / chunk;
+    Future<Void> f = Future.succeededFuture();
+    for (int i = 0; i < n; i++) {
+      int index = i;
+      f = f.compose(v -> store.stageBlobChunk(new BlobChunk(tenant, sessionId, uploadId, index,
+          data.getBuffer(index * chunk, Math.min(data.length(), (index + 1) * chunk)))));
+    }
+    return f.map(n);
+  }
+
+  protected Future<BlobWritten> putBlob(String sessionId, String name, Buffer data, long ifMatch) {
+    String upload = "u-" + random();
+    return stage(sessionId, upload, data)
+        .compose(n -> store.commitBlob(new CommitBlob(tenant, sessionId, name, upload, n, data.length(), ifMatch)));
+  }
+
+  protected Future<Buffer> readBlob(String sessionId, String name) {
+    return store.blobInfo(new BlobRef(tenant, sessionId, name, ANY_VERSION)).compose(info -> {
+      Future<Buffer> f = Future.succeededFuture(Buffer.buffer());
+      for (int i = 0; i < info.chunks(); i++) {
+        int index = i;
+        f = f.compose(all -> store.readBlobChunk(new ReadBlobChunk(tenant, sessionId, name, info.generation(), index))
+            .map(d -> all.appendBuffer(d.data())));
+      }
+      return f.compose(checking(all -> assertEquals(info.size(), all.length())));
+    });
+  }
+
+  @Test
+  void blob_committedInChunks_readsBackByteForByte_andIsAWrite(VertxTestContext tc) {
+    Buffer data = bytes(2 * StoreRequests.BLOB_CHUNK_BYTES + 10, 1);
+    run(tc, () -> create(id)
+        .compose(s -> putBlob(id, "session.zip", data, 1))
+        .compose(checking(w -> {
+          assertTrue(w.created());
+          assertEquals(2, w.version());
+        }))
+        .compose(w -> store.blobInfo(new BlobRef(tenant, id, "session.zip", ANY_VERSION)))
+        .compose(checking(info -> {
+          assertEquals(3, info.chunks());
+          assertEquals(data.length(), info.size());
+          assertEquals(2, info.version());
+        }))
+        .compose(info -> readBlob(id, "session.zip"))
+        .compose(checking(read -> assertEquals(data, read)))
+        .compose(b -> putBlob(id, "empty", Buffer.buffer(), ANY_VERSION))
+        .compose(w -> readBlob(id, "empty"))
+        .compose(checking(read -> assertEquals(0, read.length()))));
+  }
+
+  @Test
+  void blob_stagedUpload_isInvisible_untilCommitted_andReplacesAtomically(VertxTestContext tc) {
+    Buffer first = bytes(1000, 2);
+    Buffer second = bytes(StoreRequests.BLOB_CHUNK_BYTES + 5, 3);
+    run(tc, () -> create(id)
+        .compose(s -> putBlob(id, "b", first, ANY_VERSION))
+        .compose(w -> store.blobInfo(new BlobRef(tenant, id, "b", ANY_VERSION)))
+        .compose(oldInfo -> stage(id, "next", second)
+            .compose(n -> readBlob(id, "b"))
+            .compose(checking(read -> assertEquals(first, read)))
+            .compose(read -> store.commitBlob(new CommitBlob(tenant, id, "b", "next", 2, second.length(), ANY_VERSION)))
+            .compose(checking(w -> assertFalse(w.created())))
+            .compose(w -> failsWith(StoreFailure.NOT_FOUND,
+                store.readBlobChunk(new ReadBlobChunk(tenant, id, "b", oldInfo.generation(), 0)))))
+        .compose(v -> readBlob(id, "b"))
+        .compose(checking(read -> assertEquals(second, read))));
+  }
+
+  @Test
+  void blob_failedUpload_leavesTheOldBlobIntact(VertxTestContext tc) {
+    Buffer first = bytes(100, 4);
+    run(tc, () -> create(id)
+        .compose(s -> putBlob(id, "b", first, ANY_VERSION))
+        .compose(w -> stage(id, "partial", bytes(StoreRequests.BLOB_CHUNK_BYTES + 1, 5)))
+        .compose(n -> failsWith(StoreFailure.INVALID, store.commitBlob(new CommitBlob(tenant, id, "b", "partial", 3,
+            2L * StoreRequests.BLOB_CHUNK_BYTES + 1, ANY_VERSION))))
+        .compose(v -> store.abortBlob(new BlobUpload(tenant, id, "partial", 2)))
+        .compose(v -> failsWith(StoreFailure.INVALID, store.commitBlob(new CommitBlob(tenant, id, "b", "partial", 2,
+            StoreRequests.BLOB_CHUNK_BYTES + 1, ANY_VERSION))))
+        .compose(v -> readBlob(id, "b"))
+        .compose(checking(read -> assertEquals(first, read))));
+  }
+
+  @Test
+  void blob_writes_checkIfMatch_andMissingSessionsAndBlobs_areNotFound(VertxTestContext tc) {
+    run(tc, () -> failsWith(StoreFailure.NOT_FOUND,
+            store.stageBlobChunk(new BlobChunk(tenant, id, "u1", 0, Buffer.buffer("x"))))
+        .compose(v -> create(id))
+        .compose(s -> failsWith(StoreFailure.NOT_FOUND, store.blobInfo(new BlobRef(tenant, id, "b", ANY_VERSION))))
+        .compose(v -> failsWith(StoreFailure.NOT_FOUND, store.deleteBlob(new BlobRef(tenant, id, "b", ANY_VERSION))))
+        .compose(v -> failsWith(StoreFailure.VERSION_MISMATCH, putBlob(id, "b", Buffer.buffer("x"), 7)))
+        .compose(v -> putBlob(id, "b", Buffer.buffer("x"), 1))
+        .compose(w -> failsWith(StoreFailure.VERSION_MISMATCH, store.deleteBlob(new BlobRef(tenant, id, "b", 1))))
+        .compose(v -> store.deleteBlob(new BlobRef(tenant, id, "b", 2)))
+        .compose(checking(w -> assertEquals(3, w.version())))
+        .compose(w -> failsWith(StoreFailure.NOT_FOUND, store.blobInfo(new BlobRef(tenant, id, "b", ANY_VERSION)))));
+  }
+
+  @Test
+  void blob_isGone_withItsSession_andAfterAnImportReplacesTheSession(VertxTestContext tc) {
+    run(tc, () -> create(id)
+        .compose(s -> putBlob(id, "b", bytes(10, 6), ANY_VERSION))
+        .compose(w -> store.delete(ref(id)))
+        .compose(v -> create(id))
+        .compose(s -> failsWith(StoreFailure.NOT_FOUND, store.blobInfo(new BlobRef(tenant, id, "b", ANY_VERSION))))
+        .compose(v -> putBlob(id, "b", bytes(10, 7), ANY_VERSION))
+        .compose(w -> store.importSession(new ImportSession(tenant, exportOf(id, "{}"), ANY_VERSION)))
+        .compose(r -> failsWith(StoreFailure.NOT_FOUND, store.blobInfo(new BlobRef(tenant, id, "b", ANY_VERSION)))));
+  }
+
+  @Test
+  void blob_countsTowardMaxBytesPerSession(VertxTestContext tc) {
+    tenant = SMALL_TENANT_PREFIX + random();
+    run(tc, () -> create(id)
+        .compose(s -> failsWith(StoreFailure.TOO_LARGE, putBlob(id, "big", bytes(1100, 8), ANY_VERSION)))
+        .compose(v -> failsWith(StoreFailure.NOT_FOUND, store.blobInfo(new BlobRef(tenant, id, "big", ANY_VERSION))))
+        .compose(v -> putBlob(id, "a", bytes(600, 9), ANY_VERSION))
+        .compose(w -> failsWith(StoreFailure.TOO_LARGE, putBlob(id, "b", bytes(600, 10), ANY_VERSION)))
+        .compose(v -> failsWith(StoreFailure.TOO_LARGE,
+            writeKeys(id, keyBatch("pre-key", "1", "\"" + "x".repeat(500) + "\""))))
+        .compose(v -> putBlob(id, "a", bytes(900, 11), ANY_VERSION))
+        .compose(w -> store.deleteBlob(new BlobRef(tenant, id, "a", ANY_VERSION)))
+        .compose(w -> putBlob(id, "b", bytes(1000, 12), ANY_VERSION)));
   }
 
   // ---- helpers ---------------------------------------------------------------------------------

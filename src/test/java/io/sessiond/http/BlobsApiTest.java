@@ -1,0 +1,177 @@
+package io.sessiond.http;
+
+import static io.sessiond.testing.Problem.assertProblem;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sessiond.testing.Api;
+import io.sessiond.testing.TestDaemon;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import java.io.ByteArrayInputStream;
+import java.io.SequenceInputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Binary blobs over HTTP: streamed upload in chunks, atomic replace, streamed download, limits and preconditions. */
+@ExtendWith(VertxExtension.class)
+class BlobsApiTest {
+  private static final int MAX_BLOB = 3 * 1024 * 1024;
+  private static final String KEY = "blob-key-" + java.util.UUID.randomUUID();
+  private static TestDaemon daemon;
+  private static String tenant;
+
+  @BeforeAll
+  static void start(Vertx vertx, VertxTestContext ctx) {
+    tenant = TestDaemon.freshTenant();
+    TestDaemon.builder().tenantWithKeys(tenant, KEY).set("MAX_BLOB_BYTES", MAX_BLOB).start(vertx).onComplete(ctx.succeeding(d -> {
+      daemon = d;
+      ctx.completeNow();
+    }));
+  }
+
+  @AfterAll
+  static void stop(VertxTestContext ctx) {
+    daemon.stop().onComplete(ctx.succeedingThenComplete());
+  }
+
+  private static Api api() {
+    return daemon.api(tenant);
+  }
+
+  private static byte[] bytes(int n, long seed) {
+    byte[] b = new byte[n];
+    new Random(seed).nextBytes(b);
+    return b;
+  }
+
+  private static Future<HttpResponse<Buffer>> putBlob(String path, byte[] data, String ifMatch) {
+    var r = api().request(HttpMethod.PUT, path).putHeader("Content-Type", "application/octet-stream");
+    if (ifMatch != null) {
+      r.putHeader("If-Match", ifMatch);
+    }
+    return r.sendBuffer(Buffer.buffer(data));
+  }
+
+  private static Future<String> session() {
+    String id = TestDaemon.freshSession();
+    return api().create(id, new JsonObject()).map("/v1/sessions/" + id);
+  }
+
+  @Test
+  void putThenGet_streamsTheBytesBack_withLengthAndEtag_andReplaceIsAtomic(Vertx vertx, VertxTestContext tc) {
+    byte[] first = bytes(1_500_000, 1);
+    byte[] second = bytes(700_000, 2);
+    session().compose(s -> putBlob(s + "/blobs/session.zip", first, null)
+        .compose(r -> check(tc, () -> {
+          assertEquals(201, r.statusCode());
+          assertEquals("\"2\"", r.getHeader("ETag"));
+        }))
+        .compose(v -> api().get(s + "/blobs/session.zip"))
+        .compose(r -> check(tc, () -> {
+          assertEquals(200, r.statusCode());
+          assertEquals("application/octet-stream", r.getHeader("Content-Type"));
+          assertEquals(Integer.toString(first.length), r.getHeader("Content-Length"));
+          assertEquals("\"2\"", r.getHeader("ETag"));
+          assertArrayEquals(first, r.body().getBytes());
+        }))
+        .compose(v -> putBlob(s + "/blobs/session.zip", second, "\"1\""))
+        .compose(r -> check(tc, () -> assertProblem(r, 412)))
+        .compose(v -> putBlob(s + "/blobs/session.zip", second, "\"2\""))
+        .compose(r -> check(tc, () -> {
+          assertEquals(204, r.statusCode());
+          assertEquals("\"3\"", r.getHeader("ETag"));
+        }))
+        .compose(v -> api().request(HttpMethod.GET, s + "/blobs/session.zip").putHeader("If-None-Match", "\"3\"").send())
+        .compose(r -> check(tc, () -> assertEquals(304, r.statusCode())))
+        .compose(v -> api().get(s + "/blobs/session.zip"))
+        .compose(r -> check(tc, () -> assertArrayEquals(second, r.body().getBytes())))
+        .compose(v -> api().delete(s + "/blobs/session.zip"))
+        .compose(r -> check(tc, () -> assertEquals(204, r.statusCode())))
+        .compose(v -> api().get(s + "/blobs/session.zip"))
+        .compose(r -> check(tc, () -> assertProblem(r, 404))))
+        .onComplete(tc.succeedingThenComplete());
+  }
+
+  @Test
+  void overTheLimit_is413_byContentLength_orWhileStreaming_andTheOldBlobStays(Vertx vertx, VertxTestContext tc) {
+    byte[] old = bytes(10, 3);
+    session().compose(s -> putBlob(s + "/blobs/b", old, null)
+        .compose(r -> putBlob(s + "/blobs/b", new byte[MAX_BLOB + 1], null))
+        .compose(r -> check(tc, () -> assertProblem(r, 413)))
+        .compose(v -> chunkedUpload(vertx, s + "/blobs/b", MAX_BLOB + 100_000))
+        .compose(status -> check(tc, () -> assertTrue(status == 413 || status == -1, "status " + status)))
+        .compose(v -> api().get(s + "/blobs/b"))
+        .compose(r -> check(tc, () -> assertArrayEquals(old, r.body().getBytes())))
+        .compose(v -> chunkedUpload(vertx, s + "/blobs/b", MAX_BLOB))
+        .compose(status -> check(tc, () -> assertEquals(204, status)))
+        .compose(v -> api().get(s + "/blobs/b"))
+        .compose(r -> check(tc, () -> assertEquals(MAX_BLOB, r.body().length()))))
+        .onComplete(tc.succeedingThenComplete());
+  }
+
+  /** An upload without Content-Length (chunked transfer encoding); the status, or -1 when the connection was cut. */
+  private static Future<Integer> chunkedUpload(Vertx vertx, String path, int size) {
+    HttpRequest request = HttpRequest.newBuilder(URI.create("http://localhost:" + daemon.port() + path))
+        .header("Authorization", "Bearer " + KEY)
+        .header("Content-Type", "application/octet-stream")
+        .PUT(HttpRequest.BodyPublishers.ofInputStream(() -> new SequenceInputStream(
+            new ByteArrayInputStream(new byte[size / 2]), new ByteArrayInputStream(new byte[size - size / 2]))))
+        .build();
+    return vertx.executeBlocking(() -> {
+      try {
+        return HttpClient.newHttpClient().send(request, java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+      } catch (java.io.IOException e) {
+        return -1;
+      }
+    });
+  }
+
+  @Test
+  void badRequests_areRefused_beforeTheBodyIsRead(VertxTestContext tc) {
+    session().compose(s -> api().request(HttpMethod.PUT, s + "/blobs/b").putHeader("Content-Type", "application/json")
+            .sendBuffer(Buffer.buffer("{}"))
+        .compose(r -> check(tc, () -> assertProblem(r, 415)))
+        .compose(v -> putBlob(s + "/blobs/bad%20name", new byte[1], null))
+        .compose(r -> check(tc, () -> assertProblem(r, 400)))
+        .compose(v -> putBlob("/v1/sessions/" + TestDaemon.freshSession() + "/blobs/b", new byte[1000], null))
+        .compose(r -> check(tc, () -> assertProblem(r, 404)))
+        .compose(v -> api().get(s + "/blobs/none"))
+        .compose(r -> check(tc, () -> assertProblem(r, 404)))
+        .compose(v -> api().delete(s + "/blobs/none"))
+        .compose(r -> check(tc, () -> assertProblem(r, 404))))
+        .onComplete(tc.succeedingThenComplete());
+  }
+
+  @Test
+  void deletingTheSession_deletesItsBlobs(VertxTestContext tc) {
+    session().compose(s -> putBlob(s + "/blobs/b", bytes(100, 4), null)
+        .compose(r -> api().delete(s))
+        .compose(r -> api().create(s.substring("/v1/sessions/".length()), new JsonObject()))
+        .compose(r -> api().get(s + "/blobs/b"))
+        .compose(r -> check(tc, () -> assertProblem(r, 404))))
+        .onComplete(tc.succeedingThenComplete());
+  }
+
+  private static Future<Void> check(VertxTestContext tc, Runnable assertions) {
+    try {
+      assertions.run();
+      return Future.succeededFuture();
+    } catch (Throwable t) {
+      return Future.failedFuture(t);
+    }
+  }
+}

@@ -1,6 +1,8 @@
 -- Shared by every session script (prepended by LuaScripts). KEYS[1] is the session's base key
 -- <prefix>{tenant:id}; every key below shares its hash tag, so one script touches one cluster slot.
 local B = KEYS[1]
+-- The PostgreSQL change stream's key; LuaScripts puts it here when sync is on (false: off).
+local SYNC = false
 local META, CREDS, MSGS, TYPES = B .. ':meta', B .. ':creds', B .. ':msgs', B .. ':types'
 -- Keys outlive their logical expiry by a minute, so that clock skew between sessiond instances and
 -- Redis never lets Redis drop a session that sessiond still considers alive.
@@ -140,6 +142,26 @@ local function refreshExpiry(m, fresh)
   end
 end
 
+-- PostgreSQL sync: the script that makes a change records it in the change stream, atomically with
+-- it. The entry only names the session (hash tag), the op ('w' written, 'd' deleted), the version and
+-- creation time: the sync worker reads the session's current state itself.
+local function recordChange(op, ver, created)
+  if SYNC then
+    redis.call('XADD', SYNC, '*', 's', string.sub(B, string.find(B, '{', 1, true) + 1, -2), 'o', op, 'v', ver,
+      'c', created)
+  end
+end
+
+-- A deletion (DELETE or expiry), recorded with the version and creation time of what goes away.
+local function recordDelete()
+  if SYNC then
+    local v = redis.call('HMGET', META, 'ver', 'created')
+    if v[1] then
+      recordChange('d', v[1], v[2])
+    end
+  end
+end
+
 -- Every successful write: version + 1, activity (and updatedAt unless a touch), expiry refreshed.
 -- fresh: the keys this write may have created or SET (see refreshExpiry).
 local function bump(m, now, isTouch, fresh)
@@ -156,6 +178,7 @@ local function bump(m, now, isTouch, fresh)
   refreshExpiry(m, fresh or {})
   redis.call('HSET', META, 'ver', m.ver, 'updated', m.updated, 'activity', now, 'expires', m.expires,
     'bytes', m.bytes, 'kbytes', m.kbytes, 'pexp', m.pexp)
+  recordChange('w', m.ver, m.created)
 end
 
 local function sessionFields()

@@ -5,5 +5,6 @@ local err = check(m, ifMatch, false)
 if err then
   return err
 end
+recordDelete()
 wipe()
 return { 'OK' }

@@ -2,6 +2,7 @@
 -- 0 and its expiry when it is alive, -1 when it is already gone. Safe to run from many instances.
 local m, expired = loadMeta(tonumber(ARGV[1]))
 if expired then
+  recordDelete()
   wipe()
   return { 1, 0 }
 end

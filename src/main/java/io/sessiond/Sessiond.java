@@ -11,6 +11,7 @@ import io.sessiond.store.RedisSessionStore;
 import io.sessiond.store.SessionStore;
 import io.sessiond.store.StoreSettings;
 import io.sessiond.store.StoreVerticle;
+import io.sessiond.sync.SyncVerticle;
 import io.sessiond.tenant.RateLimiter;
 import io.sessiond.tenant.TenantRegistry;
 import io.sessiond.tenant.TenantSpec;
@@ -58,6 +59,7 @@ public final class Sessiond {
     return vertx.deployVerticle(() -> new StoreVerticle(storeFactory(), store.sweepIntervalMs()),
             new DeploymentOptions().setInstances(storeInstances))
         .compose(this::deployed)
+        .compose(v -> deploySync())
         .compose(v -> vertx.deployVerticle(new HealthVerticle(HEALTH_INTERVAL_MS, config.http().requestTimeoutMs())))
         .compose(this::deployed)
         .compose(v -> openApi())
@@ -76,6 +78,18 @@ public final class Sessiond {
     }, new DeploymentOptions().setInstances(config.http().instances()));
   }
 
+  /**
+   * The PostgreSQL sync, when on. It restores before it reports started, so HTTP (and readiness)
+   * come up only after the restore; on shutdown it is undeployed before the store and flushes first.
+   */
+  private Future<Void> deploySync() {
+    if (!config.pg().enabled()) {
+      return Future.succeededFuture();
+    }
+    return vertx.deployVerticle(new SyncVerticle(config.pg(), config.redis(), config.store().autoRestore(),
+        config.http().requestTimeoutMs())).compose(this::deployed);
+  }
+
   private Future<Void> deployed(String id) {
     deployments.add(id);
     return Future.succeededFuture();
@@ -86,7 +100,7 @@ public final class Sessiond {
     StoreSettings settings = new StoreSettings(c.defaultTtlSeconds(), c.maxMessages(), tenants::limits);
     return switch (c.kind()) {
       case StoreConfig.FILE -> v -> new FileSessionStore(v, settings, c.dataDir(), c.autoRestore(), c.snapshotEvery());
-      case StoreConfig.REDIS -> v -> new RedisSessionStore(v, settings, config.redis());
+      case StoreConfig.REDIS -> v -> new RedisSessionStore(v, settings, config.redis(), config.pg().enabled());
       default -> v -> new MemorySessionStore(settings);
     };
   }

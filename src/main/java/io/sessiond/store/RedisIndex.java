@@ -31,9 +31,11 @@ final class RedisIndex {
   private final RedisLink link;
   private final RedisKeys keys;
   private final LuaScripts scripts;
+  private final ChangeRecording recording;
   private final Set<String> knownTenants = ConcurrentHashMap.newKeySet();
 
-  RedisIndex(RedisLink link, RedisKeys keys, LuaScripts scripts) {
+  RedisIndex(RedisLink link, RedisKeys keys, LuaScripts scripts, ChangeRecording recording) {
+    this.recording = recording;
     this.link = link;
     this.keys = keys;
     this.scripts = scripts;
@@ -114,7 +116,7 @@ final class RedisIndex {
 
   /** Deletes one candidate if it expired (1), or fixes its index entry (0). Safe against other sweepers. */
   private Future<Integer> sweepOne(RedisConnection conn, String tenant, String id, long now) {
-    return link.eval(conn, scripts.sweep, keys.session(tenant, id), List.of(Long.toString(now))).compose(r -> {
+    return link.eval(conn, recording.of(scripts.sweep), keys.session(tenant, id), List.of(Long.toString(now))).compose(r -> {
       long outcome = r.get(0).toLong();
       if (outcome == 0) {
         return rescore(conn, tenant, id, r.get(1).toLong()).map(0);

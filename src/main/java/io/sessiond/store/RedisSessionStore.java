@@ -56,21 +56,51 @@ public final class RedisSessionStore implements SessionStore {
   private final StoreSettings settings;
   private final RedisKeys keys;
   private final LuaScripts scripts = new LuaScripts();
+  private final ChangeRecording recording;
   private final RedisLink link;
   private final RedisIndex index;
   private final RedisPages pages;
 
   public RedisSessionStore(Vertx vertx, StoreSettings settings, RedisConfig config) {
+    this(vertx, settings, config, false);
+  }
+
+  /**
+   * @param recordChanges whether every change is also recorded in the PostgreSQL change stream
+   *                      ({@code <prefix>sync}), atomically in the script that makes it
+   */
+  public RedisSessionStore(Vertx vertx, StoreSettings settings, RedisConfig config, boolean recordChanges) {
+    this.recording = new ChangeRecording(recordChanges ? changeStream(config.prefix()) : null);
     this.settings = settings;
     this.keys = new RedisKeys(config.prefix());
     this.link = new RedisLink(vertx, config);
-    this.index = new RedisIndex(link, keys, scripts);
+    this.index = new RedisIndex(link, keys, scripts, recording);
     this.pages = new RedisPages(link, keys, index);
   }
 
   @Override
   public Future<Void> open() {
-    return link.open(scripts);
+    return link.open(scripts).compose(v -> recording.enabled() ? loadRecordingScripts() : Future.succeededFuture());
+  }
+
+  /** The key of the PostgreSQL change stream under {@code prefix}. */
+  public static String changeStream(String prefix) {
+    return prefix + "sync";
+  }
+
+  /** Loads the recording variants of the scripts, so the first writes need no NOSCRIPT round trip. */
+  private Future<Void> loadRecordingScripts() {
+    return link.with(conn -> {
+      List<Future<Response>> loads = new ArrayList<>();
+      for (Script s : scripts.all()) {
+        Script recorded = recording.of(s);
+        if (recorded != s) {
+          loads.add(link.send(conn, io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.SCRIPT).arg("LOAD")
+              .arg(recorded.source())));
+        }
+      }
+      return Future.all(loads).mapEmpty();
+    });
   }
 
   @Override
@@ -436,7 +466,7 @@ public final class RedisSessionStore implements SessionStore {
 
   private Future<Response> eval(RedisConnection conn, String tenant, String id, Script script, List<String> args,
                                 SessionState target) {
-    return link.eval(conn, script, keys.session(tenant, id), args).map(reply -> RedisReplies.ok(reply, id, target));
+    return link.eval(conn, recording.of(script), keys.session(tenant, id), args).map(reply -> RedisReplies.ok(reply, id, target));
   }
 
   private static List<String> writeArgs(long ifMatch) {

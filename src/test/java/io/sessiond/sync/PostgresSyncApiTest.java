@@ -33,7 +33,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 90, timeUnit = TimeUnit.SECONDS)
 class PostgresSyncApiTest {
-  private static final String TENANT = TestDaemon.freshTenant();
+  static final String TENANT = TestDaemon.freshTenant();
   private static final String KEY = "test-" + UUID.randomUUID();
 
   static Future<TestDaemon> daemon(Vertx vertx, String redisUrl, String prefix, String pgUrl, String... settings) {

@@ -1,0 +1,124 @@
+package io.sessiond.sync;
+
+import static io.sessiond.testing.Problem.assertProblem;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sessiond.testing.Api;
+import io.sessiond.testing.Poll;
+import io.sessiond.testing.TestDaemon;
+import io.sessiond.testing.TestPostgres;
+import io.sessiond.testing.TestRedis;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.Timeout;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Restore jobs over the API, corrupt rows, and expiry reaching PostgreSQL, on real daemons, a real
+ * Redis and a real PostgreSQL.
+ */
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
+class RestoreJobApiTest {
+
+  @Test
+  void restoreJob_bringsBackTheTenantsSessions_skipsACorruptRow_andReportsItsOutcome(Vertx vertx, VertxTestContext ctx) {
+    TestRedis.Server redis = TestRedis.privateServer();
+    String pg = TestPostgres.newDatabase();
+    String a = TestDaemon.freshSession();
+    String b = TestDaemon.freshSession();
+    AtomicReference<TestDaemon> daemon = new AtomicReference<>();
+    AtomicReference<String> location = new AtomicReference<>();
+    PostgresSyncApiTest.daemon(vertx, redis.url(), TestRedis.uniquePrefix(), pg).compose(d -> {
+      daemon.set(d);
+      Api api = d.api(tenant());
+      return PostgresSyncApiTest.richSession(api, a).compose(v -> PostgresSyncApiTest.richSession(api, b))
+          .compose(v -> Poll.until(vertx, 20_000, 50, "both sessions are in PostgreSQL",
+              () -> PostgresSyncApiTest.pgVersions(vertx, pg).map(m -> m.size() == 2 && m.values().stream().allMatch(x -> x == 4))))
+          .compose(v -> vertx.executeBlocking(() -> {
+            TestPostgres.update(pg, "INSERT INTO sessions VALUES ('" + tenant() + "', 'corrupt', 'no-such-state', '{}', NULL,"
+                + " 1, 1, 1, 1, 0, 0)");
+            assertEquals("+OK", redis.command("FLUSHALL"));
+            return null;
+          }))
+          .compose(v -> api.post("/v1/sessions/restore", new JsonObject()))
+          .compose(r -> {
+            ctx.verify(() -> {
+              assertEquals(202, r.statusCode(), r.bodyAsString());
+              assertTrue(r.getHeader("Location").startsWith("/v1/jobs/"));
+              assertEquals("restore", r.bodyAsJsonObject().getString("type"));
+            });
+            location.set(r.getHeader("Location"));
+            return Poll.until(vertx, 20_000, 50, "the job finished",
+                () -> api.get(location.get()).map(j -> !"running".equals(j.bodyAsJsonObject().getString("state"))));
+          })
+          .compose(v -> api.get(location.get()))
+          .compose(r -> {
+            ctx.verify(() -> {
+              JsonObject job = r.bodyAsJsonObject();
+              assertEquals("succeeded", job.getString("state"), job.encode());
+              assertEquals(3, job.getLong("total"));
+              assertEquals(2, job.getLong("restored"));
+              assertEquals(1, job.getLong("failed"));
+            });
+            return api.get("/v1/sessions/" + a + "/keys/query".replace("/keys/query", ""));
+          })
+          .compose(r -> {
+            ctx.verify(() -> assertEquals(200, r.statusCode(), r.bodyAsString()));
+            return d.apiWithKey("test-unknown").get(location.get());
+          })
+          .compose(r -> {
+            ctx.verify(() -> assertEquals(401, r.statusCode()));
+            return api.get("/v1/jobs/no-such-job");
+          })
+          .map(r -> {
+            ctx.verify(() -> assertProblem(r, 404));
+            return null;
+          });
+    }).onComplete(ar -> {
+      Future<Void> stop = daemon.get() == null ? Future.succeededFuture() : daemon.get().stop();
+      stop.onComplete(s -> {
+        redis.stop();
+        ctx.verify(() -> assertTrue(ar.succeeded(), () -> String.valueOf(ar.cause())));
+        ctx.completeNow();
+      });
+    });
+  }
+
+  private static String tenant() {
+    return PostgresSyncApiTest.TENANT;
+  }
+
+  @Test
+  void anExpiredSession_isRemovedFromPostgres(Vertx vertx, VertxTestContext ctx) {
+    String pg = TestPostgres.newDatabase();
+    String id = TestDaemon.freshSession();
+    PostgresSyncApiTest.daemon(vertx, TestRedis.url(), TestRedis.uniquePrefix(), pg, "EXPIRY_SWEEP_INTERVAL_MS", "50")
+        .compose(d -> d.api(tenant()).create(id, new JsonObject().put("ttlSeconds", 1))
+            .compose(r -> Poll.until(vertx, 10_000, 50, "the session reached PostgreSQL",
+                () -> PostgresSyncApiTest.pgVersions(vertx, pg).map(m -> m.containsKey(id))))
+            .compose(v -> Poll.until(vertx, 10_000, 50, "the expired session is gone from PostgreSQL",
+                () -> PostgresSyncApiTest.pgVersions(vertx, pg).map(m -> !m.containsKey(id))))
+            .compose(v -> d.stop()))
+        .onComplete(ctx.succeedingThenComplete());
+  }
+
+  @Test
+  void restore_withSyncOff_answers503(Vertx vertx, VertxTestContext ctx) {
+    String tenant = TestDaemon.freshTenant();
+    TestDaemon.builder().tenant(tenant).start(vertx)
+        .compose(d -> d.api(tenant).post("/v1/sessions/restore", new JsonObject()).compose(r -> {
+          ctx.verify(() -> assertProblem(r, 503));
+          return d.stop();
+        }))
+        .onComplete(ctx.succeedingThenComplete());
+  }
+}

@@ -12,6 +12,7 @@ import io.sessiond.store.SessionStore;
 import io.sessiond.store.StoreSettings;
 import io.sessiond.store.StoreVerticle;
 import io.sessiond.sync.SyncVerticle;
+import io.sessiond.sync.WriteThrough;
 import io.sessiond.tenant.RateLimiter;
 import io.sessiond.tenant.TenantRegistry;
 import io.sessiond.tenant.TenantSpec;
@@ -56,7 +57,7 @@ public final class Sessiond {
     // The memory and file stores are single-threaded by design; the Redis store keeps no state in
     // the process, so it runs one instance per HTTP instance and no store thread caps throughput.
     int storeInstances = store.kind().equals(StoreConfig.REDIS) ? config.http().instances() : 1;
-    return vertx.deployVerticle(() -> new StoreVerticle(storeFactory(), store.sweepIntervalMs()),
+    return vertx.deployVerticle(() -> withSync(new StoreVerticle(storeFactory(), store.sweepIntervalMs())),
             new DeploymentOptions().setInstances(storeInstances))
         .compose(this::deployed)
         .compose(v -> deploySync())
@@ -88,6 +89,11 @@ public final class Sessiond {
     }
     return vertx.deployVerticle(new SyncVerticle(config.pg(), config.redis(), config.store().autoRestore(),
         config.http().requestTimeoutMs())).compose(this::deployed);
+  }
+
+  /** In write-through mode, every store operation waits for PostgreSQL before it is answered. */
+  private StoreVerticle withSync(StoreVerticle store) {
+    return config.pg().writeThrough() ? store.intercept(new WriteThrough(vertx, config.http().requestTimeoutMs())) : store;
   }
 
   private Future<Void> deployed(String id) {

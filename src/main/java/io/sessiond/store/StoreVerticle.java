@@ -23,6 +23,7 @@ public final class StoreVerticle extends VerticleBase {
 
   private final Function<io.vertx.core.Vertx, SessionStore> factory;
   private final long sweepIntervalMs;
+  private StoreInterceptor interceptor;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private SessionStore store;
   private long sweepTimer = -1;
@@ -32,6 +33,12 @@ public final class StoreVerticle extends VerticleBase {
   public StoreVerticle(Function<io.vertx.core.Vertx, SessionStore> factory, long sweepIntervalMs) {
     this.factory = factory;
     this.sweepIntervalMs = sweepIntervalMs;
+  }
+
+  /** Runs every operation through {@code interceptor} (PostgreSQL write-through); returns this verticle. */
+  public StoreVerticle intercept(StoreInterceptor interceptor) {
+    this.interceptor = interceptor;
+    return this;
   }
 
   @Override
@@ -61,7 +68,7 @@ public final class StoreVerticle extends VerticleBase {
   private <Q, R> void handle(StoreOperation<Q, R> op, Message<Q> msg) {
     Future<R> result;
     try {
-      result = op.invoke().apply(store, msg.body());
+      result = interceptor == null ? op.invoke().apply(store, msg.body()) : interceptor.run(op, msg.body(), store);
     } catch (RuntimeException e) {
       result = Future.failedFuture(e);
     }

@@ -11,6 +11,9 @@ public final class SyncAddresses {
   /** Request {@link SyncRequests.JobRef} → reply {@link SyncRequests.RestoreJob}; fails 404 when unknown. */
   public static final String JOB = PREFIX + "job";
 
+  /** Request {@link SyncRequests.Persist} → empty reply once committed in PostgreSQL; fails 503 otherwise. */
+  public static final String PERSIST = PREFIX + "persist";
+
   private SyncAddresses() {
   }
 }

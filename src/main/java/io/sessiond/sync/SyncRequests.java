@@ -5,6 +5,14 @@ public final class SyncRequests {
   private SyncRequests() {
   }
 
+  /**
+   * Write-through: put one session's current state into PostgreSQL now; {@code export} is
+   * {@code null} when the session was deleted at ({@code deletedCreatedAt}, {@code deletedVersion}).
+   */
+  public record Persist(String tenant, String id, io.sessiond.session.SessionExport export, long deletedCreatedAt,
+                        long deletedVersion) {
+  }
+
   /** Start a restore of one tenant's sessions from PostgreSQL. */
   public record StartRestore(String tenant) {
   }

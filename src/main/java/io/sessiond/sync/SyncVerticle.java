@@ -106,6 +106,15 @@ public final class SyncVerticle extends VerticleBase {
             m.reply(job);
           }
         }).onFailure(e -> m.fail(503, e.getMessage()))));
+    PostgresSessionWriter writer = new PostgresSessionWriter(pool);
+    consumers.add(vertx.eventBus().<SyncRequests.Persist>localConsumer(SyncAddresses.PERSIST, m -> {
+      SyncRequests.Persist p = m.body();
+      Future<Void> written = p.export() != null
+          ? writer.write(List.of(), List.of(new PostgresSessionWriter.Upsert(p.tenant(), p.export())))
+          : writer.write(List.of(new PostgresSessionWriter.Deletion(p.tenant(), p.id(), p.deletedCreatedAt(),
+              p.deletedVersion())), List.of());
+      written.onSuccess(v -> m.reply(null)).onFailure(e -> m.fail(503, e.getMessage()));
+    }));
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList()).mapEmpty();
   }
 

@@ -1,0 +1,111 @@
+package io.sessiond.sync;
+
+import io.sessiond.session.SessionExport;
+import io.sessiond.store.SessionStore;
+import io.sessiond.store.StoreAddresses;
+import io.sessiond.store.StoreException;
+import io.sessiond.store.StoreFailure;
+import io.sessiond.store.StoreInterceptor;
+import io.sessiond.store.StoreOperation;
+import io.sessiond.store.StoreRequests;
+import io.sessiond.store.StoreRequests.ImportSession;
+import io.sessiond.store.StoreRequests.SessionRef;
+import io.sessiond.sync.SyncRequests.Persist;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code SYNC_MODE=write-through}: a write is answered only once the session's new state is
+ * committed in PostgreSQL. Around each write it exports the session before and after, asks the sync
+ * verticle to write the after-image; when PostgreSQL refuses, it puts the before-image back in Redis
+ * (If-Match on the version it wrote, so a later write by someone else is never undone) and the
+ * request fails with UNAVAILABLE (503): no half-applied state stays. The compensation is itself a
+ * write, so the session's version moves on by one. Blob operations are not synced (blobs live in
+ * Redis only) and pass straight through.
+ */
+public final class WriteThrough implements StoreInterceptor {
+  private static final Logger LOG = LoggerFactory.getLogger(WriteThrough.class);
+  private static final Set<StoreOperation<?, ?>> WRITES = Set.of(StoreAddresses.PUT, StoreAddresses.PATCH,
+      StoreAddresses.DELETE, StoreAddresses.TOUCH, StoreAddresses.TRANSITION, StoreAddresses.PUT_CREDS,
+      StoreAddresses.WRITE_KEYS, StoreAddresses.CLEAR_KEYS, StoreAddresses.APPEND_MESSAGES, StoreAddresses.IMPORT);
+
+  private final Vertx vertx;
+  private final DeliveryOptions options;
+
+  public WriteThrough(Vertx vertx, long timeoutMs) {
+    this.vertx = vertx;
+    this.options = new DeliveryOptions().setSendTimeout(timeoutMs);
+  }
+
+  @Override
+  public <Q, R> Future<R> run(StoreOperation<Q, R> op, Q request, SessionStore store) {
+    SessionRef ref = WRITES.contains(op) ? target(request) : null;
+    if (ref == null) {
+      return op.invoke().apply(store, request);
+    }
+    return image(store, ref).compose(before -> op.invoke().apply(store, request)
+        .compose(result -> image(store, ref).compose(after -> persist(ref, before, after)
+            .map(result)
+            .recover(e -> undo(store, ref, before, after, e)))));
+  }
+
+  private static SessionRef target(Object r) {
+    if (r instanceof StoreRequests.PutSession p) {
+      return new SessionRef(p.tenant(), p.id());
+    } else if (r instanceof StoreRequests.PatchSession p) {
+      return new SessionRef(p.tenant(), p.id());
+    } else if (r instanceof SessionRef p) {
+      return new SessionRef(p.tenant(), p.id());
+    } else if (r instanceof StoreRequests.Transition p) {
+      return new SessionRef(p.tenant(), p.id());
+    } else if (r instanceof StoreRequests.PutCreds p) {
+      return new SessionRef(p.tenant(), p.id());
+    } else if (r instanceof StoreRequests.WriteKeys p) {
+      return new SessionRef(p.tenant(), p.id());
+    } else if (r instanceof StoreRequests.AppendMessages p) {
+      return new SessionRef(p.tenant(), p.id());
+    } else if (r instanceof ImportSession p) {
+      return new SessionRef(p.tenant(), p.export().session().id());
+    }
+    return null;
+  }
+
+  /** The whole session now; {@code null} when there is none. */
+  private static Future<SessionExport> image(SessionStore store, SessionRef ref) {
+    return store.export(ref).recover(e -> e instanceof StoreException se && se.failure() == StoreFailure.NOT_FOUND
+        ? Future.succeededFuture(null) : Future.failedFuture(e));
+  }
+
+  private Future<Void> persist(SessionRef ref, SessionExport before, SessionExport after) {
+    if (after == null && before == null) {
+      return Future.succeededFuture();
+    }
+    Persist p = after != null ? new Persist(ref.tenant(), ref.id(), after, 0, 0)
+        : new Persist(ref.tenant(), ref.id(), null, before.session().createdAt(), before.session().version());
+    return vertx.eventBus().request(SyncAddresses.PERSIST, p, options).mapEmpty();
+  }
+
+  private static <R> Future<R> undo(SessionStore store, SessionRef ref, SessionExport before, SessionExport after,
+                                    Throwable cause) {
+    Future<?> undone;
+    if (after == null) {
+      undone = store.importSession(new ImportSession(ref.tenant(), before, 0));
+    } else if (before == null) {
+      undone = store.delete(new SessionRef(ref.tenant(), ref.id(), after.session().version()));
+    } else {
+      undone = store.importSession(new ImportSession(ref.tenant(), before, after.session().version()));
+    }
+    return undone.transform(ar -> {
+      if (ar.failed()) {
+        LOG.error("PostgreSQL refused a write-through and undoing it in Redis failed too for session {} of tenant {}: {}",
+            ref.id(), ref.tenant(), ar.cause().getMessage());
+      }
+      return Future.failedFuture(new StoreException(StoreFailure.UNAVAILABLE, "PostgreSQL did not take the change ("
+          + cause.getMessage() + "); it was not applied"));
+    });
+  }
+}

@@ -1,0 +1,106 @@
+package io.sessiond.sync;
+
+import static io.sessiond.testing.Problem.assertProblem;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sessiond.testing.Api;
+import io.sessiond.testing.TestDaemon;
+import io.sessiond.testing.TestPostgres;
+import io.sessiond.testing.TestRedis;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.Timeout;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * {@code SYNC_MODE=write-through} on real daemons, Redis and PostgreSQL: an acknowledged write is in
+ * PostgreSQL when the reply arrives; with PostgreSQL down a write fails with 503 and Redis keeps the
+ * state it had before.
+ */
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
+class WriteThroughApiTest {
+
+  @Test
+  void acknowledgedWrites_areInPostgresAtReplyTime_andFailedOnes_leaveRedisAsItWas(Vertx vertx, VertxTestContext ctx) {
+    TestPostgres.Server server = TestPostgres.privateServer();
+    String pg = TestPostgres.createDatabase(server.url("postgres"));
+    String id = TestDaemon.freshSession();
+    String fresh = TestDaemon.freshSession();
+    String path = "/v1/sessions/" + id;
+    AtomicReference<TestDaemon> daemon = new AtomicReference<>();
+    PostgresSyncApiTest.daemon(vertx, TestRedis.url(), TestRedis.uniquePrefix(), pg, "SYNC_MODE", "write-through",
+        "SESSION_SYNC_INTERVAL_MS", "3600000").compose(d -> {
+      daemon.set(d);
+      Api api = d.api(PostgresSyncApiTest.TENANT);
+      return api.create(id, new JsonObject().put("data", new JsonObject().put("v", "one")))
+          .compose(r -> row(vertx, pg, id))
+          .compose(row -> {
+            ctx.verify(() -> assertEquals(List.of("1", "{\"v\":\"one\"}"), row));
+            return api.post(path + "/keys", new JsonObject().put("pre-key", new JsonObject().put("1", "a")));
+          })
+          .compose(r -> vertx.executeBlocking(() -> TestPostgres.query(pg, "SELECT value FROM keys")))
+          .compose(keys -> {
+            ctx.verify(() -> assertEquals(List.of(List.of("\"a\"")), keys));
+            return vertx.executeBlocking(() -> {
+              server.stop();
+              return null;
+            });
+          })
+          .compose(v -> api.put(path, new JsonObject().put("data", new JsonObject().put("v", "two"))))
+          .compose(r -> {
+            ctx.verify(() -> assertProblem(r, 503));
+            return api.post(path + "/keys", new JsonObject().put("pre-key", new JsonObject().put("1", null).put("2", "b")));
+          })
+          .compose(r -> {
+            ctx.verify(() -> assertProblem(r, 503));
+            return api.put("/v1/sessions/" + fresh, new JsonObject());
+          })
+          .compose(r -> {
+            ctx.verify(() -> assertProblem(r, 503));
+            return api.delete(path);
+          })
+          .compose(r -> {
+            ctx.verify(() -> assertProblem(r, 503));
+            return api.get(path);
+          })
+          .compose(r -> {
+            ctx.verify(() -> {
+              assertEquals(200, r.statusCode(), r.bodyAsString());
+              assertEquals("one", r.bodyAsJsonObject().getJsonObject("data").getString("v"));
+            });
+            return api.post(path + "/keys/query", new JsonObject().put("type", "pre-key").put("ids", List.of("1", "2")));
+          })
+          .compose(r -> {
+            ctx.verify(() -> assertEquals(new JsonObject().put("1", "a"), r.bodyAsJsonObject()));
+            return api.get("/v1/sessions/" + fresh);
+          })
+          .map(r -> {
+            ctx.verify(() -> assertEquals(404, r.statusCode()));
+            return null;
+          });
+    }).onComplete(ar -> {
+      Future<Void> stop = daemon.get() == null ? Future.succeededFuture() : daemon.get().stop();
+      stop.onComplete(s -> {
+        server.stop();
+        ctx.verify(() -> assertTrue(ar.succeeded(), () -> String.valueOf(ar.cause())));
+        ctx.completeNow();
+      });
+    });
+  }
+
+  private static Future<List<String>> row(Vertx vertx, String pg, String id) {
+    return vertx.executeBlocking(() -> {
+      List<List<String>> rows = TestPostgres.query(pg, "SELECT version, data FROM sessions WHERE id = '" + id + "'");
+      return rows.isEmpty() ? List.of() : rows.get(0);
+    });
+  }
+}

@@ -1,0 +1,63 @@
+// Starts a real sessiond (the jar Maven built) on a free port with a random tenant key, in memory.
+import { spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createServer } from 'node:net'
+import { fileURLToPath } from 'node:url'
+import { setTimeout as sleep } from 'node:timers/promises'
+
+const JAR = fileURLToPath(new URL('../../../../target/sessiond.jar', import.meta.url))
+
+function freePort () {
+  return new Promise((resolve, reject) => {
+    const s = createServer()
+    s.once('error', reject)
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address()
+      s.close(() => resolve(port))
+    })
+  })
+}
+
+export async function startDaemon (env = {}) {
+  if (!existsSync(JAR)) throw new Error(`${JAR} is missing: run mvn package first`)
+  const port = await freePort()
+  const apiKey = 'k-' + randomBytes(16).toString('hex')
+  const child = spawn('java', ['-jar', JAR], {
+    env: { ...process.env, HTTP_PORT: String(port), HTTP_HOST: '127.0.0.1', TENANTS: `test=${apiKey}`, SESSION_STORE: 'memory', HTTP_INSTANCES: '1', ...env },
+    cwd: mkdtempSync(join(tmpdir(), 'sessiond-node-test-')),
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let log = ''
+  child.stdout.on('data', d => { log += d })
+  child.stderr.on('data', d => { log += d })
+  const url = `http://127.0.0.1:${port}`
+  const deadline = Date.now() + 60000
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`sessiond exited with ${child.exitCode}:\n${log}`)
+    try {
+      const r = await fetch(url + '/health/ready')
+      if (r.status === 200) break
+    } catch {}
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL')
+      throw new Error(`sessiond did not become ready within 60 s:\n${log}`)
+    }
+    await sleep(100)
+  }
+  return {
+    url,
+    apiKey,
+    log: () => log,
+    stop: () => new Promise(resolve => {
+      if (child.exitCode !== null) return resolve()
+      // Graceful shutdown waits for idle keep-alive connections up to its grace period; tests do
+      // not need to wait that long.
+      const kill = setTimeout(() => child.kill('SIGKILL'), 3000)
+      child.once('exit', () => { clearTimeout(kill); resolve() })
+      child.kill('SIGTERM')
+    })
+  }
+}

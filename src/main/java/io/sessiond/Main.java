@@ -4,12 +4,12 @@ import io.sessiond.config.AppConfig;
 import io.sessiond.config.ConfigException;
 import io.sessiond.config.ConfigLoader;
 import io.sessiond.config.StoreConfig;
+import io.sessiond.metrics.Metrics;
 import io.sessiond.tenant.DefaultTenant;
 import io.sessiond.tenant.TenantSpec;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,7 +40,7 @@ public final class Main {
       System.exit(EXIT_START);
       return;
     }
-    Vertx vertx = Vertx.vertx();
+    Vertx vertx = Metrics.newVertx();
     Sessiond.start(vertx, config, tenants)
         .onSuccess(d -> {
           LOG.info("sessiond listening on {}:{} with the {} store", config.http().host(), d.httpPort(), config.store().kind());
@@ -66,11 +66,14 @@ public final class Main {
   /** Runs on the JVM's shutdown thread, so waiting here blocks no event loop. */
   private static void shutdown(Vertx vertx, Sessiond daemon) {
     LOG.info("Shutting down");
-    CompletableFuture<Void> done = daemon.stop().compose(v -> vertx.close()).toCompletionStage().toCompletableFuture();
+    long stopSeconds = 30 + (daemon.config().ops().shutdownDrainDelayMs() + daemon.config().ops().shutdownGraceMs()) / 1000;
     try {
-      done.get(30, TimeUnit.SECONDS);
+      // Two separate waits: the daemon's futures are bound to event-loop contexts, and a close
+      // composed onto them would be called back on a loop that vertx.close() already terminated.
+      daemon.stop().toCompletionStage().toCompletableFuture().get(stopSeconds, TimeUnit.SECONDS);
+      vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     } catch (Exception e) {
-      LOG.warn("Shutdown did not finish cleanly: {}", e.getMessage());
+      LOG.warn("Shutdown did not finish cleanly: {}", e.toString());
     }
   }
 }

@@ -2,18 +2,26 @@ package io.sessiond;
 
 import io.sessiond.config.AppConfig;
 import io.sessiond.config.StoreConfig;
+import io.sessiond.health.HealthAddresses;
+import io.sessiond.health.HealthCheck;
 import io.sessiond.health.HealthVerticle;
 import io.sessiond.http.HttpApiVerticle;
+import io.sessiond.metrics.Metrics;
+import io.sessiond.metrics.SessiondMeters;
+import io.sessiond.metrics.TenantUsage;
 import io.sessiond.store.FileSessionStore;
 import io.sessiond.store.LocalRecordCodec;
 import io.sessiond.store.MemorySessionStore;
 import io.sessiond.store.RedisSessionStore;
 import io.sessiond.store.SessionStore;
+import io.sessiond.store.StoreAddresses;
+import io.sessiond.store.StoreClient;
 import io.sessiond.store.StoreSettings;
 import io.sessiond.store.StoreVerticle;
 import io.sessiond.sync.SyncVerticle;
 import io.sessiond.sync.WriteThrough;
 import io.sessiond.tenant.RateLimiter;
+import io.sessiond.tenant.RequestIds;
 import io.sessiond.tenant.TenantRegistry;
 import io.sessiond.tenant.TenantSpec;
 import io.vertx.core.DeploymentOptions;
@@ -31,11 +39,11 @@ import java.util.function.Function;
  * anything answers) and undeploys in reverse. {@link Main} runs one; tests run several.
  */
 public final class Sessiond {
-  private static final long HEALTH_INTERVAL_MS = 2000;
-
   private final Vertx vertx;
   private final AppConfig config;
   private final TenantRegistry tenants;
+  private final List<String> tenantIds;
+  private final SessiondMeters meters;
   private final List<String> deployments = new ArrayList<>();
   private final List<HttpApiVerticle> httpVerticles = new ArrayList<>();
 
@@ -43,6 +51,8 @@ public final class Sessiond {
     this.vertx = vertx;
     this.config = config;
     this.tenants = new TenantRegistry(tenants);
+    this.tenantIds = tenants.stream().map(TenantSpec::id).distinct().toList();
+    this.meters = Metrics.meters(vertx);
   }
 
   /** Deploys a daemon with the given tenants on {@code vertx}; fails when any verticle fails to start. */
@@ -53,25 +63,33 @@ public final class Sessiond {
 
   private Future<Void> deploy() {
     LocalRecordCodec.register(vertx.eventBus());
+    RequestIds.install(vertx.eventBus());
     StoreConfig store = config.store();
     // The memory and file stores are single-threaded by design; the Redis store keeps no state in
     // the process, so it runs one instance per HTTP instance and no store thread caps throughput.
     int storeInstances = store.kind().equals(StoreConfig.REDIS) ? config.http().instances() : 1;
-    return vertx.deployVerticle(() -> withSync(new StoreVerticle(storeFactory(), store.sweepIntervalMs())),
+    return vertx.deployVerticle(() -> withSync(new StoreVerticle(storeFactory(), store.sweepIntervalMs(), store.maxMessages(), meters)),
             new DeploymentOptions().setInstances(storeInstances))
         .compose(this::deployed)
         .compose(v -> deploySync())
-        .compose(v -> vertx.deployVerticle(new HealthVerticle(HEALTH_INTERVAL_MS, config.http().requestTimeoutMs())))
+        .compose(v -> vertx.deployVerticle(healthVerticle()))
         .compose(this::deployed)
         .compose(v -> openApi())
         .compose(this::deployHttp)
         .compose(this::deployed);
   }
 
+  private HealthVerticle healthVerticle() {
+    long timeout = config.http().requestTimeoutMs();
+    List<HealthCheck> checks = List.of(HealthCheck.ping("store", StoreAddresses.PING, timeout));
+    TenantUsage usage = new TenantUsage(new StoreClient(vertx, timeout), meters, tenantIds);
+    return new HealthVerticle(config.ops().healthIntervalMs(), config.ops().tenantMetricsIntervalMs(), checks, meters, usage);
+  }
+
   private Future<String> deployHttp(Buffer openApi) {
     RateLimiter limiter = new RateLimiter();
     return vertx.deployVerticle(() -> {
-      HttpApiVerticle v = new HttpApiVerticle(config.http(), config.store(), tenants, limiter, openApi);
+      HttpApiVerticle v = new HttpApiVerticle(config.http(), config.store(), tenants, limiter, openApi, config.ops(), meters);
       synchronized (httpVerticles) {
         httpVerticles.add(v);
       }
@@ -121,6 +139,19 @@ public final class Sessiond {
     });
   }
 
+  /**
+   * Readiness turns 503 for good (load balancers stop sending new requests), then, after
+   * {@code SHUTDOWN_DRAIN_DELAY_MS} for them to notice, the caller stops the HTTP server.
+   */
+  private Future<Void> drain() {
+    if (deployments.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    long delay = config.ops().shutdownDrainDelayMs();
+    return vertx.eventBus().request(HealthAddresses.DRAIN, "drain").<Void>mapEmpty().otherwiseEmpty()
+        .compose(v -> delay == 0 ? Future.<Void>succeededFuture() : vertx.timer(delay).<Void>mapEmpty());
+  }
+
   /** The HTTP port actually bound. */
   public int httpPort() {
     return httpVerticles.get(0).actualPort();
@@ -135,9 +166,12 @@ public final class Sessiond {
     return config;
   }
 
-  /** Undeploys HTTP first (no new requests), then health, then the store (which flushes and closes). */
+  /**
+   * Drains, then undeploys HTTP first (stops accepting; requests in flight get up to
+   * {@code SHUTDOWN_GRACE_MS}), then health, then the store (which flushes and closes).
+   */
   public Future<Void> stop() {
-    Future<Void> chain = Future.succeededFuture();
+    Future<Void> chain = drain();
     for (int i = deployments.size() - 1; i >= 0; i--) {
       String id = deployments.get(i);
       chain = chain.compose(v -> vertx.undeploy(id).otherwiseEmpty());

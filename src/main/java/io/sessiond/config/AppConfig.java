@@ -2,11 +2,11 @@ package io.sessiond.config;
 
 /** The whole validated configuration, one record per feature. */
 public record AppConfig(HttpConfig http, StoreConfig store, TenantConfig tenants, RedisConfig redis,
-                        PgConfig pg) {
+                        PgConfig pg, OpsConfig ops) {
 
   /** Builds and validates every feature's settings; the first invalid one throws. */
   public static AppConfig from(Settings s) {
     return new AppConfig(HttpConfig.from(s), StoreConfig.from(s), TenantConfig.from(s), RedisConfig.from(s),
-        PgConfig.from(s));
+        PgConfig.from(s), OpsConfig.from(s));
   }
 }

@@ -18,6 +18,7 @@ final class HealthRoutes {
   }
 
   void mount(Router router) {
+    // Answered on this HTTP event loop without any other verticle: the process and its loop are alive.
     router.get("/health/live").handler(ctx -> Responses.json(ctx, 200, "{\"status\":\"UP\"}"));
     router.get("/health/ready").handler(this::ready);
   }
@@ -30,7 +31,8 @@ final class HealthRoutes {
   }
 
   private static void answer(RoutingContext ctx, HealthReport report) {
-    JsonText j = new JsonText().open().string("status", report.ready() ? "UP" : "DOWN").openArray("checks");
+    JsonText j = new JsonText().open().string("status", report.ready() ? "UP" : "DOWN")
+        .bool("draining", report.draining()).openArray("checks");
     for (HealthReport.Check c : report.checks()) {
       j.element().open().string("id", c.id()).string("status", c.up() ? "UP" : "DOWN").number("latencyMs", c.latencyMs());
       if (c.detail() != null) {

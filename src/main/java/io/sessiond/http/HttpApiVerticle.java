@@ -1,6 +1,8 @@
 package io.sessiond.http;
 
 import io.sessiond.config.HttpConfig;
+import io.sessiond.config.OpsConfig;
+import io.sessiond.metrics.SessiondMeters;
 import io.sessiond.config.StoreConfig;
 import io.sessiond.store.StoreClient;
 import io.sessiond.tenant.RateLimiter;
@@ -13,6 +15,8 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.micrometer.PrometheusScrapingHandler;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The REST edge: authenticates, validates and turns each request into one store request over the
@@ -24,6 +28,8 @@ public final class HttpApiVerticle extends VerticleBase {
   private final TenantRegistry tenants;
   private final RateLimiter rateLimiter;
   private final Buffer openApi;
+  private final OpsConfig ops;
+  private final SessiondMeters meters;
   private HttpServer server;
   private ApiRouter api;
 
@@ -31,7 +37,9 @@ public final class HttpApiVerticle extends VerticleBase {
    * @param openApi the OpenAPI document served at {@code /openapi.yaml} (read once at start-up)
    */
   public HttpApiVerticle(HttpConfig http, StoreConfig storeConfig, TenantRegistry tenants, RateLimiter rateLimiter,
-                         Buffer openApi) {
+                         Buffer openApi, OpsConfig ops, SessiondMeters meters) {
+    this.ops = ops;
+    this.meters = meters;
     this.http = http;
     this.storeConfig = storeConfig;
     this.tenants = tenants;
@@ -44,6 +52,11 @@ public final class HttpApiVerticle extends VerticleBase {
     Router router = Router.router(vertx);
     api = new ApiRouter(router, http);
     StoreClient store = new StoreClient(vertx, http.requestTimeoutMs());
+    router.route().handler(new RequestTracking(meters));
+    if (ops.metricsEnabled()) {
+      router.get("/metrics").handler(PrometheusScrapingHandler.create(meters.registry()));
+      api.unlisted(HttpMethod.GET, "/metrics");
+    }
     new HealthRoutes(vertx, http.requestTimeoutMs()).mount(router);
     router.get("/openapi.yaml").handler(ctx -> ctx.response().putHeader("Content-Type", "application/yaml").end(openApi));
     for (String path : new String[] {"/health/live", "/health/ready", "/openapi.yaml"}) {
@@ -72,7 +85,8 @@ public final class HttpApiVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    return server == null ? Future.succeededFuture() : server.close();
+    // Stops accepting at once; requests in flight get up to the grace period to finish.
+    return server == null ? Future.succeededFuture() : server.shutdown(ops.shutdownGraceMs(), TimeUnit.MILLISECONDS);
   }
 
   /** The port actually bound (useful when configured as 0). */

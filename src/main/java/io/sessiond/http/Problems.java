@@ -1,6 +1,7 @@
 package io.sessiond.http;
 
 import io.sessiond.store.StoreException;
+import io.sessiond.tenant.RequestIds;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.HttpException;
@@ -8,6 +9,7 @@ import java.util.Map;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * Turns every failure into an RFC 9457 {@code application/problem+json} answer. This class owns the
@@ -16,6 +18,8 @@ import org.slf4j.LoggerFactory;
 final class Problems {
   private static final Logger LOG = LoggerFactory.getLogger(Problems.class);
   static final String CONTENT_TYPE = "application/problem+json";
+  /** Routing-context key: the problem type's slug of the answer sent, for the rejection counter. */
+  static final String SENT_TYPE = "sessiond.problem";
   private static final String TYPE_PREFIX = "urn:sessiond:problem:";
 
   /** Status → (type slug, title). */
@@ -69,15 +73,22 @@ final class Problems {
 
   private static void internal(RoutingContext ctx, Throwable t) {
     String correlationId = UUID.randomUUID().toString();
-    LOG.error("unexpected failure on {} {} (correlation id {})", ctx.request().method(), ctx.normalizedPath(), correlationId, t);
+    MDC.put(RequestIds.MDC_KEY, ctx.get(RequestIds.MDC_KEY));
+    try {
+      LOG.error("unexpected failure on {} {} (correlation id {})", ctx.request().method(), ctx.normalizedPath(), correlationId, t);
+    } finally {
+      MDC.remove(RequestIds.MDC_KEY);
+    }
     JsonText body = problem(500, "the server failed unexpectedly; quote correlation id " + correlationId,
         null, ctx.request().path()).string("correlationId", correlationId).close();
+    ctx.put(SENT_TYPE, KINDS.get(500)[0]);
     write(ctx.response().setStatusCode(500), body.toString());
   }
 
   /** Answers {@code status} with a problem document; {@code slug} overrides the status's default type. */
   static void send(RoutingContext ctx, int status, String detail, String slug) {
     int code = KINDS.containsKey(status) ? status : (status >= 500 ? 500 : 400);
+    ctx.put(SENT_TYPE, slug == null ? KINDS.get(code)[0] : slug);
     write(ctx.response().setStatusCode(code), problem(code, detail, slug, ctx.request().path()).close().toString());
   }
 

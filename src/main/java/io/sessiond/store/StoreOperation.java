@@ -11,4 +11,9 @@ import java.util.function.BiFunction;
  * @param <R> the reply record
  */
 public record StoreOperation<Q, R>(String address, BiFunction<SessionStore, Q, Future<R>> invoke) {
+
+  /** The operation's name: the address's last segment ({@code put}, {@code get}, …), a bounded metric tag. */
+  public String action() {
+    return address.substring(address.lastIndexOf('.') + 1);
+  }
 }

@@ -1,5 +1,7 @@
 package io.sessiond.store;
 
+import io.sessiond.metrics.SessiondMeters;
+import io.sessiond.tenant.RequestIds;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
@@ -10,6 +12,7 @@ import java.util.UUID;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * Owns one {@link SessionStore} and serves every {@link StoreAddresses} operation on it. Also runs
@@ -24,15 +27,24 @@ public final class StoreVerticle extends VerticleBase {
   private final Function<io.vertx.core.Vertx, SessionStore> factory;
   private final long sweepIntervalMs;
   private StoreInterceptor interceptor;
+  private final int maxMessages;
+  private final SessiondMeters meters;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private SessionStore store;
   private long sweepTimer = -1;
   private boolean sweeping;
   private boolean sweepFailing;
 
-  public StoreVerticle(Function<io.vertx.core.Vertx, SessionStore> factory, long sweepIntervalMs) {
+  /**
+   * @param maxMessages the message window's size, to count the messages an append trimmed
+   * @param meters      where each operation's latency and outcome, expirations and trims are counted
+   */
+  public StoreVerticle(Function<io.vertx.core.Vertx, SessionStore> factory, long sweepIntervalMs, int maxMessages,
+                       SessiondMeters meters) {
     this.factory = factory;
     this.sweepIntervalMs = sweepIntervalMs;
+    this.maxMessages = maxMessages;
+    this.meters = meters;
   }
 
   /** Runs every operation through {@code interceptor} (PostgreSQL write-through); returns this verticle. */
@@ -66,13 +78,38 @@ public final class StoreVerticle extends VerticleBase {
   }
 
   private <Q, R> void handle(StoreOperation<Q, R> op, Message<Q> msg) {
+    long start = System.nanoTime();
     Future<R> result;
     try {
       result = interceptor == null ? op.invoke().apply(store, msg.body()) : interceptor.run(op, msg.body(), store);
     } catch (RuntimeException e) {
       result = Future.failedFuture(e);
     }
-    result.onSuccess(msg::reply).onFailure(t -> fail(op, msg, t));
+    result.onComplete(ar -> meters.storeOperation(op.action(), outcome(ar.cause()), System.nanoTime() - start));
+    result.onSuccess(r -> {
+      if (r instanceof StoreRequests.AppendResult appended) {
+        meters.trimmed(trimmed(appended));
+      }
+      msg.reply(r);
+    }).onFailure(t -> fail(op, msg, t));
+  }
+
+  private static String outcome(Throwable failure) {
+    if (failure == null) {
+      return "ok";
+    }
+    return failure instanceof StoreException se ? se.failure().name().toLowerCase(java.util.Locale.ROOT) : "internal";
+  }
+
+  /**
+   * Messages an append dropped from the window. Sequence numbers start at 1 and only trimming removes
+   * messages, so {@code lastSeq - messageCount} have been trimmed in all, and
+   * {@code firstSeq - 1 - maxMessages} (when positive) of them before this append.
+   */
+  private long trimmed(StoreRequests.AppendResult r) {
+    long before = Math.max(0, r.firstSeq() - 1 - maxMessages);
+    long appended = r.lastSeq() - r.firstSeq() + 1;
+    return Math.min(appended, Math.max(0, r.lastSeq() - r.messageCount() - before));
   }
 
   private void fail(StoreOperation<?, ?> op, Message<?> msg, Throwable t) {
@@ -81,7 +118,12 @@ public final class StoreVerticle extends VerticleBase {
       return;
     }
     String correlationId = UUID.randomUUID().toString();
-    LOG.error("store operation {} failed unexpectedly (correlation id {})", op.address(), correlationId, t);
+    MDC.put(RequestIds.MDC_KEY, msg.headers().get(RequestIds.BUS_HEADER));
+    try {
+      LOG.error("store operation {} failed unexpectedly (correlation id {})", op.address(), correlationId, t);
+    } finally {
+      MDC.remove(RequestIds.MDC_KEY);
+    }
     msg.fail(INTERNAL_FAILURE, correlationId);
   }
 
@@ -92,6 +134,7 @@ public final class StoreVerticle extends VerticleBase {
     sweeping = true;
     store.sweepExpired(System.currentTimeMillis())
         .onSuccess(n -> {
+          meters.expired(n);
           if (n > 0) {
             LOG.debug("removed {} expired sessions", n);
           }

@@ -3,6 +3,7 @@ package io.sessiond.testing;
 import io.sessiond.Sessiond;
 import io.sessiond.config.AppConfig;
 import io.sessiond.config.Settings;
+import io.sessiond.metrics.Metrics;
 import io.sessiond.tenant.ApiKeys;
 import io.sessiond.tenant.TenantLimits;
 import io.sessiond.tenant.TenantSpec;
@@ -97,7 +98,8 @@ public final class TestDaemon {
       Context clientContext = clientVertx.getOrCreateContext();
       List<TenantSpec> declared = tenantsFromConfig ? config.tenants().tenants() : tenants;
       // Building a Vert.x instance takes a while: never on the test's event loop.
-      Future<TestDaemon> started = clientVertx.executeBlocking(Vertx::vertx).compose(vertx ->
+      // Built as Main builds it (with its metrics registry), so tests see the real /metrics.
+      Future<TestDaemon> started = clientVertx.executeBlocking(() -> Metrics.newVertx()).compose(vertx ->
           Sessiond.start(vertx, config, declared)
               .map(d -> new TestDaemon(vertx, clientVertx, d, keys))
               .recover(t -> vertx.close().transform(ar -> Future.failedFuture(t))));

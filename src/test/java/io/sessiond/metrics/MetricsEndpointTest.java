@@ -1,0 +1,130 @@
+package io.sessiond.metrics;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sessiond.testing.Api;
+import io.sessiond.testing.Poll;
+import io.sessiond.testing.TestDaemon;
+import io.sessiond.testing.Tools;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * {@code GET /metrics} of a running daemon: Vert.x HTTP meters labelled by route template (never by
+ * session id), sessiond's own meters, and output that {@code promtool check metrics} accepts.
+ */
+@ExtendWith(VertxExtension.class)
+class MetricsEndpointTest {
+  private static final String TENANT = TestDaemon.freshTenant();
+  private static TestDaemon daemon;
+
+  @BeforeAll
+  static void start(Vertx vertx, VertxTestContext ctx) {
+    TestDaemon.builder().set("TENANT_METRICS_INTERVAL_MS", 500).set("MAX_MESSAGES_PER_SESSION", 2).tenant(TENANT)
+        .start(vertx).onComplete(ctx.succeeding(d -> {
+          daemon = d;
+          ctx.completeNow();
+        }));
+  }
+
+  @AfterAll
+  static void stop(VertxTestContext ctx) {
+    (daemon == null ? Future.<Void>succeededFuture() : daemon.stop()).onComplete(ctx.succeedingThenComplete());
+  }
+
+  /** Some traffic: a create, reads, messages past the window, an unknown session and a bad key. */
+  private static Future<String> trafficThenScrape(String id) {
+    Api api = daemon.api(TENANT);
+    String path = "/v1/sessions/" + id;
+    return api.create(id, new JsonObject())
+        .compose(r -> api.get(path))
+        .compose(r -> api.post(path + "/messages", new io.vertx.core.json.JsonArray()
+            .add(new JsonObject().put("role", "user").put("content", "a"))
+            .add(new JsonObject().put("role", "user").put("content", "b"))
+            .add(new JsonObject().put("role", "user").put("content", "c"))))
+        .compose(r -> api.get("/v1/sessions/" + TestDaemon.freshSession()))
+        .compose(r -> daemon.apiWithKey("not-a-key").get(path))
+        .compose(r -> scrape());
+  }
+
+  private static Future<String> scrape() {
+    return daemon.client().get("/metrics").send().map(r -> {
+      assertEquals(200, r.statusCode());
+      assertTrue(r.getHeader("Content-Type").startsWith("text/plain"), r.getHeader("Content-Type"));
+      return r.bodyAsString();
+    });
+  }
+
+  @Test
+  void httpMeters_areLabelledByRouteTemplate_neverBySessionId(VertxTestContext ctx) {
+    String id = TestDaemon.freshSession();
+    trafficThenScrape(id).onComplete(ctx.succeeding(text -> ctx.verify(() -> {
+      assertTrue(text.contains("route=\"/v1/sessions/:id\""), "no route label /v1/sessions/:id in:\n" + text);
+      assertTrue(text.contains("vertx_http_server_requests_total{"), text);
+      assertTrue(text.contains("vertx_http_server_response_time_seconds_bucket{"), text);
+      assertTrue(text.contains("vertx_eventbus_processed_total{"), text);
+      assertFalse(text.contains(id), "a session id became a label value");
+      ctx.completeNow();
+    })));
+  }
+
+  @Test
+  void sessiondMeters_countOperationsRejectionsTrimsAndTenants(Vertx vertx, VertxTestContext ctx) {
+    String id = TestDaemon.freshSession();
+    trafficThenScrape(id).compose(text -> {
+      ctx.verify(() -> {
+        assertTrue(text.contains("sessiond_store_operations_seconds_count{operation=\"put\",outcome=\"ok\"}"), text);
+        assertTrue(text.contains("sessiond_store_operations_seconds_count{operation=\"get\",outcome=\"not_found\"}"), text);
+        assertTrue(text.contains("sessiond_store_operations_seconds_bucket{operation=\"get\""), text);
+        assertTrue(text.contains("sessiond_requests_rejected_total{reason=\"unauthorized\"}"), text);
+        assertTrue(text.contains("sessiond_requests_rejected_total{reason=\"not-found\"}"), text);
+        assertTrue(text.contains("sessiond_messages_trimmed_total "), text);
+        assertFalse(text.contains("sessiond_messages_trimmed_total 0.0"), "an append past the window trimmed nothing");
+        assertTrue(text.contains("sessiond_ready 1.0"), text);
+        assertTrue(text.contains("jvm_memory_used_bytes"), text);
+      });
+      return Poll.until(vertx, 5000, 100, "the tenant gauges count the session", () -> scrape()
+          .map(t -> t.matches("(?s).*\nsessiond_sessions\\{tenant=\"" + TENANT + "\"} [1-9].*")));
+    }).onComplete(ctx.succeedingThenComplete());
+  }
+
+  @Test
+  void promtool_acceptsTheOutput(Vertx vertx, VertxTestContext ctx) {
+    String promtool = Tools.require("promtool", "prometheus");
+    trafficThenScrape(TestDaemon.freshSession())
+        .compose(text -> vertx.executeBlocking(() -> promtoolCheck(promtool, text)))
+        .onComplete(ctx.succeeding(out -> ctx.completeNow()));
+  }
+
+  private static String promtoolCheck(String promtool, String text) throws Exception {
+    Process p = new ProcessBuilder(List.of(promtool, "check", "metrics")).redirectErrorStream(true).start();
+    p.getOutputStream().write(text.getBytes(StandardCharsets.UTF_8));
+    p.getOutputStream().close();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS), "promtool did not finish");
+    assertEquals(0, p.exitValue(), "promtool check metrics failed:\n" + out);
+    return out;
+  }
+
+  @Test
+  void metricsDisabled_answers404(Vertx vertx, VertxTestContext ctx) {
+    TestDaemon.builder().set("METRICS_ENABLED", "false").tenant(TENANT).start(vertx)
+        .compose(d -> d.client().get("/metrics").send().eventually(d::stop))
+        .onComplete(ctx.succeeding(r -> ctx.verify(() -> {
+          assertEquals(404, r.statusCode());
+          ctx.completeNow();
+        })));
+  }
+}

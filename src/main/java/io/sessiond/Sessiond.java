@@ -81,7 +81,10 @@ public final class Sessiond {
 
   private HealthVerticle healthVerticle() {
     long timeout = config.http().requestTimeoutMs();
-    List<HealthCheck> checks = List.of(HealthCheck.ping("store", StoreAddresses.PING, timeout));
+    List<HealthCheck> checks = config.pg().enabled()
+        ? List.of(HealthCheck.ping("store", StoreAddresses.PING, timeout),
+            HealthCheck.sync(config.pg().writeThrough(), meters, timeout))
+        : List.of(HealthCheck.ping("store", StoreAddresses.PING, timeout));
     TenantUsage usage = new TenantUsage(new StoreClient(vertx, timeout), meters, tenantIds);
     return new HealthVerticle(config.ops().healthIntervalMs(), config.ops().tenantMetricsIntervalMs(), checks, meters, usage);
   }

@@ -24,6 +24,11 @@ public interface HealthCheck {
     };
   }
 
+  /** PostgreSQL sync through {@code sessiond.sync.status}; only for a daemon that deploys the sync verticle. */
+  static HealthCheck sync(boolean writeThrough, io.sessiond.metrics.SessiondMeters meters, long timeoutMs) {
+    return SyncCheck.of(writeThrough, meters, timeoutMs);
+  }
+
   private static long elapsedMs(long startNanos) {
     return (System.nanoTime() - startNanos) / 1_000_000;
   }

@@ -191,6 +191,23 @@ class PostgresSyncApiTest {
   }
 
   @Test
+  void gracefulShutdown_flushesWhatIsPending(Vertx vertx, VertxTestContext ctx) {
+    String pg = TestPostgres.newDatabase();
+    String id = TestDaemon.freshSession();
+    // An hour's interval: only the flush at shutdown can move the change into PostgreSQL.
+    daemon(vertx, TestRedis.url(), TestRedis.uniquePrefix(), pg, "SESSION_SYNC_INTERVAL_MS", "3600000")
+        .compose(d -> d.api(TENANT).create(id, new JsonObject()).compose(r -> pgVersions(vertx, pg)).compose(m -> {
+          ctx.verify(() -> assertTrue(m.isEmpty(), "nothing synced before the shutdown: " + m));
+          return d.stop();
+        }))
+        .compose(v -> pgVersions(vertx, pg))
+        .onComplete(ctx.succeeding(m -> ctx.verify(() -> {
+          assertEquals(Long.valueOf(1), m.get(id));
+          ctx.completeNow();
+        })));
+  }
+
+  @Test
   void changesACrashedInstanceLeftPending_areSyncedByAnotherInstance(Vertx vertx, VertxTestContext ctx) {
     TestRedis.Server redis = TestRedis.privateServer();
     String pg = TestPostgres.newDatabase();

@@ -63,7 +63,8 @@ public final class HealthVerticle extends VerticleBase {
     lastTick = System.nanoTime();
     timers.add(vertx.setPeriodic(intervalMs, id -> tick()));
     timers.add(vertx.setPeriodic(tenantMetricsIntervalMs, id -> countTenants()));
-    return Future.all(consumers.stream().map(MessageConsumer::completion).toList()).compose(v -> probe());
+    return Future.all(consumers.stream().map(MessageConsumer::completion).toList()).compose(v -> probe())
+        .onSuccess(r -> countTenants()); // the first count at once: tenant gauges exist from the start
   }
 
   @Override

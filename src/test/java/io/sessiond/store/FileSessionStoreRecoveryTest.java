@@ -233,6 +233,43 @@ class FileSessionStoreRecoveryTest {
 
   // ---- helpers ---------------------------------------------------------------------------------
 
+  @Test
+  void restart_restoresBlobs_fromJournalThenSnapshot_andDropsUploadsStillStaged(VertxTestContext tc) {
+    io.vertx.core.buffer.Buffer blob = SessionStoreContract.bytes(StoreRequests.BLOB_CHUNK_BYTES + 99, 21);
+    int chunk = StoreRequests.BLOB_CHUNK_BYTES;
+    run(tc, () -> open(true, 1000)
+        .compose(store -> store.put(new PutSession(tenant, "s1", "{}", null, null, null, ANY_VERSION))
+            .compose(v -> store.stageBlobChunk(new StoreRequests.BlobChunk(tenant, "s1", "up1", 0, blob.getBuffer(0, chunk))))
+            .compose(v -> store.stageBlobChunk(new StoreRequests.BlobChunk(tenant, "s1", "up1", 1,
+                blob.getBuffer(chunk, blob.length()))))
+            .compose(v -> store.commitBlob(new StoreRequests.CommitBlob(tenant, "s1", "a.zip", "up1", 2, blob.length(),
+                ANY_VERSION)))
+            .compose(v -> store.stageBlobChunk(new StoreRequests.BlobChunk(tenant, "s1", "up2", 0,
+                io.vertx.core.buffer.Buffer.buffer("partial")))))
+        // Abandoned without closing: the journal alone must bring the blob back.
+        .compose(v -> open(true, 1000))
+        .compose(store -> readBlob(store, "a.zip")
+            .compose(checking(read -> assertEquals(blob, read)))
+            .compose(v -> failsWith(StoreFailure.INVALID, store.commitBlob(new StoreRequests.CommitBlob(tenant, "s1",
+                "b", "up2", 1, 7, ANY_VERSION))))
+            .compose(v -> store.close()))
+        // Closed cleanly: now it comes back from the snapshot.
+        .compose(v -> open(true, 1000))
+        .compose(store -> readBlob(store, "a.zip").compose(checking(read -> assertEquals(blob, read)))));
+  }
+
+  private Future<io.vertx.core.buffer.Buffer> readBlob(FileSessionStore store, String name) {
+    return store.blobInfo(new StoreRequests.BlobRef(tenant, "s1", name, ANY_VERSION)).compose(info -> {
+      Future<io.vertx.core.buffer.Buffer> all = Future.succeededFuture(io.vertx.core.buffer.Buffer.buffer());
+      for (int i = 0; i < info.chunks(); i++) {
+        int index = i;
+        all = all.compose(b -> store.readBlobChunk(new StoreRequests.ReadBlobChunk(tenant, "s1", name,
+            info.generation(), index)).map(d -> b.appendBuffer(d.data())));
+      }
+      return all;
+    });
+  }
+
   private Future<FileSessionStore> open(boolean restore, int snapshotEvery) {
     FileSessionStore store = new FileSessionStore(vertx, SessionStoreContract.settings(), dir, restore, snapshotEvery);
     return store.open().map(store);

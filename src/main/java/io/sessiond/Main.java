@@ -26,6 +26,11 @@ public final class Main {
   }
 
   public static void main(String[] args) {
+    if (args.length > 0) {
+      // A subcommand (import-baileys, migrate, ...): a client of running daemons, not a daemon.
+      System.exit(io.sessiond.cli.Cli.run(args));
+      return;
+    }
     AppConfig config;
     List<TenantSpec> tenants;
     try {

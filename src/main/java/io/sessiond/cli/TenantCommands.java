@@ -1,0 +1,364 @@
+package io.sessiond.cli;
+
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * {@code backup-tenant}, {@code restore-tenant} and {@code migrate}. A backup is NDJSON: one export
+ * document per session (exactly what {@code GET /export} answers), each followed by one line per
+ * blob ({@code {"format":"sessiond.blob.v1","session","name","data":<base64>}}) for the blob names
+ * asked for. Restore and migrate skip a session the destination already holds at the same or a newer
+ * version, so re-running them after a failure resumes where they stopped.
+ */
+final class TenantCommands {
+  static final String BLOB_FORMAT = "sessiond.blob.v1";
+
+  private TenantCommands() {
+  }
+
+  static List<String> blobNames(Args a) {
+    if (a.flag("no-blobs")) {
+      return List.of();
+    }
+    List<String> names = a.all("blob");
+    return names.isEmpty() ? List.of("RemoteAuth.zip") : names;
+  }
+
+  // ---- backup -----------------------------------------------------------------------------------
+
+  static int backup(Cli.Context c, Args a) {
+    Path out = Path.of(a.required("out"));
+    boolean resume = a.flag("resume");
+    boolean dryRun = a.flag("dry-run");
+    List<String> blobs = blobNames(a);
+    DaemonClient d = c.client();
+    Set<String> done = new HashSet<>();
+    if (resume && Files.exists(out) && !dryRun) {
+      done.addAll(completeSessions(out));
+      c.err().println("resuming: " + done.size() + " sessions already in " + out);
+    }
+    Progress p = c.progress("backed up", "sessions", -1, 100);
+    int[] counts = new int[3]; // sessions, blobs, skipped
+    if (dryRun) {
+      d.eachPage("/v1/sessions", page -> counts[0] += page.size());
+      c.out().println("dry run: would back up " + counts[0] + " sessions from " + d.url() + " into " + out
+          + "; nothing written");
+      return 0;
+    }
+    StandardOpenOption[] mode = resume
+        ? new StandardOpenOption[] {StandardOpenOption.CREATE, StandardOpenOption.APPEND}
+        : new StandardOpenOption[] {StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+            StandardOpenOption.WRITE};
+    try (BufferedWriter w = Files.newBufferedWriter(out, StandardCharsets.UTF_8, mode)) {
+      d.eachPage("/v1/sessions", page -> {
+        for (JsonObject s : page) {
+          String id = s.getString("id");
+          if (done.contains(id)) {
+            counts[2]++;
+            p.advance(1);
+            continue;
+          }
+          String doc = d.exportText(id);
+          if (doc == null) {
+            continue; // deleted or expired since it was listed
+          }
+          StringBuilder lines = new StringBuilder(new JsonObject(doc).encode()).append('\n');
+          for (String name : blobs) {
+            byte[] bytes = readBlob(d, id, name);
+            if (bytes != null) {
+              lines.append(new JsonObject().put("format", BLOB_FORMAT).put("session", id).put("name", name)
+                  .put("data", Base64.getEncoder().encodeToString(bytes)).encode()).append('\n');
+              counts[1]++;
+            }
+          }
+          try {
+            // A session and its blobs are written and flushed together, so a cut-off backup ends on
+            // a whole session (or a partial last line, which --resume drops).
+            w.write(lines.toString());
+            w.flush();
+          } catch (IOException e) {
+            throw new CliException("cannot write " + out + ": " + e.getMessage(), e);
+          }
+          counts[0]++;
+          p.advance(1);
+        }
+      });
+    } catch (IOException e) {
+      throw new CliException("cannot write " + out + ": " + e.getMessage(), e);
+    }
+    p.finish();
+    c.out().println("backed up " + counts[0] + " sessions and " + counts[1] + " blobs from " + d.url() + " into " + out
+        + (counts[2] > 0 ? " (" + counts[2] + " already there)" : ""));
+    return 0;
+  }
+
+  /** Ids of the whole session lines of a backup; a partial last line is cut off the file. */
+  private static Set<String> completeSessions(Path file) {
+    Set<String> ids = new HashSet<>();
+    try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+      long length = f.length();
+      long end = length;
+      while (end > 0) {
+        f.seek(end - 1);
+        if (f.read() == '\n') {
+          break;
+        }
+        end--;
+      }
+      if (end < length) {
+        f.setLength(end);
+      }
+    } catch (IOException e) {
+      throw new CliException("cannot read " + file + ": " + e.getMessage(), e);
+    }
+    String last = null;
+    try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      for (String line = r.readLine(); line != null; line = r.readLine()) {
+        if (line.isBlank()) {
+          continue;
+        }
+        JsonObject o = parseLine(line, file);
+        if (!BLOB_FORMAT.equals(o.getString("format"))) {
+          last = o.getString("id");
+          ids.add(last);
+        }
+      }
+    } catch (IOException e) {
+      throw new CliException("cannot read " + file + ": " + e.getMessage(), e);
+    }
+    return ids;
+  }
+
+  // ---- restore ----------------------------------------------------------------------------------
+
+  static int restore(Cli.Context c, Args a) {
+    Path in = Path.of(a.required("in"));
+    boolean dryRun = a.flag("dry-run");
+    if (!Files.isRegularFile(in)) {
+      throw new CliException("no file " + in);
+    }
+    int sessions = 0;
+    int blobs = 0;
+    try (BufferedReader r = Files.newBufferedReader(in, StandardCharsets.UTF_8)) {
+      for (String line = r.readLine(); line != null; line = r.readLine()) {
+        if (!line.isBlank()) {
+          if (BLOB_FORMAT.equals(parseLine(line, in).getString("format"))) {
+            blobs++;
+          } else {
+            sessions++;
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new CliException("cannot read " + in + ": " + e.getMessage(), e);
+    }
+    if (dryRun) {
+      c.out().println("dry run: " + in + " holds " + sessions + " sessions and " + blobs + " blobs; nothing written");
+      return 0;
+    }
+    DaemonClient d = c.client();
+    Map<String, Long> existing = versions(d);
+    Progress p = c.progress("restored", "sessions", sessions, 100);
+    int[] counts = new int[3]; // imported, skipped, blobs
+    String current = null;
+    boolean skipCurrent = false;
+    try (BufferedReader r = Files.newBufferedReader(in, StandardCharsets.UTF_8)) {
+      for (String line = r.readLine(); line != null; line = r.readLine()) {
+        if (line.isBlank()) {
+          continue;
+        }
+        JsonObject o = parseLine(line, in);
+        if (BLOB_FORMAT.equals(o.getString("format"))) {
+          if (!Objects.equals(o.getString("session"), current)) {
+            throw new CliException(in + ": a blob line of session " + o.getString("session")
+                + " does not follow that session's line");
+          }
+          if (!skipCurrent) {
+            putBlob(d, current, o.getString("name"), Base64.getDecoder().decode(o.getString("data")));
+            counts[2]++;
+          }
+          continue;
+        }
+        current = o.getString("id");
+        long version = o.getLong("version", 0L);
+        Long have = existing.get(current);
+        skipCurrent = have != null && have >= version;
+        if (skipCurrent) {
+          counts[1]++;
+        } else {
+          d.importText(line, current);
+          counts[0]++;
+        }
+        p.advance(1);
+      }
+    } catch (IOException e) {
+      throw new CliException("cannot read " + in + ": " + e.getMessage(), e);
+    }
+    p.finish();
+    c.out().println("restored " + counts[0] + " sessions and " + counts[2] + " blobs into " + d.url()
+        + (counts[1] > 0 ? "; " + counts[1] + " skipped (already there at the same or a newer version)" : ""));
+    return 0;
+  }
+
+  // ---- migrate ----------------------------------------------------------------------------------
+
+  static int migrate(Cli.Context c, Args a) {
+    DaemonClient from = new DaemonClient(a.required("from-url"), c.key(a, "from-api-key", "SESSIOND_FROM_API_KEY"));
+    DaemonClient to = new DaemonClient(a.required("to-url"), c.key(a, "to-api-key", "SESSIOND_TO_API_KEY"));
+    boolean dryRun = a.flag("dry-run");
+    List<String> blobs = blobNames(a);
+    List<JsonObject> source = from.all("/v1/sessions");
+    if (dryRun) {
+      Map<String, Long> there = versions(to);
+      long fresh = source.stream().filter(s -> {
+        Long have = there.get(s.getString("id"));
+        return have == null || have < s.getLong("version", 0L);
+      }).count();
+      c.out().println("dry run: " + source.size() + " sessions at " + from.url() + ", " + fresh
+          + " to copy to " + to.url() + "; nothing written");
+      return 0;
+    }
+    Map<String, Long> existing = versions(to);
+    Progress p = c.progress("migrated", "sessions", source.size(), 100);
+    int[] counts = new int[3]; // copied, skipped, blobs
+    for (JsonObject s : source) {
+      String id = s.getString("id");
+      Long have = existing.get(id);
+      if (have != null && have >= s.getLong("version", 0L)) {
+        counts[1]++;
+        p.advance(1);
+        continue;
+      }
+      String doc = from.exportText(id);
+      if (doc != null) {
+        to.importText(doc, id);
+        counts[0]++;
+        for (String name : blobs) {
+          byte[] bytes = readBlob(from, id, name);
+          if (bytes != null) {
+            putBlob(to, id, name, bytes);
+            counts[2]++;
+          }
+        }
+      }
+      p.advance(1);
+    }
+    p.finish();
+    c.out().println("copied " + counts[0] + " sessions and " + counts[2] + " blobs from " + from.url() + " to "
+        + to.url() + (counts[1] > 0 ? "; " + counts[1] + " skipped (already there at the same or a newer version)" : ""));
+    return verify(c, from, to);
+  }
+
+  /**
+   * Lists both sides' status: every source session must be at the destination, at the same or a
+   * newer version, with the same key counts per type and the same message count.
+   */
+  static int verify(Cli.Context c, DaemonClient from, DaemonClient to) {
+    Map<String, JsonObject> src = byId(from.all("/v1/sessions/status"));
+    Map<String, JsonObject> dst = byId(to.all("/v1/sessions/status"));
+    List<String> mismatches = new ArrayList<>();
+    for (Map.Entry<String, JsonObject> e : src.entrySet()) {
+      JsonObject s = e.getValue();
+      JsonObject t = dst.get(e.getKey());
+      if (t == null) {
+        mismatches.add(e.getKey() + ": missing at the destination");
+        continue;
+      }
+      if (t.getLong("version", 0L) < s.getLong("version", 0L)) {
+        mismatches.add(e.getKey() + ": version " + t.getLong("version") + " at the destination, "
+            + s.getLong("version") + " at the source");
+      }
+      if (!s.getJsonObject("keyCounts", new JsonObject()).equals(t.getJsonObject("keyCounts", new JsonObject()))) {
+        mismatches.add(e.getKey() + ": key counts " + t.getJsonObject("keyCounts") + " at the destination, "
+            + s.getJsonObject("keyCounts") + " at the source");
+      }
+      if (!Objects.equals(s.getValue("messageCount"), t.getValue("messageCount"))) {
+        mismatches.add(e.getKey() + ": " + t.getValue("messageCount") + " messages at the destination, "
+            + s.getValue("messageCount") + " at the source");
+      }
+    }
+    Set<String> extra = new TreeSet<>(dst.keySet());
+    extra.removeAll(src.keySet());
+    if (!extra.isEmpty()) {
+      c.err().println("note: " + extra.size() + " sessions at the destination are not at the source");
+    }
+    if (!mismatches.isEmpty()) {
+      mismatches.forEach(m -> c.err().println("mismatch: " + m));
+      c.err().println("verification failed: " + mismatches.size() + " mismatches");
+      return 1;
+    }
+    long keys = src.values().stream().mapToLong(s -> s.getJsonObject("keyCounts", new JsonObject()).stream()
+        .mapToLong(k -> ((Number) k.getValue()).longValue()).sum()).sum();
+    c.out().println("verified: " + src.size() + " sessions (" + keys + " keys) at both sides, ids, versions, key and "
+        + "message counts match");
+    return 0;
+  }
+
+  // ---- helpers ----------------------------------------------------------------------------------
+
+  private static Map<String, Long> versions(DaemonClient d) {
+    Map<String, Long> v = new HashMap<>();
+    d.eachPage("/v1/sessions", page -> page.forEach(s -> v.put(s.getString("id"), s.getLong("version", 0L))));
+    return v;
+  }
+
+  private static Map<String, JsonObject> byId(List<JsonObject> list) {
+    Map<String, JsonObject> m = new HashMap<>();
+    list.forEach(s -> m.put(s.getString("id"), s));
+    return m;
+  }
+
+  private static JsonObject parseLine(String line, Path file) {
+    try {
+      return new JsonObject(line);
+    } catch (DecodeException | ClassCastException e) {
+      throw new CliException(file + ": a line is not a JSON object: " + e.getMessage(), e);
+    }
+  }
+
+  private static byte[] readBlob(DaemonClient d, String id, String name) {
+    Path tmp = null;
+    try {
+      tmp = Files.createTempFile("sessiond-blob-", ".bin");
+      return d.getBlob(id, name, tmp) ? Files.readAllBytes(tmp) : null;
+    } catch (IOException e) {
+      throw new CliException("cannot stage blob " + name + " of " + id + ": " + e.getMessage(), e);
+    } finally {
+      if (tmp != null) {
+        DaemonClient.deleteQuietly(tmp);
+      }
+    }
+  }
+
+  private static void putBlob(DaemonClient d, String id, String name, byte[] bytes) {
+    Path tmp = null;
+    try {
+      tmp = Files.createTempFile("sessiond-blob-", ".bin");
+      Files.write(tmp, bytes);
+      d.putBlob(id, name, tmp);
+    } catch (IOException e) {
+      throw new CliException("cannot stage blob " + name + " of " + id + ": " + e.getMessage(), e);
+    } finally {
+      if (tmp != null) {
+        DaemonClient.deleteQuietly(tmp);
+      }
+    }
+  }
+}

@@ -36,6 +36,7 @@ import org.slf4j.LoggerFactory;
 final class Restorer {
   private static final Logger LOG = LoggerFactory.getLogger(Restorer.class);
   private static final long PROGRESS_EVERY_MS = 5000;
+  private static final long BATCH_TIMEOUT_MS = 120_000;
   private static final String LIVE = " FROM sessions WHERE (expires_at = 0 OR expires_at > $1)";
 
   /** Counters a running restore updates; read by status requests and job records. */
@@ -71,7 +72,12 @@ final class Restorer {
           progress.total.set(rows.iterator().next().getLong(0));
           return pool.withTransaction(conn -> conn.prepare("SELECT tenant, id, state, data, creds, version, created_at,"
                   + " updated_at, activity_at, ttl_seconds, expires_at" + LIVE + filter + " ORDER BY tenant, id")
-              .compose(ps -> batches(conn, ps.cursor(args), progress, progress.startedAt)));
+              .compose(ps -> {
+                Cursor cursor = ps.cursor(args);
+                // A failed batch closes the cursor before the transaction rolls back.
+                return batches(conn, cursor, progress, progress.startedAt)
+                    .recover(e -> cursor.close().otherwiseEmpty().transform(ar -> Future.failedFuture(e)));
+              }));
         })
         .map(progress)
         .onSuccess(p -> LOG.info("Restore from PostgreSQL{} done: {} sessions restored, {} already current, {} failed, in {} ms",
@@ -80,7 +86,9 @@ final class Restorer {
   }
 
   private Future<Void> batches(SqlConnection conn, Cursor cursor, Progress progress, long lastLog) {
-    return cursor.read(batchSize).compose(rows -> restoreBatch(rows, progress)).compose(v -> {
+    // A batch that never completes must fail the restore loudly, not leave readiness false forever.
+    return cursor.read(batchSize).compose(rows -> restoreBatch(rows, progress))
+        .timeout(BATCH_TIMEOUT_MS, java.util.concurrent.TimeUnit.MILLISECONDS).compose(v -> {
       long now = System.currentTimeMillis();
       long logged = lastLog;
       if (now - lastLog >= PROGRESS_EVERY_MS) {

@@ -92,10 +92,14 @@ public final class SyncVerticle extends VerticleBase {
   }
 
   private Future<Void> serve() {
-    consumers.add(vertx.eventBus().localConsumer(SyncAddresses.STATUS, m -> changeLog.backlog()
-        .otherwise(-1L)
-        .onSuccess(backlog -> m.reply(new SyncStatus(jobs.startupInProgress(), jobs.startupRestored(), backlog,
-            worker.lagMs(), worker.postgresUp())))));
+    consumers.add(vertx.eventBus().localConsumer(SyncAddresses.STATUS, m -> {
+      Future<Long> backlog = changeLog.backlog().otherwise(-1L);
+      // Asked now, not remembered from the last batch: an idle instance must notice an outage too.
+      Future<Boolean> up = pool.query("SELECT 1").execute().timeout(config.connectTimeoutMs(), TimeUnit.MILLISECONDS)
+          .map(true).otherwise(false);
+      Future.join(backlog, up).onComplete(ar -> m.reply(new SyncStatus(jobs.startupInProgress(),
+          jobs.startupRestored(), backlog.result(), worker.lagMs(), up.result())));
+    }));
     consumers.add(vertx.eventBus().<SyncRequests.StartRestore>localConsumer(SyncAddresses.RESTORE,
         m -> jobs.start(m.body().tenant()).onSuccess(m::reply).onFailure(e -> m.fail(503, e.getMessage()))));
     consumers.add(vertx.eventBus().<SyncRequests.JobRef>localConsumer(SyncAddresses.JOB,

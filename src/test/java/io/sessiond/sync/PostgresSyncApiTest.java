@@ -132,6 +132,13 @@ class PostgresSyncApiTest {
     });
   }
 
+  /** The daemon's sync status, asked over its event bus as the health check does. */
+  static Future<SyncStatus> status(TestDaemon d) {
+    Future<SyncStatus> asked = d.vertx().eventBus().<SyncStatus>request(SyncAddresses.STATUS, "status")
+        .map(io.vertx.core.eventbus.Message::body);
+    return Future.fromCompletionStage(asked.toCompletionStage(), Vertx.currentContext());
+  }
+
   static Future<Void> exports(Api api, List<String> ids, List<String> into) {
     Future<Void> chain = Future.succeededFuture();
     for (String id : ids) {
@@ -171,12 +178,21 @@ class PostgresSyncApiTest {
           })
           .compose(v -> d.api(TENANT).get("/v1/sessions/" + ids.get(0)))
           .compose(r -> expect(r, 200))
-          .compose(v -> vertx.executeBlocking(() -> {
-            server.start();
-            return null;
-          }))
+          .compose(v -> status(d))
+          .compose(s -> {
+            ctx.verify(() -> {
+              assertTrue(!s.postgresUp(), s.toString());
+              assertEquals(ids.size() * 2L, s.backlog(), s.toString());
+            });
+            return vertx.executeBlocking(() -> {
+              server.start();
+              return null;
+            });
+          })
           .compose(v -> Poll.until(vertx, 30_000, 100, "every write reached PostgreSQL",
               () -> pgVersions(vertx, pg).map(m -> ids.stream().allMatch(id -> Long.valueOf(2).equals(m.get(id))))))
+          .compose(v -> Poll.until(vertx, 10_000, 50, "the backlog drained",
+              () -> status(d).map(s -> s.backlog() == 0 && s.postgresUp())))
           .compose(v -> vertx.executeBlocking(() -> TestPostgres.query(pg,
               "SELECT count(*) FROM keys WHERE tenant = '" + TENANT + "'")))
           .compose(rows -> {

@@ -98,6 +98,47 @@ class RestoreJobApiTest {
   }
 
   @Test
+  void twoInstancesStartingTogether_restoreEachSessionOnce(Vertx vertx, VertxTestContext ctx) {
+    TestRedis.Server redis = TestRedis.privateServer();
+    String pg = TestPostgres.newDatabase();
+    String prefix = TestRedis.uniquePrefix();
+    int n = 30;
+    List<String> ids = new java.util.ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      ids.add(TestDaemon.freshSession());
+    }
+    List<TestDaemon> started = new java.util.concurrent.CopyOnWriteArrayList<>();
+    PostgresSyncApiTest.daemon(vertx, redis.url(), prefix, pg).compose(writer -> {
+      List<Future<?>> creates = new java.util.ArrayList<>();
+      ids.forEach(id -> creates.add(writer.api(tenant()).create(id, new JsonObject().put("data", new JsonObject().put("id", id)))));
+      return Future.all(creates)
+          .compose(v -> Poll.until(vertx, 20_000, 50, "every session is in PostgreSQL",
+              () -> PostgresSyncApiTest.pgVersions(vertx, pg).map(m -> m.size() == n)))
+          .compose(v -> writer.stop());
+    }).compose(v -> vertx.executeBlocking(() -> redis.command("FLUSHALL")))
+        .compose(v -> Future.all(PostgresSyncApiTest.daemon(vertx, redis.url(), prefix, pg).onSuccess(started::add),
+            PostgresSyncApiTest.daemon(vertx, redis.url(), prefix, pg).onSuccess(started::add)))
+        .compose(v -> Future.all(PostgresSyncApiTest.status(started.get(0)), PostgresSyncApiTest.status(started.get(1))))
+        .compose(all -> {
+          SyncStatus a = all.resultAt(0);
+          SyncStatus b = all.resultAt(1);
+          ctx.verify(() -> {
+            assertEquals(n, a.restoredSessions() + b.restoredSessions(), a + " / " + b);
+            assertTrue(a.restoredSessions() == 0 || b.restoredSessions() == 0, a + " / " + b);
+          });
+          return started.get(0).api(tenant()).get("/v1/sessions/" + ids.get(n - 1));
+        })
+        .onComplete(ar -> Future.join(started.stream().map(TestDaemon::stop).toList()).onComplete(s -> {
+          redis.stop();
+          ctx.verify(() -> {
+            assertTrue(ar.succeeded(), () -> String.valueOf(ar.cause()));
+            assertEquals(200, ar.result().statusCode());
+          });
+          ctx.completeNow();
+        }));
+  }
+
+  @Test
   void anExpiredSession_isRemovedFromPostgres(Vertx vertx, VertxTestContext ctx) {
     String pg = TestPostgres.newDatabase();
     String id = TestDaemon.freshSession();

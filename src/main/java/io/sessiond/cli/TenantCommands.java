@@ -177,36 +177,39 @@ final class TenantCommands {
     Map<String, Long> existing = versions(d);
     Progress p = c.progress("restored", "sessions", sessions, 100);
     int[] counts = new int[3]; // imported, skipped, blobs
-    String current = null;
-    boolean skipCurrent = false;
+    JsonObject doc = null;
+    List<JsonObject> docBlobs = new ArrayList<>();
     try (BufferedReader r = Files.newBufferedReader(in, StandardCharsets.UTF_8)) {
-      for (String line = r.readLine(); line != null; line = r.readLine()) {
-        if (line.isBlank()) {
+      for (String line = r.readLine(); ; line = r.readLine()) {
+        if (line != null && line.isBlank()) {
           continue;
         }
-        JsonObject o = parseLine(line, in);
-        if (BLOB_FORMAT.equals(o.getString("format"))) {
-          if (!Objects.equals(o.getString("session"), current)) {
+        JsonObject o = line == null ? null : parseLine(line, in);
+        if (o != null && BLOB_FORMAT.equals(o.getString("format"))) {
+          if (doc == null || !Objects.equals(o.getString("session"), doc.getString("id"))) {
             throw new CliException(in + ": a blob line of session " + o.getString("session")
                 + " does not follow that session's line");
           }
-          if (!skipCurrent) {
-            putBlob(d, current, o.getString("name"), Base64.getDecoder().decode(o.getString("data")));
-            counts[2]++;
-          }
+          docBlobs.add(o);
           continue;
         }
-        current = o.getString("id");
-        long version = o.getLong("version", 0L);
-        Long have = existing.get(current);
-        skipCurrent = have != null && have >= version;
-        if (skipCurrent) {
-          counts[1]++;
-        } else {
-          d.importText(line, current);
-          counts[0]++;
+        if (doc != null) {
+          // The previous session is complete with its blobs: copy it.
+          Map<String, byte[]> bytes = new java.util.LinkedHashMap<>();
+          docBlobs.forEach(b -> bytes.put(b.getString("name"), Base64.getDecoder().decode(b.getString("data"))));
+          if (copy(d, existing, doc, bytes)) {
+            counts[0]++;
+            counts[2] += bytes.size();
+          } else {
+            counts[1]++;
+          }
+          p.advance(1);
         }
-        p.advance(1);
+        if (o == null) {
+          break;
+        }
+        doc = o;
+        docBlobs.clear();
       }
     } catch (IOException e) {
       throw new CliException("cannot read " + in + ": " + e.getMessage(), e);
@@ -246,16 +249,18 @@ final class TenantCommands {
         p.advance(1);
         continue;
       }
-      String doc = from.exportText(id);
-      if (doc != null) {
-        to.importText(doc, id);
-        counts[0]++;
+      String text = from.exportText(id);
+      if (text != null) {
+        Map<String, byte[]> bytes = new java.util.LinkedHashMap<>();
         for (String name : blobs) {
-          byte[] bytes = readBlob(from, id, name);
-          if (bytes != null) {
-            putBlob(to, id, name, bytes);
-            counts[2]++;
+          byte[] b = readBlob(from, id, name);
+          if (b != null) {
+            bytes.put(name, b);
           }
+        }
+        if (copy(to, existing, new JsonObject(text), bytes)) {
+          counts[0]++;
+          counts[2] += bytes.size();
         }
       }
       p.advance(1);
@@ -312,6 +317,24 @@ final class TenantCommands {
   }
 
   // ---- helpers ----------------------------------------------------------------------------------
+
+  /**
+   * Imports one session and then its blobs, unless the destination already holds it at the same or
+   * a newer version. Each blob upload is a write (version + 1), so the document is imported at its
+   * version minus the number of blobs: on a destination without the session, it ends at exactly the
+   * source's version, and a later run skips it until the source moves on.
+   */
+  private static boolean copy(DaemonClient to, Map<String, Long> existing, JsonObject doc, Map<String, byte[]> blobs) {
+    String id = doc.getString("id");
+    long version = doc.getLong("version", 0L);
+    Long have = existing.get(id);
+    if (have != null && have >= version) {
+      return false;
+    }
+    to.importText(doc.copy().put("version", Math.max(0, version - blobs.size())).encode(), id);
+    blobs.forEach((name, bytes) -> putBlob(to, id, name, bytes));
+    return true;
+  }
 
   private static Map<String, Long> versions(DaemonClient d) {
     Map<String, Long> v = new HashMap<>();

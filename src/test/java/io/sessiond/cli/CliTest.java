@@ -1,0 +1,373 @@
+package io.sessiond.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sessiond.testing.TestDaemon;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The jar's subcommands against real daemons. Commands run in-process on the JUnit thread (which is
+ * no event loop: blocking is fine there); the daemons and the test's HTTP client run on Vert.x.
+ */
+class CliTest {
+  private static final Random RANDOM = new Random(42);
+  private static Vertx vertx;
+
+  @TempDir
+  Path tmp;
+
+  @BeforeAll
+  static void vertx() {
+    vertx = Vertx.vertx();
+  }
+
+  @AfterAll
+  static void close() throws Exception {
+    await(vertx.close());
+  }
+
+  private record Run(int code, String out, String err) {
+  }
+
+  private static Run cli(Map<String, String> env, String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code = Cli.run(List.of(args), env, new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8), false);
+    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  private static <T> T await(Future<T> f) throws Exception {
+    return f.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+  }
+
+  private static final class Daemon implements AutoCloseable {
+    final String tenant = TestDaemon.freshTenant();
+    final TestDaemon d;
+    final String key;
+
+    Daemon() throws Exception {
+      d = await(TestDaemon.builder().tenantWithKeys(tenant, "key-" + tenant).start(vertx));
+      key = "key-" + tenant;
+    }
+
+    String url() {
+      return "http://127.0.0.1:" + d.port();
+    }
+
+    Map<String, String> env() {
+      return Map.of("SESSIOND_API_KEY", key);
+    }
+
+    HttpResponse<Buffer> get(String path) throws Exception {
+      return await(d.api(tenant).get(path));
+    }
+
+    HttpResponse<Buffer> post(String path, Object body) throws Exception {
+      return await(d.api(tenant).post(path, body));
+    }
+
+    HttpResponse<Buffer> put(String path, Object body) throws Exception {
+      return await(d.api(tenant).put(path, body));
+    }
+
+    JsonObject export(String id) throws Exception {
+      HttpResponse<Buffer> r = get("/v1/sessions/" + id + "/export");
+      assertEquals(200, r.statusCode(), r.bodyAsString());
+      return r.bodyAsJsonObject();
+    }
+
+    @Override
+    public void close() throws Exception {
+      await(d.stop());
+    }
+  }
+
+  private static JsonObject buffer(int n) {
+    byte[] b = new byte[n];
+    RANDOM.nextBytes(b);
+    return new JsonObject().put("type", "Buffer").put("data", Base64.getEncoder().encodeToString(b));
+  }
+
+  /** A Baileys folder as useMultiFileAuthState writes it; answers key type → real id → value. */
+  private static Map<String, Map<String, Object>> baileysFolder(Path dir) throws Exception {
+    Files.createDirectories(dir);
+    JsonObject creds = new JsonObject()
+        .put("noiseKey", new JsonObject().put("private", buffer(32)).put("public", buffer(32)))
+        .put("signedIdentityKey", new JsonObject().put("private", buffer(32)).put("public", buffer(32)))
+        .put("registrationId", 4242).put("advSecretKey", "c2VjcmV0").put("nextPreKeyId", 31)
+        .put("me", new JsonObject().put("id", "5511999990000:7@s.whatsapp.net").put("name", "bot"))
+        .put("processedHistoryMessages", new JsonArray()).put("accountSyncCounter", 0).put("registered", true);
+    Files.writeString(dir.resolve("creds.json"), creds.encode());
+    Map<String, Map<String, Object>> keys = new HashMap<>();
+    for (int i = 1; i <= 30; i++) {
+      keys.computeIfAbsent("pre-key", t -> new HashMap<>()).put(Integer.toString(i),
+          new JsonObject().put("private", buffer(32)).put("public", buffer(33)));
+    }
+    for (int i = 0; i < 5; i++) {
+      keys.computeIfAbsent("session", t -> new HashMap<>()).put("551199999" + i + ".0", buffer(200 + i));
+    }
+    keys.computeIfAbsent("sender-key", t -> new HashMap<>()).put("120363041234@g.us::5511999990001::0", buffer(80));
+    keys.get("sender-key").put("5511888-1600000000@g.us::5511999990002::3", buffer(80));
+    keys.computeIfAbsent("sender-key-memory", t -> new HashMap<>()).put("120363041234@g.us",
+        new JsonObject().put("5511999990001:3@s.whatsapp.net", true));
+    keys.computeIfAbsent("app-state-sync-key", t -> new HashMap<>()).put("AAAAAB/cQ+w=",
+        new JsonObject().put("keyData", buffer(32)).put("timestamp", "1700000000000")
+            .put("fingerprint", new JsonObject().put("rawId", 1).put("currentIndex", 2).put("deviceIndexes",
+                new JsonArray().add(0).add(1))));
+    keys.computeIfAbsent("app-state-sync-version", t -> new HashMap<>()).put("regular_high",
+        new JsonObject().put("version", 17).put("hash", buffer(128)).put("indexValueMap", new JsonObject()
+            .put("k1", new JsonObject().put("valueMac", buffer(32)))));
+    keys.computeIfAbsent("lid-mapping", t -> new HashMap<>()).put("5511999990000", "123456789012345");
+    keys.get("lid-mapping").put("123456789012345_reverse", "5511999990000");
+    keys.computeIfAbsent("device-list", t -> new HashMap<>()).put("5511999990001", new JsonArray().add("0").add("3"));
+    for (Map.Entry<String, Map<String, Object>> t : keys.entrySet()) {
+      for (Map.Entry<String, Object> k : t.getValue().entrySet()) {
+        String file = (t.getKey() + "-" + k.getKey() + ".json").replace("/", "__").replace(":", "-");
+        Files.writeString(dir.resolve(file), Json.encode(k.getValue()));
+      }
+    }
+    return keys;
+  }
+
+  private static Set<String> names(Path dir) throws Exception {
+    try (Stream<Path> s = Files.list(dir)) {
+      return new TreeSet<>(s.map(p -> p.getFileName().toString()).toList());
+    }
+  }
+
+  @Test
+  void baileysFolder_importsAndExportsBackJsonEqual_dryRunWritesNothing_twiceIsHarmless() throws Exception {
+    try (Daemon a = new Daemon()) {
+      Path in = tmp.resolve("auth_info");
+      Map<String, Map<String, Object>> keys = baileysFolder(in);
+      int keyCount = keys.values().stream().mapToInt(Map::size).sum();
+      assertTrue(keyCount > 40, "a few dozen keys: " + keyCount);
+
+      Run dry = cli(a.env(), "import-baileys", "--url", a.url(), "--dir", in.toString(), "--session", "mybot",
+          "--dry-run");
+      assertEquals(0, dry.code(), dry.err());
+      assertTrue(dry.out().contains(keyCount + " keys"), dry.out());
+      assertEquals(404, a.get("/v1/sessions/mybot").statusCode(), "a dry run writes nothing");
+
+      for (int i = 0; i < 2; i++) {
+        Run run = cli(a.env(), "import-baileys", "--url", a.url(), "--dir", in.toString(), "--session", "mybot",
+            "--batch-size", "7");
+        assertEquals(0, run.code(), run.err());
+        assertTrue(run.err().contains("imported " + keyCount + "/" + keyCount + " keys"), run.err());
+        assertTrue(run.err().contains("imported 7/" + keyCount + " keys"), "plain progress lines: " + run.err());
+      }
+      JsonObject status = a.get("/v1/sessions/mybot/status").bodyAsJsonObject();
+      assertEquals(keyCount, status.getJsonObject("keyCounts").stream()
+          .mapToInt(e -> ((Number) e.getValue()).intValue()).sum(), "importing twice leaves each key once");
+      assertTrue(status.getBoolean("hasCreds"));
+      assertEquals(new JsonObject(Files.readString(in.resolve("creds.json"))),
+          a.get("/v1/sessions/mybot/creds").bodyAsJsonObject());
+
+      // Baileys asks for its real ids (':' and '/' included), not the file names' spelling.
+      JsonObject found = a.post("/v1/sessions/mybot/keys/query", new JsonObject().put("type", "sender-key")
+          .put("ids", new JsonArray().add("120363041234@g.us::5511999990001::0")
+              .add("5511888-1600000000@g.us::5511999990002::3"))).bodyAsJsonObject();
+      assertEquals(2, found.size(), found.encode());
+      found = a.post("/v1/sessions/mybot/keys/query", new JsonObject().put("type", "app-state-sync-key")
+          .put("ids", new JsonArray().add("AAAAAB/cQ+w="))).bodyAsJsonObject();
+      assertEquals(keys.get("app-state-sync-key").get("AAAAAB/cQ+w="), found.getValue("AAAAAB/cQ+w="));
+
+      Path out = tmp.resolve("out");
+      Run dryExport = cli(a.env(), "export-baileys", "--url", a.url(), "--session", "mybot", "--dir", out.toString(),
+          "--dry-run");
+      assertEquals(0, dryExport.code(), dryExport.err());
+      assertFalse(Files.exists(out), "a dry run writes nothing");
+      Run export = cli(a.env(), "export-baileys", "--url", a.url(), "--session", "mybot", "--dir", out.toString());
+      assertEquals(0, export.code(), export.err());
+      assertEquals(names(in), names(out));
+      for (String name : names(in)) {
+        assertEquals(Json.decodeValue(Files.readString(in.resolve(name))),
+            Json.decodeValue(Files.readString(out.resolve(name))), name);
+      }
+    }
+  }
+
+  @Test
+  void usageErrors_exit2_failures_exit1() throws Exception {
+    assertEquals(2, cli(Map.of()).code());
+    assertEquals(2, cli(Map.of(), "frobnicate").code());
+    Run missing = cli(Map.of("SESSIOND_API_KEY", "k"), "import-baileys", "--dir", "x");
+    assertEquals(2, missing.code());
+    assertTrue(missing.err().contains("--session is required") && missing.err().contains("usage:"), missing.err());
+    assertEquals(2, cli(Map.of(), "export-baileys", "--session", "s", "--dir", "d").code(), "no API key");
+    assertEquals(2, cli(Map.of("SESSIOND_API_KEY", "k"), "backup-tenant", "--out", "o", "--bogus", "1").code());
+    try (Daemon a = new Daemon()) {
+      Run wrongKey = cli(Map.of("SESSIOND_API_KEY", "nope"), "export-baileys", "--url", a.url(), "--session", "s",
+          "--dir", tmp.resolve("x").toString());
+      assertEquals(1, wrongKey.code());
+      assertTrue(wrongKey.err().contains("401"), wrongKey.err());
+      Run none = cli(a.env(), "export-baileys", "--url", a.url(), "--session", "nosuch", "--dir", tmp.toString());
+      assertEquals(1, none.code());
+    }
+  }
+
+  /** Two sessions with data, creds, keys and messages, and a blob on the first. */
+  private static void fill(Daemon a) throws Exception {
+    for (String id : List.of("bot-1", "15551234567@s.whatsapp.net")) {
+      assertEquals(201, a.put("/v1/sessions/" + id, new JsonObject().put("data", new JsonObject().put("n", id))
+          .put("creds", new JsonObject().put("me", id))).statusCode());
+      JsonObject batch = new JsonObject();
+      for (int i = 0; i < 25; i++) {
+        batch.put("pre-key", batch.getJsonObject("pre-key", new JsonObject()).put("k" + i, buffer(16)));
+      }
+      batch.put("session", new JsonObject().put("a:b/c", buffer(40)));
+      assertTrue(a.post("/v1/sessions/" + id + "/keys", batch).statusCode() < 300);
+      JsonArray msgs = new JsonArray();
+      for (int i = 0; i < 5; i++) {
+        msgs.add(new JsonObject().put("role", "user").put("content", "hello " + i));
+      }
+      assertTrue(a.post("/v1/sessions/" + id + "/messages", msgs).statusCode() < 300);
+    }
+    byte[] blob = new byte[700_000];
+    RANDOM.nextBytes(blob);
+    HttpResponse<Buffer> r = await(a.d.api(a.tenant).request(io.vertx.core.http.HttpMethod.PUT,
+        "/v1/sessions/bot-1/blobs/RemoteAuth.zip").putHeader("Content-Type", "application/octet-stream")
+        .sendBuffer(Buffer.buffer(blob)));
+    assertTrue(r.statusCode() < 300, r.bodyAsString());
+  }
+
+  private static void assertSameSessions(Daemon a, Daemon b) throws Exception {
+    for (String id : List.of("bot-1", "15551234567@s.whatsapp.net")) {
+      JsonObject x = a.export(id);
+      JsonObject y = b.export(id);
+      for (String field : List.of("data", "creds", "keys", "state", "ttlSeconds")) {
+        assertEquals(x.getValue(field), y.getValue(field), id + " " + field);
+      }
+      assertEquals(strip(x.getJsonArray("messages")), strip(y.getJsonArray("messages")), id + " messages");
+    }
+    HttpResponse<Buffer> x = a.get("/v1/sessions/bot-1/blobs/RemoteAuth.zip");
+    HttpResponse<Buffer> y = b.get("/v1/sessions/bot-1/blobs/RemoteAuth.zip");
+    assertEquals(200, y.statusCode());
+    assertEquals(x.body(), y.body(), "the blob came along");
+  }
+
+  private static List<Object> strip(JsonArray messages) {
+    List<Object> l = new ArrayList<>();
+    messages.forEach(m -> l.add(((JsonObject) m).copy().put("seq", null)));
+    return l;
+  }
+
+  @Test
+  void backupTenant_thenRestoreIntoAnotherDaemon_sameSessionsKeysMessagesAndBlobs() throws Exception {
+    try (Daemon a = new Daemon(); Daemon b = new Daemon()) {
+      fill(a);
+      Path file = tmp.resolve("tenant.ndjson");
+      Run dry = cli(a.env(), "backup-tenant", "--url", a.url(), "--out", file.toString(), "--dry-run");
+      assertEquals(0, dry.code(), dry.err());
+      assertFalse(Files.exists(file));
+      Run backup = cli(a.env(), "backup-tenant", "--url", a.url(), "--out", file.toString());
+      assertEquals(0, backup.code(), backup.err());
+      assertTrue(backup.out().contains("backed up 2 sessions and 1 blobs"), backup.out());
+      assertEquals(3, Files.readAllLines(file).size(), "two sessions and a blob, one line each");
+      Run resumed = cli(a.env(), "backup-tenant", "--url", a.url(), "--out", file.toString(), "--resume");
+      assertEquals(0, resumed.code(), resumed.err());
+      assertEquals(3, Files.readAllLines(file).size(), "a resumed backup adds nothing already there");
+
+      Run dryRestore = cli(b.env(), "restore-tenant", "--url", b.url(), "--in", file.toString(), "--dry-run");
+      assertEquals(0, dryRestore.code(), dryRestore.err());
+      assertEquals(0, b.get("/v1/sessions").bodyAsJsonObject().getJsonArray("sessions").size());
+      Run restore = cli(b.env(), "restore-tenant", "--url", b.url(), "--in", file.toString());
+      assertEquals(0, restore.code(), restore.err());
+      assertSameSessions(a, b);
+      Run again = cli(b.env(), "restore-tenant", "--url", b.url(), "--in", file.toString());
+      assertEquals(0, again.code(), again.err());
+      assertTrue(again.out().contains("restored 0 sessions") && again.out().contains("2 skipped"), again.out());
+      assertSameSessions(a, b);
+    }
+  }
+
+  @Test
+  void migrate_copiesEverySessionAndItsBlobs_andVerifiesCounts() throws Exception {
+    try (Daemon a = new Daemon(); Daemon b = new Daemon()) {
+      fill(a);
+      String[] args = {"migrate", "--from-url", a.url(), "--from-api-key", a.key, "--to-url", b.url(),
+          "--to-api-key", b.key};
+      Run run = cli(Map.of(), args);
+      assertEquals(0, run.code(), run.err());
+      assertTrue(run.out().contains("verified: 2 sessions"), run.out());
+      assertSameSessions(a, b);
+      Run again = cli(Map.of(), args);
+      assertEquals(0, again.code(), again.err());
+      assertTrue(again.out().contains("2 skipped"), again.out());
+
+      // The source moves on (one more message, not copied): verification names the mismatch.
+      a.post("/v1/sessions/bot-1/messages", new JsonObject().put("role", "user").put("content", "late"));
+      Run stale = cli(Map.of(), "migrate", "--from-url", a.url(), "--from-api-key", a.key, "--to-url", b.url(),
+          "--to-api-key", b.key, "--dry-run");
+      assertEquals(0, stale.code(), stale.err());
+      assertTrue(stale.out().contains("1 to copy"), stale.out());
+      assertEquals(1, TenantCommands.verify(new Cli.Context(null, Map.of(), System.out,
+          new PrintStream(new ByteArrayOutputStream()), false), new DaemonClient(a.url(), a.key),
+          new DaemonClient(b.url(), b.key)));
+    }
+  }
+
+  @Test
+  void importWwebjs_uploadsTheProfileAsAZipBlob() throws Exception {
+    try (Daemon a = new Daemon()) {
+      Path profile = tmp.resolve(".wwebjs_auth/session-bot1");
+      Map<String, byte[]> files = new HashMap<>();
+      files.put("Default/Local Storage/leveldb/000003.log", "local storage".getBytes(StandardCharsets.UTF_8));
+      files.put("Default/IndexedDB/https_web.whatsapp.com_0.indexeddb.leveldb/CURRENT",
+          "MANIFEST-000001\n".getBytes(StandardCharsets.UTF_8));
+      byte[] big = new byte[1_200_000];
+      RANDOM.nextBytes(big);
+      files.put("Default/Cookies", big);
+      for (Map.Entry<String, byte[]> f : files.entrySet()) {
+        Files.createDirectories(profile.resolve(f.getKey()).getParent());
+        Files.write(profile.resolve(f.getKey()), f.getValue());
+      }
+      Run run = cli(a.env(), "import-wwebjs", "--url", a.url(), "--dir", tmp.resolve(".wwebjs_auth").toString(),
+          "--session-id", "bot1");
+      assertEquals(0, run.code(), run.err());
+      HttpResponse<Buffer> r = a.get("/v1/sessions/RemoteAuth-bot1/blobs/RemoteAuth.zip");
+      assertEquals(200, r.statusCode());
+      Map<String, byte[]> unzipped = new HashMap<>();
+      try (ZipInputStream z = new ZipInputStream(new ByteArrayInputStream(r.body().getBytes()))) {
+        for (ZipEntry e = z.getNextEntry(); e != null; e = z.getNextEntry()) {
+          unzipped.put(e.getName(), z.readAllBytes());
+        }
+      }
+      assertEquals(files.keySet(), unzipped.keySet());
+      files.forEach((name, bytes) -> assertTrue(java.util.Arrays.equals(bytes, unzipped.get(name)), name));
+      assertNotNull(run.out());
+    }
+  }
+}

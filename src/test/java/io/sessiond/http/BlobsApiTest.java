@@ -110,8 +110,12 @@ class BlobsApiTest {
   void overTheLimit_is413_byContentLength_orWhileStreaming_andTheOldBlobStays(Vertx vertx, VertxTestContext tc) {
     byte[] old = bytes(10, 3);
     session().compose(s -> putBlob(s + "/blobs/b", old, null)
-        .compose(r -> putBlob(s + "/blobs/b", new byte[MAX_BLOB + 1], null))
-        .compose(r -> check(tc, () -> assertProblem(r, 413)))
+        .compose(r -> putBlob(s + "/blobs/b", new byte[MAX_BLOB + 1], null)
+            .compose(over -> check(tc, () -> assertProblem(over, 413)))
+            // The server answers 413 from the Content-Length and closes the connection; a client
+            // still sending the body may see the close before it reads the answer.
+            .recover(t -> t instanceof io.vertx.core.http.HttpClosedException
+                ? Future.succeededFuture() : Future.failedFuture(t)))
         .compose(v -> chunkedUpload(vertx, s + "/blobs/b", MAX_BLOB + 100_000))
         .compose(status -> check(tc, () -> assertTrue(status == 413 || status == -1, "status " + status)))
         .compose(v -> api().get(s + "/blobs/b"))

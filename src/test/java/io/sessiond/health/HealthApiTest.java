@@ -1,0 +1,82 @@
+package io.sessiond.health;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
+import io.sessiond.testing.Poll;
+import io.sessiond.testing.TestDaemon;
+import io.sessiond.testing.TestRedis;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Liveness and readiness over HTTP: with Redis gone, readiness answers 503 naming the store check
+ * (liveness stays 200), the change is published once on the event bus, and readiness comes back by
+ * itself with Redis.
+ */
+@ExtendWith(VertxExtension.class)
+class HealthApiTest {
+
+  @Test
+  void redisDown_readinessIs503NamingTheStore_livenessStays200_andItRecovers(Vertx vertx, VertxTestContext ctx) {
+    TestRedis.Server redis = TestRedis.privateServer();
+    String tenant = TestDaemon.freshTenant();
+    List<Boolean> published = new ArrayList<>();
+    TestDaemon.builder().set("SESSION_STORE", "redis").set("REDIS_URL", redis.url()).set("HEALTH_INTERVAL_MS", 100)
+        .set("REDIS_RECONNECT_MAX_BACKOFF_MS", 200).tenant(tenant).start(vertx).compose(d -> {
+          d.vertx().eventBus().<HealthReport>consumer(HealthAddresses.CHANGED, m -> {
+            synchronized (published) {
+              published.add(m.body().ready());
+            }
+          });
+          return ready(vertx, d, 5000).compose(v -> {
+            redis.stop();
+            return Poll.until(vertx, 10_000, 50, "readiness answers 503", () -> d.client().get("/health/ready").send()
+                .map(r -> r.statusCode() == 503 && storeCheck(r.bodyAsJsonObject()).getString("status").equals("DOWN")));
+          }).compose(v -> d.client().get("/health/ready").send()).compose(r -> {
+            ctx.verify(() -> {
+              JsonObject body = r.bodyAsJsonObject();
+              assertEquals("DOWN", body.getString("status"));
+              assertFalse(body.getBoolean("draining"));
+              assertNotNull(storeCheck(body).getString("detail"), body.encode());
+            });
+            return d.client().get("/health/live").send();
+          }).compose(live -> {
+            ctx.verify(() -> assertEquals(200, live.statusCode()));
+            redis.start();
+            return ready(vertx, d, 10_000);
+          }).eventually(d::stop);
+        }).onComplete(ar -> {
+          redis.stop();
+          ctx.verify(() -> {
+            if (ar.failed()) {
+              throw new AssertionError(ar.cause());
+            }
+            synchronized (published) {
+              // Down, up again, then (possibly delivered before the instance closed) draining at stop.
+              assertEquals(List.of(false, true), published.subList(0, 2), "one event per change: " + published);
+              assertEquals(List.of(false, true, false).subList(0, published.size()), published);
+            }
+          });
+          ctx.completeNow();
+        });
+  }
+
+  private static Future<Void> ready(Vertx vertx, TestDaemon d, long timeoutMs) {
+    return Poll.until(vertx, timeoutMs, 50, "readiness answers 200", () -> d.client().get("/health/ready").send()
+        .map(r -> r.statusCode() == 200));
+  }
+
+  private static JsonObject storeCheck(JsonObject report) {
+    return report.getJsonArray("checks").stream().map(JsonObject.class::cast)
+        .filter(c -> c.getString("id").equals("store")).findFirst().orElseThrow();
+  }
+}

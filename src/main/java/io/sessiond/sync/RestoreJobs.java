@@ -1,6 +1,7 @@
 package io.sessiond.sync;
 
 import io.sessiond.store.ChangeLog;
+import io.sessiond.metrics.Metrics;
 import io.sessiond.sync.Restorer.Progress;
 import io.sessiond.sync.SyncRequests.JobRef;
 import io.sessiond.sync.SyncRequests.RestoreJob;
@@ -81,7 +82,9 @@ final class RestoreJobs {
     LOG.info("Restoring sessions from PostgreSQL");
     long renewer = vertx.setPeriodic(Math.max(100, lockMs / 3), id -> redis.renewLock(STARTUP_LOCK, instance, lockMs));
     startup = new Progress();
+    long started = System.currentTimeMillis();
     return restorer.run(null, startup)
+        .onSuccess(p -> Metrics.meters(vertx).sync().restoreFinished(System.currentTimeMillis() - started))
         .compose(p -> redis.putRecord(DONE_MARKER, Map.of("at", Long.toString(System.currentTimeMillis())), JOB_TTL_MS))
         .eventually(() -> {
           vertx.cancelTimer(renewer);

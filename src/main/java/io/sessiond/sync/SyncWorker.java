@@ -1,5 +1,6 @@
 package io.sessiond.sync;
 
+import io.sessiond.metrics.Metrics;
 import io.sessiond.session.SessionExport;
 import io.sessiond.store.ChangeLog;
 import io.sessiond.store.ChangeLog.Change;
@@ -133,7 +134,14 @@ final class SyncWorker {
       });
       List<Deletion> gone = deletions.values().stream()
           .map(c -> new Deletion(c.tenant(), c.id(), c.createdAt(), c.version())).toList();
-      return writer.write(gone, upserts).onComplete(ar -> postgresUp = ar.succeeded());
+      return writer.write(gone, upserts).onComplete(ar -> {
+        postgresUp = ar.succeeded();
+        if (ar.succeeded()) {
+          Metrics.meters(vertx).sync().batch(gone.size() + upserts.size());
+        } else {
+          Metrics.meters(vertx).sync().failure();
+        }
+      });
     }).onFailure(e -> oldestWaiting = oldestWaiting == 0 ? firstRecorded : Math.min(oldestWaiting, firstRecorded))
         .compose(v -> log.done(changes.stream().map(Change::entryId).toList()))
         .map(v -> {

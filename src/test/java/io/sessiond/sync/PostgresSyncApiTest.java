@@ -197,6 +197,14 @@ class PostgresSyncApiTest {
               "SELECT count(*) FROM keys WHERE tenant = '" + TENANT + "'")))
           .compose(rows -> {
             ctx.verify(() -> assertEquals(String.valueOf(ids.size()), rows.get(0).get(0)));
+            return d.client().get("/metrics").send();
+          })
+          .compose(metrics -> {
+            ctx.verify(() -> {
+              String text = metrics.bodyAsString();
+              assertTrue(metricValue(text, "sessiond_sync_failures_total") >= 1, "failed batches counted");
+              assertTrue(metricValue(text, "sessiond_sync_batch_size_changes_count") >= 1, "batches counted");
+            });
             return d.stop();
           });
     }).onComplete(ar -> {
@@ -254,5 +262,11 @@ class PostgresSyncApiTest {
           ctx.verify(() -> assertTrue(ar.succeeded(), () -> String.valueOf(ar.cause())));
           ctx.completeNow();
         });
+  }
+
+  /** The value of an unlabelled sample in Prometheus text, or -1 when absent. */
+  private static double metricValue(String text, String name) {
+    return text.lines().filter(l -> l.startsWith(name + " ")).mapToDouble(l -> Double.parseDouble(l.substring(name.length() + 1).trim()))
+        .findFirst().orElse(-1);
   }
 }

@@ -204,6 +204,11 @@ public final class FileSessionStore implements SessionStore {
   }
 
   @Override
+  public Future<StoreRequests.BlobList> listBlobs(SessionRef ref) {
+    return read(() -> memory.listBlobs(ref));
+  }
+
+  @Override
   public Future<StoreRequests.BlobData> readBlobChunk(StoreRequests.ReadBlobChunk request) {
     return read(() -> memory.readBlobChunk(request));
   }

@@ -39,11 +39,12 @@ final class LuaScripts {
   final Script blobAbort = session("blob_abort");
   final Script blobInfo = session("blob_info");
   final Script blobRead = session("blob_read");
+  final Script blobList = session("blob_list");
   final Script blobDelete = session("blob_delete");
 
   Script[] all() {
     return new Script[] {get, put, patch, delete, touch, status, transition, creds, keysQuery, keysWrite, keysClear,
-        append, messages, export, importSession, sweep, index, blobStage, blobCommit, blobAbort, blobInfo, blobRead,
+        append, messages, export, importSession, sweep, index, blobStage, blobCommit, blobAbort, blobInfo, blobList, blobRead,
         blobDelete};
   }
 

@@ -371,6 +371,18 @@ public final class MemorySessionStore implements SessionStore {
   }
 
   @Override
+  public Future<StoreRequests.BlobList> listBlobs(SessionRef ref) {
+    return attempt(() -> {
+      SessionEntry entry = requireLive(ref.tenant(), ref.id(), now());
+      long version = entry.session().version();
+      List<StoreRequests.BlobInfo> blobs = new ArrayList<>();
+      entry.blobs().forEach((name, blob) -> blobs.add(new StoreRequests.BlobInfo(name, blob.generation(), blob.size(),
+          blob.chunks().size(), version)));
+      return new StoreRequests.BlobList(version, blobs);
+    });
+  }
+
+  @Override
   public Future<StoreRequests.BlobData> readBlobChunk(StoreRequests.ReadBlobChunk r) {
     return attempt(() -> {
       RequestChecks.blobName(r.name());

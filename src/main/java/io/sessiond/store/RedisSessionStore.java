@@ -385,6 +385,21 @@ public final class RedisSessionStore implements SessionStore {
   }
 
   @Override
+  public Future<StoreRequests.BlobList> listBlobs(SessionRef ref) {
+    return script(ref.tenant(), ref.id(), scripts.blobList, List.of(Long.toString(now())), null).map(reply -> {
+      long version = RedisReplies.number(reply.get(1));
+      Response items = reply.get(2);
+      List<StoreRequests.BlobInfo> blobs = new ArrayList<>();
+      for (int i = 0; i + 3 < items.size(); i += 4) {
+        blobs.add(new StoreRequests.BlobInfo(items.get(i).toString(), items.get(i + 1).toString(),
+            RedisReplies.number(items.get(i + 2)), (int) RedisReplies.number(items.get(i + 3)), version));
+      }
+      blobs.sort(java.util.Comparator.comparing(StoreRequests.BlobInfo::name));
+      return new StoreRequests.BlobList(version, blobs);
+    });
+  }
+
+  @Override
   public Future<StoreRequests.BlobData> readBlobChunk(StoreRequests.ReadBlobChunk r) {
     return checked(() -> {
       RequestChecks.blobName(r.name());

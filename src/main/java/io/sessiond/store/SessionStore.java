@@ -125,6 +125,9 @@ public interface SessionStore {
   /** The blob's size, chunk count and generation; NOT_FOUND when absent. */
   Future<StoreRequests.BlobInfo> blobInfo(StoreRequests.BlobRef ref);
 
+  /** Every committed blob of the session (no data) and its version; NOT_FOUND when the session is absent. */
+  Future<StoreRequests.BlobList> listBlobs(SessionRef ref);
+
   /** One chunk of one generation of a blob; NOT_FOUND when that generation is gone. */
   Future<StoreRequests.BlobData> readBlobChunk(StoreRequests.ReadBlobChunk request);
 

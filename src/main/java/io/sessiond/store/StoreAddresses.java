@@ -57,6 +57,8 @@ public final class StoreAddresses {
   public static final StoreOperation<StoreRequests.BlobUpload, Void> ABORT_BLOB = op("abort-blob", SessionStore::abortBlob);
   public static final StoreOperation<StoreRequests.BlobRef, StoreRequests.BlobInfo> BLOB_INFO =
       op("blob-info", SessionStore::blobInfo);
+  public static final StoreOperation<SessionRef, StoreRequests.BlobList> LIST_BLOBS =
+      op("list-blobs", SessionStore::listBlobs);
   public static final StoreOperation<StoreRequests.ReadBlobChunk, StoreRequests.BlobData> READ_BLOB_CHUNK =
       op("read-blob-chunk", SessionStore::readBlobChunk);
   public static final StoreOperation<StoreRequests.BlobRef, Written> DELETE_BLOB = op("delete-blob", SessionStore::deleteBlob);
@@ -67,7 +69,7 @@ public final class StoreAddresses {
   /** Every operation, for the store verticle to register. */
   public static final List<StoreOperation<?, ?>> ALL = List.of(PUT, GET, PATCH, DELETE, TOUCH, LIST, STATUS,
       STATUS_ALL, TRANSITION, PUT_CREDS, QUERY_KEYS, WRITE_KEYS, CLEAR_KEYS, APPEND_MESSAGES, READ_MESSAGES,
-      EXPORT, IMPORT, STAGE_BLOB_CHUNK, COMMIT_BLOB, ABORT_BLOB, BLOB_INFO, READ_BLOB_CHUNK, DELETE_BLOB);
+      EXPORT, IMPORT, STAGE_BLOB_CHUNK, COMMIT_BLOB, ABORT_BLOB, BLOB_INFO, LIST_BLOBS, READ_BLOB_CHUNK, DELETE_BLOB);
 
   private StoreAddresses() {
   }

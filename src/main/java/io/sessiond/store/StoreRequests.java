@@ -160,4 +160,14 @@ public final class StoreRequests {
   /** The bytes of one chunk. */
   public record BlobData(Buffer data) {
   }
+
+  /**
+   * Every committed blob of a session (name order; {@link BlobInfo#version} is the session's), read
+   * atomically with the session's {@code version}.
+   */
+  public record BlobList(long version, List<BlobInfo> blobs) {
+    public BlobList {
+      blobs = List.copyOf(blobs);
+    }
+  }
 }

@@ -4,24 +4,44 @@ import io.sessiond.session.Session;
 import io.sessiond.session.SessionExport;
 import io.sessiond.session.StoredMessage;
 import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeSet;
 
 /**
  * Writes sessions into PostgreSQL, idempotently: a session row is replaced only by a newer
  * (createdAt, version) — an older or equal one changes nothing, so duplicate and reordered changes are
  * harmless — and its keys and messages are rewritten only when the row was. A deletion removes the
- * row (keys and messages cascade) only when it is not newer than what was deleted, so a session
+ * row (keys, messages and blobs cascade) only when it is not newer than what was deleted, so a session
  * created again after the deletion survives it. One call is one transaction.
  */
 final class PostgresSessionWriter {
-  /** A session as Redis holds it now, to upsert. */
-  record Upsert(String tenant, SessionExport export) {
+  /**
+   * A session as Redis holds it now, to upsert, with its blobs ({@code null}: leave the blob rows as
+   * they are).
+   */
+  record Upsert(String tenant, SessionExport export, List<BlobCopy> blobs) {
+  }
+
+  /**
+   * One committed blob; {@code data} (its chunks in order) is {@code null} when PostgreSQL already
+   * held this generation when it was read.
+   */
+  record BlobCopy(String name, String generation, long size, int chunks, List<Buffer> data) {
+  }
+
+  /** PostgreSQL's blobs of a session changed between the read and the write: the batch is retried. */
+  static final class BlobsMoved extends RuntimeException {
+    BlobsMoved(String message) {
+      super(message);
+    }
   }
 
   /** A session deleted or expired at (createdAt, version). */
@@ -92,7 +112,61 @@ final class PostgresSessionWriter {
     Tuple row = Tuple.of(u.tenant(), s.id(), s.state().wire(), s.dataJson(), s.credsJson(), s.version(), s.createdAt())
         .addLong(s.updatedAt()).addLong(s.lastActivityAt()).addLong(s.ttlSeconds()).addLong(s.expiresAt());
     return conn.preparedQuery(UPSERT).execute(row).compose(rows -> rows.rowCount() == 0
-        ? Future.succeededFuture() : replaceParts(conn, u.tenant(), u.export()));
+        ? Future.succeededFuture() : replaceParts(conn, u.tenant(), u.export())
+            .compose(v -> u.blobs() == null ? Future.succeededFuture() : replaceBlobs(conn, u.tenant(), s.id(), u.blobs())));
+  }
+
+  /**
+   * Makes the session's blob rows what {@code blobs} lists: blobs no longer listed, or listed at
+   * another generation, are deleted (their chunks cascade); those read with data are inserted; and
+   * those read without data (PostgreSQL held their generation) are checked to still be there.
+   */
+  private static Future<Void> replaceBlobs(SqlConnection conn, String tenant, String id, List<BlobCopy> blobs) {
+    String[] names = blobs.stream().map(BlobCopy::name).toArray(String[]::new);
+    String[] generations = blobs.stream().map(BlobCopy::generation).toArray(String[]::new);
+    List<BlobCopy> fresh = blobs.stream().filter(b -> b.data() != null).toList();
+    Tuple ref = Tuple.of(tenant, id);
+    Future<?> deleted = conn.preparedQuery("DELETE FROM blobs b WHERE tenant = $1 AND session_id = $2 AND NOT EXISTS"
+        + " (SELECT 1 FROM unnest($3::text[], $4::text[]) AS l(name, generation)"
+        + " WHERE l.name = b.name AND l.generation = b.generation)")
+        .execute(Tuple.of(tenant, id).addArrayOfString(names).addArrayOfString(generations));
+    if (!fresh.isEmpty()) {
+      String[] freshNames = fresh.stream().map(BlobCopy::name).toArray(String[]::new);
+      deleted = deleted.compose(v -> conn.preparedQuery("DELETE FROM blobs WHERE tenant = $1 AND session_id = $2"
+          + " AND name = ANY($3)").execute(Tuple.of(tenant, id).addArrayOfString(freshNames)));
+    }
+    return deleted.compose(v -> insertBlobs(conn, tenant, id, fresh, 0))
+        .compose(v -> conn.preparedQuery("SELECT name, generation FROM blobs WHERE tenant = $1 AND session_id = $2")
+            .execute(ref))
+        .compose(rows -> {
+          Map<String, String> held = new HashMap<>();
+          rows.forEach(r -> held.put(r.getString("name"), r.getString("generation")));
+          for (BlobCopy b : blobs) {
+            if (!b.generation().equals(held.get(b.name()))) {
+              return Future.failedFuture(new BlobsMoved("blob " + b.name() + " of session " + id
+                  + " changed in PostgreSQL while it was being synced; retried"));
+            }
+          }
+          return held.size() == blobs.size() ? Future.succeededFuture()
+              : Future.failedFuture(new BlobsMoved("the blobs of session " + id + " changed in PostgreSQL while being synced"));
+        });
+  }
+
+  private static Future<Void> insertBlobs(SqlConnection conn, String tenant, String id, List<BlobCopy> blobs, int i) {
+    if (i == blobs.size()) {
+      return Future.succeededFuture();
+    }
+    BlobCopy b = blobs.get(i);
+    List<Tuple> chunks = new ArrayList<>();
+    for (int c = 0; c < b.data().size(); c++) {
+      chunks.add(Tuple.of(tenant, id, b.name(), c, b.data().get(c)));
+    }
+    return conn.preparedQuery("INSERT INTO blobs (tenant, session_id, name, generation, size, chunks)"
+            + " VALUES ($1, $2, $3, $4, $5, $6)").execute(Tuple.of(tenant, id, b.name(), b.generation(), b.size(), b.chunks()))
+        .compose(v -> chunks.isEmpty() ? Future.succeededFuture() : conn.preparedQuery(
+            "INSERT INTO blob_chunks (tenant, session_id, name, chunk, data) VALUES ($1, $2, $3, $4, $5)")
+            .executeBatch(chunks))
+        .compose(v -> insertBlobs(conn, tenant, id, blobs, i + 1));
   }
 
   private static Future<Void> replaceParts(SqlConnection conn, String tenant, SessionExport e) {

@@ -8,6 +8,11 @@ import io.sessiond.store.StoreAddresses;
 import io.sessiond.store.StoreClient;
 import io.sessiond.store.StoreException;
 import io.sessiond.store.StoreFailure;
+import io.sessiond.store.StoreRequests;
+import io.sessiond.store.StoreRequests.BlobChunk;
+import io.sessiond.store.StoreRequests.BlobRef;
+import io.sessiond.store.StoreRequests.BlobUpload;
+import io.sessiond.store.StoreRequests.CommitBlob;
 import io.sessiond.store.StoreRequests.ImportSession;
 import io.sessiond.store.StoreRequests.SessionRef;
 import io.vertx.core.Future;
@@ -185,7 +190,14 @@ final class Restorer {
         + " WHERE tenant = $1 AND session_id = ANY($2)").execute(args);
     Future<RowSet<Row>> messages = pool.preparedQuery("SELECT session_id, seq, body FROM messages"
         + " WHERE tenant = $1 AND session_id = ANY($2) ORDER BY session_id, seq").execute(args);
-    return Future.all(keys, messages).compose(all -> {
+    Future<RowSet<Row>> blobs = pool.preparedQuery("SELECT session_id, name, generation, size, chunks FROM blobs"
+        + " WHERE tenant = $1 AND session_id = ANY($2) ORDER BY session_id, name").execute(args);
+    return Future.all(keys, messages, blobs).compose(all -> {
+      Map<String, List<StoredBlobRow>> blobsById = new HashMap<>();
+      for (Row r : blobs.result()) {
+        blobsById.computeIfAbsent(r.getString("session_id"), i -> new ArrayList<>()).add(new StoredBlobRow(
+            r.getString("name"), r.getString("generation"), r.getLong("size"), r.getInteger("chunks")));
+      }
       Map<String, Map<String, Map<String, String>>> keysById = new HashMap<>();
       for (Row r : keys.result()) {
         keysById.computeIfAbsent(r.getString("session_id"), i -> new TreeMap<>())
@@ -200,16 +212,32 @@ final class Restorer {
       for (Session s : sessions) {
         SessionExport export = new SessionExport(s, keysById.getOrDefault(s.id(), Map.of()),
             messagesById.getOrDefault(s.id(), List.of()));
-        imports.add(restoreOne(tenant, export, progress));
+        imports.add(restoreOne(tenant, export, blobsById.getOrDefault(s.id(), List.of()), progress));
       }
       return Future.all(imports).mapEmpty();
     });
   }
 
-  private Future<Void> restoreOne(String tenant, SessionExport export, Progress progress) {
+  /** A blob as PostgreSQL holds it (its chunks are read one at a time when it is restored). */
+  private record StoredBlobRow(String name, String generation, long size, int chunks) {
+  }
+
+  /**
+   * Imports the session, then commits its blobs one by one (each staged chunk by chunk, then committed
+   * in one step, so no half-written blob is ever visible). Every commit bumps the version, so the
+   * session is imported at its version minus its blob count and ends at the version PostgreSQL holds.
+   * Chunks are staged under the blob's generation, so the sync finds that generation in PostgreSQL
+   * already and copies nothing back.
+   */
+  private Future<Void> restoreOne(String tenant, SessionExport export, List<StoredBlobRow> blobs, Progress progress) {
     String id = export.session().id();
     long ifMatch = expected.remove(tenant + ":" + id);
-    return store.call(StoreAddresses.IMPORT, new ImportSession(tenant, export, ifMatch))
+    Session s = export.session();
+    SessionExport imported = blobs.isEmpty() ? export : new SessionExport(new Session(s.id(), s.state(), s.dataJson(),
+        s.credsJson(), Math.max(1, s.version() - blobs.size()), s.createdAt(), s.updatedAt(), s.lastActivityAt(),
+        s.ttlSeconds(), s.expiresAt()), export.keys(), export.messages());
+    return store.call(StoreAddresses.IMPORT, new ImportSession(tenant, imported, ifMatch))
+        .compose(r -> restoreBlobs(tenant, id, blobs, 0, r.session().version()))
         .<Void>map(r -> {
           progress.restored.incrementAndGet();
           return null;
@@ -223,5 +251,60 @@ final class Restorer {
           }
           return Future.succeededFuture();
         });
+  }
+
+  private Future<Long> restoreBlobs(String tenant, String id, List<StoredBlobRow> blobs, int i, long version) {
+    if (i == blobs.size()) {
+      return Future.succeededFuture(version);
+    }
+    StoredBlobRow b = blobs.get(i);
+    return stage(tenant, id, b, 0)
+        .compose(v -> store.call(StoreAddresses.COMMIT_BLOB, new CommitBlob(tenant, id, b.name(), b.generation(),
+            b.chunks(), b.size(), version)))
+        .recover(e -> e instanceof StoreException se && se.failure() == StoreFailure.VERSION_MISMATCH
+            ? commitUnlessWrittenMeanwhile(tenant, id, b) : Future.failedFuture(e))
+        .recover(e -> store.call(StoreAddresses.ABORT_BLOB, new BlobUpload(tenant, id, b.generation(), b.chunks()))
+            .otherwiseEmpty().transform(ar -> Future.failedFuture(e)))
+        .transform(ar -> ar.succeeded() ? restoreBlobs(tenant, id, blobs, i + 1, ar.result().version())
+            : ar.cause() instanceof StoreException se && se.failure() == StoreFailure.VERSION_MISMATCH
+                ? restoreBlobs(tenant, id, blobs, i + 1, version) // the client's own blob of that name is newer
+                : Future.failedFuture(ar.cause()));
+  }
+
+  /**
+   * The session was written between its import and this blob's commit (a client already uses it):
+   * the blob is still committed unless the session has one of that name by now (then the client's is
+   * newer). Without this, the sync of the client's write would delete the blob from PostgreSQL too.
+   */
+  private Future<io.sessiond.store.StoreRequests.BlobWritten> commitUnlessWrittenMeanwhile(String tenant, String id,
+                                                                                         StoredBlobRow b) {
+    return store.call(StoreAddresses.BLOB_INFO, new BlobRef(tenant, id, b.name(), StoreRequests.ANY_VERSION))
+        .transform(ar -> {
+          if (ar.succeeded()) {
+            return Future.failedFuture(new StoreException(StoreFailure.VERSION_MISMATCH, "blob " + b.name()
+                + " was written meanwhile"));
+          }
+          return ar.cause() instanceof StoreException se && se.failure() == StoreFailure.NOT_FOUND
+              ? store.call(StoreAddresses.COMMIT_BLOB, new CommitBlob(tenant, id, b.name(), b.generation(), b.chunks(),
+                  b.size(), StoreRequests.ANY_VERSION))
+              : Future.failedFuture(ar.cause());
+        });
+  }
+
+  private Future<Void> stage(String tenant, String id, StoredBlobRow b, int chunk) {
+    if (chunk == b.chunks()) {
+      return Future.succeededFuture();
+    }
+    return pool.preparedQuery("SELECT data FROM blob_chunks WHERE tenant = $1 AND session_id = $2 AND name = $3"
+            + " AND chunk = $4").execute(Tuple.of(tenant, id, b.name(), chunk))
+        .compose(rows -> {
+          if (rows.size() == 0) {
+            return Future.failedFuture(new IllegalStateException("chunk " + chunk + " of blob " + b.name()
+                + " is missing in PostgreSQL"));
+          }
+          return store.call(StoreAddresses.STAGE_BLOB_CHUNK, new BlobChunk(tenant, id, b.generation(), chunk,
+              rows.iterator().next().getBuffer("data")));
+        })
+        .compose(v -> stage(tenant, id, b, chunk + 1));
   }
 }

@@ -41,6 +41,7 @@ public final class SyncVerticle extends VerticleBase {
   private Pool pool;
   private ChangeLog changeLog;
   private SyncWorker worker;
+  private BlobReader blobs;
   private RestoreJobs jobs;
   private long tickTimer = -1;
   private long cleanupTimer = -1;
@@ -63,8 +64,9 @@ public final class SyncVerticle extends VerticleBase {
     StoreClient store = new StoreClient(vertx, storeTimeoutMs);
     // Restore imports whole sessions: give them the store's longest patience.
     StoreClient restoreStore = new StoreClient(vertx, Math.max(storeTimeoutMs, 30_000));
-    worker = new SyncWorker(vertx, changeLog, new PostgresSessionWriter(pool), store, instance, config.batchSize(),
-        config.claimIdleMs());
+    blobs = new BlobReader(store, pool);
+    worker = new SyncWorker(vertx, changeLog, new PostgresSessionWriter(pool), store, blobs, instance,
+        config.batchSize(), config.claimIdleMs());
     Restorer restorer = new Restorer(pool, restoreStore, config.restoreBatchSize());
     jobs = new RestoreJobs(vertx, changeLog, restorer, instance, config.restoreLockMs());
     return checkConnection()
@@ -113,8 +115,13 @@ public final class SyncVerticle extends VerticleBase {
     PostgresSessionWriter writer = new PostgresSessionWriter(pool);
     consumers.add(vertx.eventBus().<SyncRequests.Persist>localConsumer(SyncAddresses.PERSIST, m -> {
       SyncRequests.Persist p = m.body();
+      // A write landing between the after-image and the blob list leaves the blob rows to its own change.
       Future<Void> written = p.export() != null
-          ? writer.write(List.of(), List.of(new PostgresSessionWriter.Upsert(p.tenant(), p.export())))
+          ? blobs.withBlobs(p.tenant(), p.export())
+              .recover(e -> e instanceof BlobReader.Moved
+                  ? Future.succeededFuture(new PostgresSessionWriter.Upsert(p.tenant(), p.export(), null))
+                  : Future.failedFuture(e))
+              .compose(u -> writer.write(List.of(), List.of(u)))
           : writer.write(List.of(new PostgresSessionWriter.Deletion(p.tenant(), p.id(), p.deletedCreatedAt(),
               p.deletedVersion())), List.of());
       written.onSuccess(v -> m.reply(null)).onFailure(e -> m.fail(503, e.getMessage()));

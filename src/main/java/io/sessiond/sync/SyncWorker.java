@@ -37,6 +37,7 @@ final class SyncWorker {
   private final ChangeLog log;
   private final PostgresSessionWriter writer;
   private final StoreClient store;
+  private final BlobReader blobs;
   private final String consumer;
   private final int batchSize;
   private final long claimIdleMs;
@@ -46,12 +47,13 @@ final class SyncWorker {
   private volatile long oldestWaiting;
   private boolean failing;
 
-  SyncWorker(Vertx vertx, ChangeLog log, PostgresSessionWriter writer, StoreClient store, String consumer, int batchSize,
-             long claimIdleMs) {
+  SyncWorker(Vertx vertx, ChangeLog log, PostgresSessionWriter writer, StoreClient store, BlobReader blobs,
+             String consumer, int batchSize, long claimIdleMs) {
     this.vertx = vertx;
     this.log = log;
     this.writer = writer;
     this.store = store;
+    this.blobs = blobs;
     this.consumer = consumer;
     this.batchSize = batchSize;
     this.claimIdleMs = claimIdleMs;
@@ -155,11 +157,33 @@ final class SyncWorker {
     return a.createdAt() != b.createdAt() ? a.createdAt() > b.createdAt() : a.version() >= b.version();
   }
 
-  /** The session as the store holds it now; {@code null} when it is gone (its deletion entry removes it). */
+  /** Reads of a session that keeps changing under them before it is left to its newer entry. */
+  private static final int READ_ATTEMPTS = 3;
+
   private Future<Upsert> current(Change c) {
+    return current(c, READ_ATTEMPTS);
+  }
+
+  /**
+   * The session as the store holds it now, with its blobs; {@code null} when it is gone (its deletion
+   * entry removes it) or kept changing while read (every change appends an entry, so a newer one
+   * is in the stream and syncs it).
+   */
+  private Future<Upsert> current(Change c, int attemptsLeft) {
     return store.call(StoreAddresses.EXPORT, new SessionRef(c.tenant(), c.id()))
-        .map(e -> new Upsert(c.tenant(), (SessionExport) e))
-        .recover(e -> e instanceof StoreException se && se.failure() == StoreFailure.NOT_FOUND
-            ? Future.succeededFuture(null) : Future.failedFuture(e));
+        .compose(e -> blobs.withBlobs(c.tenant(), (SessionExport) e))
+        .recover(e -> {
+          if (e instanceof StoreException se && se.failure() == StoreFailure.NOT_FOUND) {
+            return Future.succeededFuture(null);
+          }
+          if (e instanceof BlobReader.Moved) {
+            if (attemptsLeft > 1) {
+              return current(c, attemptsLeft - 1);
+            }
+            LOG.debug("session {} of tenant {} kept changing while read; its newer change syncs it", c.id(), c.tenant());
+            return Future.succeededFuture(null);
+          }
+          return Future.failedFuture(e);
+        });
   }
 }

@@ -24,8 +24,9 @@ import org.slf4j.LoggerFactory;
  * verticle to write the after-image; when PostgreSQL refuses, it puts the before-image back in Redis
  * (If-Match on the version it wrote, so a later write by someone else is never undone) and the
  * request fails with UNAVAILABLE (503): no half-applied state stays. The compensation is itself a
- * write, so the session's version moves on by one. Blob operations are not synced (blobs live in
- * Redis only) and pass straight through.
+ * write, so the session's version moves on by one. Blob commits and deletes pass straight through:
+ * they reach PostgreSQL write-behind, through the change stream (the after-image of every other write
+ * carries the session's blobs, see {@link BlobReader}).
  */
 public final class WriteThrough implements StoreInterceptor {
   private static final Logger LOG = LoggerFactory.getLogger(WriteThrough.class);

@@ -790,6 +790,30 @@ public abstract class SessionStoreContract {
   }
 
   @Test
+  void listBlobs_namesEveryCommittedBlob_withItsGeneration_atTheSessionsVersion(VertxTestContext tc) {
+    run(tc, () -> failsWith(StoreFailure.NOT_FOUND, store.listBlobs(new SessionRef(tenant, id)))
+        .compose(v -> create(id))
+        .compose(s -> store.listBlobs(new SessionRef(tenant, id)))
+        .compose(checking(list -> {
+          assertEquals(1, list.version());
+          assertTrue(list.blobs().isEmpty());
+        }))
+        .compose(l -> putBlob(id, "b", bytes(StoreRequests.BLOB_CHUNK_BYTES + 1, 7), ANY_VERSION))
+        .compose(w -> putBlob(id, "a", Buffer.buffer(), ANY_VERSION))
+        .compose(w -> stage(id, "staged-only", bytes(10, 8)))
+        .compose(n -> store.blobInfo(new BlobRef(tenant, id, "b", ANY_VERSION)))
+        .compose(b -> store.listBlobs(new SessionRef(tenant, id)).compose(checking(list -> {
+          assertEquals(3, list.version());
+          assertEquals(List.of("a", "b"), list.blobs().stream().map(StoreRequests.BlobInfo::name).toList());
+          StoreRequests.BlobInfo listed = list.blobs().get(1);
+          assertEquals(b.generation(), listed.generation());
+          assertEquals(StoreRequests.BLOB_CHUNK_BYTES + 1, listed.size());
+          assertEquals(2, listed.chunks());
+          assertEquals(0, list.blobs().get(0).chunks());
+        }))));
+  }
+
+  @Test
   void blob_stagedUpload_isInvisible_untilCommitted_andReplacesAtomically(VertxTestContext tc) {
     Buffer first = bytes(1000, 2);
     Buffer second = bytes(StoreRequests.BLOB_CHUNK_BYTES + 5, 3);

@@ -1,0 +1,106 @@
+package io.sessiond.sync;
+
+import io.sessiond.session.SessionExport;
+import io.sessiond.store.StoreAddresses;
+import io.sessiond.store.StoreClient;
+import io.sessiond.store.StoreException;
+import io.sessiond.store.StoreFailure;
+import io.sessiond.store.StoreRequests.BlobInfo;
+import io.sessiond.store.StoreRequests.ReadBlobChunk;
+import io.sessiond.store.StoreRequests.SessionRef;
+import io.sessiond.sync.PostgresSessionWriter.BlobCopy;
+import io.sessiond.sync.PostgresSessionWriter.Upsert;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads what the sync writes for one session: its export plus its blobs. The blob list (names,
+ * generations) comes from the store at the export's version; only the blobs whose generation
+ * PostgreSQL does not already hold are read, chunk by chunk, by generation. When the session moves
+ * on between these reads (a write in between), the read is {@link Moved}: a newer change is then in
+ * the stream, so the caller may read again or leave it to that change.
+ */
+final class BlobReader {
+  /** The session changed between the export and the blob reads. */
+  static final class Moved extends RuntimeException {
+    Moved(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  private final StoreClient store;
+  private final Pool pool;
+
+  BlobReader(StoreClient store, Pool pool) {
+    this.store = store;
+    this.pool = pool;
+  }
+
+  /** The upsert for {@code export} with its blobs; fails with {@link Moved} when the session changed meanwhile. */
+  Future<Upsert> withBlobs(String tenant, SessionExport export) {
+    String id = export.session().id();
+    long version = export.session().version();
+    return store.call(StoreAddresses.LIST_BLOBS, new SessionRef(tenant, id))
+        .recover(e -> e instanceof StoreException se && se.failure() == StoreFailure.NOT_FOUND
+            ? Future.failedFuture(new Moved("session " + id + " is gone")) : Future.failedFuture(e))
+        .compose(list -> {
+          if (list.version() != version) {
+            return Future.failedFuture(new Moved("session " + id + " moved from version " + version + " to "
+                + list.version()));
+          }
+          if (list.blobs().isEmpty()) {
+            return Future.succeededFuture(new Upsert(tenant, export, List.of()));
+          }
+          return held(tenant, id).compose(held -> copies(tenant, id, list.blobs(), held, 0, new ArrayList<>()))
+              .map(blobs -> new Upsert(tenant, export, blobs));
+        });
+  }
+
+  /** Generations PostgreSQL holds for the session's blobs: name → generation. */
+  private Future<Map<String, String>> held(String tenant, String id) {
+    return pool.preparedQuery("SELECT name, generation FROM blobs WHERE tenant = $1 AND session_id = $2")
+        .execute(Tuple.of(tenant, id)).map(rows -> {
+          Map<String, String> out = new HashMap<>();
+          for (Row r : rows) {
+            out.put(r.getString("name"), r.getString("generation"));
+          }
+          return out;
+        });
+  }
+
+  /** One blob after the other (a changed one is read whole before the next starts). */
+  private Future<List<BlobCopy>> copies(String tenant, String id, List<BlobInfo> blobs, Map<String, String> held, int i,
+                                        List<BlobCopy> out) {
+    if (i == blobs.size()) {
+      return Future.succeededFuture(out);
+    }
+    BlobInfo b = blobs.get(i);
+    Future<List<Buffer>> data = b.generation().equals(held.get(b.name())) ? Future.succeededFuture(null)
+        : chunks(tenant, id, b, 0, new ArrayList<>());
+    return data.compose(chunks -> {
+      out.add(new BlobCopy(b.name(), b.generation(), b.size(), b.chunks(), chunks));
+      return copies(tenant, id, blobs, held, i + 1, out);
+    });
+  }
+
+  private Future<List<Buffer>> chunks(String tenant, String id, BlobInfo b, int index, List<Buffer> out) {
+    if (index == b.chunks()) {
+      return Future.succeededFuture(out);
+    }
+    return store.call(StoreAddresses.READ_BLOB_CHUNK, new ReadBlobChunk(tenant, id, b.name(), b.generation(), index))
+        .recover(e -> e instanceof StoreException se && (se.failure() == StoreFailure.NOT_FOUND)
+            ? Future.failedFuture(new Moved("blob " + b.name() + " of session " + id + " was replaced"))
+            : Future.failedFuture(e))
+        .compose(d -> {
+          out.add(d.data());
+          return chunks(tenant, id, b, index + 1, out);
+        });
+  }
+}

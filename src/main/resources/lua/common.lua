@@ -89,12 +89,15 @@ local function types()
   return redis.call('SMEMBERS', TYPES)
 end
 
-local function wipe()
+-- keepBlobs: leave the session's committed blobs in place (an import that keeps them).
+local function wipe(keepBlobs)
   for _, t in ipairs(types()) do
     redis.call('DEL', keysKey(t))
   end
-  for _, k in ipairs(blobKeys()) do
-    redis.call('DEL', k)
+  if not keepBlobs then
+    for _, k in ipairs(blobKeys()) do
+      redis.call('DEL', k)
+    end
   end
   redis.call('DEL', META, CREDS, MSGS, TYPES)
 end

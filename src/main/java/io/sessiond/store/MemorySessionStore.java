@@ -306,7 +306,13 @@ public final class MemorySessionStore implements SessionStore {
         checkRoomForNewSession(r.tenant(), now);
       }
       Imported imported = SessionImport.of(r.tenant(), r.export(), oldVersion, settings.maxMessages(), now);
-      checkSize(r.tenant(), SessionEntry.of(imported.export(), imported.nextSeq()).bytes(),
+      long keptBlobBytes = 0;
+      if (r.keepBlobs() && current != null) {
+        Map<String, StoredBlob> kept = current.blobs();
+        imported = new Imported(imported.tenant(), imported.export(), imported.nextSeq(), kept);
+        keptBlobBytes = kept.values().stream().mapToLong(StoredBlob::size).sum();
+      }
+      checkSize(r.tenant(), SessionEntry.of(imported.export(), imported.nextSeq()).bytes() + keptBlobBytes,
           current == null ? 0 : current.bytes());
       commit(imported);
       return new PutResult(imported.export().session(), current == null);

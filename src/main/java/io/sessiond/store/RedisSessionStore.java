@@ -336,7 +336,8 @@ public final class RedisSessionStore implements SessionStore {
         Long.toString(limits(r.tenant()).maxBytesPerSession()), in.state().wire(), in.dataJson(),
         creds == null ? "" : creds, Long.toString(in.ttlSeconds()),
         Long.toString(in.createdAt() > 0 ? in.createdAt() : now), Long.toString(in.version()),
-        Long.toString(all.isEmpty() ? 0 : all.get(all.size() - 1).seq()), Integer.toString(keyArgs.size() / 3)));
+        Long.toString(all.isEmpty() ? 0 : all.get(all.size() - 1).seq()), Integer.toString(keyArgs.size() / 3),
+        flag(r.keepBlobs())));
     args.addAll(keyArgs);
     window.forEach(m -> args.add(m.json()));
     return args;

@@ -103,9 +103,15 @@ public final class StoreRequests {
   /**
    * Create or replace a whole session from an export. The session gets version
    * {@code max(export's, replaced + 1, 1)}: a restore into an empty store keeps the export's version,
-   * a replace always moves forward. Keys and messages replace the old ones entirely.
+   * a replace always moves forward. Keys and messages replace the old ones entirely; the session's
+   * blobs are removed, unless {@code keepBlobs}: then they stay as they are (and count towards the
+   * byte limit), which is how write-through puts a before-image back without losing blobs.
    */
-  public record ImportSession(String tenant, SessionExport export, long ifMatch) {
+  public record ImportSession(String tenant, SessionExport export, long ifMatch, boolean keepBlobs) {
+    /** An import that replaces the session's blobs too (removes them: an export carries none). */
+    public ImportSession(String tenant, SessionExport export, long ifMatch) {
+      this(tenant, export, ifMatch, false);
+    }
   }
 
   /** A write that returns only the session's new version. */

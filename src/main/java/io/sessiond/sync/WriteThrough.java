@@ -98,7 +98,8 @@ public final class WriteThrough implements StoreInterceptor {
     } else if (before == null) {
       undone = store.delete(new SessionRef(ref.tenant(), ref.id(), after.session().version()));
     } else {
-      undone = store.importSession(new ImportSession(ref.tenant(), before, after.session().version()));
+      // keepBlobs: an export carries no blobs, and blob writes are not undone (they pass through).
+      undone = store.importSession(new ImportSession(ref.tenant(), before, after.session().version(), true));
     }
     return undone.transform(ar -> {
       if (ar.failed()) {

@@ -874,6 +874,41 @@ public abstract class SessionStoreContract {
   }
 
   @Test
+  void import_withKeepBlobs_keepsTheSessionsBlobs(VertxTestContext tc) {
+    Buffer zip = bytes(StoreRequests.BLOB_CHUNK_BYTES + 17, 13);
+    run(tc, () -> create(id)
+        .compose(s -> writeKeys(id, keyBatch("pre-key", "old", "1")))
+        .compose(w -> putBlob(id, "RemoteAuth.zip", zip, ANY_VERSION))
+        .compose(w -> store.importSession(new ImportSession(tenant, exportOf(id, "{\"imported\":1}"), ANY_VERSION,
+            true)))
+        .compose(checking(r -> assertFalse(r.created())))
+        .compose(r -> store.export(ref(id)))
+        .compose(checking(e -> {
+          assertEquals(Map.of("pre-key", Map.of("new", "\"v\"")), e.keys());
+          assertEquals("{\"imported\":1}", e.session().dataJson());
+        }))
+        .compose(e -> readBlob(id, "RemoteAuth.zip"))
+        .compose(checking(read -> assertEquals(zip, read)))
+        // the default import still replaces the blobs
+        .compose(read -> store.importSession(new ImportSession(tenant, exportOf(id, "{}"), ANY_VERSION)))
+        .compose(r -> failsWith(StoreFailure.NOT_FOUND,
+            store.blobInfo(new BlobRef(tenant, id, "RemoteAuth.zip", ANY_VERSION)))));
+  }
+
+  @Test
+  void import_withKeepBlobs_countsTheKeptBlobsTowardMaxBytesPerSession(VertxTestContext tc) {
+    tenant = SMALL_TENANT_PREFIX + random();
+    run(tc, () -> create(id)
+        .compose(s -> putBlob(id, "a", bytes(700, 14), ANY_VERSION))
+        .compose(w -> store.importSession(new ImportSession(tenant, exportOf(id, "{}"), ANY_VERSION, true)))
+        .compose(r -> failsWith(StoreFailure.TOO_LARGE, putBlob(id, "b", bytes(600, 15), ANY_VERSION)))
+        .compose(v -> readBlob(id, "a"))
+        .compose(checking(read -> assertEquals(bytes(700, 14), read)))
+        .compose(read -> store.deleteBlob(new BlobRef(tenant, id, "a", ANY_VERSION)))
+        .compose(w -> putBlob(id, "b", bytes(900, 16), ANY_VERSION)));
+  }
+
+  @Test
   void blob_countsTowardMaxBytesPerSession(VertxTestContext tc) {
     tenant = SMALL_TENANT_PREFIX + random();
     run(tc, () -> create(id)

@@ -101,6 +101,69 @@ class BlobSyncApiTest {
     });
   }
 
+  @Test
+  void writeThrough_failedKeyBatch_undoKeepsTheBlob_inRedisAndInPostgres(Vertx vertx, VertxTestContext ctx) {
+    TestPostgres.Server server = TestPostgres.privateServer();
+    String pg = TestPostgres.createDatabase(server.url("postgres"));
+    String id = TestDaemon.freshSession();
+    String path = "/v1/sessions/" + id;
+    byte[] zip = new byte[SIZE];
+    new Random(7).nextBytes(zip);
+    List<String> inPostgres = List.of("RemoteAuth.zip " + SIZE + " 3 3");
+    AtomicReference<TestDaemon> daemon = new AtomicReference<>();
+    daemon(vertx, TestRedis.url(), TestRedis.uniquePrefix(), pg, "SYNC_MODE", "write-through").compose(d -> {
+      daemon.set(d);
+      Api api = d.api(TENANT);
+      return api.create(id, new JsonObject().put("ttlSeconds", 3600)).compose(r -> expect(r, 201))
+          .compose(v -> api.request(HttpMethod.PUT, path + "/blobs/RemoteAuth.zip")
+              .putHeader("Content-Type", "application/octet-stream").sendBuffer(Buffer.buffer(zip)))
+          .compose(r -> expect(r, 201))
+          .compose(v -> Poll.until(vertx, 20_000, 50, "PostgreSQL holds the blob",
+              () -> pgBlobs(vertx, pg, id).map(inPostgres::equals)))
+          .compose(v -> vertx.executeBlocking(() -> {
+            server.stop();
+            return null;
+          }))
+          // PostgreSQL refuses the key batch: the write is undone in Redis, the blob stays.
+          .compose(v -> api.post(path + "/keys", new JsonObject().put("pre-key", new JsonObject().put("1", "a"))))
+          .compose(r -> expect(r, 503))
+          .compose(v -> api.get(path + "/blobs/RemoteAuth.zip"))
+          .compose(r -> {
+            ctx.verify(() -> {
+              assertEquals(200, r.statusCode(), r::bodyAsString);
+              assertArrayEquals(zip, r.body().getBytes());
+            });
+            return vertx.executeBlocking(() -> {
+              server.start();
+              return null;
+            });
+          })
+          // The undo is a write too: once PostgreSQL is back, syncing it must not drop the blob there.
+          .compose(v -> Poll.until(vertx, 30_000, 200, "a write-through key batch succeeds again",
+              () -> api.post(path + "/keys", new JsonObject().put("pre-key", new JsonObject().put("2", "b")))
+                  .map(r -> r.statusCode() == 204)))
+          .compose(v -> Poll.until(vertx, 20_000, 50, "PostgreSQL still holds the blob with the key",
+              () -> vertx.executeBlocking(() -> TestPostgres.query(pg, "SELECT count(*) FROM keys WHERE tenant = '"
+                  + TENANT + "' AND session_id = '" + id + "'").get(0).get(0).equals("1"))))
+          .compose(v -> pgBlobs(vertx, pg, id))
+          .compose(rows -> {
+            ctx.verify(() -> assertEquals(inPostgres, rows));
+            return api.get(path + "/blobs/RemoteAuth.zip");
+          })
+          .map(r -> {
+            ctx.verify(() -> assertArrayEquals(zip, r.body().getBytes()));
+            return null;
+          });
+    }).onComplete(ar -> {
+      Future<Void> stop = daemon.get() == null ? Future.succeededFuture() : daemon.get().stop();
+      stop.onComplete(s -> {
+        server.stop();
+        ctx.verify(() -> assertTrue(ar.succeeded(), () -> String.valueOf(ar.cause())));
+        ctx.completeNow();
+      });
+    });
+  }
+
   /** The session's blobs in PostgreSQL: "name size chunks chunkRows" per blob, by name. */
   private static Future<List<String>> pgBlobs(Vertx vertx, String pg, String id) {
     return vertx.executeBlocking(() -> TestPostgres.query(pg, "SELECT b.name || ' ' || b.size || ' ' || b.chunks || ' '"

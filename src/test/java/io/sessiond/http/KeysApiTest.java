@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import io.sessiond.testing.Api;
+import io.sessiond.testing.SharedDaemonTest;
 import io.sessiond.testing.TestDaemon;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -13,40 +14,15 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import java.util.Base64;
 import java.util.List;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The typed key store over HTTP: atomic batches with null deletes, queries, Buffer JSON, clear, counts, preconditions. */
-@ExtendWith(VertxExtension.class)
-class KeysApiTest {
+class KeysApiTest extends SharedDaemonTest {
   private static final Random RANDOM = new Random(42);
-  private static TestDaemon daemon;
-  private static String tenant;
-
-  @BeforeAll
-  static void start(Vertx vertx, VertxTestContext ctx) {
-    tenant = TestDaemon.freshTenant();
-    TestDaemon.builder().tenant(tenant).start(vertx).onComplete(ctx.succeeding(d -> {
-      daemon = d;
-      ctx.completeNow();
-    }));
-  }
-
-  @AfterAll
-  static void stop(VertxTestContext ctx) {
-    daemon.stop().onComplete(ctx.succeedingThenComplete());
-  }
-
-  private static Api api() {
-    return daemon.api(tenant);
-  }
 
   /** Baileys' BufferJSON form of {@code n} random bytes, in compact JSON text. */
   private static String bufferJson(int n) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sessiond.testing.Api;
+import io.sessiond.testing.SharedDaemonTest;
 import io.sessiond.testing.TestDaemon;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -14,24 +15,19 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The lifecycle state machine over HTTP, checked against the table of the API spec (written out here
  * independently of the code): the legal path, logout from everywhere, every illegal move refused.
  */
-@ExtendWith(VertxExtension.class)
-class LifecycleApiTest {
+class LifecycleApiTest extends SharedDaemonTest {
   private static final List<String> STATES = List.of("unregistered", "registering", "registered", "connected",
       "disconnected", "expired", "logged-out");
   private static final Map<String, List<String>> ALLOWED = new LinkedHashMap<>();
@@ -46,26 +42,6 @@ class LifecycleApiTest {
     ALLOWED.put("logged-out", List.of("unregistered", "registering"));
   }
 
-  private static TestDaemon daemon;
-  private static String tenant;
-
-  @BeforeAll
-  static void start(Vertx vertx, VertxTestContext ctx) {
-    tenant = TestDaemon.freshTenant();
-    TestDaemon.builder().tenant(tenant).start(vertx).onComplete(ctx.succeeding(d -> {
-      daemon = d;
-      ctx.completeNow();
-    }));
-  }
-
-  @AfterAll
-  static void stop(VertxTestContext ctx) {
-    daemon.stop().onComplete(ctx.succeedingThenComplete());
-  }
-
-  private static Api api() {
-    return daemon.api(tenant);
-  }
 
   private static Future<HttpResponse<Buffer>> move(String id, String to) {
     return api().post("/v1/sessions/" + id + "/state", new JsonObject().put("state", to));

@@ -8,43 +8,19 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sessiond.testing.Api;
+import io.sessiond.testing.SharedDaemonTest;
 import io.sessiond.testing.TestDaemon;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import java.util.HashSet;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Sessions over HTTP: create, replace, read, merge-patch, delete, touch, list, ETags and preconditions. */
-@ExtendWith(VertxExtension.class)
-class SessionsApiTest {
-  private static TestDaemon daemon;
-  private static String tenant;
-
-  @BeforeAll
-  static void start(Vertx vertx, VertxTestContext ctx) {
-    tenant = TestDaemon.freshTenant();
-    TestDaemon.builder().tenant(tenant).start(vertx).onComplete(ctx.succeeding(d -> {
-      daemon = d;
-      ctx.completeNow();
-    }));
-  }
-
-  @AfterAll
-  static void stop(VertxTestContext ctx) {
-    daemon.stop().onComplete(ctx.succeedingThenComplete());
-  }
-
-  private static Api api() {
-    return daemon.api(tenant);
-  }
+class SessionsApiTest extends SharedDaemonTest {
 
   @Test
   void put_createsWith201_thenReplacesWith200_andBumpsVersion(VertxTestContext ctx) {

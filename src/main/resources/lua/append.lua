@@ -46,5 +46,5 @@ if drop > 0 then
 end
 m.bytes = bytes
 redis.call('HSET', META, 'seq', seq)
-bump(m, now, false, { MSGS })
+bump(m, now, false, { MSGS }, { p = 'm', m = first })
 return { 'OK', m.ver, first, seq, redis.call('LLEN', MSGS) }

@@ -31,5 +31,5 @@ end
 redis.call('HSET', blobKey(name), 'gen', upload, 'size', size, 'chunks', chunks)
 redis.call('SADD', BLOBS, name)
 m.bytes = bytes
-bump(m, now, false, fresh)
+bump(m, now, false, fresh, { p = 'b' })
 return { 'OK', m.ver, old[1] and 0 or 1 }

@@ -13,5 +13,5 @@ dropChunks(b[1], tonumber(b[3]))
 redis.call('DEL', blobKey(name))
 redis.call('SREM', BLOBS, name)
 m.bytes = m.bytes - tonumber(b[2])
-bump(m, now, false)
+bump(m, now, false, nil, { p = 'b' })
 return { 'OK', m.ver }

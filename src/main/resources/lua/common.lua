@@ -146,12 +146,25 @@ local function refreshExpiry(m, fresh)
 end
 
 -- PostgreSQL sync: the script that makes a change records it in the change stream, atomically with
--- it. The entry only names the session (hash tag), the op ('w' written, 'd' deleted), the version and
--- creation time: the sync worker reads the session's current state itself.
-local function recordChange(op, ver, created)
+-- it. The entry names the session (hash tag), the op ('w' written, 'd' deleted), the version and
+-- creation time, and for a write what changed (parts, see below); the sync worker reads the current
+-- state of those parts itself. An entry without 'p' means the whole session (an import, or an entry
+-- written before parts existed).
+-- parts: { p = flags } where flags holds 'd' (the session row: data, creds, state, times), 'k' (the
+-- keys named in k: a JSON array type, keyId, type, keyId, ...), 'K' (every key, rewritten), 'm' (the
+-- messages from seq m on, and the window's trim), 'b' (the blobs). The session row is always written.
+local function recordChange(op, ver, created, parts)
   if SYNC then
-    redis.call('XADD', SYNC, '*', 's', string.sub(B, string.find(B, '{', 1, true) + 1, -2), 'o', op, 'v', ver,
-      'c', created)
+    local tag = string.sub(B, string.find(B, '{', 1, true) + 1, -2)
+    if not parts then
+      redis.call('XADD', SYNC, '*', 's', tag, 'o', op, 'v', ver, 'c', created)
+    elseif parts.k then
+      redis.call('XADD', SYNC, '*', 's', tag, 'o', op, 'v', ver, 'c', created, 'p', parts.p, 'k', parts.k)
+    elseif parts.m then
+      redis.call('XADD', SYNC, '*', 's', tag, 'o', op, 'v', ver, 'c', created, 'p', parts.p, 'm', parts.m)
+    else
+      redis.call('XADD', SYNC, '*', 's', tag, 'o', op, 'v', ver, 'c', created, 'p', parts.p)
+    end
   end
 end
 
@@ -166,8 +179,9 @@ local function recordDelete()
 end
 
 -- Every successful write: version + 1, activity (and updatedAt unless a touch), expiry refreshed.
--- fresh: the keys this write may have created or SET (see refreshExpiry).
-local function bump(m, now, isTouch, fresh)
+-- fresh: the keys this write may have created or SET (see refreshExpiry); parts: what it changed, for
+-- the sync (see recordChange; nil: the whole session).
+local function bump(m, now, isTouch, fresh, parts)
   m.ver = m.ver + 1
   if not isTouch then
     m.updated = now
@@ -181,8 +195,11 @@ local function bump(m, now, isTouch, fresh)
   refreshExpiry(m, fresh or {})
   redis.call('HSET', META, 'ver', m.ver, 'updated', m.updated, 'activity', now, 'expires', m.expires,
     'bytes', m.bytes, 'kbytes', m.kbytes, 'pexp', m.pexp)
-  recordChange('w', m.ver, m.created)
+  recordChange('w', m.ver, m.created, parts)
 end
+
+-- The parts of a change to the session row only.
+local DOC = { p = 'd' }
 
 local function sessionFields()
   return redis.call('HMGET', META, 'ver', 'state', 'data', 'created', 'updated', 'activity', 'ttl', 'expires')

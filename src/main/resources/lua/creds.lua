@@ -17,5 +17,5 @@ if creds == 'null' then
 else
   redis.call('SET', CREDS, creds)
 end
-bump(m, now, false, { CREDS })
+bump(m, now, false, { CREDS }, DOC)
 return { 'OK', m.ver }

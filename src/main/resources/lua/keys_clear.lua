@@ -11,5 +11,5 @@ end
 redis.call('DEL', TYPES)
 m.bytes = m.bytes - m.kbytes
 m.kbytes = 0
-bump(m, now, false)
+bump(m, now, false, nil, { p = 'K' })
 return { 'OK', m.ver }

@@ -1,7 +1,7 @@
 -- keys_write: ARGV now, ifMatch, maxBytes, then groups of four: op ('S' set, 'D' delete), type, keyId, value.
--- Sizes are checked before anything is written, so a refused batch changes nothing. Each type's keys
--- are read and written with a few multi-field calls (HMGET, HSET, HDEL in chunks), not one call per
--- key: a batch of 100 pre-keys is a handful of commands inside the script.
+-- Sizes are checked before anything is written, so a refused batch changes nothing. Old values are
+-- measured (HSTRLEN), not copied into the script; each type's keys are written with a few multi-field
+-- calls (HSET, HDEL in chunks). The change entry names every (type, keyId) the batch wrote or deleted.
 local now, ifMatch, maxBytes = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local m = loadMeta(now)
 local err = check(m, ifMatch, false)
@@ -41,19 +41,23 @@ local function chunked(cmd, key, items, step, each)
   end
 end
 
+-- The old values' sizes (HSTRLEN is 0 for an absent field, and an id that exists is at least one
+-- character long, so 0 means absent), then the size check, before anything is written.
 for _, t in ipairs(order) do
-  chunked('HMGET', keysKey(t), groups[t].ids, UNPACK_CHUNK, function(ids, old)
-    for j = 1, #ids do
-      if old[j] then
-        delta = delta - #ids[j] - #old[j]
-      end
+  local key = keysKey(t)
+  for _, id in ipairs(groups[t].ids) do
+    local old = redis.call('HSTRLEN', key, id)
+    if old > 0 then
+      delta = delta - #id - old
     end
-  end)
+  end
 end
 err = tooLarge(m.bytes + delta, m.bytes, maxBytes)
 if err then
   return err
 end
+-- The types set changes only when a type may appear (a set) or disappear (a delete that empties it).
+local named = {}
 for _, t in ipairs(order) do
   local g, key = groups[t], keysKey(t)
   if #g.sets > 0 then
@@ -62,10 +66,14 @@ for _, t in ipairs(order) do
   if #g.dels > 0 then
     chunked('HDEL', key, g.dels, UNPACK_CHUNK, nil)
   end
-  if redis.call('EXISTS', key) == 1 then
+  if #g.sets > 0 then
     redis.call('SADD', TYPES, t)
-  else
+  elseif redis.call('HLEN', key) == 0 then
     redis.call('SREM', TYPES, t)
+  end
+  for _, id in ipairs(g.ids) do
+    named[#named + 1] = t
+    named[#named + 1] = id
   end
 end
 m.bytes = m.bytes + delta
@@ -74,5 +82,5 @@ local fresh = { TYPES }
 for _, t in ipairs(order) do
   fresh[#fresh + 1] = keysKey(t)
 end
-bump(m, now, false, fresh)
+bump(m, now, false, fresh, { p = 'k', k = cjson.encode(named) })
 return { 'OK', m.ver }

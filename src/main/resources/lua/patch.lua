@@ -13,5 +13,5 @@ if err then
 end
 m.bytes = bytes
 redis.call('HSET', META, 'data', data)
-bump(m, now, false)
+bump(m, now, false, nil, DOC)
 return { 'OK', 0, 0, sessionFields(), redis.call('GET', CREDS) }

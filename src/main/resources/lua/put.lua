@@ -53,6 +53,6 @@ if credsGiven then
     redis.call('SET', CREDS, creds)
   end
 end
-bump(m, now, false, { CREDS })
+bump(m, now, false, { CREDS }, DOC)
 local earlier = (m.expires > 0 and (oldExpires == 0 or m.expires < oldExpires)) and 1 or 0
 return { 'OK', created and 1 or 0, earlier, sessionFields(), redis.call('GET', CREDS) }

@@ -5,5 +5,5 @@ local err = check(m, ifMatch, false)
 if err then
   return err
 end
-bump(m, now, true)
+bump(m, now, true, nil, DOC)
 return statusReply(m)

@@ -13,5 +13,5 @@ if not allowed(m.state, sources) then
 end
 m.state = to
 redis.call('HSET', META, 'state', to)
-bump(m, now, false)
+bump(m, now, false, nil, DOC)
 return statusReply(m)

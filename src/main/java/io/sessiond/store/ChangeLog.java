@@ -21,8 +21,9 @@ import java.util.Map;
 public final class ChangeLog {
   static final String GROUP = "sync";
 
-  /** One recorded change: which session, and the version and creation time it had. */
-  public record Change(String entryId, String tenant, String id, boolean deleted, long version, long createdAt) {
+  /** One recorded change: which session, the version and creation time it had, and what it changed. */
+  public record Change(String entryId, String tenant, String id, boolean deleted, long version, long createdAt,
+                       ChangeParts parts) {
     /** When the change was recorded (epoch ms), from the entry id. */
     public long recordedAt() {
       int dash = entryId.indexOf('-');
@@ -33,16 +34,19 @@ public final class ChangeLog {
   private final RedisLink link;
   private final String stream;
   private final String prefix;
+  private final LuaScripts scripts = new LuaScripts();
+  private final SyncReads reads;
 
   public ChangeLog(Vertx vertx, RedisConfig config) {
     this.link = new RedisLink(vertx, config);
+    this.reads = new SyncReads(link, new RedisKeys(config.prefix()), scripts);
     this.prefix = config.prefix();
     this.stream = RedisSessionStore.changeStream(config.prefix());
   }
 
   /** Connects and makes sure the consumer group exists. */
   public Future<Void> open() {
-    return link.open(new LuaScripts()).compose(v -> ensureGroup());
+    return link.open(scripts).compose(v -> ensureGroup());
   }
 
   public Future<Void> close() {
@@ -106,6 +110,14 @@ public final class ChangeLog {
   /** Entries waiting in the stream (recorded, not yet in PostgreSQL). */
   public Future<Long> backlog() {
     return link.with(conn -> link.send(conn, Request.cmd(Command.XLEN).arg(stream))).map(r -> r == null ? 0L : r.toLong());
+  }
+
+  /**
+   * The current state of the parts each request names (see {@code sync_read.lua}), pipelined; one
+   * result per request, {@code null} for a session that is gone.
+   */
+  public Future<List<SessionParts>> readParts(List<SessionParts.Request> requests) {
+    return requests.isEmpty() ? Future.succeededFuture(List.of()) : reads.read(requests);
   }
 
   // ---- coordination ---------------------------------------------------------------------------
@@ -208,10 +220,10 @@ public final class ChangeLog {
     String tag = f.get("s");
     int colon = tag == null ? -1 : tag.indexOf(':');
     if (colon < 0) {
-      return new Change(entryId, null, null, false, 0, 0);
+      return new Change(entryId, null, null, false, 0, 0, ChangeParts.FULL);
     }
     return new Change(entryId, tag.substring(0, colon), tag.substring(colon + 1), "d".equals(f.get("o")),
-        parse(f.get("v")), parse(f.get("c")));
+        parse(f.get("v")), parse(f.get("c")), ChangeParts.parse(f.get("p"), f.get("k"), f.get("m")));
   }
 
   private static long parse(String s) {

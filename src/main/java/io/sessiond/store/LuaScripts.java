@@ -41,11 +41,12 @@ final class LuaScripts {
   final Script blobRead = session("blob_read");
   final Script blobList = session("blob_list");
   final Script blobDelete = session("blob_delete");
+  final Script syncRead = session("sync_read");
 
   Script[] all() {
     return new Script[] {get, put, patch, delete, touch, status, transition, creds, keysQuery, keysWrite, keysClear,
         append, messages, export, importSession, sweep, index, blobStage, blobCommit, blobAbort, blobInfo, blobList, blobRead,
-        blobDelete};
+        blobDelete, syncRead};
   }
 
   private static Script session(String name) {

@@ -14,6 +14,8 @@ import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -63,9 +65,27 @@ final class BlobReader {
         });
   }
 
+  /**
+   * The write-behind's copies of the blobs {@code blobs} lists (read with the session's parts, so of
+   * its version), reading PostgreSQL's generations on {@code conn} (the sync's transaction, which holds
+   * the session's lock); {@code null} when a blob was replaced or deleted meanwhile: that change's own
+   * entry, recorded later, copies the blobs.
+   */
+  Future<List<BlobCopy>> copies(SqlConnection conn, String tenant, String id, List<BlobInfo> blobs) {
+    if (blobs.isEmpty()) {
+      return Future.succeededFuture(List.of());
+    }
+    return held(conn, tenant, id).compose(held -> copies(tenant, id, blobs, held, 0, new ArrayList<>()))
+        .recover(e -> e instanceof Moved ? Future.succeededFuture(null) : Future.failedFuture(e));
+  }
+
   /** Generations PostgreSQL holds for the session's blobs: name → generation. */
   private Future<Map<String, String>> held(String tenant, String id) {
-    return pool.preparedQuery("SELECT name, generation FROM blobs WHERE tenant = $1 AND session_id = $2")
+    return held(pool, tenant, id);
+  }
+
+  private static Future<Map<String, String>> held(SqlClient client, String tenant, String id) {
+    return client.preparedQuery("SELECT name, generation FROM blobs WHERE tenant = $1 AND session_id = $2")
         .execute(Tuple.of(tenant, id)).map(rows -> {
           Map<String, String> out = new HashMap<>();
           for (Row r : rows) {

@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.function.Function;
 
 /**
  * Writes sessions into PostgreSQL, idempotently: a session row is replaced only by a newer
@@ -48,7 +49,7 @@ final class PostgresSessionWriter {
   record Deletion(String tenant, String id, long createdAt, long version) {
   }
 
-  private static final String UPSERT = "INSERT INTO sessions (tenant, id, state, data, creds, version, created_at,"
+  static final String UPSERT = "INSERT INTO sessions (tenant, id, state, data, creds, version, created_at,"
       + " updated_at, activity_at, ttl_seconds, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
       + " ON CONFLICT (tenant, id) DO UPDATE SET state = EXCLUDED.state, data = EXCLUDED.data, creds = EXCLUDED.creds,"
       + " version = EXCLUDED.version, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at,"
@@ -64,22 +65,50 @@ final class PostgresSessionWriter {
     this.pool = pool;
   }
 
-  /** Applies deletions, then upserts, in one transaction (sessions in a fixed order, so concurrent batches cannot deadlock). */
+  /**
+   * Write-through: applies deletions, then whole sessions (their after-images), in one transaction
+   * holding the sessions' locks ({@link SessionLocks}); an image older than the row changes nothing.
+   */
   Future<Void> write(List<Deletion> deletions, List<Upsert> upserts) {
     if (deletions.isEmpty() && upserts.isEmpty()) {
       return Future.succeededFuture();
     }
     List<Upsert> ordered = new ArrayList<>(upserts);
     ordered.sort(Comparator.comparing(Upsert::tenant).thenComparing(u -> u.export().session().id()));
-    return pool.withTransaction(conn -> tenants(conn, ordered)
+    List<SessionLocks.Ref> locked = new ArrayList<>();
+    deletions.forEach(d -> locked.add(new SessionLocks.Ref(d.tenant(), d.id())));
+    ordered.forEach(u -> locked.add(new SessionLocks.Ref(u.tenant(), u.export().session().id())));
+    return pool.withTransaction(conn -> SessionLocks.lock(conn, locked)
+        .compose(v -> tenants(conn, ordered))
         .compose(v -> deleteAll(conn, deletions))
         .compose(v -> upsertAll(conn, ordered, 0)));
   }
 
-  /** Removes sessions that expired before {@code before} (a safety net for expiries no sweeper recorded). */
+  /** Runs {@code work} in one transaction. */
+  <T> Future<T> transaction(Function<SqlConnection, Future<T>> work) {
+    return pool.withTransaction(work::apply);
+  }
+
+  /**
+   * Removes sessions that expired before {@code before} (a safety net for expiries no sweeper recorded),
+   * a bounded number per call, each under its lock so that it never lands between a sync's read of
+   * the row and its write.
+   */
   Future<Integer> deleteExpired(long before) {
-    return pool.preparedQuery("DELETE FROM sessions WHERE expires_at > 0 AND expires_at < $1")
-        .execute(Tuple.of(before)).map(r -> r.rowCount());
+    return pool.preparedQuery("SELECT tenant, id FROM sessions WHERE expires_at > 0 AND expires_at < $1 LIMIT 1000")
+        .execute(Tuple.of(before)).compose(rows -> {
+          List<SessionLocks.Ref> expired = new ArrayList<>();
+          rows.forEach(r -> expired.add(new SessionLocks.Ref(r.getString(0), r.getString(1))));
+          if (expired.isEmpty()) {
+            return Future.succeededFuture(0);
+          }
+          Tuple args = Tuple.of(before).addArrayOfString(expired.stream().map(SessionLocks.Ref::tenant).toArray(String[]::new))
+              .addArrayOfString(expired.stream().map(SessionLocks.Ref::id).toArray(String[]::new));
+          return pool.withTransaction(conn -> SessionLocks.lock(conn, expired)
+              .compose(v -> conn.preparedQuery("DELETE FROM sessions s USING unnest($2::text[], $3::text[]) AS x(tenant, id)"
+                  + " WHERE s.tenant = x.tenant AND s.id = x.id AND s.expires_at > 0 AND s.expires_at < $1").execute(args))
+              .map(r -> r.rowCount()));
+        });
   }
 
   private static Future<Void> tenants(SqlConnection conn, List<Upsert> upserts) {
@@ -92,7 +121,7 @@ final class PostgresSessionWriter {
     return conn.preparedQuery("INSERT INTO tenants (id) VALUES ($1) ON CONFLICT DO NOTHING").executeBatch(rows).mapEmpty();
   }
 
-  private static Future<Void> deleteAll(SqlConnection conn, List<Deletion> deletions) {
+  static Future<Void> deleteAll(SqlConnection conn, List<Deletion> deletions) {
     if (deletions.isEmpty()) {
       return Future.succeededFuture();
     }
@@ -121,7 +150,7 @@ final class PostgresSessionWriter {
    * another generation, are deleted (their chunks cascade); those read with data are inserted; and
    * those read without data (PostgreSQL held their generation) are checked to still be there.
    */
-  private static Future<Void> replaceBlobs(SqlConnection conn, String tenant, String id, List<BlobCopy> blobs) {
+  static Future<Void> replaceBlobs(SqlConnection conn, String tenant, String id, List<BlobCopy> blobs) {
     String[] names = blobs.stream().map(BlobCopy::name).toArray(String[]::new);
     String[] generations = blobs.stream().map(BlobCopy::generation).toArray(String[]::new);
     List<BlobCopy> fresh = blobs.stream().filter(b -> b.data() != null).toList();

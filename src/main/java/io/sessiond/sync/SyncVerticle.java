@@ -65,7 +65,7 @@ public final class SyncVerticle extends VerticleBase {
     // Restore imports whole sessions: give them the store's longest patience.
     StoreClient restoreStore = new StoreClient(vertx, Math.max(storeTimeoutMs, 30_000));
     blobs = new BlobReader(store, pool);
-    worker = new SyncWorker(vertx, changeLog, new PostgresSessionWriter(pool), store, blobs, instance,
+    worker = new SyncWorker(vertx, changeLog, new PostgresSessionWriter(pool), blobs, instance,
         config.batchSize(), config.claimIdleMs());
     Restorer restorer = new Restorer(pool, restoreStore, config.restoreBatchSize());
     jobs = new RestoreJobs(vertx, changeLog, restorer, instance, config.restoreLockMs());

@@ -1,18 +1,17 @@
 package io.sessiond.sync;
 
 import io.sessiond.metrics.Metrics;
-import io.sessiond.session.SessionExport;
 import io.sessiond.store.ChangeLog;
 import io.sessiond.store.ChangeLog.Change;
-import io.sessiond.store.StoreAddresses;
-import io.sessiond.store.StoreClient;
-import io.sessiond.store.StoreException;
-import io.sessiond.store.StoreFailure;
-import io.sessiond.store.StoreRequests.SessionRef;
+import io.sessiond.store.ChangeParts;
+import io.sessiond.store.SessionParts;
+import io.sessiond.sync.PostgresPartsWriter.Held;
+import io.sessiond.sync.PostgresPartsWriter.PartsWrite;
 import io.sessiond.sync.PostgresSessionWriter.Deletion;
-import io.sessiond.sync.PostgresSessionWriter.Upsert;
+import io.sessiond.sync.SessionLocks.Ref;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.sqlclient.SqlConnection;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,9 +22,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Write-behind: every {@code SESSION_SYNC_INTERVAL_MS}, on the event loop and without blocking reads,
  * takes over changes a crashed instance left pending (XAUTOCLAIM), retries its own pending ones,
- * then reads new ones; for each batch it reads the sessions' current state from the store (so an
- * entry only names a session), writes them into PostgreSQL in one transaction, and acknowledges and
- * deletes the entries only after the commit. When PostgreSQL is down the entries stay pending here
+ * then reads new ones; for each batch, in one PostgreSQL transaction, it locks the batch's sessions,
+ * reads from Redis the current state of the parts the entries name (the session row, named keys, new
+ * messages, blobs; or the whole session) and writes just those, a few statements per batch; it
+ * acknowledges and deletes the entries only after the commit. When PostgreSQL is down the entries stay pending here
  * and are retried on every tick; writes to Redis go on.
  */
 final class SyncWorker {
@@ -36,7 +36,6 @@ final class SyncWorker {
   private final Vertx vertx;
   private final ChangeLog log;
   private final PostgresSessionWriter writer;
-  private final StoreClient store;
   private final BlobReader blobs;
   private final String consumer;
   private final int batchSize;
@@ -47,12 +46,11 @@ final class SyncWorker {
   private volatile long oldestWaiting;
   private boolean failing;
 
-  SyncWorker(Vertx vertx, ChangeLog log, PostgresSessionWriter writer, StoreClient store, BlobReader blobs,
+  SyncWorker(Vertx vertx, ChangeLog log, PostgresSessionWriter writer, BlobReader blobs,
              String consumer, int batchSize, long claimIdleMs) {
     this.vertx = vertx;
     this.log = log;
     this.writer = writer;
-    this.store = store;
     this.blobs = blobs;
     this.consumer = consumer;
     this.batchSize = batchSize;
@@ -110,41 +108,35 @@ final class SyncWorker {
     if (changes.isEmpty()) {
       return Future.succeededFuture(0);
     }
-    Map<String, Change> writes = new LinkedHashMap<>();
-    Map<String, Change> deletions = new LinkedHashMap<>();
+    Map<Ref, ChangeParts> writes = new LinkedHashMap<>();
+    Map<Ref, Change> deletions = new LinkedHashMap<>();
     long oldest = Long.MAX_VALUE;
     for (Change c : changes) {
       oldest = Math.min(oldest, c.recordedAt());
       if (c.tenant() == null) {
         continue;
       }
-      String key = c.tenant() + ":" + c.id();
+      Ref ref = new Ref(c.tenant(), c.id());
       if (c.deleted()) {
-        deletions.merge(key, c, (a, b) -> newer(a, b) ? a : b);
+        deletions.merge(ref, c, (a, b) -> newer(a, b) ? a : b);
       } else {
-        writes.put(key, c);
+        writes.merge(ref, c.parts(), ChangeParts::merge);
       }
     }
     long firstRecorded = oldest;
-    List<Future<Upsert>> reads = writes.values().stream().map(this::current).toList();
-    return Future.all(reads).compose(all -> {
-      List<Upsert> upserts = new ArrayList<>();
-      reads.forEach(f -> {
-        if (f.result() != null) {
-          upserts.add(f.result());
-        }
-      });
-      List<Deletion> gone = deletions.values().stream()
-          .map(c -> new Deletion(c.tenant(), c.id(), c.createdAt(), c.version())).toList();
-      return writer.write(gone, upserts).onComplete(ar -> {
-        postgresUp = ar.succeeded();
-        if (ar.succeeded()) {
-          Metrics.meters(vertx).sync().batch(gone.size() + upserts.size());
-        } else {
-          Metrics.meters(vertx).sync().failure();
-        }
-      });
-    }).onFailure(e -> oldestWaiting = oldestWaiting == 0 ? firstRecorded : Math.min(oldestWaiting, firstRecorded))
+    List<Deletion> gone = deletions.values().stream()
+        .map(c -> new Deletion(c.tenant(), c.id(), c.createdAt(), c.version())).toList();
+    Future<Integer> synced = writes.isEmpty() && gone.isEmpty() ? Future.succeededFuture(0)
+        : writer.transaction(conn -> sync(conn, gone, writes)).onComplete(ar -> {
+          postgresUp = ar.succeeded();
+          if (ar.succeeded()) {
+            Metrics.meters(vertx).sync().batch(ar.result());
+          } else {
+            Metrics.meters(vertx).sync().failure();
+          }
+        });
+    return synced
+        .onFailure(e -> oldestWaiting = oldestWaiting == 0 ? firstRecorded : Math.min(oldestWaiting, firstRecorded))
         .compose(v -> log.done(changes.stream().map(Change::entryId).toList()))
         .map(v -> {
           oldestWaiting = 0;
@@ -157,33 +149,66 @@ final class SyncWorker {
     return a.createdAt() != b.createdAt() ? a.createdAt() > b.createdAt() : a.version() >= b.version();
   }
 
-  /** Reads of a session that keeps changing under them before it is left to its newer entry. */
-  private static final int READ_ATTEMPTS = 3;
+  /**
+   * One batch in one transaction: lock every session of the batch, apply the deletions, see which rows
+   * PostgreSQL holds, only then read the named parts from Redis (so what is written is at least as new
+   * as anything an earlier transaction wrote), and write them; the number of sessions written or deleted.
+   */
+  private Future<Integer> sync(SqlConnection conn, List<Deletion> gone, Map<Ref, ChangeParts> writes) {
+    List<Ref> sessions = new ArrayList<>(writes.keySet());
+    gone.forEach(d -> sessions.add(new Ref(d.tenant(), d.id())));
+    return SessionLocks.lock(conn, sessions)
+        .compose(v -> PostgresSessionWriter.deleteAll(conn, gone))
+        .compose(v -> PostgresPartsWriter.held(conn, writes.keySet()))
+        .compose(held -> log.readParts(requests(writes, held)).map(reads -> notOlder(reads, held)))
+        .compose(reads -> withBlobs(conn, reads, 0, new ArrayList<>()))
+        .compose(parts -> PostgresPartsWriter.write(conn, parts).map(parts.size() + gone.size()));
+  }
 
-  private Future<Upsert> current(Change c) {
-    return current(c, READ_ATTEMPTS);
+  private static List<SessionParts.Request> requests(Map<Ref, ChangeParts> writes, Map<Ref, Held> held) {
+    List<SessionParts.Request> out = new ArrayList<>(writes.size());
+    writes.forEach((ref, parts) -> {
+      Held h = held.get(ref);
+      out.add(new SessionParts.Request(ref.tenant(), ref.id(), h == null ? null : h.createdAt(), parts));
+    });
+    return out;
   }
 
   /**
-   * The session as the store holds it now, with its blobs; {@code null} when it is gone (its deletion
-   * entry removes it) or kept changing while read (every change appends an entry, so a newer one
-   * is in the stream and syncs it).
+   * The reads to write: sessions still in Redis whose (createdAt, version) is not older than the row
+   * PostgreSQL holds (an older one can only come from clocks that disagree about createdAt; the row's
+   * guard would refuse it, so its keys and messages must not be written either). An equal version is
+   * written: its row is already there, but its named keys and messages may not be.
    */
-  private Future<Upsert> current(Change c, int attemptsLeft) {
-    return store.call(StoreAddresses.EXPORT, new SessionRef(c.tenant(), c.id()))
-        .compose(e -> blobs.withBlobs(c.tenant(), (SessionExport) e))
-        .recover(e -> {
-          if (e instanceof StoreException se && se.failure() == StoreFailure.NOT_FOUND) {
-            return Future.succeededFuture(null);
-          }
-          if (e instanceof BlobReader.Moved) {
-            if (attemptsLeft > 1) {
-              return current(c, attemptsLeft - 1);
-            }
-            LOG.debug("session {} of tenant {} kept changing while read; its newer change syncs it", c.id(), c.tenant());
-            return Future.succeededFuture(null);
-          }
-          return Future.failedFuture(e);
+  private static List<SessionParts> notOlder(List<SessionParts> reads, Map<Ref, Held> held) {
+    List<SessionParts> out = new ArrayList<>(reads.size());
+    for (SessionParts p : reads) {
+      if (p == null) {
+        continue;
+      }
+      Held h = held.get(new Ref(p.tenant(), p.session().id()));
+      boolean older = h != null && (p.session().createdAt() != h.createdAt() ? p.session().createdAt() < h.createdAt()
+          : p.session().version() < h.version());
+      if (!older) {
+        out.add(p);
+      }
+    }
+    return out;
+  }
+
+  /** The reads with their blob copies, one session after the other (only sessions whose blobs were read). */
+  private Future<List<PartsWrite>> withBlobs(SqlConnection conn, List<SessionParts> reads, int i, List<PartsWrite> out) {
+    for (int j = i; j < reads.size(); j++) {
+      SessionParts p = reads.get(j);
+      if (p.blobs() != null) {
+        int next = j + 1;
+        return blobs.copies(conn, p.tenant(), p.session().id(), p.blobs()).compose(copies -> {
+          out.add(new PartsWrite(p, copies));
+          return withBlobs(conn, reads, next, out);
         });
+      }
+      out.add(new PartsWrite(p, null));
+    }
+    return Future.succeededFuture(out);
   }
 }

@@ -1,0 +1,187 @@
+package io.sessiond.sync;
+
+import io.sessiond.session.Session;
+import io.sessiond.session.StoredMessage;
+import io.sessiond.store.SessionParts;
+import io.sessiond.sync.PostgresSessionWriter.BlobCopy;
+import io.sessiond.sync.SessionLocks.Ref;
+import io.vertx.core.Future;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * The write-behind batch's statements: a few per batch, whatever its size. Session rows are upserted
+ * with the (createdAt, version) guard; keys and messages are written as the read parts say — rewritten
+ * whole for a full read (and keys after a clear), else the named keys upserted or deleted, the new
+ * messages inserted and those below the window deleted. The caller holds every session's lock and read
+ * the parts after taking it, so these writes never go back in time (see docs/decisions.md).
+ */
+final class PostgresPartsWriter {
+  /** One session's read parts, with its blobs to copy ({@code null}: leave the blob rows as they are). */
+  record PartsWrite(SessionParts parts, List<BlobCopy> blobs) {
+  }
+
+  /** What PostgreSQL holds of a session: its row's creation time and version. */
+  record Held(long createdAt, long version) {
+  }
+
+  private static final String HELD = "SELECT s.tenant, s.id, s.created_at, s.version FROM sessions s"
+      + " JOIN unnest($1::text[], $2::text[]) AS w(tenant, id) ON s.tenant = w.tenant AND s.id = w.id";
+  private static final String TENANTS = "INSERT INTO tenants (id) SELECT DISTINCT unnest($1::text[]) ON CONFLICT DO NOTHING";
+  private static final String CLEAR_KEYS = "DELETE FROM keys k USING unnest($1::text[], $2::text[]) AS w(tenant, id)"
+      + " WHERE k.tenant = w.tenant AND k.session_id = w.id";
+  private static final String CLEAR_MESSAGES = "DELETE FROM messages m USING unnest($1::text[], $2::text[]) AS w(tenant, id)"
+      + " WHERE m.tenant = w.tenant AND m.session_id = w.id";
+  private static final String DELETE_KEYS = "DELETE FROM keys k"
+      + " USING unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS d(tenant, id, type, key_id)"
+      + " WHERE k.tenant = d.tenant AND k.session_id = d.id AND k.type = d.type AND k.key_id = d.key_id";
+  private static final String UPSERT_KEYS = "INSERT INTO keys (tenant, session_id, type, key_id, value)"
+      + " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])"
+      + " ON CONFLICT (tenant, session_id, type, key_id) DO UPDATE SET value = EXCLUDED.value";
+  private static final String INSERT_MESSAGES = "INSERT INTO messages (tenant, session_id, seq, body)"
+      + " SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[]) ON CONFLICT DO NOTHING";
+  private static final String TRIM_MESSAGES = "DELETE FROM messages m"
+      + " USING unnest($1::text[], $2::text[], $3::bigint[]) AS w(tenant, id, lowest)"
+      + " WHERE m.tenant = w.tenant AND m.session_id = w.id AND m.seq < w.lowest";
+
+  private PostgresPartsWriter() {
+  }
+
+  /** The rows PostgreSQL holds for {@code sessions} (absent: no row). */
+  static Future<Map<Ref, Held>> held(SqlConnection conn, Collection<Ref> sessions) {
+    if (sessions.isEmpty()) {
+      return Future.succeededFuture(Map.of());
+    }
+    return conn.preparedQuery(HELD).execute(pairs(sessions)).map(rows -> {
+      Map<Ref, Held> out = new HashMap<>();
+      for (Row r : rows) {
+        out.put(new Ref(r.getString(0), r.getString(1)), new Held(r.getLong(2), r.getLong(3)));
+      }
+      return out;
+    });
+  }
+
+  /** Writes the batch's sessions (tenants, rows, keys, messages, then blobs). */
+  static Future<Void> write(SqlConnection conn, List<PartsWrite> writes) {
+    if (writes.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    List<PartsWrite> ordered = new ArrayList<>(writes);
+    ordered.sort(Comparator.comparing((PartsWrite w) -> w.parts().tenant()).thenComparing(w -> w.parts().session().id()));
+    Statements s = new Statements();
+    ordered.forEach(w -> s.add(w.parts()));
+    TreeSet<String> tenants = new TreeSet<>();
+    ordered.forEach(w -> tenants.add(w.parts().tenant()));
+    List<Tuple> rows = ordered.stream().map(w -> row(w.parts())).toList();
+    return conn.preparedQuery(TENANTS).execute(Tuple.tuple().addArrayOfString(tenants.toArray(new String[0])))
+        .compose(v -> conn.preparedQuery(PostgresSessionWriter.UPSERT).executeBatch(rows))
+        .compose(v -> s.run(conn))
+        .compose(v -> blobs(conn, ordered, 0));
+  }
+
+  private static Tuple row(SessionParts p) {
+    Session s = p.session();
+    return Tuple.of(p.tenant(), s.id(), s.state().wire(), s.dataJson(), s.credsJson(), s.version(), s.createdAt())
+        .addLong(s.updatedAt()).addLong(s.lastActivityAt()).addLong(s.ttlSeconds()).addLong(s.expiresAt());
+  }
+
+  private static Future<Void> blobs(SqlConnection conn, List<PartsWrite> writes, int i) {
+    for (int j = i; j < writes.size(); j++) {
+      PartsWrite w = writes.get(j);
+      if (w.blobs() != null) {
+        int next = j + 1;
+        return PostgresSessionWriter.replaceBlobs(conn, w.parts().tenant(), w.parts().session().id(), w.blobs())
+            .compose(v -> blobs(conn, writes, next));
+      }
+    }
+    return Future.succeededFuture();
+  }
+
+  private static Tuple pairs(Collection<Ref> sessions) {
+    return Tuple.tuple().addArrayOfString(sessions.stream().map(Ref::tenant).toArray(String[]::new))
+        .addArrayOfString(sessions.stream().map(Ref::id).toArray(String[]::new));
+  }
+
+  /** The batch's key and message statements, as column arrays (one statement each, for all sessions). */
+  private static final class Statements {
+    private final Columns clearKeys = new Columns(2);
+    private final Columns clearMessages = new Columns(2);
+    private final Columns deleteKeys = new Columns(4);
+    private final Columns upsertKeys = new Columns(5);
+    private final Columns messages = new Columns(4);
+    private final Columns trims = new Columns(3);
+
+    void add(SessionParts p) {
+      String tenant = p.tenant();
+      String id = p.session().id();
+      if (p.allKeys()) {
+        clearKeys.add(tenant, id);
+      }
+      if (p.full()) {
+        clearMessages.add(tenant, id);
+      } else if (p.window()) {
+        // an empty window drops every message; a non-empty one those below it
+        trims.add(tenant, id, p.lowestSeq() == 0 ? Long.MAX_VALUE : p.lowestSeq());
+      }
+      p.keys().forEach((type, values) -> values.forEach((keyId, value) -> {
+        if (value == null) {
+          deleteKeys.add(tenant, id, type, keyId);
+        } else {
+          upsertKeys.add(tenant, id, type, keyId, value);
+        }
+      }));
+      for (StoredMessage m : p.messages()) {
+        messages.add(tenant, id, m.seq(), m.json());
+      }
+    }
+
+    Future<Void> run(SqlConnection conn) {
+      return clearKeys.run(conn, CLEAR_KEYS)
+          .compose(v -> clearMessages.run(conn, CLEAR_MESSAGES))
+          .compose(v -> deleteKeys.run(conn, DELETE_KEYS))
+          .compose(v -> upsertKeys.run(conn, UPSERT_KEYS))
+          .compose(v -> messages.run(conn, INSERT_MESSAGES))
+          .compose(v -> trims.run(conn, TRIM_MESSAGES));
+    }
+  }
+
+  /** Parallel columns of text or bigint values, bound as one array parameter each. */
+  private static final class Columns {
+    private final List<List<Object>> columns = new ArrayList<>();
+
+    Columns(int n) {
+      for (int i = 0; i < n; i++) {
+        columns.add(new ArrayList<>());
+      }
+    }
+
+    void add(Object... values) {
+      for (int i = 0; i < values.length; i++) {
+        columns.get(i).add(values[i]);
+      }
+    }
+
+    Future<Void> run(SqlConnection conn, String sql) {
+      if (columns.get(0).isEmpty()) {
+        return Future.succeededFuture();
+      }
+      Tuple t = Tuple.tuple();
+      for (List<Object> c : columns) {
+        if (c.get(0) instanceof Long) {
+          t.addArrayOfLong(c.toArray(new Long[0]));
+        } else {
+          t.addArrayOfString(c.toArray(new String[0]));
+        }
+      }
+      return conn.preparedQuery(sql).execute(t).mapEmpty();
+    }
+  }
+}

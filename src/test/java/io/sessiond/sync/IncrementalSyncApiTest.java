@@ -1,0 +1,307 @@
+package io.sessiond.sync;
+
+import static io.sessiond.sync.PostgresSyncApiTest.TENANT;
+import static io.sessiond.sync.PostgresSyncApiTest.daemon;
+import static io.sessiond.sync.PostgresSyncApiTest.expect;
+import static io.sessiond.sync.PostgresSyncApiTest.status;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sessiond.testing.Api;
+import io.sessiond.testing.Poll;
+import io.sessiond.testing.TestDaemon;
+import io.sessiond.testing.TestPostgres;
+import io.sessiond.testing.TestRedis;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.Timeout;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The write-behind copies only what each change names (keys by id, new messages, the row), so
+ * these tests check that PostgreSQL still ends up equal to Redis where an incremental copy could go
+ * wrong: two instances syncing entries of the same sessions at once, keys deleted, messages trimmed
+ * out of the window, a key clear, a session deleted and created again, and an entry of the older
+ * format that names no parts.
+ */
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 120, timeUnit = TimeUnit.SECONDS)
+class IncrementalSyncApiTest {
+  private static final String[] TYPES = {"pre-key", "session"};
+
+  @Test
+  void twoInstances_concurrentKeyBatchesAndAppends_postgresEqualsRedis(Vertx vertx, VertxTestContext ctx) {
+    String pg = TestPostgres.newDatabase();
+    String prefix = TestRedis.uniquePrefix();
+    List<String> ids = List.of(TestDaemon.freshSession(), TestDaemon.freshSession(), TestDaemon.freshSession());
+    // Small batches and a small window: many batches of both instances carry entries of the same
+    // sessions, and appends trim messages that PostgreSQL already holds.
+    String[] settings = {"SYNC_BATCH_SIZE", "7", "MAX_MESSAGES_PER_SESSION", "12"};
+    Random random = new Random(42);
+    daemon(vertx, TestRedis.url(), prefix, pg, settings).compose(a -> daemon(vertx, TestRedis.url(), prefix, pg, settings)
+        .compose(b -> {
+          List<Api> apis = List.of(a.api(TENANT), b.api(TENANT));
+          Future<Void> created = Future.succeededFuture();
+          for (String id : ids) {
+            created = created.compose(v -> apis.get(0).create(id, new JsonObject().put("data", new JsonObject())).mapEmpty());
+          }
+          Future<Void> rounds = created;
+          for (int round = 0; round < 6; round++) {
+            rounds = rounds.compose(v -> concurrentWrites(apis, ids, random, 40));
+          }
+          return rounds
+              .compose(v -> Poll.until(vertx, 60_000, 50, "both instances drained the stream and PostgreSQL caught up",
+                  () -> Future.all(status(a), status(b), inSync(vertx, apis.get(0), pg, ids))
+                      .map(all -> all.<SyncStatus>resultAt(0).backlog() == 0
+                          && all.<SyncStatus>resultAt(1).backlog() == 0 && all.<Boolean>resultAt(2))))
+              .compose(v -> assertEqual(vertx, apis.get(0), pg, ids, ctx))
+              .eventually(b::stop)
+              .eventually(a::stop);
+        }))
+        .onComplete(ctx.succeedingThenComplete());
+  }
+
+  /** {@code n} writes at once, spread over both instances: key batches (sets and null deletes on a few ids) and appends. */
+  private static Future<Void> concurrentWrites(List<Api> apis, List<String> ids, Random random, int n) {
+    List<Future<?>> writes = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      Api api = apis.get(random.nextInt(apis.size()));
+      String path = "/v1/sessions/" + ids.get(random.nextInt(ids.size()));
+      if (random.nextInt(3) == 0) {
+        JsonArray messages = new JsonArray();
+        for (int m = random.nextInt(3); m >= 0; m--) {
+          messages.add(new JsonObject().put("role", "user").put("content", "m" + random.nextInt(1000)));
+        }
+        writes.add(api.post(path + "/messages", messages).compose(r -> expect(r, 201)));
+      } else {
+        JsonObject batch = new JsonObject();
+        for (int k = random.nextInt(4); k >= 0; k--) {
+          String type = TYPES[random.nextInt(TYPES.length)];
+          JsonObject values = batch.getJsonObject(type, new JsonObject());
+          // ids with characters that need care in an entry: quotes, a backslash, a slash, non-ASCII
+          String keyId = List.of("1", "2", "a\"b", "c\\d", "e/f", "g@s.whatsapp.net::0", "\u00e9\u4e2d").get(random.nextInt(7));
+          values.put(keyId, random.nextInt(3) == 0 ? null
+              : new JsonObject().put("type", "Buffer").put("data", "v" + random.nextInt(100000)));
+          batch.put(type, values);
+        }
+        writes.add(api.post(path + "/keys", batch).compose(r -> expect(r, 204)));
+      }
+    }
+    return Future.all(writes).mapEmpty();
+  }
+
+  /** Whether PostgreSQL holds every session at the version Redis has. */
+  private static Future<Boolean> inSync(Vertx vertx, Api api, String pg, List<String> ids) {
+    Map<String, Long> redis = new HashMap<>();
+    Future<Void> read = Future.succeededFuture();
+    for (String id : ids) {
+      read = read.compose(v -> api.get("/v1/sessions/" + id)).map(r -> {
+        redis.put(r.bodyAsJsonObject().getString("id"), r.bodyAsJsonObject().getLong("version"));
+        return null;
+      });
+    }
+    return read.compose(v -> PostgresSyncApiTest.pgVersions(vertx, pg)).map(held -> ids.stream()
+        .allMatch(id -> redis.get(id).equals(held.get(id))));
+  }
+
+  /** PostgreSQL's keys and messages of each session equal its export from Redis, value for value. */
+  private static Future<Void> assertEqual(Vertx vertx, Api api, String pg, List<String> ids, VertxTestContext ctx) {
+    Future<Void> chain = Future.succeededFuture();
+    for (String id : ids) {
+      chain = chain.compose(v -> api.get("/v1/sessions/" + id + "/export")).compose(r -> pgParts(vertx, pg, id).map(held -> {
+        JsonObject export = r.bodyAsJsonObject();
+        ctx.verify(() -> {
+          assertEquals(keysOf(export), held.get("keys"), "keys of " + id);
+          assertEquals(export.getJsonArray("messages").getList(), held.get("messages"), "messages of " + id);
+          assertTrue(!export.getJsonArray("messages").isEmpty(), "the test appended messages to " + id);
+        });
+        return null;
+      }));
+    }
+    return chain;
+  }
+
+  /** type → keyId → value (as parsed JSON), of an export. */
+  private static Map<String, Map<String, Object>> keysOf(JsonObject export) {
+    Map<String, Map<String, Object>> out = new TreeMap<>();
+    JsonObject keys = export.getJsonObject("keys", new JsonObject());
+    for (String type : keys.fieldNames()) {
+      Map<String, Object> values = new TreeMap<>();
+      keys.getJsonObject(type).forEach(e -> values.put(e.getKey(), plain(e.getValue())));
+      if (!values.isEmpty()) {
+        out.put(type, values);
+      }
+    }
+    return out;
+  }
+
+  private static Object plain(Object value) {
+    return value instanceof JsonObject o ? o.getMap() : value instanceof JsonArray a ? a.getList() : value;
+  }
+
+  /** PostgreSQL's rows of a session: "keys" as {@link #keysOf}, "messages" as a list of parsed bodies in seq order. */
+  static Future<Map<String, Object>> pgParts(Vertx vertx, String pg, String id) {
+    return vertx.executeBlocking(() -> {
+      String where = " WHERE tenant = '" + TENANT + "' AND session_id = '" + id + "'";
+      Map<String, Map<String, Object>> keys = new TreeMap<>();
+      for (List<String> row : TestPostgres.query(pg, "SELECT type, key_id, value FROM keys" + where)) {
+        keys.computeIfAbsent(row.get(0), t -> new TreeMap<>()).put(row.get(1), plain(Json.decodeValue(row.get(2))));
+      }
+      List<Object> messages = new ArrayList<>();
+      for (List<String> row : TestPostgres.query(pg, "SELECT body FROM messages" + where + " ORDER BY seq")) {
+        messages.add(new JsonObject(row.get(0)).getMap());
+      }
+      Map<String, Object> out = new HashMap<>();
+      out.put("keys", keys);
+      out.put("messages", messages);
+      return out;
+    });
+  }
+
+  private static Future<Void> syncedAt(Vertx vertx, String pg, String id, long version) {
+    return Poll.until(vertx, 20_000, 50, "PostgreSQL holds " + id + " at version " + version,
+        () -> PostgresSyncApiTest.pgVersions(vertx, pg).map(m -> Long.valueOf(version).equals(m.get(id))));
+  }
+
+  /** The session's creation time in epoch ms (the API shows it as an instant). */
+  private static long createdMs(JsonObject session) {
+    Object created = session.getValue("createdAt");
+    return created instanceof Number n ? n.longValue() : java.time.Instant.parse((String) created).toEpochMilli();
+  }
+
+  @Test
+  void keyClear_andNullDelete_removeTheRows(Vertx vertx, VertxTestContext ctx) {
+    String pg = TestPostgres.newDatabase();
+    String id = TestDaemon.freshSession();
+    String path = "/v1/sessions/" + id;
+    daemon(vertx, TestRedis.url(), TestRedis.uniquePrefix(), pg).compose(d -> {
+      Api api = d.api(TENANT);
+      return api.create(id, new JsonObject())
+          .compose(r -> api.post(path + "/keys", new JsonObject()
+              .put("pre-key", new JsonObject().put("1", "a").put("2", "b"))
+              .put("session", new JsonObject().put("x", "c"))))
+          .compose(r -> expect(r, 204))
+          .compose(v -> syncedAt(vertx, pg, id, 2))
+          .compose(v -> api.delete(path + "/keys"))
+          .compose(r -> expect(r, 204))
+          .compose(v -> api.post(path + "/keys", new JsonObject().put("session", new JsonObject().put("y", "d").put("z", "e"))))
+          .compose(r -> expect(r, 204))
+          .compose(v -> syncedAt(vertx, pg, id, 4))
+          .compose(v -> pgParts(vertx, pg, id))
+          .compose(held -> {
+            ctx.verify(() -> assertEquals(Map.of("session", Map.of("y", "d", "z", "e")), held.get("keys")));
+            return api.post(path + "/keys", new JsonObject().put("session", new JsonObject().putNull("y")));
+          })
+          .compose(r -> expect(r, 204))
+          .compose(v -> syncedAt(vertx, pg, id, 5))
+          .compose(v -> pgParts(vertx, pg, id))
+          .map(held -> {
+            ctx.verify(() -> assertEquals(Map.of("session", Map.of("z", "e")), held.get("keys")));
+            return null;
+          })
+          .eventually(d::stop);
+    }).onComplete(ctx.succeedingThenComplete());
+  }
+
+  @Test
+  void sessionDeletedAndCreatedAgain_postgresHoldsTheNewIncarnationOnly(Vertx vertx, VertxTestContext ctx) {
+    String pg = TestPostgres.newDatabase();
+    String id = TestDaemon.freshSession();
+    String path = "/v1/sessions/" + id;
+    daemon(vertx, TestRedis.url(), TestRedis.uniquePrefix(), pg).compose(d -> {
+      Api api = d.api(TENANT);
+      return api.create(id, new JsonObject().put("data", new JsonObject().put("life", 1)))
+          .compose(r -> api.post(path + "/keys", new JsonObject().put("pre-key", new JsonObject().put("1", "old").put("2", "old"))))
+          .compose(r -> expect(r, 204))
+          .compose(v -> api.post(path + "/messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", "old"))
+              .add(new JsonObject().put("role", "user").put("content", "old"))))
+          .compose(r -> expect(r, 201))
+          .compose(v -> syncedAt(vertx, pg, id, 3))
+          .compose(v -> api.delete(path))
+          .compose(r -> expect(r, 204))
+          .compose(v -> api.create(id, new JsonObject().put("data", new JsonObject().put("life", 2))))
+          .compose(r -> api.post(path + "/keys", new JsonObject().put("pre-key", new JsonObject().put("2", "new"))))
+          .compose(r -> expect(r, 204))
+          .compose(v -> api.post(path + "/messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", "new"))))
+          .compose(r -> expect(r, 201))
+          .compose(v -> Poll.until(vertx, 20_000, 50, "PostgreSQL holds the new incarnation at version 3",
+              () -> vertx.executeBlocking(() -> TestPostgres.query(pg, "SELECT version, data FROM sessions WHERE tenant = '"
+                  + TENANT + "' AND id = '" + id + "'")).map(rows -> rows.size() == 1 && rows.get(0).get(0).equals("3")
+                  && rows.get(0).get(1).equals("{\"life\":2}"))))
+          .compose(v -> Future.all(api.get(path + "/export"), pgParts(vertx, pg, id), vertx.executeBlocking(() ->
+              TestPostgres.query(pg, "SELECT created_at, data FROM sessions WHERE tenant = '" + TENANT + "' AND id = '" + id + "'"))))
+          .map(all -> {
+            JsonObject export = all.<io.vertx.ext.web.client.HttpResponse<io.vertx.core.buffer.Buffer>>resultAt(0).bodyAsJsonObject();
+            Map<String, Object> held = all.resultAt(1);
+            List<List<String>> row = all.resultAt(2);
+            ctx.verify(() -> {
+              assertEquals(Map.of("pre-key", Map.of("2", "new")), held.get("keys"));
+              assertEquals(export.getJsonArray("messages").getList(), held.get("messages"));
+              assertEquals(1, ((List<?>) held.get("messages")).size());
+              assertEquals(String.valueOf(createdMs(export)), row.get(0).get(0));
+              assertEquals("{\"life\":2}", row.get(0).get(1));
+            });
+            return null;
+          })
+          .eventually(d::stop);
+    }).onComplete(ctx.succeedingThenComplete());
+  }
+
+  @Test
+  void entryOfTheOlderFormat_withoutParts_syncsTheWholeSession(Vertx vertx, VertxTestContext ctx) {
+    TestRedis.Server redis = TestRedis.privateServer();
+    String pg = TestPostgres.newDatabase();
+    String prefix = TestRedis.uniquePrefix();
+    String id = TestDaemon.freshSession();
+    String path = "/v1/sessions/" + id;
+    // An hour's interval: nothing is synced until the shutdown flush, which then finds only the entry written below.
+    daemon(vertx, redis.url(), prefix, pg, "SESSION_SYNC_INTERVAL_MS", "3600000").compose(d -> {
+      Api api = d.api(TENANT);
+      return api.create(id, new JsonObject().put("data", new JsonObject().put("a", 1)))
+          .compose(r -> api.post(path + "/keys", new JsonObject().put("pre-key", new JsonObject().put("1", "x").put("2", "y"))))
+          .compose(r -> expect(r, 204))
+          .compose(v -> api.post(path + "/messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", "hi"))))
+          .compose(r -> expect(r, 201))
+          .compose(v -> api.get(path + "/export"))
+          .compose(r -> {
+            JsonObject export = r.bodyAsJsonObject();
+            return vertx.executeBlocking(() -> {
+              redis.command("XTRIM " + prefix + "sync MAXLEN 0");
+              assertEquals(":0", redis.command("XLEN " + prefix + "sync"));
+              redis.command("XADD " + prefix + "sync * s " + TENANT + ":" + id + " o w v " + export.getLong("version")
+                  + " c " + createdMs(export));
+              return export;
+            });
+          })
+          .compose(export -> d.stop().compose(v -> pgParts(vertx, pg, id)).map(held -> {
+            ctx.verify(() -> {
+              assertEquals(keysOf(export), held.get("keys"));
+              assertEquals(export.getJsonArray("messages").getList(), held.get("messages"));
+            });
+            return null;
+          }))
+          .compose(v -> PostgresSyncApiTest.pgVersions(vertx, pg))
+          .map(versions -> {
+            ctx.verify(() -> assertEquals(Long.valueOf(3), versions.get(id)));
+            return null;
+          });
+    }).onComplete(ar -> {
+      redis.stop();
+      ctx.verify(() -> assertTrue(ar.succeeded(), () -> String.valueOf(ar.cause())));
+      ctx.completeNow();
+    });
+  }
+}

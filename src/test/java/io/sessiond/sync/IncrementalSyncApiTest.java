@@ -20,6 +20,9 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
+import java.net.URI;
+import java.sql.Connection;
+import java.sql.DriverManager;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -27,6 +30,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -35,7 +39,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * these tests check that PostgreSQL still ends up equal to Redis where an incremental copy could go
  * wrong: two instances syncing entries of the same sessions at once, keys deleted, messages trimmed
  * out of the window, a key clear, a session deleted and created again, and an entry of the older
- * format that names no parts.
+ * format that names no parts; and that the worker reads Redis only once it holds the session's lock,
+ * which is what makes the copy correct when instances race (docs/decisions.md).
  */
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 120, timeUnit = TimeUnit.SECONDS)
@@ -258,6 +263,62 @@ class IncrementalSyncApiTest {
           })
           .eventually(d::stop);
     }).onComplete(ctx.succeedingThenComplete());
+  }
+
+  @Test
+  void worker_readsRedisOnlyOnceItHoldsTheSessionsLock(Vertx vertx, VertxTestContext ctx) {
+    TestRedis.Server redis = TestRedis.privateServer();
+    String pg = TestPostgres.newDatabase();
+    String prefix = TestRedis.uniquePrefix();
+    String id = TestDaemon.freshSession();
+    String path = "/v1/sessions/" + id;
+    AtomicReference<Connection> holder = new AtomicReference<>();
+    daemon(vertx, redis.url(), prefix, pg).compose(d -> {
+      Api api = d.api(TENANT);
+      return api.create(id, new JsonObject())
+          .compose(r -> api.post(path + "/keys", new JsonObject().put("pre-key", new JsonObject().put("k", 1))))
+          .compose(r -> expect(r, 204))
+          .compose(v -> syncedAt(vertx, pg, id, 2))
+          .compose(v -> vertx.executeBlocking(() -> {
+            // the test holds the session's lock, as another instance's transaction would
+            Connection c = jdbc(pg);
+            holder.set(c);
+            c.createStatement().execute("SELECT pg_advisory_lock(" + SessionLocks.key(TENANT, id) + ")");
+            return null;
+          }))
+          .compose(v -> api.post(path + "/keys", new JsonObject().put("pre-key", new JsonObject().put("k", 3))))
+          .compose(r -> expect(r, 204))
+          .compose(v -> Poll.until(vertx, 20_000, 20, "the worker waits for the session's lock",
+              () -> vertx.executeBlocking(() -> TestPostgres.query(pg, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+                  + " AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())").get(0).get(0).equals("1"))))
+          .compose(v -> vertx.executeBlocking(() -> {
+            // a change the worker can only see if it reads Redis after taking the lock (no entry: written directly)
+            redis.command("HSET " + prefix + "{" + TENANT + ":" + id + "}:keys:pre-key k 4");
+            holder.get().close();
+            return null;
+          }))
+          .compose(v -> syncedAt(vertx, pg, id, 3))
+          .compose(v -> pgParts(vertx, pg, id))
+          .map(held -> {
+            ctx.verify(() -> assertEquals(Map.of("pre-key", Map.of("k", 4)), held.get("keys")));
+            return null;
+          })
+          .eventually(d::stop);
+    }).onComplete(ar -> {
+      redis.stop();
+      ctx.verify(() -> assertTrue(ar.succeeded(), () -> String.valueOf(ar.cause())));
+      ctx.completeNow();
+    });
+  }
+
+  /** A JDBC connection of its own to {@code url} (blocking: off the event loop). */
+  private static Connection jdbc(String url) throws java.sql.SQLException {
+    URI u = URI.create(url);
+    String info = u.getUserInfo();
+    String user = info == null ? "postgres" : info.split(":", 2)[0];
+    String password = info == null || !info.contains(":") ? "" : info.split(":", 2)[1];
+    return DriverManager.getConnection("jdbc:postgresql://" + u.getHost() + ":" + (u.getPort() < 0 ? 5432 : u.getPort())
+        + u.getPath(), user, password);
   }
 
   @Test

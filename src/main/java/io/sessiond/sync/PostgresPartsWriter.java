@@ -81,10 +81,12 @@ final class PostgresPartsWriter {
     TreeSet<String> tenants = new TreeSet<>();
     ordered.forEach(w -> tenants.add(w.parts().tenant()));
     List<Tuple> rows = ordered.stream().map(w -> row(w.parts())).toList();
-    return conn.preparedQuery(TENANTS).execute(Tuple.tuple().addArrayOfString(tenants.toArray(new String[0])))
-        .compose(v -> conn.preparedQuery(PostgresSessionWriter.UPSERT).executeBatch(rows))
-        .compose(v -> s.run(conn))
-        .compose(v -> blobs(conn, ordered, 0));
+    // Sent at once: the connection pipelines them and PostgreSQL runs them in this order; a failure
+    // aborts the transaction, so the ones after it fail too and the batch is rolled back.
+    Future<?> tenantRows = conn.preparedQuery(TENANTS).execute(Tuple.tuple().addArrayOfString(tenants.toArray(new String[0])));
+    Future<?> sessionRows = conn.preparedQuery(PostgresSessionWriter.UPSERT).executeBatch(rows);
+    Future<Void> parts = s.run(conn);
+    return Future.all(tenantRows, sessionRows, parts).compose(v -> blobs(conn, ordered, 0));
   }
 
   private static Tuple row(SessionParts p) {
@@ -143,13 +145,11 @@ final class PostgresPartsWriter {
       }
     }
 
+    /** Sends the statements in order without waiting for each other (pipelined on the connection). */
     Future<Void> run(SqlConnection conn) {
-      return clearKeys.run(conn, CLEAR_KEYS)
-          .compose(v -> clearMessages.run(conn, CLEAR_MESSAGES))
-          .compose(v -> deleteKeys.run(conn, DELETE_KEYS))
-          .compose(v -> upsertKeys.run(conn, UPSERT_KEYS))
-          .compose(v -> messages.run(conn, INSERT_MESSAGES))
-          .compose(v -> trims.run(conn, TRIM_MESSAGES));
+      return Future.all(List.of(clearKeys.run(conn, CLEAR_KEYS), clearMessages.run(conn, CLEAR_MESSAGES),
+          deleteKeys.run(conn, DELETE_KEYS), upsertKeys.run(conn, UPSERT_KEYS), messages.run(conn, INSERT_MESSAGES),
+          trims.run(conn, TRIM_MESSAGES))).mapEmpty();
     }
   }
 

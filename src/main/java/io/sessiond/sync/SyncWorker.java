@@ -161,9 +161,11 @@ final class SyncWorker {
   private Future<Integer> sync(SqlConnection conn, List<Deletion> gone, Map<Ref, ChangeParts> writes) {
     List<Ref> sessions = new ArrayList<>(writes.keySet());
     gone.forEach(d -> sessions.add(new Ref(d.tenant(), d.id())));
-    return SessionLocks.lock(conn, sessions)
-        .compose(v -> PostgresSessionWriter.deleteAll(conn, gone))
-        .compose(v -> PostgresPartsWriter.held(conn, writes.keySet()))
+    // Sent at once (pipelined, run in order): the deletions and the read of the rows wait for the locks.
+    Future<Void> locked = SessionLocks.lock(conn, sessions);
+    Future<Void> deleted = PostgresSessionWriter.deleteAll(conn, gone);
+    Future<Map<Ref, Held>> rows = PostgresPartsWriter.held(conn, writes.keySet());
+    return Future.all(locked, deleted, rows).map(v -> rows.result())
         .compose(held -> log.readParts(requests(writes, held)).map(reads -> notOlder(reads, held)))
         .compose(reads -> withBlobs(conn, reads, 0, new ArrayList<>()))
         .compose(parts -> PostgresPartsWriter.write(conn, parts).map(parts.size() + gone.size()));

@@ -31,9 +31,9 @@ import org.slf4j.LoggerFactory;
 final class SyncWorker {
   private static final Logger LOG = LoggerFactory.getLogger(SyncWorker.class);
   /**
-   * Rounds in one tick before yielding to the next tick. A tick goes on while a round finds new
-   * entries (those recorded while the previous round was written), so under a steady load the lag is
-   * about one round's time, not the interval; an idle stream ends the tick after one empty read.
+   * Full batches read in one tick before yielding to the next tick. (Going on after any non-empty
+   * round was measured: many small rounds cost more CPU than they save lag; see
+   * bench/results/2026-11-22-sync-incremental.md.)
    */
   private static final int MAX_BATCHES_PER_TICK = 50;
 
@@ -104,7 +104,7 @@ final class SyncWorker {
     return log.claim(consumer, claimIdleMs, batchSize).compose(this::process)
         .compose(n -> log.pending(consumer, batchSize)).compose(this::process)
         .compose(pendingDone -> log.fresh(consumer, batchSize)).compose(this::process)
-        .compose(n -> n > 0 && batches < MAX_BATCHES_PER_TICK ? cycle(batches + 1) : Future.succeededFuture());
+        .compose(n -> n == batchSize && batches < MAX_BATCHES_PER_TICK ? cycle(batches + 1) : Future.succeededFuture());
   }
 
   /** Syncs one batch of changes; the number of entries it took. */

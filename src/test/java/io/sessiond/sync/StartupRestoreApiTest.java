@@ -169,12 +169,14 @@ class StartupRestoreApiTest {
     for (int i = 0; i < MANY_KEYS; i++) {
       preKeys.put(Integer.toString(i), new JsonObject().put("type", "Buffer").put("data", "k" + i + "=="));
     }
+    // Non-ASCII text and a value longer than 64 KiB: every length form of the packed arguments.
     JsonObject keys = new JsonObject().put("pre-key", preKeys)
-        .put("session", new JsonObject().put("a@s.whatsapp.net", new JsonObject().put("z", 1).put("a", 2)));
+        .put("session", new JsonObject().put("a@s.whatsapp.net", new JsonObject().put("z", 1).put("a", 2))
+            .put("\u00fcn\u00efc\u00f8d\u00e9-\ud83d\ude00", new JsonObject().put("long", "x\u20ac".repeat(35_000))));
     JsonArray first = new JsonArray();
     JsonArray rest = new JsonArray();
     for (int i = 0; i < MANY_MESSAGES; i++) {
-      (i < 1000 ? first : rest).add(new JsonObject().put("role", "user").put("content", "m" + i));
+      (i < 1000 ? first : rest).add(new JsonObject().put("role", "user").put("content", "m\u00e9\ud83d\ude00" + i));
     }
     String path = "/v1/sessions/" + id;
     return api.create(id, new JsonObject().put("data", new JsonObject().put("big", true)))

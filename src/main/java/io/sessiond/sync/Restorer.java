@@ -15,6 +15,7 @@ import io.sessiond.store.StoreRequests.CommitBlob;
 import io.sessiond.store.StoreRequests.ImportSession;
 import io.sessiond.sync.DurableRows.StoredBlobRow;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.sqlclient.Cursor;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
@@ -26,6 +27,7 @@ import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * Restores into Redis every live session PostgreSQL holds that Redis lacks or holds at an older
  * (createdAt, version). Rows are streamed with a cursor; while the sessions of one batch are imported
  * the next batches are read, at most {@link #BATCHES_IN_FLIGHT} at a time (a few batches in memory,
- * never the whole table). Each session is one restore import in the store, which itself refuses to
+ * never the whole table), and at most {@link #IMPORTS_IN_FLIGHT} sessions are imported at once. Each session is one restore import in the store, which itself refuses to
  * replace a session that is as new or newer there (no read first) and records nothing for sync
  * (PostgreSQL already holds it). A row that cannot be restored is logged and counted, never fatal.
  */
@@ -43,6 +45,11 @@ final class Restorer {
   private static final long BATCH_TIMEOUT_MS = 120_000;
   /** Batches read ahead while earlier ones are imported: PostgreSQL and Redis work at the same time. */
   static final int BATCHES_IN_FLIGHT = 3;
+  /**
+   * Sessions imported at once, whatever the batch size: enough to keep Redis's pipeline full, few
+   * enough that no import waits behind thousands of others past the Redis request timeout.
+   */
+  static final int IMPORTS_IN_FLIGHT = 256;
   private static final String LIVE = " FROM sessions WHERE (expires_at = 0 OR expires_at > $1)";
 
   /** Counters a running restore updates; read by status requests and job records. */
@@ -64,6 +71,9 @@ final class Restorer {
   private final StoreClient store;
   private final int batchSize;
   private final DurableRows rows;
+  /** Imports waiting for a place among the {@link #IMPORTS_IN_FLIGHT}; touched on the restoring context only. */
+  private final Deque<Runnable> waiting = new ArrayDeque<>();
+  private int importing;
 
   Restorer(Pool pool, StoreClient store, int batchSize) {
     this.pool = pool;
@@ -171,10 +181,32 @@ final class Restorer {
     return rows.read(tenant, sessions).compose(all -> {
       List<Future<Void>> imports = new ArrayList<>(all.size());
       for (DurableRows.Restorable r : all) {
-        imports.add(restoreOne(tenant, r.export(), r.blobs(), progress));
+        imports.add(bounded(() -> restoreOne(tenant, r.export(), r.blobs(), progress)));
       }
       return Future.all(imports).mapEmpty();
     });
+  }
+
+  /** Runs {@code task} once fewer than {@link #IMPORTS_IN_FLIGHT} run, across batches and restores. */
+  private Future<Void> bounded(Supplier<Future<Void>> task) {
+    Promise<Void> done = Promise.promise();
+    Runnable start = () -> {
+      importing++;
+      task.get().onComplete(ar -> {
+        importing--;
+        done.handle(ar);
+        Runnable next = waiting.poll();
+        if (next != null) {
+          next.run();
+        }
+      });
+    };
+    if (importing < IMPORTS_IN_FLIGHT) {
+      start.run();
+    } else {
+      waiting.add(start);
+    }
+    return done.future();
   }
 
   /**

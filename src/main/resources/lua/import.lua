@@ -1,7 +1,6 @@
 -- import: ARGV now, ifMatch, mustExist, maxBytes, state, data, creds ('' = none), ttl, createdAt,
--- exportVersion, lastSeq, typeCount, keepBlobs ('1': keep the session's blobs), durableVersion, keys,
--- messages. keys and messages are MessagePack arrays (one argument each, not one per item):
--- keys holds typeCount groups of type, n, then n pairs of keyId, value; messages the window, oldest first.
+-- exportVersion, lastSeq, typeCount, keepBlobs ('1': keep the session's blobs), durableVersion, then
+-- typeCount groups of type, n, then n pairs of keyId, value; then the messages.
 -- Replaces the whole session, blobs too unless keepBlobs (the caller trims the window and resolves createdAt).
 -- durableVersion > 0 makes it a restore of the session PostgreSQL holds at that version: refused when
 -- the session here is as new or newer (createdAt, version), and not recorded for sync when the session
@@ -23,20 +22,20 @@ if durableVersion > 0 and m and (m.created > createdAt or (m.created == createdA
   return { 'E', 'VERSION_MISMATCH', durableVersion, m.ver }
 end
 local oldVer = created and 0 or m.ver
-local K, M = cmsgpack.unpack(ARGV[15]), cmsgpack.unpack(ARGV[16])
--- groups[g] = { type, index in K of its first pair, of its last one }
-local groups, pos, kbytes = {}, 1, 0
+-- groups[g] = { type, first ARGV index of its pairs, last one }
+local groups, pos, kbytes = {}, 15, 0
 for g = 1, typeCount do
-  local last = pos + 1 + 2 * K[pos + 1]
-  groups[g] = { K[pos], pos + 2, last }
+  local last = pos + 1 + 2 * tonumber(ARGV[pos + 1])
+  groups[g] = { ARGV[pos], pos + 2, last }
   for i = pos + 2, last do
-    kbytes = kbytes + #K[i]
+    kbytes = kbytes + #ARGV[i]
   end
   pos = last + 1
 end
+local firstMsg = pos
 local bytes = #data + #creds + kbytes
-for i = 1, #M do
-  bytes = bytes + #M[i]
+for i = firstMsg, #ARGV do
+  bytes = bytes + #ARGV[i]
 end
 if keepBlobs and not created then
   for _, name in ipairs(redis.call('SMEMBERS', BLOBS)) do
@@ -48,10 +47,10 @@ if err then
   return err
 end
 
--- cmd key items[from..to], in calls of at most UNPACK_CHUNK arguments (an even step keeps pairs whole).
-local function chunked(cmd, key, items, from, to)
-  for a = from, to, UNPACK_CHUNK do
-    redis.call(cmd, key, unpack(items, a, math.min(a + UNPACK_CHUNK - 1, to)))
+-- cmd key ARGV[from..to], in calls of at most UNPACK_CHUNK arguments (step keeps field/value pairs whole).
+local function chunked(cmd, key, from, to, step)
+  for a = from, to, step do
+    redis.call(cmd, key, unpack(ARGV, a, math.min(a + step - 1, to)))
   end
 end
 
@@ -61,14 +60,16 @@ local types = {}
 for g = 1, typeCount do
   local t, from, to = groups[g][1], groups[g][2], groups[g][3]
   if to >= from then
-    chunked('HSET', keysKey(t), K, from, to)
+    chunked('HSET', keysKey(t), from, to, UNPACK_CHUNK)
     types[#types + 1] = t
   end
 end
 for a = 1, #types, UNPACK_CHUNK do
   redis.call('SADD', TYPES, unpack(types, a, math.min(a + UNPACK_CHUNK - 1, #types)))
 end
-chunked('RPUSH', MSGS, M, 1, #M)
+if firstMsg <= #ARGV then
+  chunked('RPUSH', MSGS, firstMsg, #ARGV, UNPACK_CHUNK)
+end
 if creds ~= '' then
   redis.call('SET', CREDS, creds)
 end

@@ -217,7 +217,7 @@ final class RedisLink {
 
   /**
    * Runs a script by SHA, falling back to EVAL once after NOSCRIPT. Arguments are strings, or
-   * {@link io.vertx.core.buffer.Buffer}s or byte arrays for binary values (blob chunks, packed strings).
+   * {@link io.vertx.core.buffer.Buffer}s for binary values (blob chunks).
    */
   Future<Response> eval(RedisConnection conn, Script script, String key, List<?> args) {
     return timed(conn.send(scriptRequest(Command.EVALSHA, script.sha(), key, args)))
@@ -234,8 +234,6 @@ final class RedisLink {
     Request r = Request.cmd(command).arg(scriptOrSha).arg(1).arg(key);
     for (Object a : args) {
       if (a instanceof io.vertx.core.buffer.Buffer b) {
-        r.arg(b);
-      } else if (a instanceof byte[] b) {
         r.arg(b);
       } else {
         r.arg((String) a);

@@ -321,50 +321,45 @@ public final class RedisSessionStore implements SessionStore {
         return link.with(conn -> create(conn, r.tenant(), in.id(), null, scripts.importSession,
             importArgs(r, false, now, all, window), expiresAt, now, true));
       }
-      Function<Boolean, List<Object>> args = mustExist -> importArgs(r, mustExist, now, all, window);
+      Function<Boolean, List<String>> args = mustExist -> importArgs(r, mustExist, now, all, window);
       return createOrReplace(r.tenant(), in.id(), null, scripts.importSession, args, expiresAt, now);
     });
   }
 
-  private List<Object> importArgs(ImportSession r, boolean mustExist, long now, List<StoredMessage> all,
+  private List<String> importArgs(ImportSession r, boolean mustExist, long now, List<StoredMessage> all,
                                   List<StoredMessage> window) {
     Session in = r.export().session();
     String creds = MemorySessionStore.clearable(in.credsJson());
     Map<String, Map<String, String>> keys = r.export().keys() == null ? Map.of() : r.export().keys();
-    int types = 0;
-    int items = 0;
-    int chars = 0;
-    for (Map.Entry<String, Map<String, String>> type : keys.entrySet()) {
-      if (!type.getValue().isEmpty()) {
-        types++;
-        items += 2 + type.getValue().size() * 2;
-        chars += type.getKey().length() + 5;
-        for (Map.Entry<String, String> key : type.getValue().entrySet()) {
-          chars += key.getKey().length() + key.getValue().length() + 6;
-        }
-      }
+    int keyCount = 0;
+    for (Map<String, String> values : keys.values()) {
+      keyCount += values.size();
     }
-    PackedStrings packedKeys = new PackedStrings(items, chars);
-    keys.forEach((type, values) -> {
-      if (!values.isEmpty()) {
-        packedKeys.add(type).add(values.size());
-        values.forEach((keyId, value) -> packedKeys.add(keyId).add(value));
-      }
-    });
-    int messageChars = 0;
-    for (StoredMessage m : window) {
-      messageChars += m.json().length() + 5;
-    }
-    PackedStrings messages = new PackedStrings(window.size(), messageChars);
-    for (StoredMessage m : window) {
-      messages.add(m.json());
-    }
-    return List.of(Long.toString(now), Long.toString(r.ifMatch()), flag(mustExist),
+    List<String> args = new ArrayList<>(14 + keys.size() * 2 + keyCount * 2 + window.size());
+    Collections.addAll(args, Long.toString(now), Long.toString(r.ifMatch()), flag(mustExist),
         Long.toString(limits(r.tenant()).maxBytesPerSession()), in.state().wire(), in.dataJson(),
         creds == null ? "" : creds, Long.toString(in.ttlSeconds()),
         Long.toString(in.createdAt() > 0 ? in.createdAt() : now), Long.toString(in.version()),
-        Long.toString(all.isEmpty() ? 0 : all.get(all.size() - 1).seq()), Integer.toString(types), flag(r.keepBlobs()),
-        Long.toString(r.durableVersion()), packedKeys.toBytes(), messages.toBytes());
+        Long.toString(all.isEmpty() ? 0 : all.get(all.size() - 1).seq()), "", flag(r.keepBlobs()),
+        Long.toString(r.durableVersion()));
+    int types = 0;
+    for (Map.Entry<String, Map<String, String>> type : keys.entrySet()) {
+      if (type.getValue().isEmpty()) {
+        continue;
+      }
+      types++;
+      args.add(type.getKey());
+      args.add(Integer.toString(type.getValue().size()));
+      type.getValue().forEach((keyId, value) -> {
+        args.add(keyId);
+        args.add(value);
+      });
+    }
+    args.set(11, Integer.toString(types));
+    for (StoredMessage m : window) {
+      args.add(m.json());
+    }
+    return args;
   }
 
   // ---- blobs ------------------------------------------------------------------------------------
@@ -464,7 +459,7 @@ public final class RedisSessionStore implements SessionStore {
    * success; a missed index step is left to the repairs {@link RedisIndex} describes.
    */
   private Future<PutResult> createOrReplace(String tenant, String id, SessionState target, Script script,
-                                            Function<Boolean, ? extends List<?>> args, long expiresAt, long now) {
+                                            Function<Boolean, List<String>> args, long expiresAt, long now) {
     return link.with(conn -> eval(conn, tenant, id, script, args.apply(true), target)
         .compose(reply -> afterReplace(conn, tenant, id, reply))
         .recover(e -> e instanceof Absent
@@ -484,7 +479,7 @@ public final class RedisSessionStore implements SessionStore {
    *                 it exists, so its index entry stays
    */
   private Future<PutResult> create(RedisConnection conn, String tenant, String id, SessionState target, Script script,
-                                   List<?> args, long expiresAt, long now, boolean mayExist) {
+                                   List<String> args, long expiresAt, long now, boolean mayExist) {
     long max = limits(tenant).maxSessions();
     return index.reserve(conn, tenant, id, expiresAt, max)
         .compose(room -> room ? Future.succeededFuture(true)
@@ -510,7 +505,7 @@ public final class RedisSessionStore implements SessionStore {
     return link.with(conn -> eval(conn, tenant, id, script, args, target));
   }
 
-  private Future<Response> eval(RedisConnection conn, String tenant, String id, Script script, List<?> args,
+  private Future<Response> eval(RedisConnection conn, String tenant, String id, Script script, List<String> args,
                                 SessionState target) {
     return link.eval(conn, recording.of(script), keys.session(tenant, id), args).map(reply -> RedisReplies.ok(reply, id, target));
   }

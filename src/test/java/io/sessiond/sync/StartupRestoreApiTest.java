@@ -169,7 +169,7 @@ class StartupRestoreApiTest {
     for (int i = 0; i < MANY_KEYS; i++) {
       preKeys.put(Integer.toString(i), new JsonObject().put("type", "Buffer").put("data", "k" + i + "=="));
     }
-    // Non-ASCII text and a value longer than 64 KiB: every length form of the packed arguments.
+    // Non-ASCII text and a value longer than 64 KiB come back byte for byte too.
     JsonObject keys = new JsonObject().put("pre-key", preKeys)
         .put("session", new JsonObject().put("a@s.whatsapp.net", new JsonObject().put("z", 1).put("a", 2))
             .put("\u00fcn\u00efc\u00f8d\u00e9-\ud83d\ude00", new JsonObject().put("long", "x\u20ac".repeat(35_000))));

@@ -35,9 +35,10 @@ import org.slf4j.LoggerFactory;
  * Restores into Redis every live session PostgreSQL holds that Redis lacks or holds at an older
  * (createdAt, version). Rows are streamed with a cursor; while the sessions of one batch are imported
  * the next batches are read, at most {@link #BATCHES_IN_FLIGHT} at a time (a few batches in memory,
- * never the whole table), and at most {@link #IMPORTS_IN_FLIGHT} sessions are imported at once. Each session is one restore import in the store, which itself refuses to
- * replace a session that is as new or newer there (no read first) and records nothing for sync
- * (PostgreSQL already holds it). A row that cannot be restored is logged and counted, never fatal.
+ * never the whole table), and at most {@link #IMPORTS_IN_FLIGHT} sessions are imported at once. Each
+ * session is one restore import in the store, which itself refuses to replace a session that is as new
+ * or newer there (no read first) and records nothing for sync (PostgreSQL already holds it). A row
+ * that cannot be restored is logged and counted, never fatal.
  */
 final class Restorer {
   private static final Logger LOG = LoggerFactory.getLogger(Restorer.class);

@@ -1,11 +1,14 @@
 -- import: ARGV now, ifMatch, mustExist, maxBytes, state, data, creds ('' = none), ttl, createdAt,
--- exportVersion, lastSeq, keyCount, keepBlobs ('1': keep the session's blobs), then keyCount groups of
--- type, keyId, value, then the messages.
+-- exportVersion, lastSeq, typeCount, keepBlobs ('1': keep the session's blobs), durableVersion, then
+-- typeCount groups of type, n, then n pairs of keyId, value; then the messages.
 -- Replaces the whole session, blobs too unless keepBlobs (the caller trims the window and resolves createdAt).
+-- durableVersion > 0 makes it a restore of the session PostgreSQL holds at that version: refused when
+-- the session here is as new or newer (createdAt, version), and not recorded for sync when the session
+-- ends at the export's version (PostgreSQL holds exactly that already).
 local now, ifMatch, mustExist, maxBytes = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3] == '1', tonumber(ARGV[4])
 local state, data, creds, ttl = ARGV[5], ARGV[6], ARGV[7], tonumber(ARGV[8])
-local createdAt, exportVersion, lastSeq, keyCount = tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12])
-local keepBlobs = ARGV[13] == '1'
+local createdAt, exportVersion, lastSeq, typeCount = tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12])
+local keepBlobs, durableVersion = ARGV[13] == '1', tonumber(ARGV[14])
 local m = loadMeta(now)
 local err = check(m, ifMatch, true)
 if err then
@@ -15,12 +18,21 @@ local created = m == nil
 if created and mustExist then
   return { 'E', 'ABSENT' }
 end
-local oldVer = created and 0 or m.ver
-local firstMsg = 14 + keyCount * 3
-local kbytes = 0
-for i = 14, firstMsg - 1, 3 do
-  kbytes = kbytes + #ARGV[i + 1] + #ARGV[i + 2]
+if durableVersion > 0 and m and (m.created > createdAt or (m.created == createdAt and m.ver >= durableVersion)) then
+  return { 'E', 'VERSION_MISMATCH', durableVersion, m.ver }
 end
+local oldVer = created and 0 or m.ver
+-- groups[g] = { type, first ARGV index of its pairs, last one }
+local groups, pos, kbytes = {}, 15, 0
+for g = 1, typeCount do
+  local last = pos + 1 + 2 * tonumber(ARGV[pos + 1])
+  groups[g] = { ARGV[pos], pos + 2, last }
+  for i = pos + 2, last do
+    kbytes = kbytes + #ARGV[i]
+  end
+  pos = last + 1
+end
+local firstMsg = pos
 local bytes = #data + #creds + kbytes
 for i = firstMsg, #ARGV do
   bytes = bytes + #ARGV[i]
@@ -34,17 +46,30 @@ err = tooLarge(bytes, created and 0 or m.bytes, maxBytes)
 if err then
   return err
 end
+
+-- cmd key ARGV[from..to], in calls of at most UNPACK_CHUNK arguments (step keeps field/value pairs whole).
+local function chunked(cmd, key, from, to, step)
+  for a = from, to, step do
+    redis.call(cmd, key, unpack(ARGV, a, math.min(a + step - 1, to)))
+  end
+end
+
 local kept = keepBlobs and not created
 wipe(kept)
-for i = 14, firstMsg - 1, 3 do
-  redis.call('HSET', keysKey(ARGV[i]), ARGV[i + 1], ARGV[i + 2])
-  redis.call('SADD', TYPES, ARGV[i])
+local types = {}
+for g = 1, typeCount do
+  local t, from, to = groups[g][1], groups[g][2], groups[g][3]
+  if to >= from then
+    chunked('HSET', keysKey(t), from, to, UNPACK_CHUNK)
+    types[#types + 1] = t
+  end
 end
-local msgs = {}
-for i = firstMsg, #ARGV do
-  msgs[#msgs + 1] = ARGV[i]
+for a = 1, #types, UNPACK_CHUNK do
+  redis.call('SADD', TYPES, unpack(types, a, math.min(a + UNPACK_CHUNK - 1, #types)))
 end
-pushAll(MSGS, msgs, 1)
+if firstMsg <= #ARGV then
+  chunked('RPUSH', MSGS, firstMsg, #ARGV, UNPACK_CHUNK)
+end
 if creds ~= '' then
   redis.call('SET', CREDS, creds)
 end
@@ -55,6 +80,9 @@ redis.call('HSET', META, 'state', state, 'data', data, 'ttl', ttl, 'created', cr
 if kept and ttl <= 0 then
   -- bump sets no expiry on a session without TTL: the kept blobs must not keep their old one.
   expireAll(0)
+end
+if durableVersion > 0 and m.ver + 1 == exportVersion then
+  SYNC = false
 end
 bump(m, now, false)
 return { 'OK', created and 1 or 0, 1, sessionFields(), redis.call('GET', CREDS) }

@@ -23,7 +23,7 @@ import java.util.Set;
  * @param syncIntervalMs    how often each instance reads the change stream
  * @param batchSize         changes read and written in one PostgreSQL transaction
  * @param claimIdleMs       changes pending this long at another (crashed) instance are taken over
- * @param restoreBatchSize  sessions restored concurrently, one cursor batch at a time
+ * @param restoreBatchSize  sessions read per restore cursor batch (a few batches are read ahead)
  * @param restoreLockMs     expiry of the restore lock (renewed at a third of it while restoring)
  */
 public record PgConfig(String syncMode, String host, int port, String database, String user, String password,

@@ -302,6 +302,10 @@ public final class MemorySessionStore implements SessionStore {
       SessionEntry current = live(r.tenant(), incoming.id(), now);
       long oldVersion = current == null ? 0 : current.session().version();
       checkVersion(r.ifMatch(), oldVersion);
+      if (r.isRestore() && current != null && !olderThan(current.session(),
+          incoming.createdAt() > 0 ? incoming.createdAt() : now, r.durableVersion())) {
+        throw StoreException.staleVersion(r.durableVersion(), oldVersion);
+      }
       if (current == null) {
         checkRoomForNewSession(r.tenant(), now);
       }
@@ -488,6 +492,11 @@ public final class MemorySessionStore implements SessionStore {
     SessionEntry entry = requireLive(tenant, id, now);
     checkVersion(ifMatch, entry.session().version());
     return entry;
+  }
+
+  /** Whether {@code s} is older than a session created at {@code createdAt} and at {@code version}. */
+  private static boolean olderThan(Session s, long createdAt, long version) {
+    return s.createdAt() != createdAt ? s.createdAt() < createdAt : s.version() < version;
   }
 
   private static void checkVersion(long ifMatch, long actual) {

@@ -314,9 +314,15 @@ public final class RedisSessionStore implements SessionStore {
       Session in = r.export().session();
       List<StoredMessage> all = r.export().messages() == null ? List.of() : r.export().messages();
       List<StoredMessage> window = all.subList(Math.max(0, all.size() - settings.maxMessages()), all.size());
+      long expiresAt = Session.expiryFor(now, in.ttlSeconds());
+      if (r.isRestore()) {
+        // A restore mostly fills an empty store: straight to the create step, which the script
+        // turns into a replace (or a refusal) when the session is there after all.
+        return link.with(conn -> create(conn, r.tenant(), in.id(), null, scripts.importSession,
+            importArgs(r, false, now, all, window), expiresAt, now, true));
+      }
       Function<Boolean, List<String>> args = mustExist -> importArgs(r, mustExist, now, all, window);
-      return createOrReplace(r.tenant(), in.id(), null, scripts.importSession, args,
-          Session.expiryFor(now, in.ttlSeconds()), now);
+      return createOrReplace(r.tenant(), in.id(), null, scripts.importSession, args, expiresAt, now);
     });
   }
 
@@ -324,22 +330,35 @@ public final class RedisSessionStore implements SessionStore {
                                   List<StoredMessage> window) {
     Session in = r.export().session();
     String creds = MemorySessionStore.clearable(in.credsJson());
-    List<String> keyArgs = new ArrayList<>();
-    if (r.export().keys() != null) {
-      r.export().keys().forEach((type, values) -> values.forEach((keyId, value) -> {
-        keyArgs.add(type);
-        keyArgs.add(keyId);
-        keyArgs.add(value);
-      }));
+    Map<String, Map<String, String>> keys = r.export().keys() == null ? Map.of() : r.export().keys();
+    int keyCount = 0;
+    for (Map<String, String> values : keys.values()) {
+      keyCount += values.size();
     }
-    List<String> args = new ArrayList<>(List.of(Long.toString(now), Long.toString(r.ifMatch()), flag(mustExist),
+    List<String> args = new ArrayList<>(14 + keys.size() * 2 + keyCount * 2 + window.size());
+    Collections.addAll(args, Long.toString(now), Long.toString(r.ifMatch()), flag(mustExist),
         Long.toString(limits(r.tenant()).maxBytesPerSession()), in.state().wire(), in.dataJson(),
         creds == null ? "" : creds, Long.toString(in.ttlSeconds()),
         Long.toString(in.createdAt() > 0 ? in.createdAt() : now), Long.toString(in.version()),
-        Long.toString(all.isEmpty() ? 0 : all.get(all.size() - 1).seq()), Integer.toString(keyArgs.size() / 3),
-        flag(r.keepBlobs())));
-    args.addAll(keyArgs);
-    window.forEach(m -> args.add(m.json()));
+        Long.toString(all.isEmpty() ? 0 : all.get(all.size() - 1).seq()), "", flag(r.keepBlobs()),
+        Long.toString(r.durableVersion()));
+    int types = 0;
+    for (Map.Entry<String, Map<String, String>> type : keys.entrySet()) {
+      if (type.getValue().isEmpty()) {
+        continue;
+      }
+      types++;
+      args.add(type.getKey());
+      args.add(Integer.toString(type.getValue().size()));
+      type.getValue().forEach((keyId, value) -> {
+        args.add(keyId);
+        args.add(value);
+      });
+    }
+    args.set(11, Integer.toString(types));
+    for (StoredMessage m : window) {
+      args.add(m.json());
+    }
     return args;
   }
 
@@ -444,7 +463,7 @@ public final class RedisSessionStore implements SessionStore {
     return link.with(conn -> eval(conn, tenant, id, script, args.apply(true), target)
         .compose(reply -> afterReplace(conn, tenant, id, reply))
         .recover(e -> e instanceof Absent
-            ? create(conn, tenant, id, target, script, args.apply(false), expiresAt, now)
+            ? create(conn, tenant, id, target, script, args.apply(false), expiresAt, now, false)
             : Future.failedFuture(e)));
   }
 
@@ -455,8 +474,12 @@ public final class RedisSessionStore implements SessionStore {
         : Future.succeededFuture(result);
   }
 
+  /**
+   * @param mayExist the script may find the session there (a restore): a VERSION_MISMATCH then means
+   *                 it exists, so its index entry stays
+   */
   private Future<PutResult> create(RedisConnection conn, String tenant, String id, SessionState target, Script script,
-                                   List<String> args, long expiresAt, long now) {
+                                   List<String> args, long expiresAt, long now, boolean mayExist) {
     long max = limits(tenant).maxSessions();
     return index.reserve(conn, tenant, id, expiresAt, max)
         .compose(room -> room ? Future.succeededFuture(true)
@@ -467,7 +490,9 @@ public final class RedisSessionStore implements SessionStore {
                 "the tenant already holds its maximum of " + max + " sessions"));
           }
           return eval(conn, tenant, id, script, args, target)
-              .recover(e -> index.remove(conn, tenant, id).transform(ar -> Future.failedFuture(e)))
+              .recover(e -> mayExist && e instanceof StoreException se && se.failure() == StoreFailure.VERSION_MISMATCH
+                  ? Future.failedFuture(e)
+                  : index.remove(conn, tenant, id).transform(ar -> Future.failedFuture(e)))
               .compose(reply -> {
                 Session session = RedisReplies.session(id, reply.get(3), reply.get(4));
                 return index.add(conn, tenant, id, session.expiresAt()).otherwiseEmpty()

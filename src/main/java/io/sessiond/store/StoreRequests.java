@@ -106,11 +106,29 @@ public final class StoreRequests {
    * a replace always moves forward. Keys and messages replace the old ones entirely; the session's
    * blobs are removed, unless {@code keepBlobs}: then they stay as they are (and count towards the
    * byte limit), which is how write-through puts a before-image back without losing blobs.
+   * {@code durableVersion > 0} makes it a restore of the session PostgreSQL holds at that version: it
+   * is applied only when the store lacks the session or holds an older one (createdAt, version), is
+   * refused with VERSION_MISMATCH otherwise, and is not recorded for sync when the session keeps the
+   * export's version (PostgreSQL holds exactly that already).
    */
-  public record ImportSession(String tenant, SessionExport export, long ifMatch, boolean keepBlobs) {
+  public record ImportSession(String tenant, SessionExport export, long ifMatch, boolean keepBlobs,
+                              long durableVersion) {
     /** An import that replaces the session's blobs too (removes them: an export carries none). */
     public ImportSession(String tenant, SessionExport export, long ifMatch) {
-      this(tenant, export, ifMatch, false);
+      this(tenant, export, ifMatch, false, 0);
+    }
+
+    public ImportSession(String tenant, SessionExport export, long ifMatch, boolean keepBlobs) {
+      this(tenant, export, ifMatch, keepBlobs, 0);
+    }
+
+    /** A restore of the session PostgreSQL holds at {@code durableVersion} (see above). */
+    public static ImportSession restore(String tenant, SessionExport export, long durableVersion) {
+      return new ImportSession(tenant, export, ANY_VERSION, false, durableVersion);
+    }
+
+    public boolean isRestore() {
+      return durableVersion > 0;
     }
   }
 

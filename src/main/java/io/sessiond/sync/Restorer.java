@@ -3,7 +3,6 @@ package io.sessiond.sync;
 import io.sessiond.session.Session;
 import io.sessiond.session.SessionExport;
 import io.sessiond.session.SessionState;
-import io.sessiond.session.StoredMessage;
 import io.sessiond.store.StoreAddresses;
 import io.sessiond.store.StoreClient;
 import io.sessiond.store.StoreException;
@@ -14,34 +13,44 @@ import io.sessiond.store.StoreRequests.BlobRef;
 import io.sessiond.store.StoreRequests.BlobUpload;
 import io.sessiond.store.StoreRequests.CommitBlob;
 import io.sessiond.store.StoreRequests.ImportSession;
-import io.sessiond.store.StoreRequests.SessionRef;
+import io.sessiond.sync.DurableRows.StoredBlobRow;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.sqlclient.Cursor;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
-import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Deque;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Restores into Redis every live session PostgreSQL holds that Redis lacks or holds at an older
- * (createdAt, version). Rows are streamed with a cursor, one batch at a time (never the whole table
- * in memory); the sessions of a batch are checked and imported concurrently through the store's
- * import operation, which refuses to overwrite a session changed meanwhile (If-Match on the version
- * read). A row that cannot be restored is logged and counted, never fatal.
+ * (createdAt, version). Rows are streamed with a cursor; while the sessions of one batch are imported
+ * the next batches are read, at most {@link #BATCHES_IN_FLIGHT} at a time (a few batches in memory,
+ * never the whole table), and at most {@link #IMPORTS_IN_FLIGHT} sessions are imported at once. Each
+ * session is one restore import in the store, which itself refuses to replace a session that is as new
+ * or newer there (no read first) and records nothing for sync (PostgreSQL already holds it). A row
+ * that cannot be restored is logged and counted, never fatal.
  */
 final class Restorer {
   private static final Logger LOG = LoggerFactory.getLogger(Restorer.class);
   private static final long PROGRESS_EVERY_MS = 5000;
   private static final long BATCH_TIMEOUT_MS = 120_000;
+  /** Batches read ahead while earlier ones are imported: PostgreSQL and Redis work at the same time. */
+  static final int BATCHES_IN_FLIGHT = 3;
+  /**
+   * Sessions imported at once, whatever the batch size: enough to keep Redis's pipeline full, few
+   * enough that no import waits behind thousands of others past the Redis request timeout.
+   */
+  static final int IMPORTS_IN_FLIGHT = 256;
   private static final String LIVE = " FROM sessions WHERE (expires_at = 0 OR expires_at > $1)";
 
   /** Counters a running restore updates; read by status requests and job records. */
@@ -51,6 +60,8 @@ final class Restorer {
     final AtomicLong restored = new AtomicLong();
     final AtomicLong skipped = new AtomicLong();
     final AtomicLong failed = new AtomicLong();
+    /** When progress was last logged (only touched on the restoring context). */
+    private long loggedAt = startedAt;
 
     long seen() {
       return restored.get() + skipped.get() + failed.get();
@@ -60,11 +71,16 @@ final class Restorer {
   private final Pool pool;
   private final StoreClient store;
   private final int batchSize;
+  private final DurableRows rows;
+  /** Imports waiting for a place among the {@link #IMPORTS_IN_FLIGHT}; touched on the restoring context only. */
+  private final Deque<Runnable> waiting = new ArrayDeque<>();
+  private int importing;
 
   Restorer(Pool pool, StoreClient store, int batchSize) {
     this.pool = pool;
     this.store = store;
     this.batchSize = batchSize;
+    this.rows = new DurableRows(pool);
   }
 
   /** Restores the live sessions of {@code tenant} ({@code null}: of every tenant). */
@@ -80,7 +96,7 @@ final class Restorer {
               .compose(ps -> {
                 Cursor cursor = ps.cursor(args);
                 // A failed batch closes the cursor before the transaction rolls back.
-                return batches(conn, cursor, progress, progress.startedAt)
+                return readAhead(cursor, progress, new ArrayDeque<>())
                     .recover(e -> cursor.close().otherwiseEmpty().transform(ar -> Future.failedFuture(e)));
               }));
         })
@@ -90,22 +106,30 @@ final class Restorer {
             System.currentTimeMillis() - p.startedAt));
   }
 
-  private Future<Void> batches(SqlConnection conn, Cursor cursor, Progress progress, long lastLog) {
-    // A batch that never completes must fail the restore loudly, not leave readiness false forever.
-    return cursor.read(batchSize).compose(rows -> restoreBatch(rows, progress))
-        .timeout(BATCH_TIMEOUT_MS, java.util.concurrent.TimeUnit.MILLISECONDS).compose(v -> {
-      long now = System.currentTimeMillis();
-      long logged = lastLog;
-      if (now - lastLog >= PROGRESS_EVERY_MS) {
-        logProgress(progress, now);
-        logged = now;
-      }
-      long next = logged;
-      return cursor.hasMore() ? batches(conn, cursor, progress, next) : cursor.close();
+  /**
+   * Reads the next cursor batch and starts restoring it, then goes on reading unless
+   * {@link #BATCHES_IN_FLIGHT} batches are being restored (then it waits for the oldest). The cursor
+   * is read on its own connection; each batch queries its keys and messages on the pool's others.
+   */
+  private Future<Void> readAhead(Cursor cursor, Progress progress, Deque<Future<Void>> inFlight) {
+    if (inFlight.size() >= BATCHES_IN_FLIGHT) {
+      return inFlight.remove().compose(v -> readAhead(cursor, progress, inFlight));
+    }
+    return cursor.read(batchSize).compose(batch -> {
+      // A batch that never completes must fail the restore loudly, not leave readiness false forever.
+      inFlight.add(restoreBatch(batch, progress).timeout(BATCH_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+          .onSuccess(v -> logProgress(progress)));
+      return cursor.hasMore() ? readAhead(cursor, progress, inFlight)
+          : Future.all(List.copyOf(inFlight)).compose(v -> cursor.close());
     });
   }
 
-  private static void logProgress(Progress p, long now) {
+  private static void logProgress(Progress p) {
+    long now = System.currentTimeMillis();
+    if (now - p.loggedAt < PROGRESS_EVERY_MS) {
+      return;
+    }
+    p.loggedAt = now;
     double seconds = Math.max(0.001, (now - p.startedAt) / 1000.0);
     double rate = p.seen() / seconds;
     long left = Math.max(0, p.total.get() - p.seen());
@@ -113,113 +137,77 @@ final class Restorer {
         Math.round(rate), rate > 0 ? Math.round(left / rate) : -1);
   }
 
-  private Future<Void> restoreBatch(RowSet<Row> rows, Progress progress) {
-    List<Future<Session>> candidates = new ArrayList<>();
-    List<String> tenants = new ArrayList<>();
-    for (Row row : rows) {
-      String tenant = row.getString("tenant");
-      Session session;
-      try {
-        session = session(row);
-      } catch (RuntimeException e) {
-        progress.failed.incrementAndGet();
-        LOG.warn("Cannot restore session {} of tenant {}: corrupt row ({}); skipped", row.getString("id"), tenant, e.getMessage());
-        continue;
-      }
-      tenants.add(tenant);
-      candidates.add(needsRestore(tenant, session, progress));
-    }
-    return Future.join(candidates).transform(ar -> {
-      Map<String, List<Session>> byTenant = new TreeMap<>();
-      for (int i = 0; i < candidates.size(); i++) {
-        Session s = candidates.get(i).succeeded() ? candidates.get(i).result() : null;
-        if (s != null) {
-          byTenant.computeIfAbsent(tenants.get(i), t -> new ArrayList<>()).add(s);
+  /** Restores one cursor batch: its rows are in (tenant, id) order, so each tenant's sessions are one run. */
+  private Future<Void> restoreBatch(RowSet<Row> batch, Progress progress) {
+    List<Future<Void>> runs = new ArrayList<>();
+    String tenant = null;
+    List<Session> run = new ArrayList<>();
+    for (Row row : batch) {
+      String rowTenant = row.getString(0);
+      if (!rowTenant.equals(tenant)) {
+        if (!run.isEmpty()) {
+          runs.add(restoreRun(tenant, run, progress));
         }
+        tenant = rowTenant;
+        run = new ArrayList<>();
       }
-      List<Future<Void>> imports = new ArrayList<>();
-      byTenant.forEach((tenant, sessions) -> imports.add(restoreAll(tenant, sessions, progress)));
-      return Future.all(imports).mapEmpty();
-    });
-  }
-
-  private static Session session(Row r) {
-    SessionState state = SessionState.parse(r.getString("state"));
-    if (state == null) {
-      throw new IllegalArgumentException("unknown state '" + r.getString("state") + "'");
+      Session session = session(rowTenant, row, progress);
+      if (session != null) {
+        run.add(session);
+      }
     }
-    return new Session(r.getString("id"), state, r.getString("data"), r.getString("creds"), r.getLong("version"),
-        r.getLong("created_at"), r.getLong("updated_at"), r.getLong("activity_at"), r.getLong("ttl_seconds"),
-        r.getLong("expires_at"));
+    if (!run.isEmpty()) {
+      runs.add(restoreRun(tenant, run, progress));
+    }
+    return Future.all(runs).mapEmpty();
   }
 
-  /**
-   * The session when Redis lacks it or holds an older one, {@code null} otherwise; the version Redis
-   * holds is remembered in {@link #expected} for the import's If-Match.
-   */
-  private Future<Session> needsRestore(String tenant, Session stored, Progress progress) {
-    return store.call(StoreAddresses.GET, new SessionRef(tenant, stored.id()))
-        .map(current -> {
-          boolean older = current.createdAt() != stored.createdAt() ? current.createdAt() < stored.createdAt()
-              : current.version() < stored.version();
-          if (!older) {
-            progress.skipped.incrementAndGet();
-            return null;
-          }
-          expected.put(tenant + ":" + stored.id(), current.version());
-          return stored;
-        })
-        .recover(e -> {
-          if (e instanceof StoreException se && se.failure() == StoreFailure.NOT_FOUND) {
-            expected.put(tenant + ":" + stored.id(), 0L);
-            return Future.succeededFuture(stored);
-          }
-          progress.failed.incrementAndGet();
-          LOG.warn("Cannot restore session {} of tenant {}: {}", stored.id(), tenant, e.getMessage());
-          return Future.succeededFuture(null);
-        });
+  /** The row's session; {@code null} (counted as failed) when the row is corrupt. */
+  private static Session session(String tenant, Row r, Progress progress) {
+    try {
+      SessionState state = SessionState.parse(r.getString(2));
+      if (state == null) {
+        throw new IllegalArgumentException("unknown state '" + r.getString(2) + "'");
+      }
+      return new Session(r.getString(1), state, r.getString(3), r.getString(4), r.getLong(5), r.getLong(6),
+          r.getLong(7), r.getLong(8), r.getLong(9), r.getLong(10));
+    } catch (RuntimeException e) {
+      progress.failed.incrementAndGet();
+      LOG.warn("Cannot restore session {} of tenant {}: corrupt row ({}); skipped", r.getString(1), tenant, e.getMessage());
+      return null;
+    }
   }
 
-  /** Version each session to restore is expected to have in Redis when imported (0: absent). */
-  private final Map<String, Long> expected = new java.util.concurrent.ConcurrentHashMap<>();
-
-  private Future<Void> restoreAll(String tenant, List<Session> sessions, Progress progress) {
-    String[] ids = sessions.stream().map(Session::id).toArray(String[]::new);
-    Tuple args = Tuple.of(tenant).addArrayOfString(ids);
-    Future<RowSet<Row>> keys = pool.preparedQuery("SELECT session_id, type, key_id, value FROM keys"
-        + " WHERE tenant = $1 AND session_id = ANY($2)").execute(args);
-    Future<RowSet<Row>> messages = pool.preparedQuery("SELECT session_id, seq, body FROM messages"
-        + " WHERE tenant = $1 AND session_id = ANY($2) ORDER BY session_id, seq").execute(args);
-    Future<RowSet<Row>> blobs = pool.preparedQuery("SELECT session_id, name, generation, size, chunks FROM blobs"
-        + " WHERE tenant = $1 AND session_id = ANY($2) ORDER BY session_id, name").execute(args);
-    return Future.all(keys, messages, blobs).compose(all -> {
-      Map<String, List<StoredBlobRow>> blobsById = new HashMap<>();
-      for (Row r : blobs.result()) {
-        blobsById.computeIfAbsent(r.getString("session_id"), i -> new ArrayList<>()).add(new StoredBlobRow(
-            r.getString("name"), r.getString("generation"), r.getLong("size"), r.getInteger("chunks")));
-      }
-      Map<String, Map<String, Map<String, String>>> keysById = new HashMap<>();
-      for (Row r : keys.result()) {
-        keysById.computeIfAbsent(r.getString("session_id"), i -> new TreeMap<>())
-            .computeIfAbsent(r.getString("type"), t -> new TreeMap<>()).put(r.getString("key_id"), r.getString("value"));
-      }
-      Map<String, List<StoredMessage>> messagesById = new HashMap<>();
-      for (Row r : messages.result()) {
-        messagesById.computeIfAbsent(r.getString("session_id"), i -> new ArrayList<>())
-            .add(new StoredMessage(r.getLong("seq"), r.getString("body")));
-      }
-      List<Future<Void>> imports = new ArrayList<>();
-      for (Session s : sessions) {
-        SessionExport export = new SessionExport(s, keysById.getOrDefault(s.id(), Map.of()),
-            messagesById.getOrDefault(s.id(), List.of()));
-        imports.add(restoreOne(tenant, export, blobsById.getOrDefault(s.id(), List.of()), progress));
+  private Future<Void> restoreRun(String tenant, List<Session> sessions, Progress progress) {
+    return rows.read(tenant, sessions).compose(all -> {
+      List<Future<Void>> imports = new ArrayList<>(all.size());
+      for (DurableRows.Restorable r : all) {
+        imports.add(bounded(() -> restoreOne(tenant, r.export(), r.blobs(), progress)));
       }
       return Future.all(imports).mapEmpty();
     });
   }
 
-  /** A blob as PostgreSQL holds it (its chunks are read one at a time when it is restored). */
-  private record StoredBlobRow(String name, String generation, long size, int chunks) {
+  /** Runs {@code task} once fewer than {@link #IMPORTS_IN_FLIGHT} run, across batches and restores. */
+  private Future<Void> bounded(Supplier<Future<Void>> task) {
+    Promise<Void> done = Promise.promise();
+    Runnable start = () -> {
+      importing++;
+      task.get().onComplete(ar -> {
+        importing--;
+        done.handle(ar);
+        Runnable next = waiting.poll();
+        if (next != null) {
+          next.run();
+        }
+      });
+    };
+    if (importing < IMPORTS_IN_FLIGHT) {
+      start.run();
+    } else {
+      waiting.add(start);
+    }
+    return done.future();
   }
 
   /**
@@ -231,12 +219,11 @@ final class Restorer {
    */
   private Future<Void> restoreOne(String tenant, SessionExport export, List<StoredBlobRow> blobs, Progress progress) {
     String id = export.session().id();
-    long ifMatch = expected.remove(tenant + ":" + id);
     Session s = export.session();
     SessionExport imported = blobs.isEmpty() ? export : new SessionExport(new Session(s.id(), s.state(), s.dataJson(),
         s.credsJson(), Math.max(1, s.version() - blobs.size()), s.createdAt(), s.updatedAt(), s.lastActivityAt(),
         s.ttlSeconds(), s.expiresAt()), export.keys(), export.messages());
-    return store.call(StoreAddresses.IMPORT, new ImportSession(tenant, imported, ifMatch))
+    return store.call(StoreAddresses.IMPORT, ImportSession.restore(tenant, imported, s.version()))
         .compose(r -> restoreBlobs(tenant, id, blobs, 0, r.session().version()))
         .<Void>map(r -> {
           progress.restored.incrementAndGet();
@@ -244,7 +231,7 @@ final class Restorer {
         })
         .recover(e -> {
           if (e instanceof StoreException se && se.failure() == StoreFailure.VERSION_MISMATCH) {
-            progress.skipped.incrementAndGet(); // written meanwhile: Redis is newer
+            progress.skipped.incrementAndGet(); // Redis holds it as new or newer
           } else {
             progress.failed.incrementAndGet();
             LOG.warn("Cannot restore session {} of tenant {}: {}; skipped", id, tenant, e.getMessage());

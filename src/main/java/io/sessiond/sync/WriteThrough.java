@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * request fails with UNAVAILABLE (503): no half-applied state stays. The compensation is itself a
  * write, so the session's version moves on by one. Blob commits and deletes pass straight through:
  * they reach PostgreSQL write-behind, through the change stream (the after-image of every other write
- * carries the session's blobs, see {@link BlobReader}).
+ * carries the session's blobs, see {@link BlobReader}). Restore imports pass straight through too: they
+ * bring back what PostgreSQL holds.
  */
 public final class WriteThrough implements StoreInterceptor {
   private static final Logger LOG = LoggerFactory.getLogger(WriteThrough.class);
@@ -69,7 +70,7 @@ public final class WriteThrough implements StoreInterceptor {
       return new SessionRef(p.tenant(), p.id());
     } else if (r instanceof StoreRequests.AppendMessages p) {
       return new SessionRef(p.tenant(), p.id());
-    } else if (r instanceof ImportSession p) {
+    } else if (r instanceof ImportSession p && !p.isRestore()) { // a restore comes from PostgreSQL
       return new SessionRef(p.tenant(), p.export().session().id());
     }
     return null;

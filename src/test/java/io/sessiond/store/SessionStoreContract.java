@@ -653,6 +653,46 @@ public abstract class SessionStoreContract {
         })));
   }
 
+  @Test
+  void restoreImport_createsAMissingSession_andReplacesOnlyAnOlderOne(VertxTestContext tc) {
+    String missing = "missing-" + random();
+    run(tc, () -> store.importSession(ImportSession.restore(tenant, exportOf(missing, "{\"restored\":1}"), 2))
+        .compose(checking(r -> {
+          assertTrue(r.created());
+          assertEquals(2, r.session().version());
+        }))
+        .compose(r -> create(id))
+        .compose(s -> store.put(putRequest(id, "{\"current\":1}", null, null, null, ANY_VERSION)))
+        .compose(r -> failsWith(StoreFailure.VERSION_MISMATCH, store.importSession(ImportSession.restore(tenant,
+            exportOf(id, "{\"older\":1}"), 2))))
+        .compose(v -> store.get(ref(id)))
+        .compose(checking(s -> {
+          assertEquals("{\"current\":1}", s.dataJson());
+          assertEquals(2, s.version());
+        }))
+        .compose(s -> failsWith(StoreFailure.VERSION_MISMATCH, store.importSession(ImportSession.restore(tenant,
+            exportWithVersion(id, s.createdAt() - 1, 9), 9))))
+        .compose(v -> store.get(ref(id)))
+        .compose(s -> store.importSession(ImportSession.restore(tenant, exportWithVersion(id, s.createdAt(), 7), 7)))
+        .compose(checking(r -> {
+          assertFalse(r.created());
+          assertEquals(7, r.session().version());
+        }))
+        .compose(r -> store.export(ref(id)))
+        .compose(checking(e -> {
+          assertEquals("{\"restored\":7}", e.session().dataJson());
+          assertEquals(Map.of("pre-key", Map.of("new", "\"v\"")), e.keys());
+        })));
+  }
+
+  /** {@link #exportOf} created at {@code createdAt}, at {@code version}, with data {@code {"restored":version}}. */
+  private static SessionExport exportWithVersion(String sessionId, long createdAt, long version) {
+    SessionExport e = exportOf(sessionId, "{\"restored\":" + version + "}");
+    Session s = e.session();
+    return new SessionExport(new Session(s.id(), s.state(), s.dataJson(), s.credsJson(), version, createdAt,
+        s.updatedAt(), s.lastActivityAt(), s.ttlSeconds(), s.expiresAt()), e.keys(), e.messages());
+  }
+
   // ---- tenants and limits --------------------------------------------------------------------
 
   @Test

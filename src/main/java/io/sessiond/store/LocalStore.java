@@ -58,7 +58,7 @@ public final class LocalStore {
     } catch (RuntimeException e) {
       result = Future.failedFuture(e);
     }
-    return result.andThen(ar -> {
+    return result.onComplete(ar -> {
       meters.storeOperation(op.action(), outcome(ar.cause()), System.nanoTime() - start);
       if (ar.result() instanceof StoreRequests.AppendResult appended) {
         meters.trimmed(trimmed(appended));

@@ -154,19 +154,29 @@ final class RedisLink {
       }
     }
     inFlight.incrementAndGet();
-    return connection.compose(conn -> {
-      Future<T> result;
-      try {
-        result = work.apply(conn);
-      } catch (RuntimeException e) {
-        result = Future.failedFuture(e);
+    // A connection that is up runs the work at once, without one more future in between.
+    if (connection.succeeded()) {
+      return run(connection.result(), work);
+    }
+    return connection.compose(conn -> run(conn, work), e -> {
+      inFlight.decrementAndGet();
+      return Future.failedFuture(e);
+    });
+  }
+
+  private <T> Future<T> run(RedisConnection conn, Function<RedisConnection, Future<T>> work) {
+    Future<T> result;
+    try {
+      result = work.apply(conn);
+    } catch (RuntimeException e) {
+      result = Future.failedFuture(e);
+    }
+    return result.onComplete(ar -> {
+      inFlight.decrementAndGet();
+      if (ar.failed() && RedisFailures.brokeTheConnection(ar.cause())) {
+        drop(conn);
       }
-      return result.onFailure(e -> {
-        if (RedisFailures.brokeTheConnection(e)) {
-          drop(conn);
-        }
-      });
-    }).andThen(ar -> inFlight.decrementAndGet());
+    });
   }
 
   /** The next slot in turn whose connection can take one more request; -1 when all are full. */

@@ -11,6 +11,7 @@ import io.sessiond.metrics.SessiondMeters;
 import io.sessiond.metrics.TenantUsage;
 import io.sessiond.store.FileSessionStore;
 import io.sessiond.store.LocalRecordCodec;
+import io.sessiond.store.LocalStore;
 import io.sessiond.store.MemorySessionStore;
 import io.sessiond.store.RedisSessionStore;
 import io.sessiond.store.SessionStore;
@@ -66,9 +67,11 @@ public final class Sessiond {
     RequestIds.install(vertx.eventBus());
     StoreConfig store = config.store();
     // The memory and file stores are single-threaded by design; the Redis store keeps no state in
-    // the process, so it runs one instance per HTTP instance and no store thread caps throughput.
+    // the process, so it runs one instance per HTTP instance for the event-bus callers (sync, restore,
+    // health), while each HTTP verticle runs its own on its own event loop (localStore()).
     int storeInstances = store.kind().equals(StoreConfig.REDIS) ? config.http().instances() : 1;
-    return vertx.deployVerticle(() -> withSync(new StoreVerticle(storeFactory(), store.sweepIntervalMs(), store.maxMessages(), meters)),
+    return vertx.deployVerticle(() -> new StoreVerticle(storeFactory(), store.sweepIntervalMs(), store.maxMessages(), meters)
+            .intercept(interceptor()),
             new DeploymentOptions().setInstances(storeInstances))
         .compose(this::deployed)
         .compose(v -> deploySync())
@@ -92,7 +95,8 @@ public final class Sessiond {
   private Future<String> deployHttp(Buffer openApi) {
     RateLimiter limiter = new RateLimiter();
     return vertx.deployVerticle(() -> {
-      HttpApiVerticle v = new HttpApiVerticle(config.http(), config.store(), tenants, limiter, openApi, config.ops(), meters);
+      HttpApiVerticle v = new HttpApiVerticle(config.http(), config.store(), tenants, limiter, openApi, config.ops(), meters,
+          localStore());
       synchronized (httpVerticles) {
         httpVerticles.add(v);
       }
@@ -112,9 +116,21 @@ public final class Sessiond {
         config.http().requestTimeoutMs())).compose(this::deployed);
   }
 
-  /** In write-through mode, every store operation waits for PostgreSQL before it is answered. */
-  private StoreVerticle withSync(StoreVerticle store) {
-    return config.pg().writeThrough() ? store.intercept(new WriteThrough(vertx, config.http().requestTimeoutMs())) : store;
+  /**
+   * On the Redis store, each HTTP verticle runs its own store on its own event loop and calls it
+   * directly (docs/decisions.md): no event-bus hop to another thread and back per request. The memory
+   * and file stores are single-threaded, so HTTP reaches their one store verticle over the event bus.
+   */
+  private LocalStore localStore() {
+    StoreConfig store = config.store();
+    return store.kind().equals(StoreConfig.REDIS)
+        ? new LocalStore(storeFactory(), interceptor(), store.maxMessages(), meters)
+        : null;
+  }
+
+  /** In write-through mode, every store operation waits for PostgreSQL before it is answered; else none. */
+  private WriteThrough interceptor() {
+    return config.pg().writeThrough() ? new WriteThrough(vertx, config.http().requestTimeoutMs()) : null;
   }
 
   private Future<Void> deployed(String id) {

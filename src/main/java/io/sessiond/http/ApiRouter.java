@@ -28,17 +28,49 @@ final class ApiRouter {
     }
   }
 
+  /**
+   * Route orders: Vert.x Web tries the routes in order and matches every route with a path
+   * parameter by a regular expression (~0.4 µs each), so the endpoints that carry most of the
+   * traffic are tried first ({@link #frequent()}). Only routes of one method whose paths overlap
+   * must keep their relative order (GET {@code /v1/sessions/status} before GET
+   * {@code /v1/sessions/:id}): both are frequent.
+   */
+  private static final int FREQUENT_ORDERS = 1_000;
+  private static final int OTHER_ORDERS = 2_000;
+
   private final Router router;
-  private final Map<BodyKind, BodyHandler> bodyHandlers = new EnumMap<>(BodyKind.class);
-  private final List<Endpoint> endpoints = new ArrayList<>();
-  private final List<Endpoint> unlisted = new ArrayList<>();
+  private final Map<BodyKind, BodyHandler> bodyHandlers;
+  private final List<Endpoint> endpoints;
+  private final List<Endpoint> unlisted;
+  /** The next order of a frequent route and of any other, shared with {@link #frequent()}'s view. */
+  private final int[] nextOrders;
+  private final boolean frequent;
 
   ApiRouter(Router router, HttpConfig config) {
     this.router = router;
+    this.bodyHandlers = new EnumMap<>(BodyKind.class);
+    this.endpoints = new ArrayList<>();
+    this.unlisted = new ArrayList<>();
+    this.nextOrders = new int[] {FREQUENT_ORDERS, OTHER_ORDERS};
+    this.frequent = false;
     bodyHandlers.put(BodyKind.SMALL, bodyHandler(config.maxBodyBytes()));
     bodyHandlers.put(BodyKind.MERGE_PATCH, bodyHandler(config.maxBodyBytes()));
     bodyHandlers.put(BodyKind.KEY_BATCH, bodyHandler(config.maxKeyBatchBytes()));
     bodyHandlers.put(BodyKind.IMPORT, bodyHandler(config.maxImportBytes()));
+  }
+
+  private ApiRouter(ApiRouter of) {
+    this.router = of.router;
+    this.bodyHandlers = of.bodyHandlers;
+    this.endpoints = of.endpoints;
+    this.unlisted = of.unlisted;
+    this.nextOrders = of.nextOrders;
+    this.frequent = true;
+  }
+
+  /** The same API whose routes are tried before every route not registered through this view. */
+  ApiRouter frequent() {
+    return new ApiRouter(this);
   }
 
   private static BodyHandler bodyHandler(long limit) {
@@ -67,7 +99,7 @@ final class ApiRouter {
 
   private void add(HttpMethod method, String path, BodyKind body, Handler<RoutingContext> handler) {
     endpoints.add(new Endpoint(method, path));
-    Route route = router.route(method, path);
+    Route route = router.route(method, path).order(nextOrders[frequent ? 0 : 1]++);
     if (body != BodyKind.NONE) {
       route.handler(Requests.requireJson(body == BodyKind.MERGE_PATCH)).handler(bodyHandlers.get(body));
     }

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Validation of request bodies into the store's records. Each method either returns values the
@@ -173,6 +174,17 @@ final class Bodies {
     return out;
   }
 
+  /**
+   * A random (version 4) UUID from {@link ThreadLocalRandom}: a message id must be unique, not
+   * unguessable, and {@link UUID#randomUUID()} takes SecureRandom's lock for every message.
+   */
+  private static String newMessageId() {
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    long high = (random.nextLong() & ~0xF000L) | 0x4000L;
+    long low = (random.nextLong() & ~(0xC000L << 48)) | (0x8000L << 48);
+    return new UUID(high, low).toString();
+  }
+
   /** One message, normalised to {@code {id, role, content, userId?, metadata?, timestamp}}. */
   static String message(JsonObject m, long now, String where) {
     onlyFields(m, MESSAGE_FIELDS, where);
@@ -181,7 +193,7 @@ final class Bodies {
     if (id != null && !(id instanceof String s && !s.isEmpty() && s.length() <= 256)) {
       throw ApiException.badRequest(where + ": 'id' must be a string of 1-256 characters");
     }
-    j.string("id", id == null ? UUID.randomUUID().toString() : (String) id);
+    j.string("id", id == null ? newMessageId() : (String) id);
     if (!(m.getValue("role") instanceof String role) || role.isEmpty() || role.length() > 64) {
       throw ApiException.badRequest(where + ": 'role' is required, a string of 1-64 characters");
     }

@@ -4,6 +4,7 @@ import io.sessiond.config.HttpConfig;
 import io.sessiond.config.OpsConfig;
 import io.sessiond.metrics.SessiondMeters;
 import io.sessiond.config.StoreConfig;
+import io.sessiond.store.LocalStore;
 import io.sessiond.store.StoreClient;
 import io.sessiond.tenant.RateLimiter;
 import io.sessiond.tenant.TenantRegistry;
@@ -19,8 +20,9 @@ import io.vertx.micrometer.PrometheusScrapingHandler;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The REST edge: authenticates, validates and turns each request into one store request over the
- * event bus. Deployed once per core; it never touches a store directly.
+ * The REST edge: authenticates, validates and turns each request into one store request: over the
+ * event bus, or, when given a {@link LocalStore} (the Redis store), on that store running on this
+ * verticle's own event loop. Deployed once per core.
  */
 public final class HttpApiVerticle extends VerticleBase {
   private final HttpConfig http;
@@ -30,14 +32,18 @@ public final class HttpApiVerticle extends VerticleBase {
   private final Buffer openApi;
   private final OpsConfig ops;
   private final SessiondMeters meters;
+  private final LocalStore localStore;
   private HttpServer server;
   private ApiRouter api;
 
   /**
-   * @param openApi the OpenAPI document served at {@code /openapi.yaml} (read once at start-up)
+   * @param openApi    the OpenAPI document served at {@code /openapi.yaml} (read once at start-up)
+   * @param localStore a store this verticle opens on its own event loop and calls directly, or
+   *                   {@code null} to call the store verticle over the event bus
    */
   public HttpApiVerticle(HttpConfig http, StoreConfig storeConfig, TenantRegistry tenants, RateLimiter rateLimiter,
-                         Buffer openApi, OpsConfig ops, SessiondMeters meters) {
+                         Buffer openApi, OpsConfig ops, SessiondMeters meters, LocalStore localStore) {
+    this.localStore = localStore;
     this.ops = ops;
     this.meters = meters;
     this.http = http;
@@ -49,9 +55,18 @@ public final class HttpApiVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    if (localStore == null) {
+      return serve(new StoreClient(vertx, http.requestTimeoutMs()));
+    }
+    // A verticle whose start fails is not stopped: the store it opened is closed here.
+    return localStore.open(vertx)
+        .compose(v -> serve(StoreClient.local(vertx, http.requestTimeoutMs(), localStore)))
+        .recover(e -> localStore.close().transform(ar -> Future.failedFuture(e)));
+  }
+
+  private Future<HttpServer> serve(StoreClient store) {
     Router router = Router.router(vertx);
     api = new ApiRouter(router, http);
-    StoreClient store = new StoreClient(vertx, http.requestTimeoutMs());
     router.route().handler(new RequestTracking(meters));
     if (ops.metricsEnabled()) {
       router.get("/metrics").handler(PrometheusScrapingHandler.create(meters.registry()));
@@ -78,6 +93,10 @@ public final class HttpApiVerticle extends VerticleBase {
     HttpServerOptions options = new HttpServerOptions()
         .setHost(http.host()).setPort(http.port())
         .setCompressionSupported(false)
+        // The API has no WebSockets: without these the pipeline keeps a WebSocket extension handler
+        // that every request passes through.
+        .setPerMessageWebSocketCompressionSupported(false)
+        .setPerFrameWebSocketCompressionSupported(false)
         .setIdleTimeout(120);
     server = vertx.createHttpServer(options).requestHandler(router);
     return server.listen();
@@ -86,7 +105,9 @@ public final class HttpApiVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     // Stops accepting at once; requests in flight get up to the grace period to finish.
-    return server == null ? Future.succeededFuture() : server.shutdown(ops.shutdownGraceMs(), TimeUnit.MILLISECONDS);
+    Future<Void> stopped = server == null ? Future.succeededFuture()
+        : server.shutdown(ops.shutdownGraceMs(), TimeUnit.MILLISECONDS);
+    return localStore == null ? stopped : stopped.eventually(localStore::close);
   }
 
   /** The port actually bound (useful when configured as 0). */

@@ -18,8 +18,8 @@ final class KeyRoutes {
   }
 
   void mount(ApiRouter api) {
-    api.post("/v1/sessions/:id/keys/query", BodyKind.SMALL, async(this::query));
-    api.post("/v1/sessions/:id/keys", BodyKind.KEY_BATCH, async(this::write));
+    api.frequent().post("/v1/sessions/:id/keys", BodyKind.KEY_BATCH, async(this::write));
+    api.frequent().post("/v1/sessions/:id/keys/query", BodyKind.SMALL, async(this::query));
     api.delete("/v1/sessions/:id/keys", async(this::clear));
   }
 

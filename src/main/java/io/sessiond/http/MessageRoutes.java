@@ -22,7 +22,7 @@ final class MessageRoutes {
   }
 
   void mount(ApiRouter api) {
-    api.post("/v1/sessions/:id/messages", BodyKind.KEY_BATCH, async(this::append));
+    api.frequent().post("/v1/sessions/:id/messages", BodyKind.KEY_BATCH, async(this::append));
     api.get("/v1/sessions/:id/messages", async(this::read));
   }
 

@@ -3,6 +3,7 @@ package io.sessiond.http;
 import io.sessiond.metrics.SessiondMeters;
 import io.sessiond.tenant.RequestIds;
 import io.vertx.core.Handler;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
 
 /**
@@ -11,6 +12,8 @@ import io.vertx.ext.web.RoutingContext;
  * bus carries it to the store, and counts an answer that is a problem document by its type.
  */
 final class RequestTracking implements Handler<RoutingContext> {
+  private static final CharSequence REQUEST_ID = HttpHeaders.createOptimized(RequestIds.HTTP_HEADER);
+
   private final SessiondMeters meters;
 
   RequestTracking(SessiondMeters meters) {
@@ -19,10 +22,10 @@ final class RequestTracking implements Handler<RoutingContext> {
 
   @Override
   public void handle(RoutingContext ctx) {
-    String id = RequestIds.accept(ctx.request().getHeader(RequestIds.HTTP_HEADER));
+    String id = RequestIds.accept(ctx.request().getHeader(REQUEST_ID));
     ctx.put(RequestIds.MDC_KEY, id);
     RequestIds.bind(id);
-    ctx.response().putHeader(RequestIds.HTTP_HEADER, id);
+    ctx.response().putHeader(REQUEST_ID, id);
     ctx.addHeadersEndHandler(v -> {
       String problem = ctx.get(Problems.SENT_TYPE);
       if (problem != null) {

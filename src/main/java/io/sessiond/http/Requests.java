@@ -5,6 +5,7 @@ import io.sessiond.store.StoreRequests;
 import io.sessiond.tenant.TenantSpec;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
@@ -53,7 +54,7 @@ final class Requests {
    * {@code *} or no header means no precondition.
    */
   static long ifMatch(RoutingContext ctx) {
-    String h = ctx.request().getHeader("If-Match");
+    String h = ctx.request().getHeader(HttpHeaders.IF_MATCH);
     if (h == null || h.isBlank() || h.trim().equals("*")) {
       return StoreRequests.ANY_VERSION;
     }
@@ -82,7 +83,7 @@ final class Requests {
 
   /** Whether the request's If-None-Match names {@code version} (or {@code *}). */
   static boolean notModified(RoutingContext ctx, long version) {
-    String h = ctx.request().getHeader("If-None-Match");
+    String h = ctx.request().getHeader(HttpHeaders.IF_NONE_MATCH);
     if (h == null) {
       return false;
     }
@@ -158,7 +159,7 @@ final class Requests {
   private record MediaTypeCheck(boolean mergePatch) implements PlatformHandler {
     @Override
     public void handle(RoutingContext ctx) {
-      String type = ctx.request().getHeader("Content-Type");
+      String type = ctx.request().getHeader(HttpHeaders.CONTENT_TYPE);
       String media = type == null ? "" : type.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
       if (media.equals("application/json") || (mergePatch && media.equals("application/merge-patch+json"))) {
         ctx.next();

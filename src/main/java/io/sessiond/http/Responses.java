@@ -2,27 +2,35 @@ package io.sessiond.http;
 
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
 import java.util.function.Function;
 
 /** Writing answers, and running a handler's future so that every failure reaches the failure handler. */
 final class Responses {
   static final String JSON = "application/json";
+  /**
+   * Header names and values written on every answer, as Netty ASCII strings: their hash is computed
+   * once and they are copied to the wire without re-encoding.
+   */
+  static final CharSequence CONTENT_TYPE = HttpHeaders.CONTENT_TYPE;
+  static final CharSequence JSON_TYPE = HttpHeaders.createOptimized(JSON);
+  static final CharSequence ETAG = HttpHeaders.ETAG;
 
   private Responses() {
   }
 
   static void json(RoutingContext ctx, int status, String body) {
-    ctx.response().setStatusCode(status).putHeader("Content-Type", JSON).end(body);
+    ctx.response().setStatusCode(status).putHeader(CONTENT_TYPE, JSON_TYPE).end(body);
   }
 
   static void json(RoutingContext ctx, int status, String body, long version) {
-    ctx.response().putHeader("ETag", Requests.etag(version));
+    ctx.response().putHeader(ETAG, Requests.etag(version));
     json(ctx, status, body);
   }
 
   static void noContent(RoutingContext ctx, long version) {
-    ctx.response().setStatusCode(204).putHeader("ETag", Requests.etag(version)).end();
+    ctx.response().setStatusCode(204).putHeader(ETAG, Requests.etag(version)).end();
   }
 
   /**

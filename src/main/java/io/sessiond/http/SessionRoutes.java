@@ -33,10 +33,11 @@ final class SessionRoutes {
   }
 
   void mount(ApiRouter api) {
-    api.get("/v1/sessions", async(this::list));
-    api.get("/v1/sessions/status", async(this::statusAll));
-    api.put("/v1/sessions/:id", BodyKind.SMALL, async(this::put));
-    api.get("/v1/sessions/:id", async(this::get));
+    // Status before :id (same method, overlapping paths): both in the frequent view keeps that order.
+    api.frequent().get("/v1/sessions", async(this::list));
+    api.frequent().get("/v1/sessions/status", async(this::statusAll));
+    api.frequent().get("/v1/sessions/:id", async(this::get));
+    api.frequent().put("/v1/sessions/:id", BodyKind.SMALL, async(this::put));
     api.patch("/v1/sessions/:id", BodyKind.MERGE_PATCH, async(this::patch));
     api.delete("/v1/sessions/:id", async(this::delete));
     api.post("/v1/sessions/:id/touch", BodyKind.NONE, async(this::touch));

@@ -4,6 +4,7 @@ import io.sessiond.tenant.RateLimiter;
 import io.sessiond.tenant.TenantRegistry;
 import io.sessiond.tenant.TenantSpec;
 import io.vertx.core.Handler;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
 
 /**
@@ -22,7 +23,7 @@ final class TenantAuth implements Handler<RoutingContext> {
 
   @Override
   public void handle(RoutingContext ctx) {
-    String header = ctx.request().getHeader("Authorization");
+    String header = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
     if (header == null || header.length() <= BEARER.length() || !header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
       unauthorized(ctx, "send the tenant's API key as 'Authorization: Bearer <key>'");
       return;

@@ -28,6 +28,8 @@ public final class Metrics {
   /** Timers that publish histogram buckets (Prometheus {@code _bucket} series). */
   private static final Set<String> HISTOGRAMS = Set.of("vertx.http.server.response.time", "sessiond.store.operations");
   private static final String AUTH_ROUTE = "/v1/>";
+  /** The client type vertx-redis-client reports its commands under. */
+  private static final String REDIS_CLIENT_METRICS = "redis";
   private static final Set<String> DENIED = Set.of("jvm.compilation.time", "process.cpu.time");
   private static final Map<Vertx, SessiondMeters> METERS = Collections.synchronizedMap(new WeakHashMap<>());
 
@@ -48,6 +50,9 @@ public final class Metrics {
         // session ids must not become label values.
         .setLabels(EnumSet.of(Label.HTTP_ROUTE, Label.HTTP_METHOD, Label.HTTP_CODE, Label.EB_ADDRESS, Label.EB_SIDE,
             Label.EB_FAILURE, Label.POOL_TYPE, Label.POOL_NAME, Label.CLIENT_NAME));
+    // No per-command Redis client meters: they cost a few meter look-ups on every command, and
+    // sessiond.store.operations already times every store operation.
+    metrics.setDisabledMetricsCategories(Set.of(REDIS_CLIENT_METRICS));
     Vertx vertx = Vertx.builder().with(options.setMetricsOptions(metrics))
         .withMetrics(new MicrometerMetricsFactory(registry)).build();
     METERS.put(vertx, new SessiondMeters(registry));

@@ -2,16 +2,23 @@ package io.sessiond.store;
 
 import io.sessiond.config.RedisConfig;
 import io.sessiond.store.LuaScripts.Script;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.FutureInternal;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
@@ -53,17 +60,34 @@ final class RedisLink {
   private static final int TIMEOUTS_MEANING_DOWN = 3;
   private final java.util.concurrent.atomic.AtomicInteger consecutiveTimeouts = new java.util.concurrent.atomic.AtomicInteger();
   private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+  /** Commands waiting for the end of the owner's current event-loop turn, and whether that is scheduled. */
+  private final ArrayDeque<Runnable> turnWrites = new ArrayDeque<>();
+  private boolean turnWriteScheduled;
+  /** The event loop thread of the context that opened the link, and that context. */
+  private Thread owner;
+  private ContextInternal ownerContext;
+  /** Replies awaited, in the order sent: every command has the same timeout, so also in deadline order. */
+  private final Queue<AwaitedReply> awaited = new ConcurrentLinkedQueue<>();
+  private final long timeoutNanos;
+  private long timeoutSweep = -1;
 
   @SuppressWarnings("unchecked")
   RedisLink(Vertx vertx, RedisConfig config) {
     this.vertx = vertx;
     this.config = config;
     this.slots = new Future[config.poolSize()];
+    this.timeoutNanos = TimeUnit.MILLISECONDS.toNanos(config.timeoutMs());
   }
 
   /** Creates the client, checks that Redis answers with these credentials, and loads the scripts. */
   Future<Void> open(LuaScripts scripts) {
     redis = Redis.createClient(vertx, RedisClientOptions.of(config));
+    if (Vertx.currentContext() instanceof ContextInternal c && c.isEventLoopContext()) {
+      owner = Thread.currentThread();
+      ownerContext = c.unwrap();
+    }
+    // A tenth of the timeout, so a timeout fires at most 10 % late; between 5 and 100 ms.
+    timeoutSweep = vertx.setPeriodic(Math.max(5, Math.min(100, config.timeoutMs() / 10)), id -> sweepTimeouts());
     return redis.connect()
         .compose(conn -> ping(conn).compose(v -> loadScripts(conn, scripts)).andThen(ar -> conn.close()))
         .recover(e -> Future.failedFuture(new StoreException(StoreFailure.UNAVAILABLE, RedisFailures.openFailure(config, e), e)))
@@ -80,7 +104,10 @@ final class RedisLink {
     if (probeTimer >= 0) {
       vertx.cancelTimer(probeTimer);
     }
-    return drained(System.currentTimeMillis() + config.timeoutMs()).compose(v -> closeConnections());
+    return drained(System.currentTimeMillis() + config.timeoutMs()).compose(v -> {
+      vertx.cancelTimer(timeoutSweep);
+      return closeConnections();
+    });
   }
 
   private Future<Void> drained(long deadline) {
@@ -138,19 +165,29 @@ final class RedisLink {
       }
     }
     inFlight.incrementAndGet();
-    return connection.compose(conn -> {
-      Future<T> result;
-      try {
-        result = work.apply(conn);
-      } catch (RuntimeException e) {
-        result = Future.failedFuture(e);
+    // A connection that is up runs the work at once, without one more future in between.
+    if (connection.succeeded()) {
+      return run(connection.result(), work);
+    }
+    return connection.compose(conn -> run(conn, work), e -> {
+      inFlight.decrementAndGet();
+      return Future.failedFuture(e);
+    });
+  }
+
+  private <T> Future<T> run(RedisConnection conn, Function<RedisConnection, Future<T>> work) {
+    Future<T> result;
+    try {
+      result = work.apply(conn);
+    } catch (RuntimeException e) {
+      result = Future.failedFuture(e);
+    }
+    return result.onComplete(ar -> {
+      inFlight.decrementAndGet();
+      if (ar.failed() && RedisFailures.brokeTheConnection(ar.cause())) {
+        drop(conn);
       }
-      return result.onFailure(e -> {
-        if (RedisFailures.brokeTheConnection(e)) {
-          drop(conn);
-        }
-      });
-    }).andThen(ar -> inFlight.decrementAndGet());
+    });
   }
 
   /** The next slot in turn whose connection can take one more request; -1 when all are full. */
@@ -196,23 +233,96 @@ final class RedisLink {
 
   /** One command, with the timeout and failure translation. */
   Future<Response> send(RedisConnection conn, Request request) {
-    return timed(conn.send(request)).recover(e -> Future.failedFuture(RedisFailures.translate(config.timeoutMs(), e)));
+    return timed(write(conn, request)).recover(e -> Future.failedFuture(RedisFailures.translate(config.timeoutMs(), e)));
   }
 
   /**
    * The request timeout, and what timeouts say about Redis: a few in a row with no answer in between
    * mean Redis is hung (a stopped process, a runaway script) rather than slow, so the link is marked
-   * down and later requests fail at once instead of each waiting out its timeout.
+   * down and later requests fail at once instead of each waiting out its timeout. Replies are not
+   * given a timer each (scheduling and cancelling one per command costs more than the command's own
+   * bookkeeping); they wait in {@link #awaited}, oldest first, and a periodic sweep fails those past
+   * their deadline, so a timeout fires up to one sweep interval late.
    */
   private Future<Response> timed(Future<Response> reply) {
-    return reply.timeout(config.timeoutMs(), TimeUnit.MILLISECONDS).andThen(ar -> {
-      if (ar.succeeded()) {
+    ContextInternal context = reply instanceof FutureInternal<Response> f ? f.context() : null;
+    AwaitedReply awaited = new AwaitedReply(System.nanoTime() + timeoutNanos,
+        context == null ? Promise.promise() : context.promise());
+    this.awaited.add(awaited);
+    reply.onComplete(awaited);
+    return awaited.promise.future();
+  }
+
+  /** A reply not yet received, and when it stops being worth waiting for. */
+  private final class AwaitedReply implements Handler<AsyncResult<Response>> {
+    final long deadline;
+    final Promise<Response> promise;
+
+    AwaitedReply(long deadline, Promise<Response> promise) {
+      this.deadline = deadline;
+      this.promise = promise;
+    }
+
+    @Override
+    public void handle(AsyncResult<Response> ar) {
+      if (ar.failed()) {
+        promise.tryFail(ar.cause());
+      } else if (promise.tryComplete(ar.result())) {
         consecutiveTimeouts.set(0);
-      } else if (ar.cause() instanceof TimeoutException
+      }
+    }
+
+    boolean expired(long now) {
+      return now - deadline >= 0;
+    }
+  }
+
+  /** Drops answered replies from the head of {@link #awaited} and fails those past their deadline. */
+  private void sweepTimeouts() {
+    long now = System.nanoTime();
+    AwaitedReply head;
+    while ((head = awaited.peek()) != null && (head.promise.future().isComplete() || head.expired(now))) {
+      awaited.poll();
+      if (head.promise.tryFail(new TimeoutException("no reply within " + config.timeoutMs() + " ms"))
           && consecutiveTimeouts.incrementAndGet() >= TIMEOUTS_MEANING_DOWN) {
-        markDown(ar.cause());
+        markDown(new TimeoutException());
+      }
+    }
+  }
+
+  /**
+   * Sends a command. On the owning event loop it is written at the end of the current turn, together
+   * with every other command of that turn: the event loop handles a whole batch of HTTP requests in a
+   * turn, and commands that reach Redis together are read and answered by Redis in one go, where
+   * commands written one request apart cost Redis a read, a write and an event-loop turn each.
+   * Commands keep their order; the reply is delivered on the caller's context.
+   */
+  private Future<Response> write(RedisConnection conn, Request request) {
+    if (Thread.currentThread() != owner) {
+      return conn.send(request);
+    }
+    ContextInternal caller = (ContextInternal) vertx.getOrCreateContext();
+    Promise<Response> reply = caller.promise();
+    turnWrites.add(() -> {
+      try {
+        conn.send(request).onComplete(reply);
+      } catch (RuntimeException e) {
+        reply.tryFail(e);
       }
     });
+    if (!turnWriteScheduled) {
+      turnWriteScheduled = true;
+      ownerContext.runOnContext(v -> writeTurn());
+    }
+    return reply.future();
+  }
+
+  private void writeTurn() {
+    turnWriteScheduled = false;
+    Runnable w;
+    while ((w = turnWrites.poll()) != null) {
+      w.run();
+    }
   }
 
   /**
@@ -220,7 +330,7 @@ final class RedisLink {
    * {@link io.vertx.core.buffer.Buffer}s for binary values (blob chunks).
    */
   Future<Response> eval(RedisConnection conn, Script script, String key, List<?> args) {
-    return timed(conn.send(scriptRequest(Command.EVALSHA, script.sha(), key, args)))
+    return timed(write(conn, scriptRequest(Command.EVALSHA, script.sha(), key, args)))
         .recover(e -> {
           if (e.getMessage() != null && e.getMessage().startsWith("NOSCRIPT")) {
             LOG.info("Redis lost script {}; loading it again", script.name());

@@ -15,9 +15,9 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * Owns one {@link SessionStore} and serves every {@link StoreAddresses} operation on it. Also runs
- * the expiry sweeper. The memory and file stores are single-threaded, so they are deployed as one
- * instance; the Redis store may run several.
+ * Owns one {@link LocalStore} and serves every {@link StoreAddresses} operation on it over the event
+ * bus. Also runs the expiry sweeper. The memory and file stores are single-threaded, so they are
+ * deployed as one instance; the Redis store may run several.
  */
 public final class StoreVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(StoreVerticle.class);
@@ -30,6 +30,7 @@ public final class StoreVerticle extends VerticleBase {
   private final int maxMessages;
   private final SessiondMeters meters;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+  private LocalStore local;
   private SessionStore store;
   private long sweepTimer = -1;
   private boolean sweeping;
@@ -55,8 +56,9 @@ public final class StoreVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    store = factory.apply(vertx);
-    return store.open().compose(v -> {
+    local = new LocalStore(factory, interceptor, maxMessages, meters);
+    return local.open(vertx).compose(v -> {
+      store = local.store();
       StoreAddresses.ALL.forEach(this::serve);
       consumers.add(vertx.eventBus().localConsumer(StoreAddresses.PING, m -> store.ping()
           .onSuccess(ok -> m.reply("pong"))
@@ -70,46 +72,12 @@ public final class StoreVerticle extends VerticleBase {
   public Future<?> stop() {
     vertx.cancelTimer(sweepTimer);
     return Future.join(consumers.stream().map(MessageConsumer::unregister).toList())
-        .transform(ar -> store == null ? Future.succeededFuture() : store.close());
+        .transform(ar -> local == null ? Future.succeededFuture() : local.close());
   }
 
   private <Q, R> void serve(StoreOperation<Q, R> op) {
-    consumers.add(vertx.eventBus().<Q>localConsumer(op.address(), msg -> handle(op, msg)));
-  }
-
-  private <Q, R> void handle(StoreOperation<Q, R> op, Message<Q> msg) {
-    long start = System.nanoTime();
-    Future<R> result;
-    try {
-      result = interceptor == null ? op.invoke().apply(store, msg.body()) : interceptor.run(op, msg.body(), store);
-    } catch (RuntimeException e) {
-      result = Future.failedFuture(e);
-    }
-    result.onComplete(ar -> meters.storeOperation(op.action(), outcome(ar.cause()), System.nanoTime() - start));
-    result.onSuccess(r -> {
-      if (r instanceof StoreRequests.AppendResult appended) {
-        meters.trimmed(trimmed(appended));
-      }
-      msg.reply(r);
-    }).onFailure(t -> fail(op, msg, t));
-  }
-
-  private static String outcome(Throwable failure) {
-    if (failure == null) {
-      return "ok";
-    }
-    return failure instanceof StoreException se ? se.failure().name().toLowerCase(java.util.Locale.ROOT) : "internal";
-  }
-
-  /**
-   * Messages an append dropped from the window. Sequence numbers start at 1 and only trimming removes
-   * messages, so {@code lastSeq - messageCount} have been trimmed in all, and
-   * {@code firstSeq - 1 - maxMessages} (when positive) of them before this append.
-   */
-  private long trimmed(StoreRequests.AppendResult r) {
-    long before = Math.max(0, r.firstSeq() - 1 - maxMessages);
-    long appended = r.lastSeq() - r.firstSeq() + 1;
-    return Math.min(appended, Math.max(0, r.lastSeq() - r.messageCount() - before));
+    consumers.add(vertx.eventBus().<Q>localConsumer(op.address(),
+        msg -> local.call(op, msg.body()).onSuccess(msg::reply).onFailure(t -> fail(op, msg, t))));
   }
 
   private void fail(StoreOperation<?, ?> op, Message<?> msg, Throwable t) {

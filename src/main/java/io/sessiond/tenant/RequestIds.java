@@ -7,6 +7,7 @@ import io.vertx.core.eventbus.DeliveryContext;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.internal.ContextInternal;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
 import org.slf4j.MDC;
 
@@ -28,7 +29,18 @@ public final class RequestIds {
 
   /** The client's id when it is acceptable, else a new one. */
   public static String accept(String header) {
-    return header != null && ACCEPTED.matcher(header).matches() ? header : UUID.randomUUID().toString();
+    return header != null && ACCEPTED.matcher(header).matches() ? header : newId();
+  }
+
+  /**
+   * A random (version 4) UUID from {@link ThreadLocalRandom}: a request id must be unique, not
+   * unguessable, and {@link UUID#randomUUID()} takes SecureRandom's lock on every request.
+   */
+  static String newId() {
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    long high = (random.nextLong() & ~0xF000L) | 0x4000L;
+    long low = (random.nextLong() & ~(0xC000L << 48)) | (0x8000L << 48);
+    return new UUID(high, low).toString();
   }
 
   /** Remembers {@code id} for the rest of the current request (its duplicated context). */

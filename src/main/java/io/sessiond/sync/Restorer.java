@@ -224,7 +224,8 @@ final class Restorer {
         s.credsJson(), Math.max(1, s.version() - blobs.size()), s.createdAt(), s.updatedAt(), s.lastActivityAt(),
         s.ttlSeconds(), s.expiresAt()), export.keys(), export.messages());
     return store.call(StoreAddresses.IMPORT, ImportSession.restore(tenant, imported, s.version()))
-        .compose(r -> restoreBlobs(tenant, id, blobs, 0, r.session().version()))
+        .compose(r -> restoreBlobs(tenant, id, blobs, 0, r.session().version())
+            .compose(v -> keepExpiry(tenant, s, r.session())))
         .<Void>map(r -> {
           progress.restored.incrementAndGet();
           return null;
@@ -238,6 +239,22 @@ final class Restorer {
           }
           return Future.succeededFuture();
         });
+  }
+
+  /**
+   * A restore starts a session's TTL afresh in Redis (as any write does) and records nothing for sync,
+   * so PostgreSQL's row gets the new expiry here: otherwise its clean-up of expired rows would delete
+   * the durable copy of a session Redis still holds.
+   */
+  private Future<Void> keepExpiry(String tenant, Session durable, Session restored) {
+    if (durable.ttlSeconds() <= 0 || restored.expiresAt() <= durable.expiresAt()) {
+      return Future.succeededFuture();
+    }
+    return pool.preparedQuery("UPDATE sessions SET expires_at = $1, activity_at = $2 WHERE tenant = $3 AND id = $4"
+            + " AND created_at = $5 AND version = $6 AND expires_at < $1")
+        .execute(Tuple.of(restored.expiresAt(), restored.lastActivityAt(), tenant, durable.id(), durable.createdAt(),
+            durable.version()))
+        .mapEmpty();
   }
 
   private Future<Long> restoreBlobs(String tenant, String id, List<StoredBlobRow> blobs, int i, long version) {

@@ -163,6 +163,40 @@ class StartupRestoreApiTest {
     }).onComplete(ctx.succeedingThenComplete());
   }
 
+  @Test
+  void restoreOfASessionWithTtl_givesPostgresItsNewExpiry_soTheCleanUpKeepsIt(Vertx vertx, VertxTestContext ctx) {
+    String pg = TestPostgres.newDatabase();
+    String redisUrl = TestRedis.url();
+    String id = TestDaemon.freshSession();
+    String tenant = PostgresSyncApiTest.TENANT;
+    long soon = System.currentTimeMillis() + 120_000;
+    PostgresSyncApiTest.daemon(vertx, redisUrl, TestRedis.uniquePrefix(), pg).compose(first -> first.api(tenant)
+            .create(id, new JsonObject().put("data", new JsonObject().put("v", 1)).put("ttlSeconds", 86_400))
+            .compose(r -> Poll.until(vertx, 20_000, 50, "the session is in PostgreSQL",
+                () -> PostgresSyncApiTest.pgVersions(vertx, pg).map(m -> Long.valueOf(1).equals(m.get(id)))))
+            .compose(v -> first.stop()))
+        // Most of its day has passed while no instance ran: PostgreSQL's expiry is two minutes away.
+        .compose(v -> vertx.executeBlocking(() -> {
+          TestPostgres.update(pg, "UPDATE sessions SET expires_at = " + soon + " WHERE id = '" + id + "'");
+          return null;
+        }))
+        .compose(v -> PostgresSyncApiTest.daemon(vertx, redisUrl, TestRedis.uniquePrefix(), pg))
+        .compose(second -> second.api(tenant).get("/v1/sessions/" + id)
+            .compose(r -> vertx.executeBlocking(() -> TestPostgres.query(pg,
+                "SELECT expires_at FROM sessions WHERE id = '" + id + "'")).map(rows -> {
+                  long redisExpiry = java.time.Instant.parse(r.bodyAsJsonObject().getString("expiresAt")).toEpochMilli();
+                  long pgExpiry = Long.parseLong(rows.get(0).get(0));
+                  ctx.verify(() -> {
+                    assertTrue(redisExpiry > soon + 3_600_000L, "Redis expiry restarted: " + redisExpiry);
+                    assertTrue(Math.abs(redisExpiry - pgExpiry) < 1_000, "PostgreSQL expiry " + pgExpiry
+                        + " follows Redis's " + redisExpiry);
+                  });
+                  return null;
+                }))
+            .eventually(second::stop))
+        .onComplete(ctx.succeedingThenComplete());
+  }
+
   /** A session with more keys of one type and more messages than one Lua call takes at once; version 4. */
   private static Future<Void> bigSession(Api api, String id) {
     JsonObject preKeys = new JsonObject();

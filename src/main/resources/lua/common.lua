@@ -241,3 +241,18 @@ local function pushAll(key, items, from)
     redis.call('RPUSH', key, unpack(chunk))
   end
 end
+
+-- Name, generation, size and chunks of every committed blob of the session, flat.
+local function blobList()
+  local out = {}
+  for _, name in ipairs(redis.call('SMEMBERS', BLOBS)) do
+    local b = redis.call('HMGET', blobKey(name), 'gen', 'size', 'chunks')
+    if b[1] then
+      out[#out + 1] = name
+      out[#out + 1] = b[1]
+      out[#out + 1] = tonumber(b[2])
+      out[#out + 1] = tonumber(b[3])
+    end
+  end
+  return out
+end

@@ -25,19 +25,6 @@ local function allKeyValues()
   end
   return out
 end
-local function blobList()
-  local out = {}
-  for _, name in ipairs(redis.call('SMEMBERS', BLOBS)) do
-    local b = redis.call('HMGET', blobKey(name), 'gen', 'size', 'chunks')
-    if b[1] then
-      out[#out + 1] = name
-      out[#out + 1] = b[1]
-      out[#out + 1] = tonumber(b[2])
-      out[#out + 1] = tonumber(b[3])
-    end
-  end
-  return out
-end
 local first = redis.call('LINDEX', MSGS, 0)
 local lowest = first and seqOf(first) or 0
 if full then

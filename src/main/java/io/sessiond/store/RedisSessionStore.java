@@ -246,16 +246,38 @@ public final class RedisSessionStore implements SessionStore {
   public Future<Written> writeKeys(WriteKeys r) {
     return checked(() -> {
       RequestChecks.keyBatch(r.batch());
-      List<String> args = new ArrayList<>();
+      List<String> args = new ArrayList<>(3 + 3 * r.batch().size() + 3 * keyCount(r.batch()));
       args.add(Long.toString(now()));
       args.add(Long.toString(r.ifMatch()));
       args.add(Long.toString(limits(r.tenant()).maxBytesPerSession()));
-      r.batch().forEach((type, values) -> values.forEach((keyId, value) -> {
-        args.add(value == null ? "D" : "S");
+      // Per type: type, set count, delete count, the ids (set ones first), the set pairs (see keys_write.lua).
+      r.batch().forEach((type, values) -> {
+        int sets = 0;
+        for (String value : values.values()) {
+          if (value != null) {
+            sets++;
+          }
+        }
         args.add(type);
-        args.add(keyId);
-        args.add(value == null ? "" : value);
-      }));
+        args.add(Integer.toString(sets));
+        args.add(Integer.toString(values.size() - sets));
+        values.forEach((keyId, value) -> {
+          if (value != null) {
+            args.add(keyId);
+          }
+        });
+        values.forEach((keyId, value) -> {
+          if (value == null) {
+            args.add(keyId);
+          }
+        });
+        values.forEach((keyId, value) -> {
+          if (value != null) {
+            args.add(keyId);
+            args.add(value);
+          }
+        });
+      });
       return script(r.tenant(), r.id(), scripts.keysWrite, args, null).map(RedisSessionStore::written);
     });
   }
@@ -331,11 +353,7 @@ public final class RedisSessionStore implements SessionStore {
     Session in = r.export().session();
     String creds = MemorySessionStore.clearable(in.credsJson());
     Map<String, Map<String, String>> keys = r.export().keys() == null ? Map.of() : r.export().keys();
-    int keyCount = 0;
-    for (Map<String, String> values : keys.values()) {
-      keyCount += values.size();
-    }
-    List<String> args = new ArrayList<>(14 + keys.size() * 2 + keyCount * 2 + window.size());
+    List<String> args = new ArrayList<>(14 + keys.size() * 2 + keyCount(keys) * 2 + window.size());
     Collections.addAll(args, Long.toString(now), Long.toString(r.ifMatch()), flag(mustExist),
         Long.toString(limits(r.tenant()).maxBytesPerSession()), in.state().wire(), in.dataJson(),
         creds == null ? "" : creds, Long.toString(in.ttlSeconds()),
@@ -508,6 +526,14 @@ public final class RedisSessionStore implements SessionStore {
   private Future<Response> eval(RedisConnection conn, String tenant, String id, Script script, List<String> args,
                                 SessionState target) {
     return link.eval(conn, recording.of(script), keys.session(tenant, id), args).map(reply -> RedisReplies.ok(reply, id, target));
+  }
+
+  private static int keyCount(Map<String, ? extends Map<String, String>> byType) {
+    int n = 0;
+    for (Map<String, String> values : byType.values()) {
+      n += values.size();
+    }
+    return n;
   }
 
   private static List<String> writeArgs(long ifMatch) {

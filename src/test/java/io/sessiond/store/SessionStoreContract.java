@@ -756,6 +756,27 @@ public abstract class SessionStoreContract {
   }
 
   @Test
+  void maxBytesPerSession_countsAKeyOnce_acrossOverwritesAndDeletesInOneBatch(VertxTestContext tc) {
+    tenant = SMALL_TENANT_PREFIX + random();
+    String v400 = "\"" + "x".repeat(398) + "\""; // with a one-letter id: 401 of the 1,024 bytes allowed
+    run(tc, () -> create(id)
+        .compose(s -> writeKeys(id, keyBatch("pre-key", "a", v400)))
+        // Overwriting the same key with a value of the same size never grows the session.
+        .compose(w -> writeKeys(id, keyBatch("pre-key", "a", v400, "gone", null)))
+        .compose(w -> writeKeys(id, keyBatch("pre-key", "a", v400)))
+        // A delete frees its bytes for a set in the same batch, of the same type or another.
+        .compose(w -> writeKeys(id, merge(keyBatch("pre-key", "a", null, "b", v400), keyBatch("session", "s", v400))))
+        .compose(w -> failsWith(StoreFailure.TOO_LARGE, writeKeys(id, keyBatch("sender-key", "c", v400))))
+        .compose(v -> store.status(ref(id)))
+        .compose(checking(s -> {
+          assertEquals(5, s.version());
+          assertEquals(Map.of("pre-key", 1L, "session", 1L), s.keyCounts());
+        }))
+        .compose(s -> query(id, "pre-key", "a", "b"))
+        .compose(checking(k -> assertEquals(Map.of("b", v400), k.values()))));
+  }
+
+  @Test
   void maxBytesPerSession_countsEveryPartOfTheSession(VertxTestContext tc) {
     tenant = SMALL_TENANT_PREFIX + random();
     String third = "x".repeat(300);

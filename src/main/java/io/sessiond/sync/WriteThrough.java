@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * verticle to write the after-image; when PostgreSQL refuses, it puts the before-image back in Redis
  * (If-Match on the version it wrote, so a later write by someone else is never undone) and the
  * request fails with UNAVAILABLE (503): no half-applied state stays. The compensation is itself a
- * write, so the session's version moves on by one. Blob commits and deletes pass straight through:
+ * write, so the session's version moves on by one. A deletion is the exception: its outcome is known
+ * in advance, so PostgreSQL deletes first and Redis after (see {@link #delete}). Blob commits and deletes pass straight through:
  * they reach PostgreSQL write-behind, through the change stream (the after-image of every other write
  * carries the session's blobs, see {@link BlobReader}). Restore imports pass straight through too: they
  * bring back what PostgreSQL holds.
@@ -35,6 +36,9 @@ public final class WriteThrough implements StoreInterceptor {
       StoreAddresses.DELETE, StoreAddresses.TOUCH, StoreAddresses.TRANSITION, StoreAddresses.PUT_CREDS,
       StoreAddresses.WRITE_KEYS, StoreAddresses.CLEAR_KEYS, StoreAddresses.APPEND_MESSAGES, StoreAddresses.IMPORT);
 
+  /** Tries of a deletion without If-Match that keeps losing the race against other writes. */
+  private static final int DELETE_ATTEMPTS = 3;
+
   private final Vertx vertx;
   private final DeliveryOptions options;
 
@@ -44,15 +48,52 @@ public final class WriteThrough implements StoreInterceptor {
   }
 
   @Override
+  @SuppressWarnings("unchecked")
   public <Q, R> Future<R> run(StoreOperation<Q, R> op, Q request, SessionStore store) {
     SessionRef ref = WRITES.contains(op) ? target(request) : null;
     if (ref == null) {
       return op.invoke().apply(store, request);
     }
+    if (op == StoreAddresses.DELETE) {
+      return (Future<R>) delete(store, (SessionRef) request, DELETE_ATTEMPTS);
+    }
     return image(store, ref).compose(before -> op.invoke().apply(store, request)
         .compose(result -> image(store, ref).compose(after -> persist(ref, before, after)
             .map(result)
             .recover(e -> undo(store, ref, before, after, e)))));
+  }
+
+  /**
+   * A deletion's outcome is known before it is applied, so it goes to PostgreSQL first: PostgreSQL
+   * deletes the session as read (createdAt, version), then Redis deletes it with If-Match on that
+   * version. PostgreSQL refusing leaves Redis untouched, blobs included (an undo by re-import could not
+   * bring those back). Should Redis then refuse (a write came in between, or Redis failed), PostgreSQL
+   * gets back what Redis holds; a request without If-Match that lost such a race is tried again.
+   */
+  private Future<Void> delete(SessionStore store, SessionRef request, int attempts) {
+    SessionRef ref = new SessionRef(request.tenant(), request.id());
+    return image(store, ref).compose(before -> {
+      if (before == null || (request.ifMatch() >= 0 && request.ifMatch() != before.session().version())) {
+        return store.delete(request); // 404 or 412, and nothing to persist
+      }
+      long version = before.session().version();
+      return persist(ref, before, null)
+          .recover(e -> Future.failedFuture(new StoreException(StoreFailure.UNAVAILABLE,
+              "PostgreSQL did not take the deletion (" + e.getMessage() + "); it was not applied")))
+          .compose(v -> store.delete(new SessionRef(ref.tenant(), ref.id(), version))
+              .recover(e -> image(store, ref)
+                  .compose(now -> now == null ? Future.succeededFuture() : persist(ref, null, now))
+                  .transform(ar -> {
+                    if (ar.failed()) {
+                      LOG.error("Session {} of tenant {} was deleted in PostgreSQL, not in Redis, and putting it back in"
+                          + " PostgreSQL failed: {}; its next write puts it back", ref.id(), ref.tenant(),
+                          ar.cause().getMessage());
+                    }
+                    boolean raced = e instanceof StoreException se && se.failure() == StoreFailure.VERSION_MISMATCH;
+                    return raced && request.ifMatch() < 0 && attempts > 1 ? delete(store, request, attempts - 1)
+                        : Future.<Void>failedFuture(e);
+                  })));
+    });
   }
 
   private static SessionRef target(Object r) {

@@ -1,6 +1,7 @@
 package io.sessiond.sync;
 
 import static io.sessiond.testing.Problem.assertProblem;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,10 +11,13 @@ import io.sessiond.testing.TestPostgres;
 import io.sessiond.testing.TestRedis;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -23,11 +27,12 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * {@code SYNC_MODE=write-through} on real daemons, Redis and PostgreSQL: an acknowledged write is in
  * PostgreSQL when the reply arrives; with PostgreSQL down a write fails with 503 and Redis keeps the
- * state it had before.
+ * state it had before (a refused deletion keeps the session's blobs and version too).
  */
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
 class WriteThroughApiTest {
+  private static final byte[] BLOB = "a blob of the session".getBytes(StandardCharsets.UTF_8);
 
   @Test
   void acknowledgedWrites_areInPostgresAtReplyTime_andFailedOnes_leaveRedisAsItWas(Vertx vertx, VertxTestContext ctx) {
@@ -35,8 +40,10 @@ class WriteThroughApiTest {
     String pg = TestPostgres.createDatabase(server.url("postgres"));
     String id = TestDaemon.freshSession();
     String fresh = TestDaemon.freshSession();
+    String gone = TestDaemon.freshSession();
     String path = "/v1/sessions/" + id;
     AtomicReference<TestDaemon> daemon = new AtomicReference<>();
+    AtomicReference<String> etag = new AtomicReference<>();
     PostgresSyncApiTest.daemon(vertx, TestRedis.url(), TestRedis.uniquePrefix(), pg, "SYNC_MODE", "write-through",
         "SESSION_SYNC_INTERVAL_MS", "3600000").compose(d -> {
       daemon.set(d);
@@ -50,6 +57,24 @@ class WriteThroughApiTest {
           .compose(r -> vertx.executeBlocking(() -> TestPostgres.query(pg, "SELECT value FROM keys")))
           .compose(keys -> {
             ctx.verify(() -> assertEquals(List.of(List.of("\"a\"")), keys));
+            return api.request(HttpMethod.PUT, path + "/blobs/b.bin").putHeader("Content-Type", "application/octet-stream")
+                .sendBuffer(Buffer.buffer(BLOB));
+          })
+          .compose(r -> {
+            ctx.verify(() -> assertEquals(201, r.statusCode(), r.bodyAsString()));
+            return api.create(gone, new JsonObject());
+          })
+          .compose(r -> row(vertx, pg, gone))
+          .compose(row -> {
+            ctx.verify(() -> assertEquals(2, row.size()));
+            return api.delete("/v1/sessions/" + gone);
+          })
+          .compose(r -> {
+            ctx.verify(() -> assertEquals(204, r.statusCode(), r.bodyAsString()));
+            return row(vertx, pg, gone);
+          })
+          .compose(row -> {
+            ctx.verify(() -> assertEquals(List.of(), row, "an acknowledged deletion is in PostgreSQL at reply time"));
             return vertx.executeBlocking(() -> {
               server.stop();
               return null;
@@ -66,6 +91,10 @@ class WriteThroughApiTest {
           })
           .compose(r -> {
             ctx.verify(() -> assertProblem(r, 503));
+            return api.get(path);
+          })
+          .compose(r -> {
+            etag.set(r.getHeader("ETag"));
             return api.delete(path);
           })
           .compose(r -> {
@@ -76,6 +105,15 @@ class WriteThroughApiTest {
             ctx.verify(() -> {
               assertEquals(200, r.statusCode(), r.bodyAsString());
               assertEquals("one", r.bodyAsJsonObject().getJsonObject("data").getString("v"));
+              // A refused deletion changes nothing in Redis, not even the version.
+              assertEquals(etag.get(), r.getHeader("ETag"));
+            });
+            return api.get(path + "/blobs/b.bin");
+          })
+          .compose(r -> {
+            ctx.verify(() -> {
+              assertEquals(200, r.statusCode(), r.bodyAsString());
+              assertArrayEquals(BLOB, r.bodyAsBuffer().getBytes());
             });
             return api.post(path + "/keys/query", new JsonObject().put("type", "pre-key").put("ids", List.of("1", "2")));
           })

@@ -6,6 +6,7 @@ local err = check(m, ifMatch, false)
 if err then
   return err
 end
+countKeys(m, maxBytes)
 local seq, stored, added = m.seq, {}, 0
 local first = seq + 1
 for i = 5, #ARGV do

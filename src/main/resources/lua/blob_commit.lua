@@ -8,6 +8,7 @@ local err = check(m, ifMatch, false)
 if err then
   return err
 end
+countKeys(m, maxBytes)
 for i = 0, chunks - 1 do
   if redis.call('EXISTS', chunkKey(upload, i)) == 0 then
     return { 'E', 'INVALID', 'chunk ' .. i .. ' of the upload is missing' }

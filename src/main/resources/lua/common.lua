@@ -76,6 +76,23 @@ local function check(m, ifMatch, missingIsZero)
   return nil
 end
 
+-- Key bytes (kbytes, included in bytes) are counted only while the tenant has a byte limit: reading a
+-- key batch's old values to size them costs Redis more than writing the batch, and without a limit
+-- nothing needs the count. kbytes -1 means "not counted" (bytes then leaves the keys out); the first
+-- write under a limit counts them again, once. Only the key bytes: the other parts are cheap to size.
+local function countKeys(m, maxBytes)
+  if maxBytes > 0 and m.kbytes < 0 then
+    local k = 0
+    for _, t in ipairs(redis.call('SMEMBERS', TYPES)) do
+      for _, s in ipairs(redis.call('HGETALL', keysKey(t))) do
+        k = k + #s
+      end
+    end
+    m.kbytes = k
+    m.bytes = m.bytes + k
+  end
+end
+
 -- A write may not leave the session over the byte limit unless it shrinks it, so that a session
 -- already over a lowered limit can still be cleaned up.
 local function tooLarge(bytes, before, maxBytes)

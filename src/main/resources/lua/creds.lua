@@ -5,6 +5,7 @@ local err = check(m, ifMatch, false)
 if err then
   return err
 end
+countKeys(m, maxBytes)
 local newLen = (creds == 'null') and 0 or #creds
 local bytes = m.bytes - redis.call('STRLEN', CREDS) + newLen
 err = tooLarge(bytes, m.bytes, maxBytes)

@@ -15,6 +15,9 @@ if err then
   return err
 end
 local created = m == nil
+if m then
+  countKeys(m, maxBytes)
+end
 if created and mustExist then
   return { 'E', 'ABSENT' }
 end

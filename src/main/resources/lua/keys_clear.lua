@@ -9,7 +9,9 @@ for _, t in ipairs(types()) do
   redis.call('DEL', keysKey(t))
 end
 redis.call('DEL', TYPES)
-m.bytes = m.bytes - m.kbytes
+if m.kbytes > 0 then
+  m.bytes = m.bytes - m.kbytes -- (-1: the keys were not counted in bytes)
+end
 m.kbytes = 0
 bump(m, now, false, nil, { p = 'K' })
 return { 'OK', m.ver }

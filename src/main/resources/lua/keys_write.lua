@@ -2,8 +2,9 @@
 -- the s + d ids (set ones first), then the s pairs keyId, value. Every call below takes a contiguous
 -- run of ARGV (unpack(ARGV, from, to)), so the script copies no argument into a table of its own: with
 -- 100 keys of ~130 bytes, building such tables cost more than the HSET itself.
--- Sizes are checked before anything is written, so a refused batch changes nothing. The change entry
--- names every (type, keyId) the batch wrote or deleted.
+-- Under a byte limit, sizes are checked before anything is written, so a refused batch changes
+-- nothing; without one the keys are not counted at all (see countKeys). The change entry names every
+-- (type, keyId) the batch wrote or deleted.
 local now, ifMatch, maxBytes = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local m = loadMeta(now)
 local err = check(m, ifMatch, false)
@@ -30,26 +31,32 @@ while pos <= #ARGV do
   local firstPair = ids + s + d
   local g = { ARGV[pos], ids, firstPair - 1, ids + s, firstPair, firstPair + 2 * s - 1 }
   groups[#groups + 1] = g
-  for i = g[5], g[6] do
-    delta = delta + #ARGV[i]
-  end
   pos = g[6] + 1
 end
 
--- The old values' sizes (one HMGET per chunk of ids: one call costs less inside the script than an
--- HSTRLEN per id), then the size check, before anything is written.
-for _, g in ipairs(groups) do
-  chunked('HMGET', keysKey(g[1]), g[2], g[3], function(from, old)
-    for j = 1, #old do
-      if old[j] then
-        delta = delta - #ARGV[from + j - 1] - #old[j]
-      end
+if maxBytes > 0 then
+  countKeys(m, maxBytes)
+  -- The new pairs' sizes less the old values' (one HMGET per chunk of ids: one call costs less inside
+  -- the script than an HSTRLEN per id), then the size check, before anything is written.
+  for _, g in ipairs(groups) do
+    for i = g[5], g[6] do
+      delta = delta + #ARGV[i]
     end
-  end)
-end
-err = tooLarge(m.bytes + delta, m.bytes, maxBytes)
-if err then
-  return err
+    chunked('HMGET', keysKey(g[1]), g[2], g[3], function(from, old)
+      for j = 1, #old do
+        if old[j] then
+          delta = delta - #ARGV[from + j - 1] - #old[j]
+        end
+      end
+    end)
+  end
+  err = tooLarge(m.bytes + delta, m.bytes, maxBytes)
+  if err then
+    return err
+  end
+elseif m.kbytes >= 0 then
+  m.bytes = m.bytes - m.kbytes
+  m.kbytes = -1
 end
 -- The types set changes only when a type may appear (a set) or disappear (a delete that empties it).
 local named = {}
@@ -75,8 +82,10 @@ for _, g in ipairs(groups) do
     end
   end
 end
-m.bytes = m.bytes + delta
-m.kbytes = m.kbytes + delta
+if m.kbytes >= 0 then
+  m.bytes = m.bytes + delta
+  m.kbytes = m.kbytes + delta
+end
 -- The key ids are encoded for the change entry only when sync records changes.
 bump(m, now, false, fresh, SYNC and { p = 'k', k = cjson.encode(named) } or nil)
 return { 'OK', m.ver }

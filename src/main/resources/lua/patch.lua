@@ -6,6 +6,7 @@ local err = check(m, expected, false)
 if err then
   return err
 end
+countKeys(m, maxBytes)
 local bytes = m.bytes - redis.call('HSTRLEN', META, 'data') + #data
 err = tooLarge(bytes, m.bytes, maxBytes)
 if err then

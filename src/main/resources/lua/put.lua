@@ -18,6 +18,7 @@ local oldExpires, oldData, oldCreds = 0, 0, 0
 if created then
   m = { ver = 0, ttl = defaultTtl, bytes = 0, kbytes = 0, state = 'unregistered', created = now, seq = 0, pexp = 0 }
 else
+  countKeys(m, maxBytes)
   oldExpires = m.expires
   oldData = redis.call('HSTRLEN', META, 'data')
   oldCreds = redis.call('STRLEN', CREDS)

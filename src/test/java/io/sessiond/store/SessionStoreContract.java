@@ -79,9 +79,12 @@ public abstract class SessionStoreContract {
   /** A new, not yet opened store for {@code settings}; called on the test's Vert.x context. */
   protected abstract SessionStore newStore(Vertx vertx, StoreSettings settings);
 
+  /** Limits a test gives a tenant while it runs (a tenant's limits can change between start-ups). */
+  private static final Map<String, TenantLimits> CHANGED_LIMITS = new java.util.concurrent.ConcurrentHashMap<>();
+
   protected static StoreSettings settings() {
-    return new StoreSettings(DEFAULT_TTL_SECONDS, MAX_MESSAGES,
-        tenant -> tenant.startsWith(SMALL_TENANT_PREFIX) ? SMALL_LIMITS : TenantLimits.UNLIMITED);
+    return new StoreSettings(DEFAULT_TTL_SECONDS, MAX_MESSAGES, tenant -> CHANGED_LIMITS.getOrDefault(tenant,
+        tenant.startsWith(SMALL_TENANT_PREFIX) ? SMALL_LIMITS : TenantLimits.UNLIMITED));
   }
 
   @BeforeEach
@@ -774,6 +777,32 @@ public abstract class SessionStoreContract {
         }))
         .compose(s -> query(id, "pre-key", "a", "b"))
         .compose(checking(k -> assertEquals(Map.of("b", v400), k.values()))));
+  }
+
+  @Test
+  void maxBytesPerSession_setLater_countsWhatTheSessionAlreadyHolds(VertxTestContext tc) {
+    String v300 = "\"" + "x".repeat(298) + "\"";
+    run(tc, () -> create(id)
+        // Written without a limit: 3 keys of ~300 bytes, one of them overwritten, one deleted.
+        .compose(s -> writeKeys(id, keyBatch("pre-key", "1", v300, "2", v300, "3", v300)))
+        .compose(w -> writeKeys(id, merge(keyBatch("pre-key", "2", v300, "3", null), keyBatch("session", "s", v300))))
+        .compose(w -> {
+          CHANGED_LIMITS.put(tenant, SMALL_LIMITS); // 1,024 bytes; the session holds ~900 of keys
+          return failsWith(StoreFailure.TOO_LARGE, append(id, "{\"m\":" + v300 + "}"));
+        })
+        .compose(v -> failsWith(StoreFailure.TOO_LARGE, writeKeys(id, keyBatch("pre-key", "4", v300))))
+        // Shrinking is allowed, and frees room for the message.
+        .compose(v -> writeKeys(id, keyBatch("pre-key", "1", null, "2", null)))
+        .compose(w -> append(id, "{\"m\":" + v300 + "}"))
+        .compose(checking(a -> assertEquals(1, a.messageCount())))
+        .compose(a -> failsWith(StoreFailure.TOO_LARGE, writeKeys(id, keyBatch("pre-key", "5", v300, "6", v300))))
+        .compose(v -> store.clearKeys(ref(id)))
+        .compose(w -> writeKeys(id, keyBatch("pre-key", "5", v300, "6", v300)))
+        .compose(checking(w -> assertEquals(7, w.version())))
+        .eventually(() -> {
+          CHANGED_LIMITS.remove(tenant);
+          return Future.succeededFuture();
+        }));
   }
 
   @Test

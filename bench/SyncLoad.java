@@ -73,9 +73,12 @@ public final class SyncLoad {
 
     // Warm-up at the same rate (not recorded): JIT of sessiond and of this client, HTTP connections.
     phase(client, base, key, bodies, rate, WARMUP_SECONDS, sessions, null, new AtomicLong(), new AtomicLong(), new AtomicLong(), null);
+    SKIPS_PER_SECOND.clear();
     long start = System.nanoTime();
     phase(client, base, key, bodies, rate, seconds, sessions, acks, sent, failed, skipped, ackLatencyMicros);
     double loadSeconds = (System.nanoTime() - start) / 1e9;
+    System.out.println("TIMELINE skipped per second of the load " + SKIPS_PER_SECOND + "; acks slower than 100 ms by second sent "
+        + SLOW_PER_SECOND + "; of those, sent more than 100 ms late (all 64 client threads busy) " + LATE_PER_SECOND);
 
     // Match acknowledgements with polls: wait until every acknowledged write is visible (or 60 s).
     List<Ack> all = new ArrayList<>(acks);
@@ -101,7 +104,7 @@ public final class SyncLoad {
     System.exit(0);
   }
 
-  static final int WARMUP_SECONDS = 5;
+  static final int WARMUP_SECONDS = 15;
   /** Blocking HTTP/1.1 keep-alive connections (HttpURLConnection): cheaper per request than HttpClient here. */
   static final java.util.concurrent.ExecutorService WORKERS = Executors.newFixedThreadPool(64);
 
@@ -136,6 +139,9 @@ public final class SyncLoad {
     }
   }
   static final int MAX_IN_FLIGHT = 512;
+  static final java.util.concurrent.ConcurrentSkipListMap<Long, Long> SKIPS_PER_SECOND = new java.util.concurrent.ConcurrentSkipListMap<>();
+  static final java.util.concurrent.ConcurrentSkipListMap<Long, Long> SLOW_PER_SECOND = new java.util.concurrent.ConcurrentSkipListMap<>();
+  static final java.util.concurrent.ConcurrentSkipListMap<Long, Long> LATE_PER_SECOND = new java.util.concurrent.ConcurrentSkipListMap<>();
 
   static void phase(HttpClient client, String base, String key, String[] bodies, int rate, int seconds, int sessions,
       ConcurrentLinkedQueue<Ack> acks, AtomicLong sent, AtomicLong failed, AtomicLong skipped, List<Long> ackLatencyMicros)
@@ -156,6 +162,7 @@ public final class SyncLoad {
         String id = "sync-" + rnd.nextInt(sessions);
         if (!inFlight.tryAcquire()) {
           skipped.incrementAndGet();
+          SKIPS_PER_SECOND.merge((System.nanoTime() - start) / 1_000_000_000L, 1L, Long::sum);
           continue;
         }
         boolean keys = i % 10 == 9;
@@ -164,6 +171,10 @@ public final class SyncLoad {
         long t0 = System.nanoTime();
         sent.incrementAndGet();
         WORKERS.execute(() -> {
+          long began = System.nanoTime();
+          if (acks != null && began - t0 > 100_000_000L) {
+            LATE_PER_SECOND.merge((t0 - start) / 1_000_000_000L, 1L, Long::sum);
+          }
           String[] r = call(keys ? "POST" : "PUT", url, key, body);
           long t1 = System.nanoTime();
           inFlight.release();
@@ -178,6 +189,7 @@ public final class SyncLoad {
             return;
           }
           ackLatencyMicros.add((t1 - t0) / 1000);
+          SLOW_PER_SECOND.merge((t0 - start) / 1_000_000_000L, (t1 - t0) > 100_000_000L ? 1L : 0L, Long::sum);
           acks.add(new Ack(id, Long.parseLong(etag.replaceAll("[^0-9]", "")), t1));
         });
       }

@@ -181,7 +181,7 @@ if ((DO_SYNC)); then
   R[sync_load_before]=$(loadavg)
   ((PROFILE)) && jcmd "$SERVER_PID" JFR.start name=sync settings=profile filename="$WORK/sync.jfr" > /dev/null
   c0=$(cpu_s "$SERVER_PID"); r0=$(cpu_s "$REDIS_PID"); g0=$(pg_cpu_s); t0=$(date +%s.%N)
-  log "sync: $RATE writes/s for $DUR s after a 5 s warm-up on $LOAD_SESSIONS sessions (lag measured with psql)"
+  log "sync: $RATE writes/s for $DUR s after a 15 s warm-up on $LOAD_SESSIONS sessions (lag measured with psql)"
   out=$(timeout $((DUR + 180)) java -cp "$JAR" bench/SyncLoad.java "http://127.0.0.1:$HP" "$KEY" "$RATE" "$DUR" "$LOAD_SESSIONS" \
     "${PSQL[@]}" -d sessiond -At 2>&1) || true
   c1=$(cpu_s "$SERVER_PID"); r1=$(cpu_s "$REDIS_PID"); g1=$(pg_cpu_s); t1=$(date +%s.%N)
@@ -192,6 +192,7 @@ if ((DO_SYNC)); then
   line=$(grep '^RESULT' <<< "$out" || true)
   if [[ -z $line ]]; then log "SyncLoad failed: $(tail -5 <<< "$out")"; exit 1; fi
   for kv in ${line#RESULT }; do R["sync_${kv%%=*}"]=${kv#*=}; done
+  R[sync_timeline]=$(grep '^TIMELINE' <<< "$out" | sed 's/^TIMELINE //' || true)
   R[sync_cpu]=$(awk -v a="$c0" -v b="$c1" -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%.2f", (b - a) / (t1 - t0) }')
   R[sync_rcpu]=$(awk -v a="$r0" -v b="$r1" -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%.2f", (b - a) / (t1 - t0) }')
   R[sync_pgcpu]=$(awk -v a="$g0" -v b="$g1" -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%.2f", (b - a) / (t1 - t0) }')
@@ -299,7 +300,7 @@ FILE="bench/results/$DAY-sync.md"
   if ((DO_SYNC)); then
     echo "## Write-behind sync under a steady write load"
     echo
-    echo "\`bench/SyncLoad.java\`: $RATE writes/s, open loop, for $DUR s (after 5 s of warm-up at the same rate, not recorded) on $LOAD_SESSIONS sessions (9 in 10 a PUT of ~1 KiB data, 1 in 10 a"
+    echo "\`bench/SyncLoad.java\`: $RATE writes/s, open loop, for $DUR s (after 15 s of warm-up at the same rate, not recorded: the first seconds of a fresh JVM are slower, see the timeline) on $LOAD_SESSIONS sessions (9 in 10 a PUT of ~1 KiB data, 1 in 10 a"
     echo "key batch of 20 pre-keys); SESSION_SYNC_INTERVAL_MS and SYNC_BATCH_SIZE at their defaults (1000, 500). Lag = from the"
     echo "write's HTTP acknowledgement until a \`psql\` poll (one session, back to back, \`SELECT id, version FROM sessions\`)"
     echo "shows the session at that version or later; over-stated by at most one poll (avg ${R[sync_poll_avg_ms]} ms, max ${R[sync_poll_max_ms]} ms, ${R[sync_polls]} polls)."
@@ -318,6 +319,8 @@ FILE="bench/results/$DAY-sync.md"
     echo "| session upserts/s in PostgreSQL (pg_stat n_tup_ins + n_tup_upd; several writes to one session in one sync round are one upsert) | $(fmt "${R[sync_pg_upserts_s]}")/s | — | — |"
     echo "| stream backlog: max XLEN of \`bench:sync\` / max \`sessiond_sync_backlog\` (1 s samples) | ${R[sync_xlen_max]} / ${R[sync_backlog_max]} | — | — |"
     echo "| CPU cores used: sessiond / Redis / PostgreSQL | ${R[sync_cpu]} / ${R[sync_rcpu]} / ${R[sync_pgcpu]} | — | — |"
+    echo
+    echo "Timeline of the load (seconds from its start): ${R[sync_timeline]:-not reported}."
     echo
     echo "Load average before / after: ${R[sync_load_before]} / ${R[sync_load_after]}. Samples (time, XLEN, backlog gauge, rows, sum of versions, upserts):"
     echo

@@ -1,24 +1,19 @@
 -- keys_query: ARGV now, type, ids... Replies OK and the values in the order asked (nil when absent).
+-- The ids go to HMGET straight from ARGV (unpack of a run of it), in calls of at most UNPACK_CHUNK.
 local now, t = tonumber(ARGV[1]), ARGV[2]
 local m = loadMeta(now)
 if not m then
   return { 'E', 'NOT_FOUND' }
 end
-local key, values, chunk = keysKey(t), {}, {}
-local function flush()
-  local got = redis.call('HMGET', key, unpack(chunk))
-  for i = 1, #chunk do
+local key = keysKey(t)
+if #ARGV - 2 <= UNPACK_CHUNK then
+  return { 'OK', redis.call('HMGET', key, unpack(ARGV, 3, #ARGV)) }
+end
+local values = {}
+for a = 3, #ARGV, UNPACK_CHUNK do
+  local got = redis.call('HMGET', key, unpack(ARGV, a, math.min(a + UNPACK_CHUNK - 1, #ARGV)))
+  for i = 1, #got do
     values[#values + 1] = got[i]
   end
-  chunk = {}
-end
-for i = 3, #ARGV do
-  chunk[#chunk + 1] = ARGV[i]
-  if #chunk == UNPACK_CHUNK then
-    flush()
-  end
-end
-if #chunk > 0 then
-  flush()
 end
 return { 'OK', values }

@@ -806,6 +806,45 @@ public abstract class SessionStoreContract {
   }
 
   @Test
+  void keyBatchesAndQueriesOfThousandsOfIds_applyWhole_andCountBytesExactly(VertxTestContext tc) {
+    // Bigger than one Redis call's argument chunk (1,000), counted under a byte limit set at the start.
+    CHANGED_LIMITS.put(tenant, new TenantLimits(0, 10_000_000, 0));
+    Map<String, String> first = new LinkedHashMap<>();
+    Map<String, String> second = new LinkedHashMap<>();
+    Map<String, String> expected = new LinkedHashMap<>();
+    for (int i = 0; i < 2_500; i++) {
+      first.put("k" + i, "\"v" + i + "\"");
+    }
+    for (int i = 0; i < 3_700; i++) {
+      if (i < 1_200) {
+        second.put("k" + i, null);
+      } else {
+        second.put("k" + i, "\"w" + i + "\"");
+        expected.put("k" + i, "\"w" + i + "\"");
+      }
+    }
+    long keyBytes = expected.entrySet().stream().mapToLong(e -> e.getKey().length() + e.getValue().length()).sum();
+    long sessionBytes = "{}".length() + keyBytes;
+    String[] ids = second.keySet().toArray(new String[0]);
+    run(tc, () -> create(id)
+        .compose(s -> writeKeys(id, Map.of("pre-key", first)))
+        .compose(w -> writeKeys(id, Map.of("pre-key", second)))
+        .compose(w -> query(id, "pre-key", ids))
+        .compose(checking(k -> assertEquals(expected, k.values())))
+        .compose(k -> store.status(ref(id)))
+        .compose(checking(s -> assertEquals(Map.of("pre-key", 2_500L), s.keyCounts())))
+        .compose(s -> {
+          CHANGED_LIMITS.put(tenant, new TenantLimits(0, sessionBytes + 20, 0));
+          return failsWith(StoreFailure.TOO_LARGE, writeKeys(id, keyBatch("session", "z", "\"123456789012345678\"")));
+        })
+        .compose(v -> writeKeys(id, keyBatch("session", "z", "\"1234567890123456\"")))
+        .eventually(() -> {
+          CHANGED_LIMITS.remove(tenant);
+          return Future.succeededFuture();
+        }));
+  }
+
+  @Test
   void maxBytesPerSession_countsEveryPartOfTheSession(VertxTestContext tc) {
     tenant = SMALL_TENANT_PREFIX + random();
     String third = "x".repeat(300);

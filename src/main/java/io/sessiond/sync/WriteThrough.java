@@ -25,10 +25,10 @@ import org.slf4j.LoggerFactory;
  * (If-Match on the version it wrote, so a later write by someone else is never undone) and the
  * request fails with UNAVAILABLE (503): no half-applied state stays. The compensation is itself a
  * write, so the session's version moves on by one. A deletion is the exception: its outcome is known
- * in advance, so PostgreSQL deletes first and Redis after (see {@link #delete}). Blob commits and deletes pass straight through:
- * they reach PostgreSQL write-behind, through the change stream (the after-image of every other write
- * carries the session's blobs, see {@link BlobReader}). Restore imports pass straight through too: they
- * bring back what PostgreSQL holds.
+ * in advance, so PostgreSQL deletes first and Redis after (see {@link #delete}). Blob commits and
+ * deletes pass straight through: they reach PostgreSQL write-behind, through the change stream (the
+ * after-image of every other write carries the session's blobs, see {@link BlobReader}). Restore
+ * imports pass straight through too: they bring back what PostgreSQL holds.
  */
 public final class WriteThrough implements StoreInterceptor {
   private static final Logger LOG = LoggerFactory.getLogger(WriteThrough.class);

@@ -8,17 +8,17 @@ import io.sessiond.health.HealthVerticle;
 import io.sessiond.http.HttpApiVerticle;
 import io.sessiond.metrics.Metrics;
 import io.sessiond.metrics.SessiondMeters;
-import io.sessiond.metrics.TenantUsage;
-import io.sessiond.store.FileSessionStore;
+import io.sessiond.health.TenantUsage;
 import io.sessiond.store.LocalRecordCodec;
-import io.sessiond.store.LocalStore;
-import io.sessiond.store.MemorySessionStore;
-import io.sessiond.store.RedisSessionStore;
-import io.sessiond.store.SessionStore;
+import io.sessiond.store.StoreAccess;
 import io.sessiond.store.StoreAddresses;
-import io.sessiond.store.StoreClient;
+import io.sessiond.store.StoreBackend;
+import io.sessiond.store.StoreInterceptor;
 import io.sessiond.store.StoreSettings;
 import io.sessiond.store.StoreVerticle;
+import io.sessiond.store.file.FileBackend;
+import io.sessiond.store.memory.MemoryBackend;
+import io.sessiond.store.redis.RedisBackend;
 import io.sessiond.sync.SyncVerticle;
 import io.sessiond.sync.WriteThrough;
 import io.sessiond.tenant.RateLimiter;
@@ -33,11 +33,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Function;
 
 /**
- * One running daemon: deploys store → health → HTTP in that order (the store restores before
- * anything answers) and undeploys in reverse. {@link Main} runs one; tests run several.
+ * One running daemon, assembled here and nowhere else: picks the store backend and how the HTTP
+ * verticles reach it (in-process on their own event loops, or over the event bus), then deploys store
+ * → sync → health → HTTP in that order (the store and the restore come up before anything answers)
+ * and undeploys in reverse. {@link Main} runs one; tests run several. docs/architecture.md draws it.
  */
 public final class Sessiond {
   private final Vertx vertx;
@@ -45,6 +46,8 @@ public final class Sessiond {
   private final TenantRegistry tenants;
   private final List<String> tenantIds;
   private final SessiondMeters meters;
+  private final StoreBackend backend;
+  private final StoreInterceptor interceptor;
   private final List<String> deployments = new ArrayList<>();
   private final List<HttpApiVerticle> httpVerticles = new ArrayList<>();
 
@@ -54,6 +57,10 @@ public final class Sessiond {
     this.tenants = new TenantRegistry(tenants);
     this.tenantIds = tenants.stream().map(TenantSpec::id).distinct().toList();
     this.meters = Metrics.meters(vertx);
+    this.backend = backend();
+    // In write-through mode, every store operation waits for PostgreSQL before it is answered.
+    this.interceptor = config.pg().writeThrough() ? new WriteThrough(vertx, config.http().requestTimeoutMs())
+        : StoreInterceptor.DIRECT;
   }
 
   /** Deploys a daemon with the given tenants on {@code vertx}; fails when any verticle fails to start. */
@@ -66,13 +73,10 @@ public final class Sessiond {
     LocalRecordCodec.register(vertx.eventBus());
     RequestIds.install(vertx.eventBus());
     StoreConfig store = config.store();
-    // The memory and file stores are single-threaded by design; the Redis store keeps no state in
-    // the process, so it runs one instance per HTTP instance for the event-bus callers (sync, restore,
-    // health), while each HTTP verticle runs its own on its own event loop (localStore()).
-    int storeInstances = store.kind().equals(StoreConfig.REDIS) ? config.http().instances() : 1;
-    return vertx.deployVerticle(() -> new StoreVerticle(storeFactory(), store.sweepIntervalMs(), store.maxMessages(), meters)
-            .intercept(interceptor()),
-            new DeploymentOptions().setInstances(storeInstances))
+    // One store verticle per process: the one writer of the memory and file stores; on Redis the one
+    // sweeper and change-feed reader, and the store that sync, health and restore reach over the bus.
+    return vertx.deployVerticle(new StoreVerticle(backend, interceptor, store.sweepIntervalMs(), store.maxMessages(),
+            meters))
         .compose(this::deployed)
         .compose(v -> deploySync())
         .compose(v -> vertx.deployVerticle(healthVerticle()))
@@ -88,15 +92,16 @@ public final class Sessiond {
         ? List.of(HealthCheck.ping("store", StoreAddresses.PING, timeout),
             HealthCheck.sync(config.pg().writeThrough(), meters, timeout))
         : List.of(HealthCheck.ping("store", StoreAddresses.PING, timeout));
-    TenantUsage usage = new TenantUsage(new StoreClient(vertx, timeout), meters, tenantIds);
+    TenantUsage usage = new TenantUsage(StoreAccess.overBus(timeout), meters, tenantIds);
     return new HealthVerticle(config.ops().healthIntervalMs(), config.ops().tenantMetricsIntervalMs(), checks, meters, usage);
   }
 
   private Future<String> deployHttp(Buffer openApi) {
     RateLimiter limiter = new RateLimiter();
+    StoreAccess access = httpStoreAccess();
     return vertx.deployVerticle(() -> {
       HttpApiVerticle v = new HttpApiVerticle(config.http(), config.store(), tenants, limiter, openApi, config.ops(), meters,
-          localStore());
+          access);
       synchronized (httpVerticles) {
         httpVerticles.add(v);
       }
@@ -112,25 +117,19 @@ public final class Sessiond {
     if (!config.pg().enabled()) {
       return Future.succeededFuture();
     }
-    return vertx.deployVerticle(new SyncVerticle(config.pg(), config.redis(), config.store().autoRestore(),
+    return vertx.deployVerticle(new SyncVerticle(config.pg(), config.store().autoRestore(),
         config.http().requestTimeoutMs())).compose(this::deployed);
   }
 
   /**
-   * On the Redis store, each HTTP verticle runs its own store on its own event loop and calls it
-   * directly (docs/decisions.md): no event-bus hop to another thread and back per request. The memory
-   * and file stores are single-threaded, so HTTP reaches their one store verticle over the event bus.
+   * A backend that keeps no state in the process (Redis) runs a store on each HTTP event loop, called
+   * directly: no event-bus hop to another thread and back per request (docs/decisions.md). The memory
+   * and file stores have one writer, which HTTP reaches over the event bus.
    */
-  private LocalStore localStore() {
-    StoreConfig store = config.store();
-    return store.kind().equals(StoreConfig.REDIS)
-        ? new LocalStore(storeFactory(), interceptor(), store.maxMessages(), meters)
-        : null;
-  }
-
-  /** In write-through mode, every store operation waits for PostgreSQL before it is answered; else none. */
-  private WriteThrough interceptor() {
-    return config.pg().writeThrough() ? new WriteThrough(vertx, config.http().requestTimeoutMs()) : null;
+  private StoreAccess httpStoreAccess() {
+    return backend.perEventLoop()
+        ? StoreAccess.inProcess(backend, interceptor, config.store().maxMessages(), meters)
+        : StoreAccess.overBus(config.http().requestTimeoutMs());
   }
 
   private Future<Void> deployed(String id) {
@@ -138,13 +137,13 @@ public final class Sessiond {
     return Future.succeededFuture();
   }
 
-  private Function<Vertx, SessionStore> storeFactory() {
+  private StoreBackend backend() {
     StoreConfig c = config.store();
     StoreSettings settings = new StoreSettings(c.defaultTtlSeconds(), c.maxMessages(), tenants::limits);
     return switch (c.kind()) {
-      case StoreConfig.FILE -> v -> new FileSessionStore(v, settings, c.dataDir(), c.autoRestore(), c.snapshotEvery());
-      case StoreConfig.REDIS -> v -> new RedisSessionStore(v, settings, config.redis(), config.pg().enabled());
-      default -> v -> new MemorySessionStore(settings);
+      case StoreConfig.FILE -> new FileBackend(settings, c.dataDir(), c.autoRestore(), c.snapshotEvery());
+      case StoreConfig.REDIS -> new RedisBackend(settings, config.redis(), config.pg().enabled());
+      default -> new MemoryBackend(settings);
     };
   }
 

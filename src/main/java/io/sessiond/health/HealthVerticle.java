@@ -1,7 +1,7 @@
 package io.sessiond.health;
 
 import io.sessiond.metrics.SessiondMeters;
-import io.sessiond.metrics.TenantUsage;
+import io.sessiond.health.TenantUsage;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -63,7 +63,8 @@ public final class HealthVerticle extends VerticleBase {
     lastTick = System.nanoTime();
     timers.add(vertx.setPeriodic(intervalMs, id -> tick()));
     timers.add(vertx.setPeriodic(tenantMetricsIntervalMs, id -> countTenants()));
-    return Future.all(consumers.stream().map(MessageConsumer::completion).toList()).compose(v -> probe())
+    return usage.open(vertx)
+        .compose(v -> Future.all(consumers.stream().map(MessageConsumer::completion).toList())).compose(v -> probe())
         .onSuccess(r -> countTenants()); // the first count at once: tenant gauges exist from the start
   }
 

@@ -4,7 +4,7 @@ import io.sessiond.config.HttpConfig;
 import io.sessiond.config.OpsConfig;
 import io.sessiond.metrics.SessiondMeters;
 import io.sessiond.config.StoreConfig;
-import io.sessiond.store.LocalStore;
+import io.sessiond.store.StoreAccess;
 import io.sessiond.store.StoreClient;
 import io.sessiond.tenant.RateLimiter;
 import io.sessiond.tenant.TenantRegistry;
@@ -20,9 +20,9 @@ import io.vertx.micrometer.PrometheusScrapingHandler;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The REST edge: authenticates, validates and turns each request into one store request: over the
- * event bus, or, when given a {@link LocalStore} (the Redis store), on that store running on this
- * verticle's own event loop. Deployed once per core.
+ * The REST edge: authenticates, validates and turns each request into one store request through the
+ * {@link StoreClient} its {@link StoreAccess} opens (over the event bus, or a store on this verticle's
+ * own event loop). Deployed once per core.
  */
 public final class HttpApiVerticle extends VerticleBase {
   private final HttpConfig http;
@@ -32,18 +32,18 @@ public final class HttpApiVerticle extends VerticleBase {
   private final Buffer openApi;
   private final OpsConfig ops;
   private final SessiondMeters meters;
-  private final LocalStore localStore;
+  private final StoreAccess storeAccess;
+  private StoreClient store;
   private HttpServer server;
   private ApiRouter api;
 
   /**
    * @param openApi    the OpenAPI document served at {@code /openapi.yaml} (read once at start-up)
-   * @param localStore a store this verticle opens on its own event loop and calls directly, or
-   *                   {@code null} to call the store verticle over the event bus
+   * @param storeAccess how this verticle reaches the store (opened when it starts, closed when it stops)
    */
   public HttpApiVerticle(HttpConfig http, StoreConfig storeConfig, TenantRegistry tenants, RateLimiter rateLimiter,
-                         Buffer openApi, OpsConfig ops, SessiondMeters meters, LocalStore localStore) {
-    this.localStore = localStore;
+                         Buffer openApi, OpsConfig ops, SessiondMeters meters, StoreAccess storeAccess) {
+    this.storeAccess = storeAccess;
     this.ops = ops;
     this.meters = meters;
     this.http = http;
@@ -55,13 +55,11 @@ public final class HttpApiVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    if (localStore == null) {
-      return serve(new StoreClient(vertx, http.requestTimeoutMs()));
-    }
-    // A verticle whose start fails is not stopped: the store it opened is closed here.
-    return localStore.open(vertx)
-        .compose(v -> serve(StoreClient.local(vertx, http.requestTimeoutMs(), localStore)))
-        .recover(e -> localStore.close().transform(ar -> Future.failedFuture(e)));
+    // A verticle whose start fails is not stopped: the store client it opened is closed here.
+    return storeAccess.open(vertx).compose(client -> {
+      store = client;
+      return serve(client).recover(e -> client.close().transform(ar -> Future.failedFuture(e)));
+    });
   }
 
   private Future<HttpServer> serve(StoreClient store) {
@@ -72,7 +70,7 @@ public final class HttpApiVerticle extends VerticleBase {
       router.get("/metrics").handler(PrometheusScrapingHandler.create(meters.registry()));
       api.unlisted(HttpMethod.GET, "/metrics");
     }
-    new HealthRoutes(vertx, http.requestTimeoutMs()).mount(router);
+    new HealthRoutes(vertx, store, http.requestTimeoutMs()).mount(router);
     router.get("/openapi.yaml").handler(ctx -> ctx.response().putHeader("Content-Type", "application/yaml").end(openApi));
     for (String path : new String[] {"/health/live", "/health/ready", "/openapi.yaml"}) {
       api.unlisted(HttpMethod.GET, path);
@@ -107,7 +105,7 @@ public final class HttpApiVerticle extends VerticleBase {
     // Stops accepting at once; requests in flight get up to the grace period to finish.
     Future<Void> stopped = server == null ? Future.succeededFuture()
         : server.shutdown(ops.shutdownGraceMs(), TimeUnit.MILLISECONDS);
-    return localStore == null ? stopped : stopped.eventually(localStore::close);
+    return store == null ? stopped : stopped.eventually(store::close);
   }
 
   /** The port actually bound (useful when configured as 0). */

@@ -15,41 +15,41 @@ import java.util.Map;
  * validates first; these guard the store's own invariants (a message must be a JSON object text, a
  * key batch must name valid types and ids) so that a caller's bug is a 400, not a corrupt session.
  */
-final class RequestChecks {
+public final class RequestChecks {
   private RequestChecks() {
   }
 
-  static StoreException invalid(String detail) {
+  public static StoreException invalid(String detail) {
     return new StoreException(StoreFailure.INVALID, detail);
   }
 
-  static void sessionId(String id) {
+  public static void sessionId(String id) {
     if (!SessionIds.isSessionId(id)) {
       throw invalid("session id must be 1-128 characters of A-Za-z0-9._@:+-");
     }
   }
 
-  static void blobName(String name) {
+  public static void blobName(String name) {
     if (!SessionIds.isBlobName(name)) {
       throw invalid("blob name must be 1-128 characters of A-Za-z0-9._-");
     }
   }
 
-  static void uploadId(String uploadId) {
+  public static void uploadId(String uploadId) {
     if (!SessionIds.isBlobName(uploadId)) {
       throw invalid("upload id must be 1-128 characters of A-Za-z0-9._-");
     }
   }
 
   /** A chunk index within the limits a blob can have, and its data no longer than a chunk. */
-  static void blobChunk(StoreRequests.BlobChunk c) {
+  public static void blobChunk(StoreRequests.BlobChunk c) {
     uploadId(c.uploadId());
     if (c.index() < 0 || c.data() == null || c.data().length() > StoreRequests.BLOB_CHUNK_BYTES) {
       throw invalid("a blob chunk needs an index from 0 and at most " + StoreRequests.BLOB_CHUNK_BYTES + " bytes");
     }
   }
 
-  static void blobCommit(StoreRequests.CommitBlob c) {
+  public static void blobCommit(StoreRequests.CommitBlob c) {
     blobName(c.name());
     uploadId(c.uploadId());
     long max = (long) c.chunks() * StoreRequests.BLOB_CHUNK_BYTES;
@@ -58,19 +58,19 @@ final class RequestChecks {
     }
   }
 
-  static void ttl(Long ttlSeconds) {
+  public static void ttl(Long ttlSeconds) {
     if (ttlSeconds != null && ttlSeconds < 0) {
       throw invalid("ttlSeconds must be 0 or more");
     }
   }
 
-  static void pageLimit(int limit) {
+  public static void pageLimit(int limit) {
     if (limit < 1) {
       throw invalid("limit must be at least 1");
     }
   }
 
-  static JsonObject patchObject(String patchJson) {
+  public static JsonObject patchObject(String patchJson) {
     Object patch;
     try {
       patch = patchJson == null ? null : Json.decodeValue(patchJson);
@@ -83,13 +83,13 @@ final class RequestChecks {
     return object;
   }
 
-  static void credsText(String credsJson) {
+  public static void credsText(String credsJson) {
     if (credsJson == null) {
       throw invalid("creds are required ('null' clears them)");
     }
   }
 
-  static void keyBatch(Map<String, Map<String, String>> batch) {
+  public static void keyBatch(Map<String, Map<String, String>> batch) {
     if (batch == null) {
       throw invalid("a key batch is required");
     }
@@ -102,7 +102,7 @@ final class RequestChecks {
     });
   }
 
-  static void keyType(String type) {
+  public static void keyType(String type) {
     if (!SessionIds.isKeyType(type)) {
       throw invalid("key type must be 1-64 characters of a-z0-9-");
     }
@@ -114,7 +114,7 @@ final class RequestChecks {
     }
   }
 
-  static void messages(List<String> messagesJson) {
+  public static void messages(List<String> messagesJson) {
     if (messagesJson == null || messagesJson.isEmpty()) {
       throw invalid("at least one message is required");
     }
@@ -125,7 +125,7 @@ final class RequestChecks {
     }
   }
 
-  static void export(SessionExport export) {
+  public static void export(SessionExport export) {
     if (export == null || export.session() == null) {
       throw invalid("the export holds no session");
     }
@@ -154,5 +154,10 @@ final class RequestChecks {
       }
       previous = message.seq();
     }
+  }
+
+  /** Creds as stored: the JSON text {@code null} means none. */
+  public static String clearable(String credsJson) {
+    return credsJson == null || credsJson.equals("null") ? null : credsJson;
   }
 }

@@ -21,6 +21,13 @@ public final class StoreRequests {
   private StoreRequests() {
   }
 
+  /** A request about one session of one tenant: what write-through, metrics and logs need to name it. */
+  public interface SessionRequest {
+    String tenant();
+
+    String id();
+  }
+
   /**
    * Create or replace a session. {@code dataJson} replaces the data ({@code {}} when absent);
    * {@code credsJson}, {@code state} and {@code ttlSeconds} are {@code null} when absent, which keeps
@@ -28,7 +35,7 @@ public final class StoreRequests {
    * {@code "null"} for creds clears them.
    */
   public record PutSession(String tenant, String id, String dataJson, String credsJson, SessionState state,
-                           Long ttlSeconds, long ifMatch) {
+                           Long ttlSeconds, long ifMatch) implements SessionRequest {
   }
 
   /** The session after a create or replace, and whether it was created. */
@@ -36,14 +43,14 @@ public final class StoreRequests {
   }
 
   /** Names one session of one tenant, for reads and for writes that carry nothing else. */
-  public record SessionRef(String tenant, String id, long ifMatch) {
+  public record SessionRef(String tenant, String id, long ifMatch) implements SessionRequest {
     public SessionRef(String tenant, String id) {
       this(tenant, id, ANY_VERSION);
     }
   }
 
   /** Apply an RFC 7396 JSON merge patch (a JSON object) to the session's data. */
-  public record PatchSession(String tenant, String id, String patchJson, long ifMatch) {
+  public record PatchSession(String tenant, String id, String patchJson, long ifMatch) implements SessionRequest {
   }
 
   /**
@@ -62,15 +69,15 @@ public final class StoreRequests {
   }
 
   /** Move a session to {@code to}; refused with ILLEGAL_TRANSITION when the state machine forbids it. */
-  public record Transition(String tenant, String id, SessionState to, long ifMatch) {
+  public record Transition(String tenant, String id, SessionState to, long ifMatch) implements SessionRequest {
   }
 
   /** Replace the credentials document ({@code "null"} clears it). */
-  public record PutCreds(String tenant, String id, String credsJson, long ifMatch) {
+  public record PutCreds(String tenant, String id, String credsJson, long ifMatch) implements SessionRequest {
   }
 
   /** Read the keys {@code ids} of one {@code type}. */
-  public record QueryKeys(String tenant, String id, String type, List<String> ids) {
+  public record QueryKeys(String tenant, String id, String type, List<String> ids) implements SessionRequest {
   }
 
   /** The values found, keyId → value JSON; missing ids are absent. */
@@ -78,11 +85,11 @@ public final class StoreRequests {
   }
 
   /** An atomic batch: type → keyId → value JSON, where a {@code null} value deletes that key. */
-  public record WriteKeys(String tenant, String id, Map<String, Map<String, String>> batch, long ifMatch) {
+  public record WriteKeys(String tenant, String id, Map<String, Map<String, String>> batch, long ifMatch) implements SessionRequest {
   }
 
   /** Append messages (compact JSON objects without {@code seq}), oldest first. */
-  public record AppendMessages(String tenant, String id, List<String> messagesJson, long ifMatch) {
+  public record AppendMessages(String tenant, String id, List<String> messagesJson, long ifMatch) implements SessionRequest {
   }
 
   /** The session's version after the append, the sequence numbers given, and the window size now. */
@@ -93,7 +100,7 @@ public final class StoreRequests {
    * Read up to {@code limit} of the newest messages whose seq is below {@code beforeSeq} (0 = no
    * bound), returned oldest first when {@code ascending}, newest first otherwise.
    */
-  public record ReadMessages(String tenant, String id, long beforeSeq, int limit, boolean ascending) {
+  public record ReadMessages(String tenant, String id, long beforeSeq, int limit, boolean ascending) implements SessionRequest {
   }
 
   /** A page of messages; {@code nextBeforeSeq} is 0 when no older message remains. */
@@ -112,7 +119,7 @@ public final class StoreRequests {
    * export's version (PostgreSQL holds exactly that already).
    */
   public record ImportSession(String tenant, SessionExport export, long ifMatch, boolean keepBlobs,
-                              long durableVersion) {
+                              long durableVersion) implements SessionRequest {
     /** An import that replaces the session's blobs too (removes them: an export carries none). */
     public ImportSession(String tenant, SessionExport export, long ifMatch) {
       this(tenant, export, ifMatch, false, 0);
@@ -130,6 +137,11 @@ public final class StoreRequests {
     public boolean isRestore() {
       return durableVersion > 0;
     }
+
+    @Override
+    public String id() {
+      return export.session().id();
+    }
   }
 
   /** A write that returns only the session's new version. */
@@ -146,7 +158,7 @@ public final class StoreRequests {
    * {@code uploadId}; staged chunks are invisible until {@link CommitBlob} and never change the
    * session. NOT_FOUND when the session does not exist.
    */
-  public record BlobChunk(String tenant, String id, String uploadId, int index, Buffer data) {
+  public record BlobChunk(String tenant, String id, String uploadId, int index, Buffer data) implements SessionRequest {
   }
 
   /**
@@ -155,7 +167,7 @@ public final class StoreRequests {
    * byte limit). INVALID when a staged chunk is missing.
    */
   public record CommitBlob(String tenant, String id, String name, String uploadId, int chunks, long size,
-                           long ifMatch) {
+                           long ifMatch) implements SessionRequest {
   }
 
   /** The session's version after a blob commit, and whether the blob is new. */
@@ -163,11 +175,11 @@ public final class StoreRequests {
   }
 
   /** Drop the staged chunks of an upload that will not be committed. */
-  public record BlobUpload(String tenant, String id, String uploadId, int chunks) {
+  public record BlobUpload(String tenant, String id, String uploadId, int chunks) implements SessionRequest {
   }
 
   /** Names one blob of one session (reads ignore {@code ifMatch}). */
-  public record BlobRef(String tenant, String id, String name, long ifMatch) {
+  public record BlobRef(String tenant, String id, String name, long ifMatch) implements SessionRequest {
   }
 
   /**
@@ -178,7 +190,7 @@ public final class StoreRequests {
   }
 
   /** Read chunk {@code index} of generation {@code generation} of a blob; NOT_FOUND once it was replaced. */
-  public record ReadBlobChunk(String tenant, String id, String name, String generation, int index) {
+  public record ReadBlobChunk(String tenant, String id, String name, String generation, int index) implements SessionRequest {
   }
 
   /** The bytes of one chunk. */

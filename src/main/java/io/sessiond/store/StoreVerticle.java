@@ -9,54 +9,52 @@ import io.vertx.core.eventbus.MessageConsumer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * Owns one {@link LocalStore} and serves every {@link StoreAddresses} operation on it over the event
- * bus. Also runs the expiry sweeper. The memory and file stores are single-threaded, so they are
- * deployed as one instance; the Redis store may run several.
+ * Owns the process's one store verticle store ({@link InProcessStore}) and serves every
+ * {@link StoreAddresses} operation on it over the event bus, answers {@link StoreAddresses#PING},
+ * runs the expiry sweeper and the backend's services (the Redis change feed). Deployed once per
+ * process, whatever the backend: the memory and file stores must have one writer, and on Redis one
+ * sweeper and one change-feed reader per process are enough.
  */
 public final class StoreVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(StoreVerticle.class);
   /** The code a reply carries for a failure that is not a {@link StoreFailure}: a bug, answered 500. */
   public static final int INTERNAL_FAILURE = 500;
 
-  private final Function<io.vertx.core.Vertx, SessionStore> factory;
+  private final StoreBackend backend;
+  private final StoreInterceptor interceptor;
   private final long sweepIntervalMs;
-  private StoreInterceptor interceptor;
   private final int maxMessages;
   private final SessiondMeters meters;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
-  private LocalStore local;
+  private final List<StoreService> services = new ArrayList<>();
+  private InProcessStore local;
   private SessionStore store;
   private long sweepTimer = -1;
   private boolean sweeping;
   private boolean sweepFailing;
 
   /**
+   * @param interceptor runs around every operation (PostgreSQL write-through, or {@link StoreInterceptor#DIRECT})
    * @param maxMessages the message window's size, to count the messages an append trimmed
    * @param meters      where each operation's latency and outcome, expirations and trims are counted
    */
-  public StoreVerticle(Function<io.vertx.core.Vertx, SessionStore> factory, long sweepIntervalMs, int maxMessages,
+  public StoreVerticle(StoreBackend backend, StoreInterceptor interceptor, long sweepIntervalMs, int maxMessages,
                        SessiondMeters meters) {
-    this.factory = factory;
+    this.backend = backend;
+    this.interceptor = interceptor;
     this.sweepIntervalMs = sweepIntervalMs;
     this.maxMessages = maxMessages;
     this.meters = meters;
   }
 
-  /** Runs every operation through {@code interceptor} (PostgreSQL write-through); returns this verticle. */
-  public StoreVerticle intercept(StoreInterceptor interceptor) {
-    this.interceptor = interceptor;
-    return this;
-  }
-
   @Override
   public Future<?> start() {
-    local = new LocalStore(factory, interceptor, maxMessages, meters);
+    local = new InProcessStore(backend, interceptor, maxMessages, meters);
     return local.open(vertx).compose(v -> {
       store = local.store();
       StoreAddresses.ALL.forEach(this::serve);
@@ -65,13 +63,22 @@ public final class StoreVerticle extends VerticleBase {
           .onFailure(t -> m.fail(StoreFailure.UNAVAILABLE.code(), t.getMessage()))));
       sweepTimer = vertx.setPeriodic(sweepIntervalMs, id -> sweep());
       return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
-    });
+    }).compose(v -> startServices());
+  }
+
+  private Future<Void> startServices() {
+    Future<Void> chain = Future.succeededFuture();
+    for (StoreService s : backend.services(store)) {
+      chain = chain.compose(v -> s.start(vertx)).onSuccess(v -> services.add(s));
+    }
+    return chain;
   }
 
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(sweepTimer);
-    return Future.join(consumers.stream().map(MessageConsumer::unregister).toList())
+    return Future.join(services.stream().map(StoreService::stop).toList())
+        .transform(ar -> Future.join(consumers.stream().map(MessageConsumer::unregister).toList()))
         .transform(ar -> local == null ? Future.succeededFuture() : local.close());
   }
 

@@ -23,11 +23,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Reads what the sync writes for one session: its export plus its blobs. The blob list (names,
- * generations) comes from the store at the export's version; only the blobs whose generation
- * PostgreSQL does not already hold are read, chunk by chunk, by generation. When the session moves
- * on between these reads (a write in between), the read is {@link Moved}: a newer change is then in
- * the stream, so the caller may read again or leave it to that change.
+ * Reads the blobs write-behind copies for one session: the blob list (names, generations) comes with
+ * the session's parts from the change feed; only the blobs whose generation PostgreSQL does not
+ * already hold are read from the store, chunk by chunk, by generation. When a blob is replaced
+ * meanwhile, the read is {@link Moved}: a newer change is then in the feed, which copies it.
  */
 final class BlobReader {
   /** The session changed between the export and the blob reads. */
@@ -38,31 +37,9 @@ final class BlobReader {
   }
 
   private final StoreClient store;
-  private final Pool pool;
 
-  BlobReader(StoreClient store, Pool pool) {
+  BlobReader(StoreClient store) {
     this.store = store;
-    this.pool = pool;
-  }
-
-  /** The upsert for {@code export} with its blobs; fails with {@link Moved} when the session changed meanwhile. */
-  Future<Upsert> withBlobs(String tenant, SessionExport export) {
-    String id = export.session().id();
-    long version = export.session().version();
-    return store.call(StoreAddresses.LIST_BLOBS, new SessionRef(tenant, id))
-        .recover(e -> e instanceof StoreException se && se.failure() == StoreFailure.NOT_FOUND
-            ? Future.failedFuture(new Moved("session " + id + " is gone")) : Future.failedFuture(e))
-        .compose(list -> {
-          if (list.version() != version) {
-            return Future.failedFuture(new Moved("session " + id + " moved from version " + version + " to "
-                + list.version()));
-          }
-          if (list.blobs().isEmpty()) {
-            return Future.succeededFuture(new Upsert(tenant, export, List.of()));
-          }
-          return held(tenant, id).compose(held -> copies(tenant, id, list.blobs(), held, 0, new ArrayList<>()))
-              .map(blobs -> new Upsert(tenant, export, blobs));
-        });
   }
 
   /**
@@ -77,11 +54,6 @@ final class BlobReader {
     }
     return held(conn, tenant, id).compose(held -> copies(tenant, id, blobs, held, 0, new ArrayList<>()))
         .recover(e -> e instanceof Moved ? Future.succeededFuture(null) : Future.failedFuture(e));
-  }
-
-  /** Generations PostgreSQL holds for the session's blobs: name → generation. */
-  private Future<Map<String, String>> held(String tenant, String id) {
-    return held(pool, tenant, id);
   }
 
   private static Future<Map<String, String>> held(SqlClient client, String tenant, String id) {

@@ -2,7 +2,7 @@ package io.sessiond.sync;
 
 import io.sessiond.session.Session;
 import io.sessiond.session.StoredMessage;
-import io.sessiond.store.SessionParts;
+import io.sessiond.sync.SessionParts;
 import io.sessiond.sync.PostgresSessionWriter.BlobCopy;
 import io.sessiond.sync.SessionLocks.Ref;
 import io.vertx.core.Future;

@@ -1,6 +1,6 @@
 package io.sessiond.sync;
 
-import io.sessiond.store.ChangeLog;
+
 import io.sessiond.metrics.Metrics;
 import io.sessiond.sync.Restorer.Progress;
 import io.sessiond.sync.SyncRequests.JobRef;
@@ -28,14 +28,14 @@ final class RestoreJobs {
   private static final long JOB_PROGRESS_EVERY_MS = 1000;
 
   private final Vertx vertx;
-  private final ChangeLog redis;
+  private final ChangeFeed redis;
   private final Restorer restorer;
   private final String instance;
   private final long lockMs;
   private volatile Progress startup;
   private volatile boolean startupInProgress;
 
-  RestoreJobs(Vertx vertx, ChangeLog redis, Restorer restorer, String instance, long lockMs) {
+  RestoreJobs(Vertx vertx, ChangeFeed redis, Restorer restorer, String instance, long lockMs) {
     this.vertx = vertx;
     this.redis = redis;
     this.restorer = restorer;

@@ -8,11 +8,17 @@ public final class SyncAddresses {
   public static final String STATUS = PREFIX + "status";
   /** Request {@link SyncRequests.StartRestore} → reply {@link SyncRequests.RestoreJob} (the job just started). */
   public static final String RESTORE = PREFIX + "restore";
-  /** Request {@link SyncRequests.JobRef} → reply {@link SyncRequests.RestoreJob}; fails 404 when unknown. */
+  /** Request {@link SyncRequests.JobRef} → reply {@link SyncRequests.RestoreJob}; fails {@link SyncFailure#JOB_NOT_FOUND} when unknown. */
   public static final String JOB = PREFIX + "job";
 
-  /** Request {@link SyncRequests.Persist} → empty reply once committed in PostgreSQL; fails 503 otherwise. */
+  /** Request {@link SyncRequests.Persist} → empty reply once committed in PostgreSQL; fails {@link SyncFailure#POSTGRES_UNAVAILABLE} otherwise. */
   public static final String PERSIST = PREFIX + "persist";
+
+  /**
+   * Request {@link BusChangeFeed.FeedCall} → the call's result: one call of the store's
+   * {@link ChangeFeed}, served by the store verticle beside its store ({@link ChangeFeedService}).
+   */
+  public static final String FEED = PREFIX + "feed";
 
   private SyncAddresses() {
   }

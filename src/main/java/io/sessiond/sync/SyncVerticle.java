@@ -1,8 +1,7 @@
 package io.sessiond.sync;
 
 import io.sessiond.config.PgConfig;
-import io.sessiond.config.RedisConfig;
-import io.sessiond.store.ChangeLog;
+import io.sessiond.store.StoreAccess;
 import io.sessiond.store.StoreClient;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -20,10 +19,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The PostgreSQL side of the store: owns the pool, migrates the schema, restores sessions at
- * start-up (before it reports started, so HTTP and readiness wait for it), then drains the change
- * stream on a timer ({@link SyncWorker}) and serves {@link SyncAddresses}. Deployed after the store
- * verticle, whose operations it calls over the event bus.
+ * The PostgreSQL side of the store: owns the pool (and nothing else), migrates the schema, restores
+ * sessions at start-up (before it reports started, so HTTP and readiness wait for it), then drains
+ * the store's change feed on a timer ({@link SyncWorker}) and serves {@link SyncAddresses}. Deployed
+ * after the store verticle, whose operations and change feed it calls over the event bus; write-through
+ * hands it complete change records ({@link SyncAddresses#PERSIST}) and it never calls the store back
+ * for them. Failures are answered with a {@link SyncFailure} code.
  */
 public final class SyncVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(SyncVerticle.class);
@@ -33,22 +34,20 @@ public final class SyncVerticle extends VerticleBase {
   private static final long FLUSH_ON_STOP_MS = 5_000;
 
   private final PgConfig config;
-  private final RedisConfig redis;
   private final boolean autoRestore;
   private final long storeTimeoutMs;
   private final String instance = "sessiond-" + UUID.randomUUID();
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private Pool pool;
-  private ChangeLog changeLog;
+  private ChangeFeed changeFeed;
   private SyncWorker worker;
   private BlobReader blobs;
   private RestoreJobs jobs;
   private long tickTimer = -1;
   private long cleanupTimer = -1;
 
-  public SyncVerticle(PgConfig config, RedisConfig redis, boolean autoRestore, long storeTimeoutMs) {
+  public SyncVerticle(PgConfig config, boolean autoRestore, long storeTimeoutMs) {
     this.config = config;
-    this.redis = redis;
     this.autoRestore = autoRestore;
     this.storeTimeoutMs = storeTimeoutMs;
   }
@@ -60,18 +59,19 @@ public final class SyncVerticle extends VerticleBase {
             .setConnectionTimeout((int) config.connectTimeoutMs()).setConnectionTimeoutUnit(TimeUnit.MILLISECONDS))
         .with(new NetClientOptions().setConnectTimeout((int) config.connectTimeoutMs()))
         .connectingTo(connectOptions()).using(vertx).build();
-    changeLog = new ChangeLog(vertx, redis);
-    StoreClient store = new StoreClient(vertx, storeTimeoutMs);
+    changeFeed = new BusChangeFeed(vertx, storeTimeoutMs);
     // Restore imports whole sessions: give them the store's longest patience.
-    StoreClient restoreStore = new StoreClient(vertx, Math.max(storeTimeoutMs, 30_000));
-    blobs = new BlobReader(store, pool);
-    worker = new SyncWorker(vertx, changeLog, new PostgresSessionWriter(pool), blobs, instance,
-        config.batchSize(), config.claimIdleMs());
-    Restorer restorer = new Restorer(pool, restoreStore, config.restoreBatchSize());
-    jobs = new RestoreJobs(vertx, changeLog, restorer, instance, config.restoreLockMs());
-    return checkConnection()
+    Future<StoreClient> store = StoreAccess.overBus(storeTimeoutMs).open(vertx);
+    Future<StoreClient> restoreStore = StoreAccess.overBus(Math.max(storeTimeoutMs, 30_000)).open(vertx);
+    return Future.all(store, restoreStore).compose(v -> {
+      blobs = new BlobReader(store.result());
+      worker = new SyncWorker(vertx, changeFeed, new PostgresSessionWriter(pool), blobs, instance,
+          config.batchSize(), config.claimIdleMs());
+      jobs = new RestoreJobs(vertx, changeFeed, new Restorer(pool, restoreStore.result(), config.restoreBatchSize()),
+          instance, config.restoreLockMs());
+      return checkConnection();
+    })
         .compose(v -> Migrations.packaged().migrate(pool))
-        .compose(v -> changeLog.open())
         .compose(v -> serve())
         .compose(v -> autoRestore ? jobs.startupRestore() : Future.succeededFuture())
         .onSuccess(v -> {
@@ -95,7 +95,7 @@ public final class SyncVerticle extends VerticleBase {
 
   private Future<Void> serve() {
     consumers.add(vertx.eventBus().localConsumer(SyncAddresses.STATUS, m -> {
-      Future<Long> backlog = changeLog.backlog().otherwise(-1L);
+      Future<Long> backlog = changeFeed.backlog().otherwise(-1L);
       // Asked now, not remembered from the last batch: an idle instance must notice an outage too.
       Future<Boolean> up = pool.query("SELECT 1").execute().timeout(config.connectTimeoutMs(), TimeUnit.MILLISECONDS)
           .map(true).otherwise(false);
@@ -103,28 +103,26 @@ public final class SyncVerticle extends VerticleBase {
           jobs.startupRestored(), backlog.result(), worker.lagMs(), up.result())));
     }));
     consumers.add(vertx.eventBus().<SyncRequests.StartRestore>localConsumer(SyncAddresses.RESTORE,
-        m -> jobs.start(m.body().tenant()).onSuccess(m::reply).onFailure(e -> m.fail(503, e.getMessage()))));
+        m -> jobs.start(m.body().tenant()).onSuccess(m::reply)
+            .onFailure(e -> m.fail(SyncFailure.STORE_UNAVAILABLE.code(), e.getMessage()))));
     consumers.add(vertx.eventBus().<SyncRequests.JobRef>localConsumer(SyncAddresses.JOB,
         m -> jobs.get(m.body()).onSuccess(job -> {
           if (job == null) {
-            m.fail(404, "no job " + m.body().id());
+            m.fail(SyncFailure.JOB_NOT_FOUND.code(), "no job " + m.body().id());
           } else {
             m.reply(job);
           }
-        }).onFailure(e -> m.fail(503, e.getMessage()))));
+        }).onFailure(e -> m.fail(SyncFailure.STORE_UNAVAILABLE.code(), e.getMessage()))));
     PostgresSessionWriter writer = new PostgresSessionWriter(pool);
     consumers.add(vertx.eventBus().<SyncRequests.Persist>localConsumer(SyncAddresses.PERSIST, m -> {
       SyncRequests.Persist p = m.body();
-      // A write landing between the after-image and the blob list leaves the blob rows to its own change.
+      // Blob rows are left as they are: blob changes reach PostgreSQL through the change feed.
       Future<Void> written = p.export() != null
-          ? blobs.withBlobs(p.tenant(), p.export())
-              .recover(e -> e instanceof BlobReader.Moved
-                  ? Future.succeededFuture(new PostgresSessionWriter.Upsert(p.tenant(), p.export(), null))
-                  : Future.failedFuture(e))
-              .compose(u -> writer.write(List.of(), List.of(u)))
+          ? writer.write(List.of(), List.of(new PostgresSessionWriter.Upsert(p.tenant(), p.export(), null)))
           : writer.write(List.of(new PostgresSessionWriter.Deletion(p.tenant(), p.id(), p.deletedCreatedAt(),
               p.deletedVersion())), List.of());
-      written.onSuccess(v -> m.reply(null)).onFailure(e -> m.fail(503, e.getMessage()));
+      written.onSuccess(v -> m.reply(null))
+          .onFailure(e -> m.fail(SyncFailure.POSTGRES_UNAVAILABLE.code(), e.getMessage()));
     }));
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList()).mapEmpty();
   }
@@ -152,7 +150,6 @@ public final class SyncVerticle extends VerticleBase {
     return flushed
         .compose(v -> Future.join(consumers.stream().map(MessageConsumer::unregister).toList()))
         .eventually(() -> jobs == null ? Future.succeededFuture() : jobs.close())
-        .eventually(() -> changeLog == null ? Future.succeededFuture() : changeLog.close())
         .eventually(() -> pool == null ? Future.succeededFuture() : pool.close());
   }
 }

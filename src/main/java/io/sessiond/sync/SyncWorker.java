@@ -1,10 +1,10 @@
 package io.sessiond.sync;
 
 import io.sessiond.metrics.Metrics;
-import io.sessiond.store.ChangeLog;
-import io.sessiond.store.ChangeLog.Change;
-import io.sessiond.store.ChangeParts;
-import io.sessiond.store.SessionParts;
+
+import io.sessiond.sync.ChangeFeed.Change;
+import io.sessiond.sync.ChangeParts;
+import io.sessiond.sync.SessionParts;
 import io.sessiond.sync.PostgresPartsWriter.Held;
 import io.sessiond.sync.PostgresPartsWriter.PartsWrite;
 import io.sessiond.sync.PostgresSessionWriter.Deletion;
@@ -38,7 +38,7 @@ final class SyncWorker {
   private static final int MAX_BATCHES_PER_TICK = 50;
 
   private final Vertx vertx;
-  private final ChangeLog log;
+  private final ChangeFeed log;
   private final PostgresSessionWriter writer;
   private final BlobReader blobs;
   private final String consumer;
@@ -50,7 +50,7 @@ final class SyncWorker {
   private volatile long oldestWaiting;
   private boolean failing;
 
-  SyncWorker(Vertx vertx, ChangeLog log, PostgresSessionWriter writer, BlobReader blobs,
+  SyncWorker(Vertx vertx, ChangeFeed log, PostgresSessionWriter writer, BlobReader blobs,
              String consumer, int batchSize, long claimIdleMs) {
     this.vertx = vertx;
     this.log = log;

@@ -20,15 +20,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code SYNC_MODE=write-through}: a write is answered only once the session's new state is
- * committed in PostgreSQL. Around each write it exports the session before and after, asks the sync
- * verticle to write the after-image; when PostgreSQL refuses, it puts the before-image back in Redis
+ * committed in PostgreSQL. It runs in the store, around each write: it exports the session before and
+ * after (on the store's own connection), and hands the after-image to the sync verticle as one
+ * complete change record ({@link Persist}), waiting for the commit; sync writes it without calling the
+ * store back. When PostgreSQL refuses, it puts the before-image back in Redis
  * (If-Match on the version it wrote, so a later write by someone else is never undone) and the
  * request fails with UNAVAILABLE (503): no half-applied state stays. The compensation is itself a
  * write, so the session's version moves on by one. A deletion is the exception: its outcome is known
  * in advance, so PostgreSQL deletes first and Redis after (see {@link #delete}). Blob commits and
- * deletes pass straight through: they reach PostgreSQL write-behind, through the change stream (the
- * after-image of every other write carries the session's blobs, see {@link BlobReader}). Restore
- * imports pass straight through too: they bring back what PostgreSQL holds.
+ * deletes pass straight through: they reach PostgreSQL write-behind, through the change stream, which
+ * also carries every other write's change (so blob rows are left to it: an after-image names no blob
+ * data). Restore imports pass straight through too: they bring back what PostgreSQL holds.
  */
 public final class WriteThrough implements StoreInterceptor {
   private static final Logger LOG = LoggerFactory.getLogger(WriteThrough.class);
@@ -96,25 +98,12 @@ public final class WriteThrough implements StoreInterceptor {
     });
   }
 
-  private static SessionRef target(Object r) {
-    if (r instanceof StoreRequests.PutSession p) {
-      return new SessionRef(p.tenant(), p.id());
-    } else if (r instanceof StoreRequests.PatchSession p) {
-      return new SessionRef(p.tenant(), p.id());
-    } else if (r instanceof SessionRef p) {
-      return new SessionRef(p.tenant(), p.id());
-    } else if (r instanceof StoreRequests.Transition p) {
-      return new SessionRef(p.tenant(), p.id());
-    } else if (r instanceof StoreRequests.PutCreds p) {
-      return new SessionRef(p.tenant(), p.id());
-    } else if (r instanceof StoreRequests.WriteKeys p) {
-      return new SessionRef(p.tenant(), p.id());
-    } else if (r instanceof StoreRequests.AppendMessages p) {
-      return new SessionRef(p.tenant(), p.id());
-    } else if (r instanceof ImportSession p && !p.isRestore()) { // a restore comes from PostgreSQL
-      return new SessionRef(p.tenant(), p.export().session().id());
+  /** The session a write names; {@code null} for a restore import, which brings back what PostgreSQL holds. */
+  private static SessionRef target(Object request) {
+    if (request instanceof ImportSession i && i.isRestore()) {
+      return null;
     }
-    return null;
+    return request instanceof StoreRequests.SessionRequest r ? new SessionRef(r.tenant(), r.id()) : null;
   }
 
   /** The whole session now; {@code null} when there is none. */

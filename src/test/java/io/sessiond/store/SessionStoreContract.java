@@ -63,12 +63,12 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(VertxExtension.class)
 public abstract class SessionStoreContract {
-  protected static final long DEFAULT_TTL_SECONDS = 3600;
-  protected static final int MAX_MESSAGES = 5;
+  public static final long DEFAULT_TTL_SECONDS = 3600;
+  public static final int MAX_MESSAGES = 5;
   /** Tenants whose id starts with this get {@link #SMALL_LIMITS}; every other tenant is unlimited. */
-  protected static final String SMALL_TENANT_PREFIX = "small-";
-  protected static final TenantLimits SMALL_LIMITS = new TenantLimits(3, 1024, 0);
-  protected static final String BUFFER_JSON = "{\"type\":\"Buffer\",\"data\":\"AAEC/w3+/Q==\"}";
+  public static final String SMALL_TENANT_PREFIX = "small-";
+  public static final TenantLimits SMALL_LIMITS = new TenantLimits(3, 1024, 0);
+  public static final String BUFFER_JSON = "{\"type\":\"Buffer\",\"data\":\"AAEC/w3+/Q==\"}";
 
   protected Vertx vertx;
   protected SessionStore store;
@@ -82,7 +82,7 @@ public abstract class SessionStoreContract {
   /** Limits a test gives a tenant while it runs (a tenant's limits can change between start-ups). */
   private static final Map<String, TenantLimits> CHANGED_LIMITS = new java.util.concurrent.ConcurrentHashMap<>();
 
-  protected static StoreSettings settings() {
+  public static StoreSettings settings() {
     return new StoreSettings(DEFAULT_TTL_SECONDS, MAX_MESSAGES, tenant -> CHANGED_LIMITS.getOrDefault(tenant,
         tenant.startsWith(SMALL_TENANT_PREFIX) ? SMALL_LIMITS : TenantLimits.UNLIMITED));
   }
@@ -859,7 +859,7 @@ public abstract class SessionStoreContract {
 
   // ---- blobs -----------------------------------------------------------------------------------
 
-  protected static Buffer bytes(int length, int seed) {
+  public static Buffer bytes(int length, int seed) {
     byte[] b = new byte[length];
     new java.util.Random(seed).nextBytes(b);
     return Buffer.buffer(b);
@@ -1068,7 +1068,7 @@ public abstract class SessionStoreContract {
   }
 
   /** Runs assertions inside a chain: a failed assertion fails the chain, and so the test. */
-  protected static <T> Function<T, Future<T>> checking(Consumer<T> assertions) {
+  public static <T> Function<T, Future<T>> checking(Consumer<T> assertions) {
     return value -> {
       try {
         assertions.accept(value);
@@ -1080,7 +1080,7 @@ public abstract class SessionStoreContract {
   }
 
   /** Succeeds when {@code operation} failed with {@code expected}; fails the chain otherwise. */
-  protected static Future<Void> failsWith(StoreFailure expected, Future<?> operation) {
+  public static Future<Void> failsWith(StoreFailure expected, Future<?> operation) {
     return operation.transform(ar -> {
       if (ar.succeeded()) {
         return Future.failedFuture(new AssertionError("expected " + expected + " but got " + ar.result()));
@@ -1116,7 +1116,7 @@ public abstract class SessionStoreContract {
     return vertx.timer(millis).mapEmpty();
   }
 
-  protected static String random() {
+  public static String random() {
     return UUID.randomUUID().toString().substring(0, 8);
   }
 
@@ -1150,16 +1150,16 @@ public abstract class SessionStoreContract {
   }
 
   /** A message as the HTTP edge hands it over: compact JSON without {@code seq}. */
-  protected static String message(String messageId) {
+  public static String message(String messageId) {
     return "{\"id\":\"" + messageId + "\",\"role\":\"user\",\"content\":\"text " + messageId + "\"}";
   }
 
   /** {@code type → {id: value, ...}} from alternating ids and values; a {@code null} value deletes. */
-  protected static Map<String, Map<String, String>> keyBatch(String type, String... idsAndValues) {
+  public static Map<String, Map<String, String>> keyBatch(String type, String... idsAndValues) {
     return Map.of(type, orderedMap(idsAndValues));
   }
 
-  protected static Map<String, String> orderedMap(String... idsAndValues) {
+  public static Map<String, String> orderedMap(String... idsAndValues) {
     Map<String, String> values = new LinkedHashMap<>();
     for (int i = 0; i < idsAndValues.length; i += 2) {
       values.put(idsAndValues[i], idsAndValues[i + 1]);
@@ -1168,7 +1168,7 @@ public abstract class SessionStoreContract {
   }
 
   @SafeVarargs
-  protected static Map<String, Map<String, String>> merge(Map<String, Map<String, String>>... batches) {
+  public static Map<String, Map<String, String>> merge(Map<String, Map<String, String>>... batches) {
     Map<String, Map<String, String>> merged = new LinkedHashMap<>();
     for (Map<String, Map<String, String>> batch : batches) {
       merged.putAll(batch);
@@ -1177,7 +1177,7 @@ public abstract class SessionStoreContract {
   }
 
   /** A small export: one key, one message numbered 9, version 2. */
-  protected static SessionExport exportOf(String sessionId, String data) {
+  public static SessionExport exportOf(String sessionId, String data) {
     Session session = new Session(sessionId, SessionState.REGISTERED, data, null, 2, 1_000, 2_000, 2_000, 0, 0);
     return new SessionExport(session, Map.of("pre-key", Map.of("new", "\"v\"")),
         List.of(StoredMessage.of(9, message("nine"))));
@@ -1200,7 +1200,7 @@ public abstract class SessionStoreContract {
     });
   }
 
-  protected static List<Long> seqs(List<StoredMessage> messages) {
+  public static List<Long> seqs(List<StoredMessage> messages) {
     return messages.stream().map(StoredMessage::seq).toList();
   }
 }

@@ -1,0 +1,593 @@
+package io.sessiond.store.memory;
+
+import io.sessiond.store.RequestChecks;
+import io.sessiond.store.SessionStore;
+import io.sessiond.store.StoreException;
+import io.sessiond.store.StoreFailure;
+import io.sessiond.store.StoreRequests;
+import io.sessiond.store.StoreSettings;
+import io.sessiond.session.MergePatch;
+import io.sessiond.session.Session;
+import io.sessiond.session.SessionExport;
+import io.sessiond.session.SessionState;
+import io.sessiond.session.SessionStatus;
+import io.sessiond.session.StoredMessage;
+import io.sessiond.store.memory.StoreChange.BlobChunkStaged;
+import io.sessiond.store.memory.StoreChange.BlobCommitted;
+import io.sessiond.store.memory.StoreChange.BlobDeleted;
+import io.sessiond.store.memory.StoreChange.BlobUploadDropped;
+import io.sessiond.store.memory.StoreChange.Deleted;
+import io.sessiond.store.memory.StoreChange.DocumentWritten;
+import io.sessiond.store.memory.StoreChange.Imported;
+import io.sessiond.store.memory.StoreChange.KeysCleared;
+import io.sessiond.store.memory.StoreChange.KeysWritten;
+import io.sessiond.store.memory.StoreChange.MessagesAppended;
+import io.sessiond.store.StoreRequests.AppendMessages;
+import io.sessiond.store.StoreRequests.AppendResult;
+import io.sessiond.store.StoreRequests.ImportSession;
+import io.sessiond.store.StoreRequests.KeyValues;
+import io.sessiond.store.StoreRequests.ListSessions;
+import io.sessiond.store.StoreRequests.MessagePage;
+import io.sessiond.store.StoreRequests.PatchSession;
+import io.sessiond.store.StoreRequests.PutCreds;
+import io.sessiond.store.StoreRequests.PutResult;
+import io.sessiond.store.StoreRequests.PutSession;
+import io.sessiond.store.StoreRequests.QueryKeys;
+import io.sessiond.store.StoreRequests.ReadMessages;
+import io.sessiond.store.StoreRequests.SessionPage;
+import io.sessiond.store.StoreRequests.SessionRef;
+import io.sessiond.store.StoreRequests.StatusPage;
+import io.sessiond.store.StoreRequests.Transition;
+import io.sessiond.store.StoreRequests.WriteKeys;
+import io.sessiond.store.StoreRequests.Written;
+import io.sessiond.tenant.TenantLimits;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * The embedded backend ({@code SESSION_STORE=memory}), and the engine under the file store ({@code store.file}).
+ * It runs on one event-loop thread (the store verticle deploys one instance for it), so it takes no
+ * locks and completes every future before returning. Every operation checks everything first and
+ * only then applies one {@link StoreChange} through {@link SessionTable#apply}, which is what makes
+ * it atomic; the same change goes to the optional change listener (the file store's journal).
+ */
+public final class MemorySessionStore implements SessionStore {
+  private static final String EMPTY_DATA = "{}";
+
+  private final StoreSettings settings;
+  private final SessionTable table = new SessionTable();
+  private Consumer<StoreChange> listener = change -> { };
+
+  public MemorySessionStore(StoreSettings settings) {
+    this.settings = settings;
+  }
+
+  /** Sends every change applied from now on to {@code listener}, after it is applied. */
+  public void onChange(Consumer<StoreChange> listener) {
+    this.listener = listener;
+  }
+
+  /** Applies a change recorded earlier, without telling the listener (a journal replay). */
+  public void replay(StoreChange change) {
+    table.apply(change);
+  }
+
+  /** Every session as an import, for a snapshot. */
+  public List<Imported> snapshot() {
+    return table.snapshot();
+  }
+
+  @Override
+  public Future<Void> open() {
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<Void> close() {
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<PutResult> put(PutSession r) {
+    return attempt(() -> {
+      RequestChecks.sessionId(r.id());
+      RequestChecks.ttl(r.ttlSeconds());
+      long now = now();
+      SessionEntry current = live(r.tenant(), r.id(), now);
+      checkVersion(r.ifMatch(), current == null ? 0 : current.session().version());
+      return current == null ? create(r, now) : replace(r, current, now);
+    });
+  }
+
+  private PutResult create(PutSession r, long now) {
+    checkRoomForNewSession(r.tenant(), now);
+    SessionState state = r.state() != null ? r.state() : SessionState.UNREGISTERED;
+    long ttl = r.ttlSeconds() != null ? r.ttlSeconds() : settings.defaultTtlSeconds();
+    Session created = new Session(r.id(), state, dataOrEmpty(r.dataJson()), RequestChecks.clearable(r.credsJson()), 1,
+        now, now, now, ttl, Session.expiryFor(now, ttl));
+    checkSize(r.tenant(), SessionEntry.documentBytes(created), 0);
+    commit(new DocumentWritten(r.tenant(), created));
+    return new PutResult(created, true);
+  }
+
+  private PutResult replace(PutSession r, SessionEntry current, long now) {
+    Session old = current.session();
+    SessionState state = r.state() == null ? old.state() : checkTransition(old.state(), r.state());
+    String creds = r.credsJson() == null ? old.credsJson() : RequestChecks.clearable(r.credsJson());
+    long ttl = r.ttlSeconds() != null ? r.ttlSeconds() : old.ttlSeconds();
+    Session replaced = written(old, state, dataOrEmpty(r.dataJson()), creds, ttl, now);
+    checkSize(r.tenant(), current.bytesWithDocument(replaced), current.bytes());
+    commit(new DocumentWritten(r.tenant(), replaced));
+    return new PutResult(replaced, false);
+  }
+
+  @Override
+  public Future<Session> get(SessionRef ref) {
+    return attempt(() -> requireLive(ref.tenant(), ref.id(), now()).session());
+  }
+
+  @Override
+  public Future<Session> patch(PatchSession r) {
+    return attempt(() -> {
+      long now = now();
+      SessionEntry entry = writable(r.tenant(), r.id(), r.ifMatch(), now);
+      JsonObject patch = RequestChecks.patchObject(r.patchJson());
+      Session old = entry.session();
+      String data = MergePatch.apply(new JsonObject(old.dataJson()), patch).encode();
+      Session patched = written(old, old.state(), data, old.credsJson(), old.ttlSeconds(), now);
+      checkSize(r.tenant(), entry.bytesWithDocument(patched), entry.bytes());
+      commit(new DocumentWritten(r.tenant(), patched));
+      return patched;
+    });
+  }
+
+  @Override
+  public Future<Void> delete(SessionRef ref) {
+    return attempt(() -> {
+      writable(ref.tenant(), ref.id(), ref.ifMatch(), now());
+      commit(new Deleted(ref.tenant(), ref.id()));
+      return null;
+    });
+  }
+
+  @Override
+  public Future<SessionStatus> touch(SessionRef ref) {
+    return attempt(() -> {
+      long now = now();
+      SessionEntry entry = writable(ref.tenant(), ref.id(), ref.ifMatch(), now);
+      Session old = entry.session();
+      // A touch is activity, not an update: updatedAt stays.
+      Session touched = new Session(old.id(), old.state(), old.dataJson(), old.credsJson(), old.version() + 1,
+          old.createdAt(), old.updatedAt(), now, old.ttlSeconds(), Session.expiryFor(now, old.ttlSeconds()));
+      commit(new DocumentWritten(ref.tenant(), touched));
+      return statusOf(entry);
+    });
+  }
+
+  @Override
+  public Future<SessionPage> list(ListSessions r) {
+    return attempt(() -> {
+      EntryPage page = page(r);
+      return new SessionPage(page.entries().stream().map(SessionEntry::session).toList(), page.nextAfterId());
+    });
+  }
+
+  @Override
+  public Future<SessionStatus> status(SessionRef ref) {
+    return attempt(() -> statusOf(requireLive(ref.tenant(), ref.id(), now())));
+  }
+
+  @Override
+  public Future<StatusPage> statusAll(ListSessions r) {
+    return attempt(() -> {
+      EntryPage page = page(r);
+      return new StatusPage(page.entries().stream().map(MemorySessionStore::statusOf).toList(), page.nextAfterId());
+    });
+  }
+
+  @Override
+  public Future<SessionStatus> transition(Transition r) {
+    return attempt(() -> {
+      long now = now();
+      SessionEntry entry = writable(r.tenant(), r.id(), r.ifMatch(), now);
+      Session old = entry.session();
+      if (old.state() == r.to()) {
+        return statusOf(entry); // staying in place succeeds and changes nothing, not even the version
+      }
+      SessionState to = checkTransition(old.state(), r.to());
+      commit(new DocumentWritten(r.tenant(),
+          written(old, to, old.dataJson(), old.credsJson(), old.ttlSeconds(), now)));
+      return statusOf(entry);
+    });
+  }
+
+  @Override
+  public Future<Written> putCreds(PutCreds r) {
+    return attempt(() -> {
+      RequestChecks.credsText(r.credsJson());
+      long now = now();
+      SessionEntry entry = writable(r.tenant(), r.id(), r.ifMatch(), now);
+      Session old = entry.session();
+      Session next = written(old, old.state(), old.dataJson(), RequestChecks.clearable(r.credsJson()), old.ttlSeconds(), now);
+      checkSize(r.tenant(), entry.bytesWithDocument(next), entry.bytes());
+      commit(new DocumentWritten(r.tenant(), next));
+      return new Written(next.version());
+    });
+  }
+
+  @Override
+  public Future<KeyValues> queryKeys(QueryKeys r) {
+    return attempt(() -> {
+      RequestChecks.keyType(r.type());
+      Map<String, String> ofType = requireLive(r.tenant(), r.id(), now()).keysOfType(r.type());
+      Map<String, String> found = new LinkedHashMap<>();
+      for (String keyId : r.ids()) {
+        String value = ofType.get(keyId);
+        if (value != null) {
+          found.put(keyId, value);
+        }
+      }
+      return new KeyValues(found);
+    });
+  }
+
+  @Override
+  public Future<Written> writeKeys(WriteKeys r) {
+    return attempt(() -> {
+      RequestChecks.keyBatch(r.batch());
+      long now = now();
+      SessionEntry entry = writable(r.tenant(), r.id(), r.ifMatch(), now);
+      Session next = written(entry.session(), now);
+      Map<String, Map<String, String>> batch = copyOf(r.batch());
+      checkSize(r.tenant(), entry.bytesAfterKeys(next, batch), entry.bytes());
+      commit(new KeysWritten(r.tenant(), next, batch));
+      return new Written(next.version());
+    });
+  }
+
+  @Override
+  public Future<Written> clearKeys(SessionRef ref) {
+    return attempt(() -> {
+      long now = now();
+      SessionEntry entry = writable(ref.tenant(), ref.id(), ref.ifMatch(), now);
+      Session next = written(entry.session(), now);
+      commit(new KeysCleared(ref.tenant(), next));
+      return new Written(next.version());
+    });
+  }
+
+  @Override
+  public Future<AppendResult> appendMessages(AppendMessages r) {
+    return attempt(() -> {
+      RequestChecks.messages(r.messagesJson());
+      long now = now();
+      SessionEntry entry = writable(r.tenant(), r.id(), r.ifMatch(), now);
+      List<StoredMessage> stored = numbered(r.messagesJson(), entry.nextSeq());
+      Session next = written(entry.session(), now);
+      checkSize(r.tenant(), entry.bytesAfterAppend(next, stored, settings.maxMessages()), entry.bytes());
+      commit(new MessagesAppended(r.tenant(), next, List.copyOf(stored), settings.maxMessages()));
+      return new AppendResult(next.version(), stored.get(0).seq(), stored.get(stored.size() - 1).seq(),
+          entry.messages().size());
+    });
+  }
+
+  private static List<StoredMessage> numbered(List<String> messagesJson, long firstSeq) {
+    List<StoredMessage> stored = new ArrayList<>(messagesJson.size());
+    for (String json : messagesJson) {
+      stored.add(StoredMessage.of(firstSeq + stored.size(), json));
+    }
+    return stored;
+  }
+
+  @Override
+  public Future<MessagePage> readMessages(ReadMessages r) {
+    return attempt(() -> {
+      RequestChecks.pageLimit(r.limit());
+      return MessageWindow.page(requireLive(r.tenant(), r.id(), now()).messages(), r);
+    });
+  }
+
+  @Override
+  public Future<SessionExport> export(SessionRef ref) {
+    return attempt(() -> requireLive(ref.tenant(), ref.id(), now()).export());
+  }
+
+  @Override
+  public Future<PutResult> importSession(ImportSession r) {
+    return attempt(() -> {
+      RequestChecks.export(r.export());
+      long now = now();
+      Session incoming = r.export().session();
+      SessionEntry current = live(r.tenant(), incoming.id(), now);
+      long oldVersion = current == null ? 0 : current.session().version();
+      checkVersion(r.ifMatch(), oldVersion);
+      if (r.isRestore() && current != null && !olderThan(current.session(),
+          incoming.createdAt() > 0 ? incoming.createdAt() : now, r.durableVersion())) {
+        throw StoreException.staleVersion(r.durableVersion(), oldVersion);
+      }
+      if (current == null) {
+        checkRoomForNewSession(r.tenant(), now);
+      }
+      Imported imported = SessionImport.of(r.tenant(), r.export(), oldVersion, settings.maxMessages(), now);
+      long keptBlobBytes = 0;
+      if (r.keepBlobs() && current != null) {
+        Map<String, StoredBlob> kept = current.blobs();
+        imported = new Imported(imported.tenant(), imported.export(), imported.nextSeq(), kept);
+        keptBlobBytes = kept.values().stream().mapToLong(StoredBlob::size).sum();
+      }
+      checkSize(r.tenant(), SessionEntry.of(imported.export(), imported.nextSeq()).bytes() + keptBlobBytes,
+          current == null ? 0 : current.bytes());
+      commit(imported);
+      return new PutResult(imported.export().session(), current == null);
+    });
+  }
+
+  // ---- blobs ------------------------------------------------------------------------------------
+
+  @Override
+  public Future<Void> stageBlobChunk(StoreRequests.BlobChunk r) {
+    return attempt(() -> {
+      RequestChecks.blobChunk(r);
+      requireLive(r.tenant(), r.id(), now());
+      commit(new BlobChunkStaged(r.tenant(), r.id(), r.uploadId(), r.index(), r.data()));
+      return null;
+    });
+  }
+
+  @Override
+  public Future<StoreRequests.BlobWritten> commitBlob(StoreRequests.CommitBlob r) {
+    return attempt(() -> {
+      RequestChecks.blobCommit(r);
+      long now = now();
+      SessionEntry entry = writable(r.tenant(), r.id(), r.ifMatch(), now);
+      checkStaged(table.staged(r.tenant(), r.id(), r.uploadId()), r.chunks());
+      boolean created = entry.blob(r.name()) == null;
+      Session next = written(entry.session(), now);
+      checkSize(r.tenant(), entry.bytesWithBlob(next, r.name(), r.size()), entry.bytes());
+      commit(new BlobCommitted(r.tenant(), next, r.name(), r.uploadId(), r.chunks(), r.size()));
+      return new StoreRequests.BlobWritten(next.version(), created);
+    });
+  }
+
+  /** Every chunk 0..chunks-1 and nothing else must have been staged. */
+  private static void checkStaged(java.util.TreeMap<Integer, io.vertx.core.buffer.Buffer> staged, int chunks) {
+    int have = staged == null ? 0 : staged.size();
+    if (have != chunks || (chunks > 0 && staged.lastKey() != chunks - 1)) {
+      throw RequestChecks.invalid("the upload has " + have + " staged chunks, not " + chunks);
+    }
+  }
+
+  @Override
+  public Future<Void> abortBlob(StoreRequests.BlobUpload r) {
+    return attempt(() -> {
+      RequestChecks.uploadId(r.uploadId());
+      if (table.staged(r.tenant(), r.id(), r.uploadId()) != null) {
+        commit(new BlobUploadDropped(r.tenant(), r.id(), r.uploadId()));
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public Future<StoreRequests.BlobInfo> blobInfo(StoreRequests.BlobRef ref) {
+    return attempt(() -> {
+      RequestChecks.blobName(ref.name());
+      SessionEntry entry = requireLive(ref.tenant(), ref.id(), now());
+      StoredBlob blob = requireBlob(entry, ref.id(), ref.name());
+      return new StoreRequests.BlobInfo(ref.name(), blob.generation(), blob.size(), blob.chunks().size(),
+          entry.session().version());
+    });
+  }
+
+  @Override
+  public Future<StoreRequests.BlobList> listBlobs(SessionRef ref) {
+    return attempt(() -> {
+      SessionEntry entry = requireLive(ref.tenant(), ref.id(), now());
+      long version = entry.session().version();
+      List<StoreRequests.BlobInfo> blobs = new ArrayList<>();
+      entry.blobs().forEach((name, blob) -> blobs.add(new StoreRequests.BlobInfo(name, blob.generation(), blob.size(),
+          blob.chunks().size(), version)));
+      return new StoreRequests.BlobList(version, blobs);
+    });
+  }
+
+  @Override
+  public Future<StoreRequests.BlobData> readBlobChunk(StoreRequests.ReadBlobChunk r) {
+    return attempt(() -> {
+      RequestChecks.blobName(r.name());
+      StoredBlob blob = requireBlob(requireLive(r.tenant(), r.id(), now()), r.id(), r.name());
+      if (!blob.generation().equals(r.generation()) || r.index() < 0 || r.index() >= blob.chunks().size()) {
+        throw new StoreException(StoreFailure.NOT_FOUND, "blob '" + r.name() + "' was replaced while being read");
+      }
+      return new StoreRequests.BlobData(blob.chunks().get(r.index()));
+    });
+  }
+
+  @Override
+  public Future<Written> deleteBlob(StoreRequests.BlobRef ref) {
+    return attempt(() -> {
+      RequestChecks.blobName(ref.name());
+      long now = now();
+      SessionEntry entry = writable(ref.tenant(), ref.id(), ref.ifMatch(), now);
+      requireBlob(entry, ref.id(), ref.name());
+      Session next = written(entry.session(), now);
+      commit(new BlobDeleted(ref.tenant(), next, ref.name()));
+      return new Written(next.version());
+    });
+  }
+
+  private static StoredBlob requireBlob(SessionEntry entry, String id, String name) {
+    StoredBlob blob = entry.blob(name);
+    if (blob == null) {
+      throw StoreException.blobNotFound(id, name);
+    }
+    return blob;
+  }
+
+  /** Forgets uploads a replayed journal left staged (see {@link SessionTable#dropStagedUploads}). */
+  public void dropStagedUploads() {
+    table.dropStagedUploads();
+  }
+
+  @Override
+  public Future<Integer> sweepExpired(long now) {
+    return attempt(() -> removeExpired(now));
+  }
+
+  private int removeExpired(long now) {
+    List<SessionTable.ExpiryKey> expired = table.expiredAt(now);
+    expired.forEach(key -> commit(new Deleted(key.tenant(), key.id())));
+    return expired.size();
+  }
+
+  // ---- shared steps -------------------------------------------------------------------------
+
+  private record EntryPage(List<SessionEntry> entries, String nextAfterId) {
+  }
+
+  /** One page of live entries in id order, optionally in one state; expired ones met are removed. */
+  private EntryPage page(ListSessions r) {
+    RequestChecks.pageLimit(r.limit());
+    long now = now();
+    List<SessionEntry> entries = new ArrayList<>();
+    List<String> expired = new ArrayList<>();
+    String nextAfterId = null;
+    for (SessionEntry entry : table.after(r.tenant(), r.afterId()).values()) {
+      Session session = entry.session();
+      if (session.expiredAt(now)) {
+        expired.add(session.id());
+      } else if (r.state() == null || r.state() == session.state()) {
+        if (entries.size() == r.limit()) {
+          nextAfterId = entries.get(entries.size() - 1).session().id();
+          break;
+        }
+        entries.add(entry);
+      }
+    }
+    expired.forEach(id -> commit(new Deleted(r.tenant(), id)));
+    return new EntryPage(entries, nextAfterId);
+  }
+
+  /** The live entry, or {@code null}; an expired one is removed on the way (it is gone anyway). */
+  private SessionEntry live(String tenant, String id, long now) {
+    SessionEntry entry = table.find(tenant, id);
+    if (entry != null && entry.session().expiredAt(now)) {
+      commit(new Deleted(tenant, id));
+      return null;
+    }
+    return entry;
+  }
+
+  private SessionEntry requireLive(String tenant, String id, long now) {
+    SessionEntry entry = live(tenant, id, now);
+    if (entry == null) {
+      throw StoreException.notFound(tenant, id);
+    }
+    return entry;
+  }
+
+  /** The live entry a write may change: it exists and matches {@code ifMatch}. */
+  private SessionEntry writable(String tenant, String id, long ifMatch, long now) {
+    SessionEntry entry = requireLive(tenant, id, now);
+    checkVersion(ifMatch, entry.session().version());
+    return entry;
+  }
+
+  /** Whether {@code s} is older than a session created at {@code createdAt} and at {@code version}. */
+  private static boolean olderThan(Session s, long createdAt, long version) {
+    return s.createdAt() != createdAt ? s.createdAt() < createdAt : s.version() < version;
+  }
+
+  private static void checkVersion(long ifMatch, long actual) {
+    if (ifMatch != StoreRequests.ANY_VERSION && ifMatch != actual) {
+      throw StoreException.staleVersion(ifMatch, actual);
+    }
+  }
+
+  private static SessionState checkTransition(SessionState from, SessionState to) {
+    if (!from.canMoveTo(to)) {
+      throw new StoreException(StoreFailure.ILLEGAL_TRANSITION, "a session cannot move from '" + from.wire()
+          + "' to '" + to.wire() + "'; allowed: " + from.next().stream().map(SessionState::wire).toList());
+    }
+    return to;
+  }
+
+  private void checkRoomForNewSession(String tenant, long now) {
+    long max = limits(tenant).maxSessions();
+    if (max > 0 && table.count(tenant) >= max) {
+      removeExpired(now); // expired sessions still in the table must not hold places
+      if (table.count(tenant) >= max) {
+        throw new StoreException(StoreFailure.LIMIT_REACHED, "the tenant already holds its maximum of "
+            + max + " sessions");
+      }
+    }
+  }
+
+  /**
+   * Refuses a write that leaves the session over the byte limit, unless it shrinks the session: a
+   * session already over a lowered limit can still be cleaned up.
+   */
+  private void checkSize(String tenant, long bytesAfter, long bytesBefore) {
+    long max = limits(tenant).maxBytesPerSession();
+    if (max > 0 && bytesAfter > max && bytesAfter > bytesBefore) {
+      throw new StoreException(StoreFailure.TOO_LARGE, "the session would hold " + bytesAfter
+          + " bytes; the tenant's limit is " + max);
+    }
+  }
+
+  private TenantLimits limits(String tenant) {
+    TenantLimits limits = settings.limits().apply(tenant);
+    return limits == null ? TenantLimits.UNLIMITED : limits;
+  }
+
+  private void commit(StoreChange change) {
+    table.apply(change);
+    listener.accept(change);
+  }
+
+  private static SessionStatus statusOf(SessionEntry entry) {
+    Session s = entry.session();
+    return new SessionStatus(s.id(), s.state(), s.version(), s.createdAt(), s.updatedAt(), s.lastActivityAt(),
+        s.ttlSeconds(), s.expiresAt(), s.credsJson() != null, entry.keyCounts(), entry.messages().size());
+  }
+
+  /** The document after a write: version + 1, updated and active now, expiry refreshed. */
+  private static Session written(Session old, SessionState state, String data, String creds, long ttl, long now) {
+    return new Session(old.id(), state, data, creds, old.version() + 1, old.createdAt(), now, now, ttl,
+        Session.expiryFor(now, ttl));
+  }
+
+  private static Session written(Session old, long now) {
+    return written(old, old.state(), old.dataJson(), old.credsJson(), old.ttlSeconds(), now);
+  }
+
+  private static String dataOrEmpty(String dataJson) {
+    return dataJson == null ? EMPTY_DATA : dataJson;
+  }
+
+  /** An immutable copy that keeps {@code null} values (deletions) and the caller's order. */
+  private static Map<String, Map<String, String>> copyOf(Map<String, Map<String, String>> batch) {
+    Map<String, Map<String, String>> copy = new LinkedHashMap<>();
+    batch.forEach((type, values) -> copy.put(type, Collections.unmodifiableMap(new LinkedHashMap<>(values))));
+    return Collections.unmodifiableMap(copy);
+  }
+
+  private static long now() {
+    return System.currentTimeMillis();
+  }
+
+  private static <T> Future<T> attempt(Supplier<T> operation) {
+    try {
+      return Future.succeededFuture(operation.get());
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+  }
+}

@@ -1,0 +1,42 @@
+package io.sessiond.store.memory;
+
+import io.sessiond.session.StoredMessage;
+import io.sessiond.store.StoreRequests.MessagePage;
+import io.sessiond.store.StoreRequests.ReadMessages;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.Iterator;
+import java.util.List;
+
+/** Paging over an in-memory message window (oldest first), walking back from the newest. */
+final class MessageWindow {
+  private MessageWindow() {
+  }
+
+  /**
+   * The newest {@code limit} messages below {@code beforeSeq} (0 = no bound); {@code nextBeforeSeq}
+   * is the smallest seq of the page when older messages remain, else 0.
+   */
+  static MessagePage page(Deque<StoredMessage> window, ReadMessages request) {
+    List<StoredMessage> newestFirst = new ArrayList<>();
+    boolean olderRemain = false;
+    Iterator<StoredMessage> newestToOldest = window.descendingIterator();
+    while (newestToOldest.hasNext()) {
+      StoredMessage message = newestToOldest.next();
+      if (request.beforeSeq() != 0 && message.seq() >= request.beforeSeq()) {
+        continue;
+      }
+      if (newestFirst.size() == request.limit()) {
+        olderRemain = true;
+        break;
+      }
+      newestFirst.add(message);
+    }
+    long nextBeforeSeq = olderRemain ? newestFirst.get(newestFirst.size() - 1).seq() : 0;
+    if (request.ascending()) {
+      Collections.reverse(newestFirst);
+    }
+    return new MessagePage(newestFirst, nextBeforeSeq);
+  }
+}

@@ -1,0 +1,177 @@
+package io.sessiond.store.memory;
+
+import io.sessiond.session.Session;
+import io.sessiond.session.SessionExport;
+import io.sessiond.session.SessionSize;
+import io.sessiond.session.StoredMessage;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * One session held in memory: its document, keys, message window and running byte size. Mutable,
+ * owned by the single thread of the memory store. The {@code ...After} methods size a write before
+ * it is applied, so a write over the tenant's byte limit changes nothing.
+ */
+final class SessionEntry {
+  private Session session;
+  private final Map<String, LinkedHashMap<String, String>> keys = new TreeMap<>();
+  private final ArrayDeque<StoredMessage> messages = new ArrayDeque<>();
+  private final Map<String, StoredBlob> blobs = new TreeMap<>();
+  private long nextSeq = 1;
+  private long blobBytes;
+  private long keyBytes;
+  private long messageBytes;
+
+  SessionEntry(Session session) {
+    this.session = session;
+  }
+
+  static SessionEntry of(SessionExport export, long nextSeq) {
+    SessionEntry entry = new SessionEntry(export.session());
+    export.keys().forEach((type, values) -> entry.applyKeys(Map.of(type, values)));
+    export.messages().forEach(entry::addMessage);
+    entry.nextSeq = nextSeq;
+    return entry;
+  }
+
+  Session session() {
+    return session;
+  }
+
+  void session(Session next) {
+    session = next;
+  }
+
+  long nextSeq() {
+    return nextSeq;
+  }
+
+  /** UTF-8 bytes of data, creds, key ids and values, and stored message JSON. */
+  long bytes() {
+    return documentBytes(session) + keyBytes + messageBytes + blobBytes;
+  }
+
+  static long documentBytes(Session session) {
+    return SessionSize.utf8Length(session.dataJson()) + SessionSize.utf8Length(session.credsJson());
+  }
+
+  /** {@link #bytes()} as it would be with {@code next} as the document. */
+  long bytesWithDocument(Session next) {
+    return documentBytes(next) + keyBytes + messageBytes + blobBytes;
+  }
+
+  long bytesAfterKeys(Session next, Map<String, Map<String, String>> batch) {
+    long delta = 0;
+    for (Map.Entry<String, Map<String, String>> typeBatch : batch.entrySet()) {
+      Map<String, String> current = keys.getOrDefault(typeBatch.getKey(), new LinkedHashMap<>());
+      for (Map.Entry<String, String> key : typeBatch.getValue().entrySet()) {
+        delta -= keySize(key.getKey(), current.get(key.getKey()));
+        delta += keySize(key.getKey(), key.getValue());
+      }
+    }
+    return documentBytes(next) + keyBytes + delta + messageBytes + blobBytes;
+  }
+
+  long bytesAfterClearingKeys(Session next) {
+    return documentBytes(next) + messageBytes + blobBytes;
+  }
+
+  long bytesAfterAppend(Session next, List<StoredMessage> appended, int windowSize) {
+    long total = messageBytes;
+    for (StoredMessage m : appended) {
+      total += SessionSize.utf8Length(m.json());
+    }
+    long toDrop = (long) messages.size() + appended.size() - windowSize;
+    Iterator<StoredMessage> oldestFirst = messages.iterator();
+    Iterator<StoredMessage> newOnes = appended.iterator();
+    for (long i = 0; i < toDrop; i++) {
+      StoredMessage dropped = oldestFirst.hasNext() ? oldestFirst.next() : newOnes.next();
+      total -= SessionSize.utf8Length(dropped.json());
+    }
+    return documentBytes(next) + keyBytes + total + blobBytes;
+  }
+
+  void applyKeys(Map<String, Map<String, String>> batch) {
+    batch.forEach((type, values) -> values.forEach((keyId, value) -> putKey(type, keyId, value)));
+  }
+
+  private void putKey(String type, String keyId, String value) {
+    LinkedHashMap<String, String> ofType = keys.get(type);
+    String old = value == null ? (ofType == null ? null : ofType.remove(keyId))
+        : keys.computeIfAbsent(type, t -> new LinkedHashMap<>()).put(keyId, value);
+    keyBytes += keySize(keyId, value) - keySize(keyId, old);
+    if (ofType != null && ofType.isEmpty()) {
+      keys.remove(type);
+    }
+  }
+
+  void clearKeys() {
+    keys.clear();
+    keyBytes = 0;
+  }
+
+  void appendMessages(List<StoredMessage> appended, int windowSize) {
+    appended.forEach(this::addMessage);
+    while (messages.size() > windowSize) {
+      messageBytes -= SessionSize.utf8Length(messages.removeFirst().json());
+    }
+  }
+
+  private void addMessage(StoredMessage message) {
+    messages.addLast(message);
+    messageBytes += SessionSize.utf8Length(message.json());
+    nextSeq = message.seq() + 1;
+  }
+
+  /** {@link #bytes()} as it would be with {@code next} as the document and blob {@code name} of {@code size} bytes. */
+  long bytesWithBlob(Session next, String name, long size) {
+    StoredBlob old = blobs.get(name);
+    return bytesWithDocument(next) - (old == null ? 0 : old.size()) + size;
+  }
+
+  StoredBlob blob(String name) {
+    return blobs.get(name);
+  }
+
+  /** Sets ({@code blob} not null) or removes a blob. */
+  void blob(String name, StoredBlob blob) {
+    StoredBlob old = blob == null ? blobs.remove(name) : blobs.put(name, blob);
+    blobBytes += (blob == null ? 0 : blob.size()) - (old == null ? 0 : old.size());
+  }
+
+  /** The blobs, by name; a copy. */
+  Map<String, StoredBlob> blobs() {
+    return new TreeMap<>(blobs);
+  }
+
+  Map<String, String> keysOfType(String type) {
+    return keys.getOrDefault(type, new LinkedHashMap<>());
+  }
+
+  /** Key counts per type, only types holding at least one key. */
+  Map<String, Long> keyCounts() {
+    Map<String, Long> counts = new TreeMap<>();
+    keys.forEach((type, values) -> counts.put(type, (long) values.size()));
+    return counts;
+  }
+
+  ArrayDeque<StoredMessage> messages() {
+    return messages;
+  }
+
+  /** A copy that stays valid while this entry keeps changing. */
+  SessionExport export() {
+    Map<String, Map<String, String>> keyCopy = new TreeMap<>();
+    keys.forEach((type, values) -> keyCopy.put(type, new LinkedHashMap<>(values)));
+    return new SessionExport(session, keyCopy, new ArrayList<>(messages));
+  }
+
+  private static long keySize(String keyId, String value) {
+    return value == null ? 0 : SessionSize.utf8Length(keyId) + SessionSize.utf8Length(value);
+  }
+}

@@ -1,0 +1,78 @@
+package io.sessiond.store.redis;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * The Lua scripts of the Redis store, read from {@code /lua/*.lua} once. Session scripts get
+ * {@code common.lua} prepended (except the hot, self-contained {@code get.lua}); each script's SHA-1 is computed here so EVALSHA needs no round trip
+ * to learn it, and {@link RedisLink} falls back to EVAL (which caches it again) after a NOSCRIPT.
+ */
+final class LuaScripts {
+  /** One script: its name (for logs), its full source and its SHA-1. */
+  record Script(String name, String source, String sha) {
+  }
+
+  final Script get = script("get", read("get"));
+  final Script put = session("put");
+  final Script patch = session("patch");
+  final Script delete = session("delete");
+  final Script touch = session("touch");
+  final Script status = session("status");
+  final Script transition = session("transition");
+  final Script creds = session("creds");
+  final Script keysQuery = session("keys_query");
+  final Script keysWrite = session("keys_write");
+  final Script keysClear = session("keys_clear");
+  final Script append = session("append");
+  final Script messages = session("messages");
+  final Script export = session("export");
+  final Script importSession = session("import");
+  final Script sweep = session("sweep");
+  final Script index = script("index", read("index"));
+  final Script blobStage = session("blob_stage");
+  final Script blobCommit = session("blob_commit");
+  final Script blobAbort = session("blob_abort");
+  final Script blobInfo = session("blob_info");
+  final Script blobRead = session("blob_read");
+  final Script blobList = session("blob_list");
+  final Script blobDelete = session("blob_delete");
+  final Script syncRead = session("sync_read");
+
+  Script[] all() {
+    return new Script[] {get, put, patch, delete, touch, status, transition, creds, keysQuery, keysWrite, keysClear,
+        append, messages, export, importSession, sweep, index, blobStage, blobCommit, blobAbort, blobInfo, blobList, blobRead,
+        blobDelete, syncRead};
+  }
+
+  private static Script session(String name) {
+    return script(name, read("common") + "\n" + read(name));
+  }
+
+  private static Script script(String name, String source) {
+    return new Script(name, source, sha1(source));
+  }
+
+  private static String read(String name) {
+    try (InputStream in = LuaScripts.class.getResourceAsStream("/lua/" + name + ".lua")) {
+      if (in == null) {
+        throw new IllegalStateException("missing resource /lua/" + name + ".lua");
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read /lua/" + name + ".lua", e);
+    }
+  }
+
+  private static String sha1(String source) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(source.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("the JVM has no SHA-1", e);
+    }
+  }
+}

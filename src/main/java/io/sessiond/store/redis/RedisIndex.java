@@ -1,0 +1,149 @@
+package io.sessiond.store.redis;
+
+import io.vertx.core.Future;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.RedisConnection;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The per-tenant indexes: {@code {tenant}:ids} (every session id, score 0, paged by ZRANGEBYLEX) and
+ * {@code {tenant}:expiry} (a lower bound of each session's expiry, for the sweeper). They live in the
+ * tenant's slot, not the session's, so they are kept by a second step after each session script.
+ * The rule that keeps them right without a cross-slot transaction:
+ * <ul>
+ *   <li>before creating a session, its id is added ({@link #reserve}, which also enforces
+ *       maxSessions), and added again after the create succeeded;</li>
+ *   <li>after deleting a session, its id is removed, then the session is read again and the id put
+ *       back if the session exists by then (a concurrent create);</li>
+ *   <li>so the last index step for an id always follows the last change of the session and agrees
+ *       with it. A crash between the two steps can only leave an extra id (listing skips it and
+ *       repairs it), never hide a session.</li>
+ * </ul>
+ * Expiry scores only move down here (ZADD LT); writes that extend a session do not touch the index,
+ * and the sweeper moves a score up to the real expiry when it finds a live session.
+ */
+final class RedisIndex {
+  private final RedisLink link;
+  private final RedisKeys keys;
+  private final LuaScripts scripts;
+  private final ChangeRecording recording;
+  private final Set<String> knownTenants = ConcurrentHashMap.newKeySet();
+
+  RedisIndex(RedisLink link, RedisKeys keys, LuaScripts scripts, ChangeRecording recording) {
+    this.recording = recording;
+    this.link = link;
+    this.keys = keys;
+    this.scripts = scripts;
+  }
+
+  /** Adds the id unless the tenant is full; false when full. */
+  Future<Boolean> reserve(RedisConnection conn, String tenant, String id, long expiresAt, long maxSessions) {
+    return register(conn, tenant)
+        .compose(v -> index(conn, "reserve", tenant, id, expiresAt, maxSessions))
+        .map(r -> r.toLong() == 1);
+  }
+
+  Future<Void> add(RedisConnection conn, String tenant, String id, long expiresAt) {
+    return index(conn, "add", tenant, id, expiresAt, 0).mapEmpty();
+  }
+
+  /** Removes the id, then puts it back if the session exists again by now. */
+  Future<Void> remove(RedisConnection conn, String tenant, String id) {
+    return index(conn, "del", tenant, id, 0, 0)
+        .compose(v -> link.send(conn, Request.cmd(Command.HGET).arg(keys.meta(tenant, id)).arg("expires")))
+        .compose(expires -> expires == null ? Future.succeededFuture() : add(conn, tenant, id, expires.toLong()));
+  }
+
+  /** Moves a live session's expiry score to its real expiry (0: it no longer expires). */
+  Future<Void> rescore(RedisConnection conn, String tenant, String id, long expiresAt) {
+    Request r = expiresAt > 0
+        ? Request.cmd(Command.ZADD).arg(keys.expiry(tenant)).arg("XX").arg(expiresAt).arg(id)
+        : Request.cmd(Command.ZREM).arg(keys.expiry(tenant)).arg(id);
+    return link.send(conn, r).mapEmpty();
+  }
+
+  /** Up to {@code count} ids after {@code afterId} ({@code null}: from the start), in id order. */
+  Future<List<String>> ids(RedisConnection conn, String tenant, String afterId, int count) {
+    Request r = Request.cmd(Command.ZRANGEBYLEX).arg(keys.ids(tenant)).arg(afterId == null ? "-" : "(" + afterId)
+        .arg("+").arg("LIMIT").arg(0).arg(count);
+    return link.send(conn, r).map(RedisIndex::strings);
+  }
+
+  /** Removes every session expired at {@code now}, tenant by tenant; the number this call removed. */
+  Future<Integer> sweep(long now) {
+    return link.with(conn -> link.send(conn, Request.cmd(Command.SMEMBERS).arg(keys.tenants()))
+        .map(RedisIndex::strings)
+        .compose(tenants -> sweepTenants(conn, tenants, 0, now, 0)));
+  }
+
+  /** Removes the tenant's sessions expired at {@code now}. */
+  Future<Integer> sweepTenant(RedisConnection conn, String tenant, long now) {
+    return sweepBatch(conn, tenant, now, 0);
+  }
+
+  private Future<Integer> sweepTenants(RedisConnection conn, List<String> tenants, int i, long now, int removed) {
+    if (i == tenants.size()) {
+      return Future.succeededFuture(removed);
+    }
+    return sweepTenant(conn, tenants.get(i), now).compose(n -> sweepTenants(conn, tenants, i + 1, now, removed + n));
+  }
+
+  private Future<Integer> sweepBatch(RedisConnection conn, String tenant, long now, int removed) {
+    Request due = Request.cmd(Command.ZRANGEBYSCORE).arg(keys.expiry(tenant)).arg("-inf").arg(now)
+        .arg("LIMIT").arg(0).arg(100);
+    return link.send(conn, due).map(RedisIndex::strings).compose(ids -> {
+      if (ids.isEmpty()) {
+        return Future.succeededFuture(removed);
+      }
+      List<Future<Integer>> each = new ArrayList<>();
+      for (String id : ids) {
+        each.add(sweepOne(conn, tenant, id, now));
+      }
+      return Future.all(each).compose(all -> {
+        int n = removed;
+        for (int j = 0; j < each.size(); j++) {
+          n += all.<Integer>resultAt(j);
+        }
+        return sweepBatch(conn, tenant, now, n);
+      });
+    });
+  }
+
+  /** Deletes one candidate if it expired (1), or fixes its index entry (0). Safe against other sweepers. */
+  private Future<Integer> sweepOne(RedisConnection conn, String tenant, String id, long now) {
+    return link.eval(conn, recording.of(scripts.sweep), keys.session(tenant, id), List.of(Long.toString(now))).compose(r -> {
+      long outcome = r.get(0).toLong();
+      if (outcome == 0) {
+        return rescore(conn, tenant, id, r.get(1).toLong()).map(0);
+      }
+      return remove(conn, tenant, id).map(outcome == 1 ? 1 : 0);
+    });
+  }
+
+  private Future<Void> register(RedisConnection conn, String tenant) {
+    if (knownTenants.contains(tenant)) {
+      return Future.succeededFuture();
+    }
+    return link.send(conn, Request.cmd(Command.SADD).arg(keys.tenants()).arg(tenant))
+        .onSuccess(r -> knownTenants.add(tenant))
+        .mapEmpty();
+  }
+
+  private Future<Response> index(RedisConnection conn, String op, String tenant, String id, long expiresAt, long max) {
+    return link.eval(conn, scripts.index, keys.tenant(tenant),
+        List.of(op, id, Long.toString(expiresAt), Long.toString(max)));
+  }
+
+  private static List<String> strings(Response r) {
+    List<String> out = new ArrayList<>(r == null ? 0 : r.size());
+    if (r != null) {
+      r.forEach(item -> out.add(item.toString()));
+    }
+    return out;
+  }
+}

@@ -1,0 +1,51 @@
+package io.sessiond.store.redis;
+
+/**
+ * Redis key names. Every key of one session carries the hash tag {@code {tenant:id}}, so they share a
+ * cluster slot and one Lua script can change them together:
+ * <pre>
+ *   sessiond:{acme:bot-1}:meta          hash: state, data, version, times, ttl, byte counters, last seq
+ *   sessiond:{acme:bot-1}:creds         string: the credentials JSON
+ *   sessiond:{acme:bot-1}:keys:pre-key  hash per key type: keyId → value JSON
+ *   sessiond:{acme:bot-1}:types         set: the key types present
+ *   sessiond:{acme:bot-1}:msgs          list: the message window, oldest first
+ *   sessiond:{acme}:ids                 zset, score 0: the tenant's session ids, paged with ZRANGEBYLEX
+ *   sessiond:{acme}:expiry              zset: id → a lower bound of its expiry, driving the sweeper
+ *   sessiond:tenants                    set: tenants that have indexes, for the sweeper
+ * </pre>
+ * Session ids and tenant ids cannot contain braces, and the prefix is refused when it does, so the
+ * hash tag is always the one above.
+ */
+final class RedisKeys {
+  private final String prefix;
+
+  RedisKeys(String prefix) {
+    this.prefix = prefix;
+  }
+
+  /** The base every key of the session starts with; KEYS[1] of every session script. */
+  String session(String tenant, String id) {
+    return prefix + "{" + tenant + ":" + id + "}";
+  }
+
+  String meta(String tenant, String id) {
+    return session(tenant, id) + ":meta";
+  }
+
+  /** The base of the tenant's index keys; KEYS[1] of the index script. */
+  String tenant(String tenant) {
+    return prefix + "{" + tenant + "}";
+  }
+
+  String ids(String tenant) {
+    return tenant(tenant) + ":ids";
+  }
+
+  String expiry(String tenant) {
+    return tenant(tenant) + ":expiry";
+  }
+
+  String tenants() {
+    return prefix + "tenants";
+  }
+}

@@ -1,0 +1,133 @@
+package io.sessiond.store.redis;
+
+import io.sessiond.store.StoreException;
+import io.sessiond.store.StoreFailure;
+import io.sessiond.session.Session;
+import io.sessiond.session.SessionExport;
+import io.sessiond.session.SessionState;
+import io.sessiond.session.SessionStatus;
+import io.sessiond.session.StoredMessage;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Response;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Decodes the Lua scripts' replies. A script answers {@code {'OK', ...}} or {@code {'E', failure,
+ * detail...}}; the failure names come from the scripts, the details are numbers or a state.
+ */
+final class RedisReplies {
+  /** The put and import scripts' answer when told the session must exist and it does not. */
+  static final class Absent extends RuntimeException {
+    Absent() {
+      super("absent", null, false, false);
+    }
+  }
+
+  private RedisReplies() {
+  }
+
+  /** The reply itself when it is OK; otherwise the store failure it names. */
+  static Response ok(Response reply, String id, SessionState target) {
+    if ("OK".equals(text(reply.get(0)))) {
+      return reply;
+    }
+    String code = text(reply.get(1));
+    throw switch (code) {
+      case "ABSENT" -> new Absent();
+      case "NOT_FOUND" -> StoreException.notFound(null, id);
+      case "VERSION_MISMATCH" -> StoreException.staleVersion(number(reply.get(2)), number(reply.get(3)));
+      case "TOO_LARGE" -> new StoreException(StoreFailure.TOO_LARGE, "the session would hold " + number(reply.get(2))
+          + " bytes; the tenant's limit is " + number(reply.get(3)));
+      case "ILLEGAL_TRANSITION" -> illegal(SessionState.parse(text(reply.get(2))), target);
+      case "INVALID" -> new StoreException(StoreFailure.INVALID, text(reply.get(2)));
+      case "BLOB_NOT_FOUND" -> new StoreException(StoreFailure.NOT_FOUND, "session '" + id + "' has no such blob");
+      case "BLOB_REPLACED" -> new StoreException(StoreFailure.NOT_FOUND, "the blob was replaced while being read");
+      default -> new StoreException(StoreFailure.UNAVAILABLE, "unexpected Redis script reply " + code);
+    };
+  }
+
+  /** Whether a NOT_FOUND reply was for a session that exists but expired (the sweeper's job, not a stale index). */
+  static boolean expiredNotFound(Response reply) {
+    return "E".equals(text(reply.get(0))) && reply.size() > 2 && number(reply.get(2)) == 1;
+  }
+
+  static StoreException illegal(SessionState from, SessionState to) {
+    return new StoreException(StoreFailure.ILLEGAL_TRANSITION, "a session cannot move from '" + from.wire()
+        + "' to '" + to.wire() + "'; allowed: " + from.next().stream().map(SessionState::wire).toList());
+  }
+
+  /** A session from the fields ver, state, data, created, updated, activity, ttl, expires and the creds. */
+  static Session session(String id, Response f, Response creds) {
+    long ttl = number(f.get(6));
+    return new Session(id, SessionState.parse(text(f.get(1))), text(f.get(2)), text(creds), number(f.get(0)),
+        number(f.get(3)), number(f.get(4)), number(f.get(5)), ttl, number(f.get(7)));
+  }
+
+  /** A status from {@code OK, ver, state, created, updated, activity, ttl, expires, hasCreds, messages, counts}. */
+  static SessionStatus status(String id, Response r) {
+    Map<String, Long> counts = new TreeMap<>();
+    Response c = r.get(10);
+    for (int i = 0; c != null && i + 1 < c.size(); i += 2) {
+      counts.put(text(c.get(i)), number(c.get(i + 1)));
+    }
+    return new SessionStatus(id, SessionState.parse(text(r.get(2))), number(r.get(1)), number(r.get(3)),
+        number(r.get(4)), number(r.get(5)), number(r.get(6)), number(r.get(7)), number(r.get(8)) == 1, counts,
+        number(r.get(9)));
+  }
+
+  /**
+   * An export from {@code OK, session fields, creds, {type, {keyId, value, ...}, ...}, messages}. Redis
+   * hashes keep no order once they outgrow their compact encoding, so keys are sorted by id: an export
+   * is deterministic, and export → import → export is byte-for-byte equal.
+   */
+  static SessionExport export(String id, Response r) {
+    Map<String, Map<String, String>> keys = new TreeMap<>();
+    Response types = r.get(3);
+    for (int i = 0; i + 1 < types.size(); i += 2) {
+      Map<String, String> values = new TreeMap<>();
+      Response flat = types.get(i + 1);
+      for (int j = 0; j + 1 < flat.size(); j += 2) {
+        values.put(flat.get(j).toString(), flat.get(j + 1).toString());
+      }
+      keys.put(types.get(i).toString(), values);
+    }
+    return new SessionExport(session(id, r.get(1), r.get(2)), keys, messages(r.get(4)));
+  }
+
+  static List<StoredMessage> messages(Response list) {
+    List<StoredMessage> messages = new ArrayList<>(list == null ? 0 : list.size());
+    if (list != null) {
+      for (Response item : list) {
+        String json = item.toString();
+        messages.add(new StoredMessage(seqOf(json), json));
+      }
+    }
+    return messages;
+  }
+
+  /** The seq a stored message carries as its first member. */
+  static long seqOf(String json) {
+    String head = "{\"seq\":";
+    if (json.startsWith(head)) {
+      int end = head.length();
+      while (end < json.length() && Character.isDigit(json.charAt(end))) {
+        end++;
+      }
+      if (end > head.length()) {
+        return Long.parseLong(json.substring(head.length(), end));
+      }
+    }
+    return new JsonObject(json).getLong("seq", 0L);
+  }
+
+  static String text(Response r) {
+    return r == null ? null : r.toString();
+  }
+
+  static long number(Response r) {
+    return r == null ? 0 : Long.parseLong(r.toString());
+  }
+}

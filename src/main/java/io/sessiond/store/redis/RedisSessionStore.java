@@ -1,0 +1,594 @@
+package io.sessiond.store.redis;
+
+import io.sessiond.store.RequestChecks;
+import io.sessiond.store.SessionStore;
+import io.sessiond.store.StoreException;
+import io.sessiond.store.StoreFailure;
+import io.sessiond.store.StoreRequests;
+import io.sessiond.store.StoreSettings;
+import io.sessiond.store.memory.MemorySessionStore;
+import io.sessiond.config.RedisConfig;
+import io.sessiond.session.MergePatch;
+import io.sessiond.session.Session;
+import io.sessiond.session.SessionExport;
+import io.sessiond.session.SessionState;
+import io.sessiond.session.SessionStatus;
+import io.sessiond.session.StoredMessage;
+import io.sessiond.store.redis.LuaScripts.Script;
+import io.sessiond.store.redis.RedisReplies.Absent;
+import io.sessiond.store.StoreRequests.AppendMessages;
+import io.sessiond.store.StoreRequests.AppendResult;
+import io.sessiond.store.StoreRequests.ImportSession;
+import io.sessiond.store.StoreRequests.KeyValues;
+import io.sessiond.store.StoreRequests.ListSessions;
+import io.sessiond.store.StoreRequests.MessagePage;
+import io.sessiond.store.StoreRequests.PatchSession;
+import io.sessiond.store.StoreRequests.PutCreds;
+import io.sessiond.store.StoreRequests.PutResult;
+import io.sessiond.store.StoreRequests.PutSession;
+import io.sessiond.store.StoreRequests.QueryKeys;
+import io.sessiond.store.StoreRequests.ReadMessages;
+import io.sessiond.store.StoreRequests.SessionPage;
+import io.sessiond.store.StoreRequests.SessionRef;
+import io.sessiond.store.StoreRequests.StatusPage;
+import io.sessiond.store.StoreRequests.Transition;
+import io.sessiond.store.StoreRequests.WriteKeys;
+import io.sessiond.store.StoreRequests.Written;
+import io.sessiond.tenant.TenantLimits;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.RedisConnection;
+import io.vertx.redis.client.Response;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * The Redis backend ({@code SESSION_STORE=redis}): any number of sessiond instances share the
+ * sessions through one Redis (standalone, Sentinel or Cluster). Every operation on a session is one
+ * Lua script over the session's keys, which share one hash tag, so it is atomic and cluster-safe;
+ * the per-tenant indexes are a second step ({@link RedisIndex}). Values are stored as the exact JSON
+ * text received. The semantics follow {@link MemorySessionStore}, the reference.
+ */
+final class RedisSessionStore implements SessionStore {
+  /** Concurrent patches of one session retry their read-merge-write this many times before giving up. */
+  private static final int PATCH_ATTEMPTS = 16;
+  private static final String EMPTY_DATA = "{}";
+
+  private final StoreSettings settings;
+  private final RedisKeys keys;
+  private final LuaScripts scripts = new LuaScripts();
+  private final ChangeRecording recording;
+  private final RedisLink link;
+  private final RedisIndex index;
+  private final RedisPages pages;
+
+  RedisSessionStore(Vertx vertx, StoreSettings settings, RedisConfig config) {
+    this(vertx, settings, config, false);
+  }
+
+  /**
+   * @param recordChanges whether every change is also recorded in the PostgreSQL change stream
+   *                      ({@code <prefix>sync}), atomically in the script that makes it
+   */
+  RedisSessionStore(Vertx vertx, StoreSettings settings, RedisConfig config, boolean recordChanges) {
+    this.recording = new ChangeRecording(recordChanges ? changeStream(config.prefix()) : null);
+    this.settings = settings;
+    this.keys = new RedisKeys(config.prefix());
+    this.link = new RedisLink(vertx, config);
+    this.index = new RedisIndex(link, keys, scripts, recording);
+    this.pages = new RedisPages(link, keys, index);
+  }
+
+  @Override
+  public Future<Void> open() {
+    return link.open(scripts).compose(v -> recording.enabled() ? loadRecordingScripts() : Future.succeededFuture());
+  }
+
+  /** The change feed sync reads, on this store's connections and scripts. */
+  RedisChangeFeed changeFeed(String prefix) {
+    return new RedisChangeFeed(link, scripts, prefix);
+  }
+
+  /** The key of the PostgreSQL change stream under {@code prefix}. */
+  static String changeStream(String prefix) {
+    return prefix + "sync";
+  }
+
+  /** Loads the recording variants of the scripts, so the first writes need no NOSCRIPT round trip. */
+  private Future<Void> loadRecordingScripts() {
+    return link.with(conn -> {
+      List<Future<Response>> loads = new ArrayList<>();
+      for (Script s : scripts.all()) {
+        Script recorded = recording.of(s);
+        if (recorded != s) {
+          loads.add(link.send(conn, io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.SCRIPT).arg("LOAD")
+              .arg(recorded.source())));
+        }
+      }
+      return Future.all(loads).mapEmpty();
+    });
+  }
+
+  @Override
+  public Future<Void> close() {
+    return link.close();
+  }
+
+  /**
+   * Whether Redis answers now (a PING on a shared connection), for readiness probes: fails with
+   * UNAVAILABLE at once while the store considers Redis down.
+   */
+  @Override
+  public Future<Void> ping() {
+    return link.with(conn -> link.send(conn, io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.PING)))
+        .mapEmpty();
+  }
+
+  // ---- documents ------------------------------------------------------------------------------
+
+  @Override
+  public Future<PutResult> put(PutSession r) {
+    return checked(() -> {
+      RequestChecks.sessionId(r.id());
+      RequestChecks.ttl(r.ttlSeconds());
+      long now = now();
+      long ttl = r.ttlSeconds() != null ? r.ttlSeconds() : settings.defaultTtlSeconds();
+      Function<Boolean, List<String>> args = mustExist -> List.of(Long.toString(now), Long.toString(r.ifMatch()),
+          flag(mustExist), r.dataJson() == null ? EMPTY_DATA : r.dataJson(), flag(r.credsJson() != null),
+          r.credsJson() == null ? "" : r.credsJson(), r.state() == null ? "" : r.state().wire(),
+          r.ttlSeconds() == null ? "" : Long.toString(r.ttlSeconds()), Long.toString(settings.defaultTtlSeconds()),
+          Long.toString(limits(r.tenant()).maxBytesPerSession()), sources(r.state()));
+      return createOrReplace(r.tenant(), r.id(), r.state(), scripts.put, args, Session.expiryFor(now, ttl), now);
+    });
+  }
+
+  @Override
+  public Future<Session> get(SessionRef ref) {
+    return script(ref.tenant(), ref.id(), scripts.get, List.of(Long.toString(now())), null)
+        .map(r -> RedisReplies.session(ref.id(), r.get(1), r.get(2)));
+  }
+
+  @Override
+  public Future<Session> patch(PatchSession r) {
+    return patchAttempt(r, PATCH_ATTEMPTS);
+  }
+
+  /**
+   * Lua's cjson does not keep member order, so the merge runs here on the version just read and is
+   * written back only if the session is still at that version; a concurrent write means read again.
+   */
+  private Future<Session> patchAttempt(PatchSession r, int attemptsLeft) {
+    return get(new SessionRef(r.tenant(), r.id())).compose(current -> {
+      if (r.ifMatch() != StoreRequests.ANY_VERSION && r.ifMatch() != current.version()) {
+        return Future.failedFuture(StoreException.staleVersion(r.ifMatch(), current.version()));
+      }
+      String data = MergePatch.apply(new JsonObject(current.dataJson()), RequestChecks.patchObject(r.patchJson())).encode();
+      List<String> args = List.of(Long.toString(now()), Long.toString(current.version()), data,
+          Long.toString(limits(r.tenant()).maxBytesPerSession()));
+      return script(r.tenant(), r.id(), scripts.patch, args, null)
+          .map(reply -> RedisReplies.session(r.id(), reply.get(3), reply.get(4)))
+          .recover(e -> {
+            boolean raced = e instanceof StoreException se && se.failure() == StoreFailure.VERSION_MISMATCH;
+            return raced && r.ifMatch() == StoreRequests.ANY_VERSION && attemptsLeft > 1
+                ? patchAttempt(r, attemptsLeft - 1)
+                : Future.failedFuture(e);
+          });
+    });
+  }
+
+  @Override
+  public Future<Void> delete(SessionRef ref) {
+    return link.with(conn -> eval(conn, ref.tenant(), ref.id(), scripts.delete, writeArgs(ref.ifMatch()), null)
+        .compose(r -> index.remove(conn, ref.tenant(), ref.id()).otherwiseEmpty()));
+  }
+
+  @Override
+  public Future<SessionStatus> touch(SessionRef ref) {
+    return script(ref.tenant(), ref.id(), scripts.touch, writeArgs(ref.ifMatch()), null)
+        .map(r -> RedisReplies.status(ref.id(), r));
+  }
+
+  // ---- listing and status -----------------------------------------------------------------------
+
+  @Override
+  public Future<SessionPage> list(ListSessions r) {
+    return pages.page(r, scripts.get, (id, reply) -> RedisReplies.session(id, reply.get(1), reply.get(2)), Session::state)
+        .map(p -> new SessionPage(p.items(), p.nextAfterId()));
+  }
+
+  @Override
+  public Future<SessionStatus> status(SessionRef ref) {
+    return script(ref.tenant(), ref.id(), scripts.status, List.of(Long.toString(now())), null)
+        .map(r -> RedisReplies.status(ref.id(), r));
+  }
+
+  @Override
+  public Future<StatusPage> statusAll(ListSessions r) {
+    return pages.page(r, scripts.status, RedisReplies::status, SessionStatus::state)
+        .map(p -> new StatusPage(p.items(), p.nextAfterId()));
+  }
+
+  @Override
+  public Future<SessionStatus> transition(Transition r) {
+    List<String> args = List.of(Long.toString(now()), Long.toString(r.ifMatch()), r.to().wire(), sources(r.to()));
+    return script(r.tenant(), r.id(), scripts.transition, args, r.to()).map(reply -> RedisReplies.status(r.id(), reply));
+  }
+
+  @Override
+  public Future<Written> putCreds(PutCreds r) {
+    return checked(() -> {
+      RequestChecks.credsText(r.credsJson());
+      List<String> args = List.of(Long.toString(now()), Long.toString(r.ifMatch()), r.credsJson(),
+          Long.toString(limits(r.tenant()).maxBytesPerSession()));
+      return script(r.tenant(), r.id(), scripts.creds, args, null).map(RedisSessionStore::written);
+    });
+  }
+
+  // ---- keys and messages ------------------------------------------------------------------------
+
+  @Override
+  public Future<KeyValues> queryKeys(QueryKeys r) {
+    return checked(() -> {
+      RequestChecks.keyType(r.type());
+      List<String> args = new ArrayList<>(r.ids().size() + 2);
+      args.add(Long.toString(now()));
+      args.add(r.type());
+      args.addAll(r.ids());
+      return script(r.tenant(), r.id(), scripts.keysQuery, args, null).map(reply -> {
+        Map<String, String> found = new LinkedHashMap<>();
+        Response values = reply.get(1);
+        for (int i = 0; i < r.ids().size(); i++) {
+          Response v = values.get(i);
+          if (v != null) {
+            found.put(r.ids().get(i), v.toString());
+          }
+        }
+        return new KeyValues(found);
+      });
+    });
+  }
+
+  @Override
+  public Future<Written> writeKeys(WriteKeys r) {
+    return checked(() -> {
+      RequestChecks.keyBatch(r.batch());
+      List<String> args = new ArrayList<>(3 + 3 * r.batch().size() + 3 * keyCount(r.batch()));
+      args.add(Long.toString(now()));
+      args.add(Long.toString(r.ifMatch()));
+      args.add(Long.toString(limits(r.tenant()).maxBytesPerSession()));
+      // Per type: type, set count, delete count, the ids (set ones first), the set pairs (see keys_write.lua).
+      r.batch().forEach((type, values) -> {
+        int sets = 0;
+        for (String value : values.values()) {
+          if (value != null) {
+            sets++;
+          }
+        }
+        args.add(type);
+        args.add(Integer.toString(sets));
+        args.add(Integer.toString(values.size() - sets));
+        values.forEach((keyId, value) -> {
+          if (value != null) {
+            args.add(keyId);
+          }
+        });
+        values.forEach((keyId, value) -> {
+          if (value == null) {
+            args.add(keyId);
+          }
+        });
+        values.forEach((keyId, value) -> {
+          if (value != null) {
+            args.add(keyId);
+            args.add(value);
+          }
+        });
+      });
+      return script(r.tenant(), r.id(), scripts.keysWrite, args, null).map(RedisSessionStore::written);
+    });
+  }
+
+  @Override
+  public Future<Written> clearKeys(SessionRef ref) {
+    return script(ref.tenant(), ref.id(), scripts.keysClear, writeArgs(ref.ifMatch()), null)
+        .map(RedisSessionStore::written);
+  }
+
+  @Override
+  public Future<AppendResult> appendMessages(AppendMessages r) {
+    return checked(() -> {
+      RequestChecks.messages(r.messagesJson());
+      List<String> args = new ArrayList<>(r.messagesJson().size() + 4);
+      args.add(Long.toString(now()));
+      args.add(Long.toString(r.ifMatch()));
+      args.add(Long.toString(limits(r.tenant()).maxBytesPerSession()));
+      args.add(Integer.toString(settings.maxMessages()));
+      // The script writes '{"seq":N,' in front of what follows the opening brace, as StoredMessage.of does.
+      r.messagesJson().forEach(json -> args.add(json.substring(1).trim()));
+      return script(r.tenant(), r.id(), scripts.append, args, null).map(reply -> new AppendResult(
+          RedisReplies.number(reply.get(1)), RedisReplies.number(reply.get(2)), RedisReplies.number(reply.get(3)),
+          RedisReplies.number(reply.get(4))));
+    });
+  }
+
+  @Override
+  public Future<MessagePage> readMessages(ReadMessages r) {
+    return checked(() -> {
+      RequestChecks.pageLimit(r.limit());
+      List<String> args = List.of(Long.toString(now()), Long.toString(r.beforeSeq()), Integer.toString(r.limit()));
+      return script(r.tenant(), r.id(), scripts.messages, args, null).map(reply -> {
+        List<StoredMessage> page = RedisReplies.messages(reply.get(1));
+        if (!r.ascending()) {
+          Collections.reverse(page);
+        }
+        return new MessagePage(page, RedisReplies.number(reply.get(2)));
+      });
+    });
+  }
+
+  // ---- export and import ------------------------------------------------------------------------
+
+  @Override
+  public Future<SessionExport> export(SessionRef ref) {
+    return script(ref.tenant(), ref.id(), scripts.export, List.of(Long.toString(now())), null)
+        .map(r -> RedisReplies.export(ref.id(), r));
+  }
+
+  @Override
+  public Future<PutResult> importSession(ImportSession r) {
+    return checked(() -> {
+      RequestChecks.export(r.export());
+      long now = now();
+      Session in = r.export().session();
+      List<StoredMessage> all = r.export().messages() == null ? List.of() : r.export().messages();
+      List<StoredMessage> window = all.subList(Math.max(0, all.size() - settings.maxMessages()), all.size());
+      long expiresAt = Session.expiryFor(now, in.ttlSeconds());
+      if (r.isRestore()) {
+        // A restore mostly fills an empty store: straight to the create step, which the script
+        // turns into a replace (or a refusal) when the session is there after all.
+        return link.with(conn -> create(conn, r.tenant(), in.id(), null, scripts.importSession,
+            importArgs(r, false, now, all, window), expiresAt, now, true));
+      }
+      Function<Boolean, List<String>> args = mustExist -> importArgs(r, mustExist, now, all, window);
+      return createOrReplace(r.tenant(), in.id(), null, scripts.importSession, args, expiresAt, now);
+    });
+  }
+
+  private List<String> importArgs(ImportSession r, boolean mustExist, long now, List<StoredMessage> all,
+                                  List<StoredMessage> window) {
+    Session in = r.export().session();
+    String creds = RequestChecks.clearable(in.credsJson());
+    Map<String, Map<String, String>> keys = r.export().keys() == null ? Map.of() : r.export().keys();
+    List<String> args = new ArrayList<>(14 + keys.size() * 2 + keyCount(keys) * 2 + window.size());
+    Collections.addAll(args, Long.toString(now), Long.toString(r.ifMatch()), flag(mustExist),
+        Long.toString(limits(r.tenant()).maxBytesPerSession()), in.state().wire(), in.dataJson(),
+        creds == null ? "" : creds, Long.toString(in.ttlSeconds()),
+        Long.toString(in.createdAt() > 0 ? in.createdAt() : now), Long.toString(in.version()),
+        Long.toString(all.isEmpty() ? 0 : all.get(all.size() - 1).seq()), "", flag(r.keepBlobs()),
+        Long.toString(r.durableVersion()));
+    int types = 0;
+    for (Map.Entry<String, Map<String, String>> type : keys.entrySet()) {
+      if (type.getValue().isEmpty()) {
+        continue;
+      }
+      types++;
+      args.add(type.getKey());
+      args.add(Integer.toString(type.getValue().size()));
+      type.getValue().forEach((keyId, value) -> {
+        args.add(keyId);
+        args.add(value);
+      });
+    }
+    args.set(11, Integer.toString(types));
+    for (StoredMessage m : window) {
+      args.add(m.json());
+    }
+    return args;
+  }
+
+  // ---- blobs ------------------------------------------------------------------------------------
+
+  @Override
+  public Future<Void> stageBlobChunk(StoreRequests.BlobChunk r) {
+    return checked(() -> {
+      RequestChecks.blobChunk(r);
+      List<Object> args = List.of(Long.toString(now()), r.uploadId(), Integer.toString(r.index()), r.data());
+      return binaryScript(r.tenant(), r.id(), scripts.blobStage, args).mapEmpty();
+    });
+  }
+
+  @Override
+  public Future<StoreRequests.BlobWritten> commitBlob(StoreRequests.CommitBlob r) {
+    return checked(() -> {
+      RequestChecks.blobCommit(r);
+      List<String> args = List.of(Long.toString(now()), Long.toString(r.ifMatch()),
+          Long.toString(limits(r.tenant()).maxBytesPerSession()), r.name(), r.uploadId(), Integer.toString(r.chunks()),
+          Long.toString(r.size()));
+      return script(r.tenant(), r.id(), scripts.blobCommit, args, null)
+          .map(reply -> new StoreRequests.BlobWritten(RedisReplies.number(reply.get(1)), RedisReplies.number(reply.get(2)) == 1));
+    });
+  }
+
+  @Override
+  public Future<Void> abortBlob(StoreRequests.BlobUpload r) {
+    return checked(() -> {
+      RequestChecks.uploadId(r.uploadId());
+      return script(r.tenant(), r.id(), scripts.blobAbort, List.of(r.uploadId(), Integer.toString(r.chunks())), null)
+          .mapEmpty();
+    });
+  }
+
+  @Override
+  public Future<StoreRequests.BlobInfo> blobInfo(StoreRequests.BlobRef ref) {
+    return checked(() -> {
+      RequestChecks.blobName(ref.name());
+      return script(ref.tenant(), ref.id(), scripts.blobInfo, List.of(Long.toString(now()), ref.name()), null)
+          .map(reply -> new StoreRequests.BlobInfo(ref.name(), reply.get(2).toString(), RedisReplies.number(reply.get(3)),
+              (int) RedisReplies.number(reply.get(4)), RedisReplies.number(reply.get(1))));
+    });
+  }
+
+  @Override
+  public Future<StoreRequests.BlobList> listBlobs(SessionRef ref) {
+    return script(ref.tenant(), ref.id(), scripts.blobList, List.of(Long.toString(now())), null).map(reply -> {
+      long version = RedisReplies.number(reply.get(1));
+      Response items = reply.get(2);
+      List<StoreRequests.BlobInfo> blobs = new ArrayList<>();
+      for (int i = 0; i + 3 < items.size(); i += 4) {
+        blobs.add(new StoreRequests.BlobInfo(items.get(i).toString(), items.get(i + 1).toString(),
+            RedisReplies.number(items.get(i + 2)), (int) RedisReplies.number(items.get(i + 3)), version));
+      }
+      blobs.sort(java.util.Comparator.comparing(StoreRequests.BlobInfo::name));
+      return new StoreRequests.BlobList(version, blobs);
+    });
+  }
+
+  @Override
+  public Future<StoreRequests.BlobData> readBlobChunk(StoreRequests.ReadBlobChunk r) {
+    return checked(() -> {
+      RequestChecks.blobName(r.name());
+      List<String> args = List.of(Long.toString(now()), r.name(), r.generation(), Integer.toString(r.index()));
+      return script(r.tenant(), r.id(), scripts.blobRead, args, null)
+          .map(reply -> new StoreRequests.BlobData(reply.get(1).toBuffer()));
+    });
+  }
+
+  @Override
+  public Future<Written> deleteBlob(StoreRequests.BlobRef ref) {
+    return checked(() -> {
+      RequestChecks.blobName(ref.name());
+      List<String> args = List.of(Long.toString(now()), Long.toString(ref.ifMatch()), ref.name());
+      return script(ref.tenant(), ref.id(), scripts.blobDelete, args, null).map(RedisSessionStore::written);
+    });
+  }
+
+  private Future<Response> binaryScript(String tenant, String id, Script script, List<Object> args) {
+    return link.with(conn -> link.eval(conn, script, keys.session(tenant, id), args)
+        .map(reply -> RedisReplies.ok(reply, id, null)));
+  }
+
+  @Override
+  public Future<Integer> sweepExpired(long now) {
+    return index.sweep(now);
+  }
+
+  // ---- shared steps -----------------------------------------------------------------------------
+
+  /**
+   * A put or import: first as a replace of an existing session (one round trip, the common case);
+   * when there is none, a place is reserved in the tenant's index (refused when the tenant is full,
+   * after sweeping its expired sessions), the script runs again allowing a create, and the index
+   * entry is written again after it (see {@link RedisIndex}). An index step that follows a session
+   * script that succeeded never fails the operation: the session did change, so the caller must hear
+   * success; a missed index step is left to the repairs {@link RedisIndex} describes.
+   */
+  private Future<PutResult> createOrReplace(String tenant, String id, SessionState target, Script script,
+                                            Function<Boolean, List<String>> args, long expiresAt, long now) {
+    return link.with(conn -> eval(conn, tenant, id, script, args.apply(true), target)
+        .compose(reply -> afterReplace(conn, tenant, id, reply))
+        .recover(e -> e instanceof Absent
+            ? create(conn, tenant, id, target, script, args.apply(false), expiresAt, now, false)
+            : Future.failedFuture(e)));
+  }
+
+  private Future<PutResult> afterReplace(RedisConnection conn, String tenant, String id, Response reply) {
+    PutResult result = new PutResult(RedisReplies.session(id, reply.get(3), reply.get(4)), false);
+    return RedisReplies.number(reply.get(2)) == 1
+        ? index.add(conn, tenant, id, result.session().expiresAt()).otherwiseEmpty().map(result)
+        : Future.succeededFuture(result);
+  }
+
+  /**
+   * @param mayExist the script may find the session there (a restore): a VERSION_MISMATCH then means
+   *                 it exists, so its index entry stays
+   */
+  private Future<PutResult> create(RedisConnection conn, String tenant, String id, SessionState target, Script script,
+                                   List<String> args, long expiresAt, long now, boolean mayExist) {
+    long max = limits(tenant).maxSessions();
+    return index.reserve(conn, tenant, id, expiresAt, max)
+        .compose(room -> room ? Future.succeededFuture(true)
+            : index.sweepTenant(conn, tenant, now).compose(n -> index.reserve(conn, tenant, id, expiresAt, max)))
+        .compose(room -> {
+          if (!room) {
+            return Future.failedFuture(new StoreException(StoreFailure.LIMIT_REACHED,
+                "the tenant already holds its maximum of " + max + " sessions"));
+          }
+          return eval(conn, tenant, id, script, args, target)
+              .recover(e -> mayExist && e instanceof StoreException se && se.failure() == StoreFailure.VERSION_MISMATCH
+                  ? Future.failedFuture(e)
+                  : index.remove(conn, tenant, id).transform(ar -> Future.failedFuture(e)))
+              .compose(reply -> {
+                Session session = RedisReplies.session(id, reply.get(3), reply.get(4));
+                return index.add(conn, tenant, id, session.expiresAt()).otherwiseEmpty()
+                    .map(new PutResult(session, RedisReplies.number(reply.get(1)) == 1));
+              });
+        });
+  }
+
+  private Future<Response> script(String tenant, String id, Script script, List<String> args, SessionState target) {
+    return link.with(conn -> eval(conn, tenant, id, script, args, target));
+  }
+
+  private Future<Response> eval(RedisConnection conn, String tenant, String id, Script script, List<String> args,
+                                SessionState target) {
+    return link.eval(conn, recording.of(script), keys.session(tenant, id), args).map(reply -> RedisReplies.ok(reply, id, target));
+  }
+
+  private static int keyCount(Map<String, ? extends Map<String, String>> byType) {
+    int n = 0;
+    for (Map<String, String> values : byType.values()) {
+      n += values.size();
+    }
+    return n;
+  }
+
+  private static List<String> writeArgs(long ifMatch) {
+    return List.of(Long.toString(now()), Long.toString(ifMatch));
+  }
+
+  private static Written written(Response reply) {
+    return new Written(RedisReplies.number(reply.get(1)));
+  }
+
+  /** The states from which a move to {@code to} is legal, as the scripts expect them: {@code ' a b '}. */
+  private static String sources(SessionState to) {
+    if (to == null) {
+      return "*";
+    }
+    StringBuilder b = new StringBuilder(" ");
+    for (SessionState s : SessionState.values()) {
+      if (s.canMoveTo(to)) {
+        b.append(s.wire()).append(' ');
+      }
+    }
+    return b.toString();
+  }
+
+  private static String flag(boolean b) {
+    return b ? "1" : "0";
+  }
+
+  private TenantLimits limits(String tenant) {
+    TenantLimits limits = settings.limits().apply(tenant);
+    return limits == null ? TenantLimits.UNLIMITED : limits;
+  }
+
+  private static long now() {
+    return System.currentTimeMillis();
+  }
+
+  /** Runs {@code operation}, turning a validation exception thrown before any I/O into a failed future. */
+  private static <T> Future<T> checked(Supplier<Future<T>> operation) {
+    try {
+      return operation.get();
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+  }
+}

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,19 +22,21 @@ import java.util.Map;
  * {@code TENANT_MAX_BYTES_PER_SESSION} and {@code TENANT_REQUESTS_PER_SECOND} (0 = unlimited).
  */
 public record TenantConfig(List<TenantSpec> tenants, TenantLimits defaultLimits) {
+  /** Shorter keys are guessable; every generated key is 46 characters. */
+  public static final int MIN_KEY_LENGTH = 16;
 
   static TenantConfig from(Settings s) {
     TenantLimits defaults = new TenantLimits(
         s.longValue("TENANT_MAX_SESSIONS", 0, 0, Long.MAX_VALUE),
         s.longValue("TENANT_MAX_BYTES_PER_SESSION", 0, 0, Long.MAX_VALUE),
         s.longValue("TENANT_REQUESTS_PER_SECOND", 0, 0, 10_000_000));
-    Map<String, Builder> byId = new LinkedHashMap<>();
-    readFile(s, defaults, byId);
-    readVariable(s.optional("TENANTS"), defaults, byId);
-    return new TenantConfig(byId.values().stream().map(Builder::build).toList(), defaults);
+    Keys keys = new Keys();
+    readFile(s, defaults, keys);
+    readVariable(s.optional("TENANTS"), defaults, keys);
+    return new TenantConfig(keys.byId.values().stream().map(Builder::build).toList(), defaults);
   }
 
-  private static void readVariable(String value, TenantLimits defaults, Map<String, Builder> byId) {
+  private static void readVariable(String value, TenantLimits defaults, Keys keys) {
     if (value == null) {
       return;
     }
@@ -44,11 +47,12 @@ public record TenantConfig(List<TenantSpec> tenants, TenantLimits defaultLimits)
       if (!TenantSpec.isTenantId(id) || key.isEmpty()) {
         throw new ConfigException("TENANTS", "each entry must be tenant=key with a tenant id of [a-z0-9][a-z0-9-]{0,63}");
       }
-      byId.computeIfAbsent(id, i -> new Builder(i, defaults)).digests.add(ApiKeys.digest(key));
+      checkKey("TENANTS", "the key of tenant '" + id + "'", key);
+      keys.add("TENANTS", keys.tenant(id, defaults), ApiKeys.digest(key));
     }
   }
 
-  private static void readFile(Settings s, TenantLimits defaults, Map<String, Builder> byId) {
+  private static void readFile(Settings s, TenantLimits defaults, Keys keys) {
     String name = "TENANTS_FILE";
     String configured = s.optional(name);
     Path path = Path.of(configured == null ? "conf/tenants.json" : configured);
@@ -69,24 +73,31 @@ public record TenantConfig(List<TenantSpec> tenants, TenantLimits defaultLimits)
       if (!(entry instanceof JsonObject t)) {
         throw new ConfigException(name, "tenants[" + i + "] is not an object");
       }
-      readTenant(name + " tenants[" + i + "]", t, defaults, byId);
+      readTenant(name + " tenants[" + i + "]", t, defaults, keys);
     }
   }
 
-  private static void readTenant(String where, JsonObject t, TenantLimits defaults, Map<String, Builder> byId) {
+  private static void readTenant(String where, JsonObject t, TenantLimits defaults, Keys keys) {
     try {
       String id = t.getString("id");
       if (!TenantSpec.isTenantId(id)) {
         throw new ConfigException(where, "id must match [a-z0-9][a-z0-9-]{0,63}");
       }
-      Builder b = byId.computeIfAbsent(id, i -> new Builder(i, defaults));
-      t.getJsonArray("keys", new JsonArray()).forEach(k -> b.digests.add(ApiKeys.digest(String.valueOf(k))));
-      for (Object d : t.getJsonArray("keySha256", new JsonArray())) {
-        String digest = String.valueOf(d).toLowerCase();
+      Builder b = keys.tenant(id, defaults);
+      JsonArray plain = array(t, "keys", where);
+      for (int k = 0; k < plain.size(); k++) {
+        if (!(plain.getValue(k) instanceof String key)) {
+          throw new ConfigException(where, "keys[" + k + "] must be a string (the API key itself)");
+        }
+        checkKey(where, "keys[" + k + "]", key);
+        keys.add(where, b, ApiKeys.digest(key));
+      }
+      for (Object d : array(t, "keySha256", where)) {
+        String digest = d instanceof String hex ? hex.toLowerCase(java.util.Locale.ROOT) : "";
         if (!TenantSpec.isDigest(digest)) {
           throw new ConfigException(where, "keySha256 entries must be 64 hex digits");
         }
-        b.digests.add(digest);
+        keys.add(where, b, digest);
       }
       b.limits = new TenantLimits(
           t.getLong("maxSessions", defaults.maxSessions()),
@@ -97,6 +108,55 @@ public record TenantConfig(List<TenantSpec> tenants, TenantLimits defaultLimits)
       }
     } catch (ClassCastException e) {
       throw new ConfigException(where, "has a field of the wrong type");
+    }
+  }
+
+  private static JsonArray array(JsonObject t, String field, String where) {
+    Object v = t.getValue(field);
+    if (v == null) {
+      return new JsonArray();
+    }
+    if (!(v instanceof JsonArray a)) {
+      throw new ConfigException(where, field + " must be an array of strings");
+    }
+    return a;
+  }
+
+  /**
+   * A key a client can present in {@code Authorization: Bearer <key>} and nobody guesses: at least
+   * {@value #MIN_KEY_LENGTH} visible ASCII characters. The key itself is never printed.
+   */
+  private static void checkKey(String setting, String what, String key) {
+    if (key.length() < MIN_KEY_LENGTH) {
+      throw new ConfigException(setting, what + " has " + key.length() + " characters; API keys need at least "
+          + MIN_KEY_LENGTH);
+    }
+    for (int i = 0; i < key.length(); i++) {
+      char c = key.charAt(i);
+      if (c < 0x21 || c > 0x7e) {
+        throw new ConfigException(setting, what + " holds a character that is not visible ASCII (at position " + i
+            + "); API keys are sent in an HTTP header");
+      }
+    }
+  }
+
+  /** The tenants by id, and which tenant each key digest belongs to: one key, one tenant. */
+  private static final class Keys {
+    final Map<String, Builder> byId = new LinkedHashMap<>();
+    final Map<String, String> owners = new HashMap<>();
+
+    Builder tenant(String id, TenantLimits defaults) {
+      return byId.computeIfAbsent(id, i -> new Builder(i, defaults));
+    }
+
+    void add(String setting, Builder tenant, String digest) {
+      String owner = owners.putIfAbsent(digest, tenant.id);
+      if (owner == null) {
+        tenant.digests.add(digest);
+      } else if (!owner.equals(tenant.id)) {
+        throw new ConfigException(setting, "a key of tenant '" + tenant.id + "' is already a key of tenant '" + owner
+            + "'; each key must belong to one tenant");
+      }
     }
   }
 

@@ -64,10 +64,10 @@ class ConfigValidationTest {
       "[1, 2, 3]",
       "{\"tenants\": {\"id\": \"acme\"}}",
       "{\"tenants\": [\"acme\"]}",
-      "{\"tenants\": [{\"id\": \"Bad Id\", \"keys\": [\"k\"]}]}",
+      "{\"tenants\": [{\"id\": \"Bad Id\", \"keys\": [\"key-0123456789abcdef\"]}]}",
       "{\"tenants\": [{\"id\": \"acme\", \"keySha256\": [\"abc\"]}]}",
-      "{\"tenants\": [{\"id\": \"acme\", \"keys\": [\"k\"], \"maxSessions\": -1}]}",
-      "{\"tenants\": [{\"id\": \"acme\", \"keys\": [\"k\"], \"maxSessions\": \"many\"}]}",
+      "{\"tenants\": [{\"id\": \"acme\", \"keys\": [\"key-0123456789abcdef\"], \"maxSessions\": -1}]}",
+      "{\"tenants\": [{\"id\": \"acme\", \"keys\": [\"key-0123456789abcdef\"], \"maxSessions\": \"many\"}]}",
   })
   void malformedTenantsFile_isRefused_namingTenantsFile(String content, @TempDir Path dir) throws IOException {
     Path file = dir.resolve("tenants.json");
@@ -111,7 +111,7 @@ class ConfigValidationTest {
     env.put("SESSION_TTL_SECONDS", "0");
     env.put("AUTO_RESTORE_SESSIONS", "off");
     env.put("MAX_MESSAGES_PER_SESSION", "1");
-    env.put("TENANTS", "acme=k1,acme=k2,globex=k3");
+    env.put("TENANTS", "acme=key-one-0123456789,acme=key-two-0123456789,globex=key-three-0123456789");
     AppConfig c = ConfigLoader.load(env);
     assertEquals(0, c.http().port());
     assertEquals(StoreConfig.FILE, c.store().kind());

@@ -20,6 +20,15 @@ final class Bodies {
   static final long MAX_TTL_SECONDS = 10L * 365 * 24 * 3600;
   static final int MAX_QUERY_IDS = 10_000;
   static final int MAX_MESSAGES_PER_APPEND = 1000;
+  /**
+   * The largest version or message seq an import may set: 10^13 leaves every session 9·10^15 writes
+   * below 2^53 (the Redis scripts count in doubles, exact only that far) and keeps seqs below 10^14,
+   * the largest number Lua writes into a message's text without an exponent.
+   */
+  static final long MAX_IMPORTED_COUNT = 10_000_000_000_000L;
+  /** Times a client may set: 1970-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z, in epoch milliseconds. */
+  static final long MAX_TIME_MS = 253_402_300_799_999L;
+  static final String TIME_RANGE = "from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z";
   private static final Set<String> PUT_FIELDS = Set.of("data", "creds", "state", "ttlSeconds");
   private static final Set<String> MESSAGE_FIELDS = Set.of("id", "role", "content", "userId", "metadata", "timestamp");
 
@@ -105,10 +114,20 @@ final class Bodies {
   }
 
   static String keyId(Object v) {
-    if (!(v instanceof String s) || !SessionIds.isKeyId(s)) {
-      throw ApiException.badRequest("key ids must be strings of 1-" + SessionIds.MAX_KEY_ID_LENGTH + " characters");
+    return keyId(v, null);
+  }
+
+  /** A key id; {@code where} (a JSON pointer, or null) says where it was found, for the 400. */
+  static String keyId(Object v, String where) {
+    if (v instanceof String s && SessionIds.isKeyId(s)) {
+      return s;
     }
-    return s;
+    String reason = v instanceof String s && !s.isEmpty() && s.length() <= SessionIds.MAX_KEY_ID_LENGTH
+        ? StorableText.check(s) : null;
+    if (reason != null) {
+      throw ApiException.badRequest("a key id" + (where == null ? "" : " in " + where) + " " + reason);
+    }
+    throw ApiException.badRequest("key ids must be strings of 1-" + SessionIds.MAX_KEY_ID_LENGTH + " characters");
   }
 
   /** A key query: {@code {type, ids: [..]}}. */
@@ -124,8 +143,8 @@ final class Bodies {
         throw ApiException.badRequest("'ids' may hold at most " + MAX_QUERY_IDS + " ids");
       }
       List<String> list = new ArrayList<>(array.size());
-      for (Object id : array) {
-        list.add(keyId(id));
+      for (int i = 0; i < array.size(); i++) {
+        list.add(keyId(array.getValue(i), "/ids/" + i));
       }
       return new KeyQuery(type, list);
     }
@@ -225,16 +244,29 @@ final class Bodies {
     }
     if (v instanceof Integer || v instanceof Long) {
       long ms = ((Number) v).longValue();
-      if (ms >= 0 && ms < 253402300800000L) {
+      if (ms >= 0 && ms <= MAX_TIME_MS) {
         return ms;
       }
     } else if (v instanceof String s) {
-      try {
-        return java.time.Instant.parse(s).toEpochMilli();
-      } catch (java.time.format.DateTimeParseException e) {
-        // answered below
+      long ms = instant(s);
+      if (ms >= 0) {
+        return ms;
       }
     }
-    throw ApiException.badRequest(where + ": 'timestamp' must be an ISO-8601 instant or epoch milliseconds");
+    throw ApiException.badRequest(where + ": 'timestamp' must be an ISO-8601 instant or epoch milliseconds " + TIME_RANGE);
+  }
+
+  /** An ISO-8601 instant in epoch milliseconds, or -1 when it is not one or lies outside {@link #TIME_RANGE}. */
+  static long instant(String s) {
+    try {
+      java.time.Instant t = java.time.Instant.parse(s);
+      // Checked before toEpochMilli, which overflows for instants near Instant.MAX.
+      if (t.getEpochSecond() >= 0 && t.getEpochSecond() <= MAX_TIME_MS / 1000) {
+        return t.toEpochMilli();
+      }
+    } catch (java.time.format.DateTimeParseException e) {
+      // answered by the caller
+    }
+    return -1;
   }
 }

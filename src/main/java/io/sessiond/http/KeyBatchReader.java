@@ -6,14 +6,15 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * Reads a key batch {@code {type: {keyId: value or null}}} with a streaming parser, keeping each
  * value's text exactly as sent. Building a tree and re-encoding 100 values was most of the cost of a
- * batch; this parses once, checks every name, and slices the values out of the request bytes.
+ * batch; this parses once, checks every name, and slices the values out of the request bytes. The
+ * values are checked in that same pass ({@link StorableText}): the parser checks each number as it
+ * steps over it, and decoding a value's bytes into its text checks its UTF-8 and its escapes.
  */
 final class KeyBatchReader {
   private static final JsonFactory FACTORY = JsonFactory.builder()
@@ -39,7 +40,7 @@ final class KeyBatchReader {
           p.skipChildren();
           throw ApiException.badRequest("keys of type '" + type + "' must be an object of keyId → value or null");
         }
-        batch.put(type, values(p, bytes));
+        batch.put(type, values(p, bytes, type));
       }
       if (p.nextToken() != null) {
         throw ApiException.badRequest("the request body is not valid JSON");
@@ -50,10 +51,10 @@ final class KeyBatchReader {
     }
   }
 
-  private static Map<String, String> values(JsonParser p, byte[] bytes) throws IOException {
+  private static Map<String, String> values(JsonParser p, byte[] bytes, String type) throws IOException {
     Map<String, String> values = new LinkedHashMap<>();
     while (p.nextToken() == JsonToken.FIELD_NAME) {
-      String keyId = Bodies.keyId(p.currentName());
+      String keyId = Bodies.keyId(p.currentName(), "/" + type);
       JsonToken t = p.nextToken();
       if (t == JsonToken.VALUE_NULL) {
         values.put(keyId, null);
@@ -61,14 +62,46 @@ final class KeyBatchReader {
       }
       int start = (int) p.currentTokenLocation().getByteOffset();
       if (t.isStructStart()) {
-        p.skipChildren();
+        skipCheckingNumbers(p);
       } else {
+        checkNumber(p, t);
         // Strings are decoded lazily: finish the token so the position is past its closing quote.
         p.finishToken();
       }
       int end = (int) p.currentLocation().getByteOffset();
-      values.put(keyId, new String(bytes, start, end - start, StandardCharsets.UTF_8));
+      try {
+        values.put(keyId, StorableText.value(bytes, start, end));
+      } catch (StorableText.Unstorable e) {
+        throw StorableJson.refusal(p, false, e.getMessage());
+      }
     }
     return values;
+  }
+
+  /** What {@link JsonParser#skipChildren()} does, checking each number on the way; strings stay undecoded. */
+  private static void skipCheckingNumbers(JsonParser p) throws IOException {
+    int depth = 1;
+    while (depth > 0) {
+      JsonToken t = p.nextToken();
+      if (t == null) {
+        return;
+      }
+      if (t.isStructStart()) {
+        depth++;
+      } else if (t.isStructEnd()) {
+        depth--;
+      } else {
+        checkNumber(p, t);
+      }
+    }
+  }
+
+  private static void checkNumber(JsonParser p, JsonToken t) throws IOException {
+    if (t.isNumeric()) {
+      String reason = StorableText.checkNumber(p, t);
+      if (reason != null) {
+        throw StorableJson.refusal(p, false, reason);
+      }
+    }
   }
 }

@@ -36,7 +36,7 @@ final class MessageRoutes {
   private Future<?> read(RoutingContext ctx) {
     String id = Requests.sessionId(ctx);
     int limit = Requests.intQuery(ctx, "limit", DEFAULT_PAGE, 1, MAX_PAGE);
-    long before = Requests.longQuery(ctx, "before", 0, 1, Long.MAX_VALUE);
+    long before = Requests.longQuery(ctx, "before", 0, 1, Requests.MAX_VERSION);
     String order = Requests.query(ctx, "order");
     if (order != null && !order.equals("asc") && !order.equals("desc")) {
       throw ApiException.badRequest("query parameter 'order' must be asc or desc");

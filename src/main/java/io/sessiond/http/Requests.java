@@ -7,7 +7,6 @@ import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.PlatformHandler;
@@ -19,6 +18,11 @@ import java.util.Set;
 final class Requests {
   static final String TENANT = "sessiond.tenant";
   private static final Set<String> RESERVED_IDS = Set.of("status", "import", "restore");
+  /**
+   * 2^53-1: the largest whole number a double (the Redis scripts' Lua numbers, a JavaScript client)
+   * holds exactly, so the largest version or message seq a request may name.
+   */
+  static final long MAX_VERSION = 9_007_199_254_740_991L;
 
   private Requests() {
   }
@@ -61,6 +65,10 @@ final class Requests {
     long v = parseEtag(h.trim());
     if (v < 0) {
       throw ApiException.badRequest("If-Match must be a version as returned in ETag, such as \"3\"");
+    }
+    if (v > MAX_VERSION) {
+      throw ApiException.badRequest("If-Match names version " + v + ", beyond the largest version there can be ("
+          + MAX_VERSION + ", 2^53-1)");
     }
     return v;
   }
@@ -133,14 +141,17 @@ final class Requests {
     throw ApiException.badRequest("the request body must be a JSON object");
   }
 
-  /** The body as any JSON value (JsonObject, JsonArray, String, Number, Boolean or null). */
+  /**
+   * The body as any JSON value (JsonObject, JsonArray, String, Number, Boolean or null), every name,
+   * string and number in it storable by every store ({@link StorableJson}).
+   */
   static Object jsonValue(RoutingContext ctx) {
     Buffer body = ctx.body().buffer();
     if (body == null || body.length() == 0) {
       throw ApiException.badRequest("the request body is empty; a JSON document is required");
     }
     try {
-      return Json.decodeValue(body);
+      return StorableJson.decode(body);
     } catch (DecodeException | IllegalStateException e) {
       throw ApiException.badRequest("the request body is not valid JSON");
     }

@@ -23,6 +23,12 @@ final class TenantAuth implements Handler<RoutingContext> {
 
   @Override
   public void handle(RoutingContext ctx) {
+    // Two keys would leave which tenant acts to whichever one a proxy or the server happens to read first.
+    int given = ctx.request().headers().getAll(HttpHeaders.AUTHORIZATION).size();
+    if (given > 1) {
+      ctx.fail(ApiException.badRequest("send one Authorization header; this request has " + given));
+      return;
+    }
     String header = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
     if (header == null || header.length() <= BEARER.length() || !header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
       unauthorized(ctx, "send the tenant's API key as 'Authorization: Bearer <key>'");

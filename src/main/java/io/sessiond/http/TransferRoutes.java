@@ -14,8 +14,6 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
-import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -72,7 +70,8 @@ final class TransferRoutes {
         .put("data", doc.getValue("data")).put("creds", doc.getValue("creds")));
     SessionState state = doc.getValue("state") == null ? SessionState.UNREGISTERED : Bodies.state(doc.getValue("state"));
     Long ttl = Bodies.optionalTtl(doc);
-    long version = doc.getValue("version") == null ? 0 : Bodies.wholeNumber(doc.getValue("version"), "version", 0, Long.MAX_VALUE);
+    long version = doc.getValue("version") == null ? 0
+        : Bodies.wholeNumber(doc.getValue("version"), "version", 0, Bodies.MAX_IMPORTED_COUNT);
     long createdAt = instant(doc.getValue("createdAt"), "createdAt", now);
     long updatedAt = instant(doc.getValue("updatedAt"), "updatedAt", now);
     String creds = "null".equals(body.credsJson()) ? null : body.credsJson();
@@ -111,7 +110,7 @@ final class TransferRoutes {
         throw ApiException.badRequest("messages[" + i + "] must be a JSON object");
       }
       Object seqValue = m.remove("seq");
-      long seq = seqValue == null ? lastSeq + 1 : Bodies.wholeNumber(seqValue, "messages[" + i + "].seq", 1, Long.MAX_VALUE);
+      long seq = seqValue == null ? lastSeq + 1 : Bodies.wholeNumber(seqValue, "messages[" + i + "].seq", 1, Bodies.MAX_IMPORTED_COUNT);
       if (seq <= lastSeq) {
         throw ApiException.badRequest("messages[" + i + "].seq must be greater than the one before it");
       }
@@ -125,14 +124,11 @@ final class TransferRoutes {
     if (v == null) {
       return fallback;
     }
-    try {
-      if (v instanceof String s) {
-        return Instant.parse(s).toEpochMilli();
-      }
-    } catch (DateTimeParseException e) {
-      // answered below
+    long ms = v instanceof String s ? Bodies.instant(s) : -1;
+    if (ms < 0) {
+      throw ApiException.badRequest("'" + field + "' must be an ISO-8601 instant " + Bodies.TIME_RANGE);
     }
-    throw ApiException.badRequest("'" + field + "' must be an ISO-8601 instant");
+    return ms;
   }
 
 }

@@ -2,7 +2,8 @@ package io.sessiond.session;
 
 /**
  * The shapes of the identifiers every feature validates: session ids
- * ({@code [A-Za-z0-9._@:+-]{1,128}}), key types ({@code [a-z0-9-]{1,64}}) and key ids (1–256 chars).
+ * ({@code [A-Za-z0-9._@:+-]{1,128}}), key types ({@code [a-z0-9-]{1,64}}) and key ids (1–256 chars
+ * of storable text: no U+0000, no lone surrogate).
  * Checked with character loops, not regular expressions: every request checks at least one.
  */
 public final class SessionIds {
@@ -41,7 +42,27 @@ public final class SessionIds {
   }
 
   public static boolean isKeyId(String s) {
-    return s != null && !s.isEmpty() && s.length() <= MAX_KEY_ID_LENGTH;
+    return s != null && !s.isEmpty() && s.length() <= MAX_KEY_ID_LENGTH && unstorableAt(s) < 0;
+  }
+
+  /**
+   * The index of the first char no store keeps faithfully, or -1: U+0000 (PostgreSQL text refuses
+   * it) or a lone UTF-16 surrogate (it has no UTF-8 form; the Redis client would write {@code ?}, so
+   * two such ids would become one).
+   */
+  public static int unstorableAt(CharSequence s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c != 0 && !Character.isSurrogate(c)) {
+        continue;
+      }
+      if (c != 0 && Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+        i++;
+      } else {
+        return i;
+      }
+    }
+    return -1;
   }
 
   /** Blob names: 1–128 chars of {@code A-Za-z0-9._-} (upload ids have the same shape). */

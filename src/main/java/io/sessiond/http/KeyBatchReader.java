@@ -29,7 +29,7 @@ final class KeyBatchReader {
       throw ApiException.badRequest("the request body is empty; a JSON document is required");
     }
     byte[] bytes = body.getBytes();
-    try (JsonParser p = FACTORY.createParser(bytes)) {
+    try (JsonParser p = StorableText.requireUtf8(FACTORY.createParser(bytes))) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         throw ApiException.badRequest("the request body must be a JSON object");
       }

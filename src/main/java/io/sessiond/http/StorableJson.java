@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.util.JsonParserDelegate;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.jackson.JacksonCodec;
 import java.io.IOException;
 
@@ -19,7 +20,13 @@ final class StorableJson {
 
   /** The body as a JsonObject, JsonArray, String, Number, Boolean or null; DecodeException when not JSON. */
   static Object decode(Buffer body) {
-    return JacksonCodec.fromParser(new Checked(JacksonCodec.createParser(body)), Object.class);
+    JsonParser parser;
+    try {
+      parser = StorableText.requireUtf8(JacksonCodec.createParser(body));
+    } catch (IOException e) {
+      throw new DecodeException(e.getMessage(), e);
+    }
+    return JacksonCodec.fromParser(new Checked(parser), Object.class);
   }
 
   /** The refusal of a value (or, for a member name, of the object holding it) at the parser's position. */

@@ -2,6 +2,7 @@ package io.sessiond.http;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.json.UTF8StreamJsonParser;
 import io.sessiond.session.SessionIds;
 import java.io.IOException;
 import java.math.BigInteger;
@@ -28,6 +29,18 @@ final class StorableText {
   }
 
   private StorableText() {
+  }
+
+  /**
+   * Refuses a body the parser detected as UTF-16 or UTF-32: JSON between systems is UTF-8 (RFC 8259
+   * section 8.1), and key batch values are sliced out of the bytes by UTF-8 offsets.
+   */
+  static JsonParser requireUtf8(JsonParser p) throws IOException {
+    if (!(p instanceof UTF8StreamJsonParser)) {
+      p.close();
+      throw ApiException.badRequest("the request body must be JSON in UTF-8");
+    }
+    return p;
   }
 
   /** What is wrong with a decoded string, or {@code null}. */

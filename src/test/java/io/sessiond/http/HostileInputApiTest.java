@@ -142,6 +142,12 @@ class HostileInputApiTest {
     rows.add(row("import with a key id holding a NUL", post, IMPORT, "{'id':'{id}','keys':{'pre-key':{'a\\u0000':1}}}", "/keys/pre-key"));
     rows.add(row("import with a NUL in a key value", post, IMPORT, "{'id':'{id}','keys':{'pre-key':{'a':'\\u0000'}}}", "/keys/pre-key/a"));
 
+    // JSON in another encoding than UTF-8 (RFC 8259 8.1): the key batch's byte offsets would be chars
+    rows.add(bytesRow("key batch in UTF-16LE", keys, j("{'pre-key':{'1':'x'}}").getBytes(StandardCharsets.UTF_16LE), "UTF-8"));
+    rows.add(bytesRow("key batch in UTF-16BE", keys, j("{'pre-key':{'1':'x'}}").getBytes(StandardCharsets.UTF_16BE), "UTF-8"));
+    rows.add(bytesRow("messages in UTF-32", msgs, j("{'role':'u','content':1}").getBytes(java.nio.charset.Charset.forName("UTF-32")), "UTF-8"));
+    rows.add(new Row("session in UTF-16", put, s, j("{'data':{'a':2}}").getBytes(StandardCharsets.UTF_16), null, 1, "UTF-8"));
+
     // numbers no double holds
     rows.add(row("data number 1e999999999", put, s, "{'data':{'n':1e999999999}}", "/data/n"));
     rows.add(row("data number -1e400", put, s, "{'data':{'n':-1e400}}", "/data/n"));

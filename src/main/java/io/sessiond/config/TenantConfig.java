@@ -24,12 +24,13 @@ import java.util.Map;
 public record TenantConfig(List<TenantSpec> tenants, TenantLimits defaultLimits) {
   /** Shorter keys are guessable; every generated key is 46 characters. */
   public static final int MIN_KEY_LENGTH = 16;
+  private static final long MAX_REQUESTS_PER_SECOND = 10_000_000;
 
   static TenantConfig from(Settings s) {
     TenantLimits defaults = new TenantLimits(
         s.longValue("TENANT_MAX_SESSIONS", 0, 0, Long.MAX_VALUE),
         s.longValue("TENANT_MAX_BYTES_PER_SESSION", 0, 0, Long.MAX_VALUE),
-        s.longValue("TENANT_REQUESTS_PER_SECOND", 0, 0, 10_000_000));
+        s.longValue("TENANT_REQUESTS_PER_SECOND", 0, 0, MAX_REQUESTS_PER_SECOND));
     Keys keys = new Keys();
     readFile(s, defaults, keys);
     readVariable(s.optional("TENANTS"), defaults, keys);
@@ -100,15 +101,24 @@ public record TenantConfig(List<TenantSpec> tenants, TenantLimits defaultLimits)
         keys.add(where, b, digest);
       }
       b.limits = new TenantLimits(
-          t.getLong("maxSessions", defaults.maxSessions()),
-          t.getLong("maxBytesPerSession", defaults.maxBytesPerSession()),
-          t.getLong("requestsPerSecond", defaults.requestsPerSecond()));
-      if (b.limits.maxSessions() < 0 || b.limits.maxBytesPerSession() < 0 || b.limits.requestsPerSecond() < 0) {
-        throw new ConfigException(where, "limits must be 0 (unlimited) or positive");
-      }
+          limit(t, "maxSessions", defaults.maxSessions(), Long.MAX_VALUE, where),
+          limit(t, "maxBytesPerSession", defaults.maxBytesPerSession(), Long.MAX_VALUE, where),
+          limit(t, "requestsPerSecond", defaults.requestsPerSecond(), MAX_REQUESTS_PER_SECOND, where));
     } catch (ClassCastException e) {
       throw new ConfigException(where, "has a field of the wrong type");
     }
+  }
+
+  /** A limit of the file: a whole number from 0 (unlimited) to {@code max}, never a truncated fraction. */
+  private static long limit(JsonObject t, String field, long fallback, long max, String where) {
+    Object v = t.getValue(field);
+    if (v == null) {
+      return fallback;
+    }
+    if ((v instanceof Integer || v instanceof Long) && ((Number) v).longValue() >= 0 && ((Number) v).longValue() <= max) {
+      return ((Number) v).longValue();
+    }
+    throw new ConfigException(where, field + " must be a whole number from 0 (unlimited) to " + max);
   }
 
   private static JsonArray array(JsonObject t, String field, String where) {

@@ -117,7 +117,7 @@ final class Bodies {
     return keyId(v, null);
   }
 
-  /** A key id; {@code where} (a JSON pointer, or null) says where it was found, for the 400. */
+  /** A key id; {@code where} (a JSON pointer, or null) names what holds it, for the 400. */
   static String keyId(Object v, String where) {
     if (v instanceof String s && SessionIds.isKeyId(s)) {
       return s;
@@ -144,7 +144,7 @@ final class Bodies {
       }
       List<String> list = new ArrayList<>(array.size());
       for (int i = 0; i < array.size(); i++) {
-        list.add(keyId(array.getValue(i), "/ids/" + i));
+        list.add(keyId(array.getValue(i), "/ids"));
       }
       return new KeyQuery(type, list);
     }

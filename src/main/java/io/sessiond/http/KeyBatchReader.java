@@ -53,8 +53,9 @@ final class KeyBatchReader {
 
   private static Map<String, String> values(JsonParser p, byte[] bytes, String type) throws IOException {
     Map<String, String> values = new LinkedHashMap<>();
+    String where = "/" + type;
     while (p.nextToken() == JsonToken.FIELD_NAME) {
-      String keyId = Bodies.keyId(p.currentName(), "/" + type);
+      String keyId = Bodies.keyId(p.currentName(), where);
       JsonToken t = p.nextToken();
       if (t == JsonToken.VALUE_NULL) {
         values.put(keyId, null);

@@ -5,7 +5,11 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.json.UTF8StreamJsonParser;
 import io.sessiond.session.SessionIds;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.math.BigInteger;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 
 /**
  * What every store can keep faithfully — Redis, PostgreSQL {@code text}, the file journal, an export
@@ -27,6 +31,8 @@ final class StorableText {
       super(reason, null, false, false);
     }
   }
+
+  private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
   private StorableText() {
   }
@@ -89,9 +95,16 @@ final class StorableText {
    * checked the JSON syntax, escapes included; the text is kept exactly as sent, escapes and all.
    */
   static String value(byte[] b, int from, int to) throws Unstorable {
+    // Most values (Baileys' base64 Buffers) are ASCII without escapes: those are copied as they are.
+    int i = plainPrefix(b, from, to);
+    if (i == to) {
+      return new String(b, from, to - from, StandardCharsets.ISO_8859_1);
+    }
     char[] out = new char[to - from];
-    int n = 0;
-    int i = from;
+    int n = i - from;
+    for (int k = from; k < i; k++) {
+      out[k - from] = (char) b[k];
+    }
     while (i < to) {
       int c = b[i];
       if (c >= 0) {
@@ -115,6 +128,26 @@ final class StorableText {
       }
     }
     return new String(out, 0, n);
+  }
+
+  /**
+   * The end of the leading run of ASCII bytes other than a backslash, read eight bytes at a time: a
+   * byte loop here cost a third of the time of parsing a batch of base64 values.
+   */
+  private static int plainPrefix(byte[] b, int from, int to) {
+    int i = from;
+    for (; i + 8 <= to; i += 8) {
+      long w = (long) LONGS.get(b, i);
+      long backslashes = w ^ 0x5C5C5C5C5C5C5C5CL;
+      // A byte >= 0x80 in w, or a zero byte in backslashes (a '\\' in w), stops the fast run.
+      if (((w | ((backslashes - 0x0101010101010101L) & ~backslashes)) & 0x8080808080808080L) != 0) {
+        break;
+      }
+    }
+    while (i < to && b[i] >= 0 && b[i] != '\\') {
+      i++;
+    }
+    return i;
   }
 
   /** The bytes after a backslash that belong to its escape (two escapes for a surrogate pair). */

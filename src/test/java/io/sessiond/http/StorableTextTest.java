@@ -72,6 +72,21 @@ class StorableTextTest {
     assertEquals(StorableText.INVALID_UTF8, reason(bytes("\"", new int[] {0xE2, 0x82}, "")), "cut short at the end");
   }
 
+  /** The eight-bytes-at-a-time run of plain ASCII stops at every kind of byte, wherever it falls. */
+  @Test
+  void whatFollowsALongPlainRun_isFoundAtEveryOffset() throws StorableText.Unstorable {
+    for (int at = 0; at < 40; at++) {
+      String plain = "\"" + "a".repeat(at);
+      String tail = "b".repeat(17) + "\"";
+      String escaped = plain + "\\u0041\\\\" + tail;
+      assertEquals(escaped, value(escaped), "escapes after " + at);
+      String utf8 = plain + "\u00e9\ud83d\ude00" + tail;
+      assertEquals(utf8, value(utf8), "UTF-8 after " + at);
+      assertEquals(StorableText.NUL, reason((plain + "\\u0000" + tail).getBytes(StandardCharsets.UTF_8)), "NUL after " + at);
+      assertEquals(StorableText.INVALID_UTF8, reason(bytes(plain, new int[] {0xC0, 0xAF}, tail)), "overlong after " + at);
+    }
+  }
+
   @Test
   void decodedText_withNulOrALoneSurrogate_isNamed() {
     assertNull(StorableText.check("caf\u00e9 \ud83d\ude00"));

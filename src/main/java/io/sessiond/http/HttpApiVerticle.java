@@ -76,7 +76,7 @@ public final class HttpApiVerticle extends VerticleBase {
       api.unlisted(HttpMethod.GET, path);
     }
     router.route("/v1/*").handler(new TenantAuth(tenants, rateLimiter));
-    new SessionRoutes(store).mount(api);
+    new SessionRoutes(store, new SyncQuarantine(vertx, http.requestTimeoutMs())).mount(api);
     new KeyRoutes(store).mount(api);
     new MessageRoutes(store).mount(api);
     new TransferRoutes(store, storeConfig.maxMessages(), storeConfig.defaultTtlSeconds()).mount(api);

@@ -27,9 +27,11 @@ final class SessionRoutes {
   static final int MAX_PAGE = 1000;
 
   private final StoreClient store;
+  private final SyncQuarantine quarantine;
 
-  SessionRoutes(StoreClient store) {
+  SessionRoutes(StoreClient store, SyncQuarantine quarantine) {
     this.store = store;
+    this.quarantine = quarantine;
   }
 
   void mount(ApiRouter api) {
@@ -90,7 +92,8 @@ final class SessionRoutes {
 
   private Future<?> status(RoutingContext ctx) {
     return store.call(StoreAddresses.STATUS, ref(ctx))
-        .onSuccess(s -> Responses.json(ctx, 200, Representations.status(s), s.version()));
+        .compose(s -> quarantine.of(s, Requests.tenant(ctx)).map(q -> Representations.status(s, q))
+            .onSuccess(json -> Responses.json(ctx, 200, json, s.version())));
   }
 
   private Future<?> transition(RoutingContext ctx) {

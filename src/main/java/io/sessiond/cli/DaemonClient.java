@@ -119,6 +119,20 @@ final class DaemonClient {
 
   // ---- blobs ------------------------------------------------------------------------------------
 
+  /** The names of the session's blobs (name order), or null when the session is gone. */
+  List<String> blobNames(String id) {
+    HttpResponse<String> r = send("GET", "/v1/sessions/" + seg(id) + "/blobs", null, null, BodyHandlers.ofString());
+    if (r.statusCode() == 404) {
+      return null;
+    }
+    JsonArray blobs = json(ok(r, "list the blobs of " + id)).getJsonArray("blobs", new JsonArray());
+    List<String> names = new ArrayList<>();
+    for (int i = 0; i < blobs.size(); i++) {
+      names.add(blobs.getJsonObject(i).getString("name"));
+    }
+    return names;
+  }
+
   /** Downloads a blob into {@code file}; false when the session has no such blob. */
   boolean getBlob(String id, String name, Path file) {
     HttpResponse<Path> r = send("GET", "/v1/sessions/" + seg(id) + "/blobs/" + seg(name), null, null,

@@ -23,8 +23,8 @@ import java.util.TreeSet;
 /**
  * {@code backup-tenant}, {@code restore-tenant} and {@code migrate}. A backup is NDJSON: one export
  * document per session (exactly what {@code GET /export} answers), each followed by one line per
- * blob ({@code {"format":"sessiond.blob.v1","session","name","data":<base64>}}) for the blob names
- * asked for. Restore and migrate skip a session the destination already holds at the same or a newer
+ * blob ({@code {"format":"sessiond.blob.v1","session","name","data":<base64>}}): every blob the
+ * session lists, or those {@code --blob} names. Restore and migrate skip a session the destination already holds at the same or a newer
  * version, so re-running them after a failure resumes where they stopped.
  */
 final class TenantCommands {
@@ -33,12 +33,35 @@ final class TenantCommands {
   private TenantCommands() {
   }
 
-  static List<String> blobNames(Args a) {
-    if (a.flag("no-blobs")) {
-      return List.of();
+  /**
+   * Which of a session's blobs to copy: every one by default, only those named by {@code --blob}
+   * when given, none with {@code --no-blobs}.
+   */
+  record BlobFilter(boolean none, Set<String> only) {
+    static BlobFilter of(boolean noBlobs, List<String> names) {
+      if (noBlobs && !names.isEmpty()) {
+        throw new UsageException("--blob and --no-blobs exclude each other");
+      }
+      return new BlobFilter(noBlobs, Set.copyOf(names));
     }
-    List<String> names = a.all("blob");
-    return names.isEmpty() ? List.of("RemoteAuth.zip") : names;
+
+    /** The blobs of {@code id} to copy, read from {@code d}; name → bytes, name order. */
+    Map<String, byte[]> read(DaemonClient d, String id) {
+      Map<String, byte[]> bytes = new java.util.LinkedHashMap<>();
+      if (none) {
+        return bytes;
+      }
+      List<String> names = d.blobNames(id);
+      for (String name : names == null ? List.<String>of() : names) {
+        if (only.isEmpty() || only.contains(name)) {
+          byte[] b = readBlob(d, id, name);
+          if (b != null) { // null: deleted since it was listed
+            bytes.put(name, b);
+          }
+        }
+      }
+      return bytes;
+    }
   }
 
   // ---- backup -----------------------------------------------------------------------------------
@@ -47,7 +70,7 @@ final class TenantCommands {
     Path out = Path.of(a.required("out"));
     boolean resume = a.flag("resume");
     boolean dryRun = a.flag("dry-run");
-    List<String> blobs = blobNames(a);
+    BlobFilter blobs = BlobFilter.of(a.flag("no-blobs"), a.all("blob"));
     DaemonClient d = c.client();
     Set<String> done = new HashSet<>();
     if (resume && Files.exists(out) && !dryRun) {
@@ -80,13 +103,10 @@ final class TenantCommands {
             continue; // deleted or expired since it was listed
           }
           StringBuilder lines = new StringBuilder(new JsonObject(doc).encode()).append('\n');
-          for (String name : blobs) {
-            byte[] bytes = readBlob(d, id, name);
-            if (bytes != null) {
-              lines.append(new JsonObject().put("format", BLOB_FORMAT).put("session", id).put("name", name)
-                  .put("data", Base64.getEncoder().encodeToString(bytes)).encode()).append('\n');
-              counts[1]++;
-            }
+          for (Map.Entry<String, byte[]> blob : blobs.read(d, id).entrySet()) {
+            lines.append(new JsonObject().put("format", BLOB_FORMAT).put("session", id).put("name", blob.getKey())
+                .put("data", Base64.getEncoder().encodeToString(blob.getValue())).encode()).append('\n');
+            counts[1]++;
           }
           try {
             // A session and its blobs are written and flushed together, so a cut-off backup ends on
@@ -226,7 +246,7 @@ final class TenantCommands {
     DaemonClient from = new DaemonClient(a.required("from-url"), c.key(a, "from-api-key", "SESSIOND_FROM_API_KEY"));
     DaemonClient to = new DaemonClient(a.required("to-url"), c.key(a, "to-api-key", "SESSIOND_TO_API_KEY"));
     boolean dryRun = a.flag("dry-run");
-    List<String> blobs = blobNames(a);
+    BlobFilter blobs = BlobFilter.of(a.flag("no-blobs"), a.all("blob"));
     List<JsonObject> source = from.all("/v1/sessions");
     if (dryRun) {
       Map<String, Long> there = versions(to);
@@ -251,13 +271,7 @@ final class TenantCommands {
       }
       String text = from.exportText(id);
       if (text != null) {
-        Map<String, byte[]> bytes = new java.util.LinkedHashMap<>();
-        for (String name : blobs) {
-          byte[] b = readBlob(from, id, name);
-          if (b != null) {
-            bytes.put(name, b);
-          }
-        }
+        Map<String, byte[]> bytes = blobs.read(from, id);
         if (copy(to, existing, new JsonObject(text), bytes)) {
           counts[0]++;
           counts[2] += bytes.size();

@@ -238,8 +238,23 @@ class CliTest {
     }
   }
 
-  /** Two sessions with data, creds, keys and messages, and a blob on the first. */
-  private static void fill(Daemon a) throws Exception {
+  /** Blobs of {@link #fill}: session → name → bytes (one large, several chunks; one empty). */
+  private static Map<String, Map<String, byte[]>> blobs() {
+    Map<String, Map<String, byte[]>> blobs = new HashMap<>();
+    byte[] zip = new byte[1_300_000];
+    RANDOM.nextBytes(zip);
+    byte[] small = new byte[1000];
+    RANDOM.nextBytes(small);
+    byte[] other = new byte[3000];
+    RANDOM.nextBytes(other);
+    blobs.put("bot-1", Map.of("RemoteAuth.zip", zip, "media-1.bin", small, "empty", new byte[0]));
+    blobs.put("15551234567@s.whatsapp.net", Map.of("state_v2.json", other));
+    return blobs;
+  }
+
+  /** Two sessions with data, creds, keys and messages, and the blobs of {@link #blobs()}; answers those blobs. */
+  private static Map<String, Map<String, byte[]>> fill(Daemon a) throws Exception {
+    Map<String, Map<String, byte[]>> blobs = blobs();
     for (String id : List.of("bot-1", "15551234567@s.whatsapp.net")) {
       assertEquals(201, a.put("/v1/sessions/" + id, new JsonObject().put("data", new JsonObject().put("n", id))
           .put("creds", new JsonObject().put("me", id))).statusCode());
@@ -255,27 +270,43 @@ class CliTest {
       }
       assertTrue(a.post("/v1/sessions/" + id + "/messages", msgs).statusCode() < 300);
     }
-    byte[] blob = new byte[700_000];
-    RANDOM.nextBytes(blob);
-    HttpResponse<Buffer> r = await(a.d.api(a.tenant).request(io.vertx.core.http.HttpMethod.PUT,
-        "/v1/sessions/bot-1/blobs/RemoteAuth.zip").putHeader("Content-Type", "application/octet-stream")
-        .sendBuffer(Buffer.buffer(blob)));
-    assertTrue(r.statusCode() < 300, r.bodyAsString());
+    for (Map.Entry<String, Map<String, byte[]>> s : blobs.entrySet()) {
+      for (Map.Entry<String, byte[]> b : s.getValue().entrySet()) {
+        HttpResponse<Buffer> r = await(a.d.api(a.tenant).request(io.vertx.core.http.HttpMethod.PUT,
+            "/v1/sessions/" + s.getKey() + "/blobs/" + b.getKey()).putHeader("Content-Type", "application/octet-stream")
+            .sendBuffer(Buffer.buffer(b.getValue())));
+        assertTrue(r.statusCode() < 300, r.bodyAsString());
+      }
+    }
+    return blobs;
   }
 
-  private static void assertSameSessions(Daemon a, Daemon b) throws Exception {
+  /** The blob names of a session, from the listing. */
+  private static List<String> blobNames(Daemon d, String id) throws Exception {
+    HttpResponse<Buffer> r = d.get("/v1/sessions/" + id + "/blobs");
+    assertEquals(200, r.statusCode(), r.bodyAsString());
+    return r.bodyAsJsonObject().getJsonArray("blobs").stream().map(b -> ((JsonObject) b).getString("name")).toList();
+  }
+
+  /** Same data, creds, keys, state, messages and versions, and exactly {@code blobs}, byte for byte, at b. */
+  private static void assertSameSessions(Daemon a, Daemon b, Map<String, Map<String, byte[]>> blobs) throws Exception {
     for (String id : List.of("bot-1", "15551234567@s.whatsapp.net")) {
       JsonObject x = a.export(id);
       JsonObject y = b.export(id);
-      for (String field : List.of("data", "creds", "keys", "state", "ttlSeconds")) {
+      for (String field : List.of("data", "creds", "keys", "state", "ttlSeconds", "version")) {
         assertEquals(x.getValue(field), y.getValue(field), id + " " + field);
       }
       assertEquals(strip(x.getJsonArray("messages")), strip(y.getJsonArray("messages")), id + " messages");
+      Map<String, byte[]> expected = blobs.getOrDefault(id, Map.of());
+      assertEquals(new TreeSet<>(expected.keySet()), new TreeSet<>(blobNames(b, id)), id + " blobs at the destination");
+      for (Map.Entry<String, byte[]> blob : expected.entrySet()) {
+        HttpResponse<Buffer> got = b.get("/v1/sessions/" + id + "/blobs/" + blob.getKey());
+        assertEquals(200, got.statusCode(), id + " " + blob.getKey());
+        byte[] bytes = got.body() == null ? new byte[0] : got.body().getBytes(); // an empty body is null
+        assertTrue(java.util.Arrays.equals(blob.getValue(), bytes), id + " " + blob.getKey()
+            + " byte for byte");
+      }
     }
-    HttpResponse<Buffer> x = a.get("/v1/sessions/bot-1/blobs/RemoteAuth.zip");
-    HttpResponse<Buffer> y = b.get("/v1/sessions/bot-1/blobs/RemoteAuth.zip");
-    assertEquals(200, y.statusCode());
-    assertEquals(x.body(), y.body(), "the blob came along");
   }
 
   private static List<Object> strip(JsonArray messages) {
@@ -287,42 +318,69 @@ class CliTest {
   @Test
   void backupTenant_thenRestoreIntoAnotherDaemon_sameSessionsKeysMessagesAndBlobs() throws Exception {
     try (Daemon a = new Daemon(); Daemon b = new Daemon()) {
-      fill(a);
+      Map<String, Map<String, byte[]>> blobs = fill(a);
       Path file = tmp.resolve("tenant.ndjson");
       Run dry = cli(a.env(), "backup-tenant", "--url", a.url(), "--out", file.toString(), "--dry-run");
       assertEquals(0, dry.code(), dry.err());
       assertFalse(Files.exists(file));
       Run backup = cli(a.env(), "backup-tenant", "--url", a.url(), "--out", file.toString());
       assertEquals(0, backup.code(), backup.err());
-      assertTrue(backup.out().contains("backed up 2 sessions and 1 blobs"), backup.out());
-      assertEquals(3, Files.readAllLines(file).size(), "two sessions and a blob, one line each");
+      assertTrue(backup.out().contains("backed up 2 sessions and 4 blobs"), backup.out());
+      assertEquals(6, Files.readAllLines(file).size(), "two sessions and four blobs, one line each");
       Run resumed = cli(a.env(), "backup-tenant", "--url", a.url(), "--out", file.toString(), "--resume");
       assertEquals(0, resumed.code(), resumed.err());
-      assertEquals(3, Files.readAllLines(file).size(), "a resumed backup adds nothing already there");
+      assertEquals(6, Files.readAllLines(file).size(), "a resumed backup adds nothing already there");
 
       Run dryRestore = cli(b.env(), "restore-tenant", "--url", b.url(), "--in", file.toString(), "--dry-run");
       assertEquals(0, dryRestore.code(), dryRestore.err());
       assertEquals(0, b.get("/v1/sessions").bodyAsJsonObject().getJsonArray("sessions").size());
       Run restore = cli(b.env(), "restore-tenant", "--url", b.url(), "--in", file.toString());
       assertEquals(0, restore.code(), restore.err());
-      assertSameSessions(a, b);
+      assertSameSessions(a, b, blobs);
       Run again = cli(b.env(), "restore-tenant", "--url", b.url(), "--in", file.toString());
       assertEquals(0, again.code(), again.err());
       assertTrue(again.out().contains("restored 0 sessions") && again.out().contains("2 skipped"), again.out());
-      assertSameSessions(a, b);
+      assertSameSessions(a, b, blobs);
+    }
+  }
+
+  @Test
+  void backupTenant_blobOption_restrictsTheBlobs_andNoBlobs_copiesNone() throws Exception {
+    try (Daemon a = new Daemon(); Daemon b = new Daemon(); Daemon c = new Daemon()) {
+      Map<String, Map<String, byte[]>> blobs = fill(a);
+      Path some = tmp.resolve("some.ndjson");
+      Run backup = cli(a.env(), "backup-tenant", "--url", a.url(), "--out", some.toString(), "--blob", "RemoteAuth.zip",
+          "--blob", "state_v2.json", "--blob", "not-there");
+      assertEquals(0, backup.code(), backup.err());
+      assertTrue(backup.out().contains("backed up 2 sessions and 2 blobs"), backup.out());
+      Run restore = cli(b.env(), "restore-tenant", "--url", b.url(), "--in", some.toString());
+      assertEquals(0, restore.code(), restore.err());
+      assertEquals(List.of("RemoteAuth.zip"), blobNames(b, "bot-1"));
+      assertEquals(List.of("state_v2.json"), blobNames(b, "15551234567@s.whatsapp.net"));
+
+      Path none = tmp.resolve("none.ndjson");
+      Run noBlobs = cli(a.env(), "backup-tenant", "--url", a.url(), "--out", none.toString(), "--no-blobs");
+      assertEquals(0, noBlobs.code(), noBlobs.err());
+      assertEquals(2, Files.readAllLines(none).size(), "two sessions, no blob line");
+      assertEquals(0, cli(c.env(), "restore-tenant", "--url", c.url(), "--in", none.toString()).code());
+      assertEquals(List.of(), blobNames(c, "bot-1"));
+
+      Run both = cli(a.env(), "backup-tenant", "--url", a.url(), "--out", none.toString(), "--no-blobs", "--blob", "x");
+      assertEquals(2, both.code(), both.err());
     }
   }
 
   @Test
   void migrate_copiesEverySessionAndItsBlobs_andVerifiesCounts() throws Exception {
     try (Daemon a = new Daemon(); Daemon b = new Daemon()) {
-      fill(a);
+      Map<String, Map<String, byte[]>> blobs = fill(a);
       String[] args = {"migrate", "--from-url", a.url(), "--from-api-key", a.key, "--to-url", b.url(),
           "--to-api-key", b.key};
       Run run = cli(Map.of(), args);
       assertEquals(0, run.code(), run.err());
+      assertTrue(run.out().contains("copied 2 sessions and 4 blobs"), run.out());
       assertTrue(run.out().contains("verified: 2 sessions"), run.out());
-      assertSameSessions(a, b);
+      assertSameSessions(a, b, blobs);
       Run again = cli(Map.of(), args);
       assertEquals(0, again.code(), again.err());
       assertTrue(again.out().contains("2 skipped"), again.out());

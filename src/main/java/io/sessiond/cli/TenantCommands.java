@@ -66,11 +66,10 @@ final class TenantCommands {
 
   // ---- backup -----------------------------------------------------------------------------------
 
-  static int backup(Cli.Context c, Args a) {
-    Path out = Path.of(a.required("out"));
-    boolean resume = a.flag("resume");
-    boolean dryRun = a.flag("dry-run");
-    BlobFilter blobs = BlobFilter.of(a.flag("no-blobs"), a.all("blob"));
+  static int backup(Cli.Context c, Commands.BackupTenant opts, BlobFilter blobs) {
+    Path out = opts.out;
+    boolean resume = opts.resume;
+    boolean dryRun = opts.dry.dryRun;
     DaemonClient d = c.client();
     Set<String> done = new HashSet<>();
     if (resume && Files.exists(out) && !dryRun) {
@@ -168,9 +167,9 @@ final class TenantCommands {
 
   // ---- restore ----------------------------------------------------------------------------------
 
-  static int restore(Cli.Context c, Args a) {
-    Path in = Path.of(a.required("in"));
-    boolean dryRun = a.flag("dry-run");
+  static int restore(Cli.Context c, Commands.RestoreTenant opts) {
+    Path in = opts.in;
+    boolean dryRun = opts.dry.dryRun;
     if (!Files.isRegularFile(in)) {
       throw new CliException("no file " + in);
     }
@@ -242,11 +241,7 @@ final class TenantCommands {
 
   // ---- migrate ----------------------------------------------------------------------------------
 
-  static int migrate(Cli.Context c, Args a) {
-    DaemonClient from = new DaemonClient(a.required("from-url"), c.key(a, "from-api-key", "SESSIOND_FROM_API_KEY"));
-    DaemonClient to = new DaemonClient(a.required("to-url"), c.key(a, "to-api-key", "SESSIOND_TO_API_KEY"));
-    boolean dryRun = a.flag("dry-run");
-    BlobFilter blobs = BlobFilter.of(a.flag("no-blobs"), a.all("blob"));
+  static int migrate(Cli.Context c, DaemonClient from, DaemonClient to, boolean dryRun, BlobFilter blobs) {
     List<JsonObject> source = from.all("/v1/sessions");
     if (dryRun) {
       Map<String, Long> there = versions(to);

@@ -29,6 +29,8 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import org.junit.jupiter.api.AfterAll;
@@ -219,23 +221,134 @@ class CliTest {
     }
   }
 
+  /** The subcommands, as the command line declares them (help included). */
+  private static Set<String> subcommands() {
+    return Cli.commandLine(new Cli.Context(null, Map.of(), System.out, System.err, false)).getSubcommands().keySet();
+  }
+
   @Test
-  void usageErrors_exit2_failures_exit1() throws Exception {
+  void help_onTheJarAndOnEverySubcommand_listsItsOptionsAndTheExitCodes_onStdout() {
+    Run top = cli(Map.of(), "--help");
+    assertEquals(0, top.code(), top.err());
+    assertEquals("", top.err());
+    assertTrue(top.out().contains("Usage: sessiond [-hV] [COMMAND]"), top.out());
+    Set<String> commands = subcommands();
+    assertEquals(Set.of("import-baileys", "export-baileys", "import-wwebjs", "backup-tenant", "restore-tenant",
+        "migrate", "help"), commands);
+    for (String command : commands) {
+      assertTrue(top.out().contains("\n  " + command + " "), command + " in " + top.out());
+    }
+    for (String command : commands) {
+      if (command.equals("help")) {
+        continue;
+      }
+      for (String[] args : List.of(new String[] {command, "--help"}, new String[] {command, "-h"},
+          new String[] {"help", command})) {
+        Run help = cli(Map.of(), args);
+        assertEquals(0, help.code(), String.join(" ", args) + ": " + help.err());
+        assertEquals("", help.err(), String.join(" ", args));
+        assertTrue(help.out().contains("Usage: sessiond " + command + " "), help.out());
+        assertTrue(help.out().contains("--dry-run") && help.out().contains("Exit codes:")
+            && help.out().contains("2   usage error"), help.out());
+      }
+      // Every option the command declares is described in its help.
+      Run help = cli(Map.of(), command, "--help");
+      Cli.commandLine(new Cli.Context(null, Map.of(), System.out, System.err, false)).getSubcommands().get(command)
+          .getCommandSpec().options().forEach(o -> assertTrue(help.out().contains(o.longestName()),
+              command + " --help names " + o.longestName()));
+    }
+    assertTrue(cli(Map.of(), "backup-tenant", "--help").out().contains("--blob=NAME"));
+    assertTrue(cli(Map.of(), "migrate", "--help").out().contains("--from-url=URL"));
+  }
+
+  @Test
+  void version_onTheJarAndOnASubcommand_isTheProjectVersion() throws Exception {
+    Matcher m = Pattern.compile("<artifactId>sessiond</artifactId>\\s*<version>([^<]+)</version>")
+        .matcher(Files.readString(Path.of("pom.xml")));
+    assertTrue(m.find(), "the pom's version");
+    for (String[] args : List.of(new String[] {"--version"}, new String[] {"-V"}, new String[] {"migrate", "--version"})) {
+      Run v = cli(Map.of(), args);
+      assertEquals(0, v.code(), v.err());
+      assertTrue(v.out().startsWith("sessiond " + m.group(1) + "\n"), v.out());
+    }
+  }
+
+  @Test
+  void usageErrors_exit2_withTwoLinesOnStderr_failures_exit1_withOne() throws Exception {
     assertEquals(2, cli(Map.of()).code());
-    assertEquals(2, cli(Map.of(), "frobnicate").code());
-    Run missing = cli(Map.of("SESSIOND_API_KEY", "k"), "import-baileys", "--dir", "x");
-    assertEquals(2, missing.code());
-    assertTrue(missing.err().contains("--session is required") && missing.err().contains("usage:"), missing.err());
-    assertEquals(2, cli(Map.of(), "export-baileys", "--session", "s", "--dir", "d").code(), "no API key");
-    assertEquals(2, cli(Map.of("SESSIOND_API_KEY", "k"), "backup-tenant", "--out", "o", "--bogus", "1").code());
+    assertUsageError(cli(Map.of(), "frobnicate"), "sessiond", "frobnicate");
+    assertUsageError(cli(Map.of("SESSIOND_API_KEY", "k"), "import-baileys", "--dir", "x"), "sessiond import-baileys",
+        "--session");
+    assertUsageError(cli(Map.of(), "export-baileys", "--session", "s", "--dir", "d"), "sessiond export-baileys",
+        "--api-key (or SESSIOND_API_KEY) is required");
+    assertUsageError(cli(Map.of("SESSIOND_API_KEY", "k"), "backup-tenant", "--out", "o", "--bogus", "1"),
+        "sessiond backup-tenant", "--bogus");
+    assertUsageError(cli(Map.of("SESSIOND_API_KEY", "k"), "import-baileys", "--dir", "x", "--session", "s",
+        "--batch-size", "0"), "sessiond import-baileys", "--batch-size must be a positive whole number");
+    assertUsageError(cli(Map.of("SESSIOND_API_KEY", "k"), "import-baileys", "--dir", "x", "--session", "s",
+        "--batch-size", "many"), "sessiond import-baileys", "--batch-size");
+    assertUsageError(cli(Map.of("SESSIOND_API_KEY", "k"), "import-wwebjs", "--session-id", "b", "--ttl", "-1"),
+        "sessiond import-wwebjs", "--ttl must be a whole number");
+    assertUsageError(cli(Map.of("SESSIOND_API_KEY", "k"), "restore-tenant", "--in", "f", "--url", "ftp://x"),
+        "sessiond restore-tenant", "not an http(s) URL");
+    assertUsageError(cli(Map.of(), "migrate", "--from-url", "http://a", "--to-url", "http://b", "--to-api-key", "k"),
+        "sessiond migrate", "--from-api-key (or SESSIOND_FROM_API_KEY) is required");
     try (Daemon a = new Daemon()) {
       Run wrongKey = cli(Map.of("SESSIOND_API_KEY", "nope"), "export-baileys", "--url", a.url(), "--session", "s",
           "--dir", tmp.resolve("x").toString());
-      assertEquals(1, wrongKey.code());
-      assertTrue(wrongKey.err().contains("401"), wrongKey.err());
+      assertFailure(wrongKey, "sessiond export-baileys", "401");
       Run none = cli(a.env(), "export-baileys", "--url", a.url(), "--session", "nosuch", "--dir", tmp.toString());
-      assertEquals(1, none.code());
+      assertFailure(none, "sessiond export-baileys", "no session nosuch");
+      Run noFile = cli(a.env(), "restore-tenant", "--url", a.url(), "--in", tmp.resolve("missing").toString());
+      assertFailure(noFile, "sessiond restore-tenant", "no file");
+      // A value may start with '@': it is never read as a file of arguments.
+      Run at = cli(a.env(), "export-baileys", "--url", a.url(), "--session", "@bot", "--dir", tmp.toString());
+      assertFailure(at, "sessiond export-baileys", "no session @bot");
     }
+  }
+
+  /** Runs {@code io.sessiond.Main} with {@code args} in a child JVM, as {@code java -jar} would. */
+  private Run main(String... args) throws Exception {
+    String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx64m", "-cp", classPath, "io.sessiond.Main"));
+    command.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(command).redirectError(tmp.resolve("stderr").toFile());
+    pb.environment().remove("SESSIOND_API_KEY");
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the child JVM ends");
+    return new Run(p.exitValue(), out, Files.readString(tmp.resolve("stderr")));
+  }
+
+  @Test
+  void main_withArguments_runsTheCommandLine_helpVersionAndUsageErrors() throws Exception {
+    Run help = main("import-baileys", "--help");
+    assertEquals(0, help.code(), help.err());
+    assertTrue(help.out().startsWith("Import a Baileys") && help.out().contains("Usage: sessiond import-baileys"),
+        help.out());
+    Run version = main("--version");
+    assertEquals(0, version.code(), version.err());
+    assertTrue(version.out().startsWith("sessiond "), version.out());
+    Run usage = main("import-baileys", "--dir", "x", "--session", "s", "--bogus");
+    assertEquals(2, usage.code(), usage.err());
+    assertTrue(usage.err().startsWith("sessiond import-baileys: Unknown option: '--bogus'"), usage.err());
+  }
+
+  private static void assertUsageError(Run run, String command, String detail) {
+    assertEquals(2, run.code(), run.err());
+    assertEquals("", run.out());
+    List<String> lines = run.err().lines().toList();
+    assertEquals(2, lines.size(), run.err());
+    assertTrue(lines.get(0).startsWith(command + ": ") && lines.get(0).contains(detail), run.err());
+    assertEquals("Try '" + command + " --help' for more information.", lines.get(1));
+  }
+
+  private static void assertFailure(Run run, String command, String detail) {
+    assertEquals(1, run.code(), run.err());
+    List<String> lines = run.err().lines().toList();
+    assertEquals(1, lines.size(), run.err());
+    assertTrue(lines.get(0).startsWith(command + " failed: ") && lines.get(0).contains(detail), run.err());
   }
 
   /** Blobs of {@link #fill}: session → name → bytes (one large, several chunks; one empty). */

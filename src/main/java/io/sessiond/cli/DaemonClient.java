@@ -19,7 +19,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -119,18 +121,19 @@ final class DaemonClient {
 
   // ---- blobs ------------------------------------------------------------------------------------
 
-  /** The names of the session's blobs (name order), or null when the session is gone. */
-  List<String> blobNames(String id) {
+  /** The session's blobs, name → size in bytes (name order), or null when the session is gone. */
+  Map<String, Long> blobs(String id) {
     HttpResponse<String> r = send("GET", "/v1/sessions/" + seg(id) + "/blobs", null, null, BodyHandlers.ofString());
     if (r.statusCode() == 404) {
       return null;
     }
     JsonArray blobs = json(ok(r, "list the blobs of " + id)).getJsonArray("blobs", new JsonArray());
-    List<String> names = new ArrayList<>();
+    Map<String, Long> sizes = new LinkedHashMap<>();
     for (int i = 0; i < blobs.size(); i++) {
-      names.add(blobs.getJsonObject(i).getString("name"));
+      JsonObject b = blobs.getJsonObject(i);
+      sizes.put(b.getString("name"), b.getLong("size"));
     }
-    return names;
+    return sizes;
   }
 
   /** Downloads a blob into {@code file}; false when the session has no such blob. */

@@ -45,19 +45,24 @@ final class TenantCommands {
       return new BlobFilter(noBlobs, Set.copyOf(names));
     }
 
+    /** The blobs of {@code id} this filter copies, name → size; null when the session is gone. */
+    Map<String, Long> listed(DaemonClient d, String id) {
+      Map<String, Long> listed = none ? Map.of() : d.blobs(id);
+      if (listed != null && !only.isEmpty()) {
+        listed = new java.util.TreeMap<>(listed);
+        listed.keySet().retainAll(only);
+      }
+      return listed;
+    }
+
     /** The blobs of {@code id} to copy, read from {@code d}; name → bytes, name order. */
     Map<String, byte[]> read(DaemonClient d, String id) {
       Map<String, byte[]> bytes = new java.util.LinkedHashMap<>();
-      if (none) {
-        return bytes;
-      }
-      List<String> names = d.blobNames(id);
-      for (String name : names == null ? List.<String>of() : names) {
-        if (only.isEmpty() || only.contains(name)) {
-          byte[] b = readBlob(d, id, name);
-          if (b != null) { // null: deleted since it was listed
-            bytes.put(name, b);
-          }
+      Map<String, Long> listed = listed(d, id);
+      for (String name : listed == null ? Set.<String>of() : listed.keySet()) {
+        byte[] b = readBlob(d, id, name);
+        if (b != null) { // null: deleted since it was listed
+          bytes.put(name, b);
         }
       }
       return bytes;
@@ -277,14 +282,15 @@ final class TenantCommands {
     p.finish();
     c.out().println("copied " + counts[0] + " sessions and " + counts[2] + " blobs from " + from.url() + " to "
         + to.url() + (counts[1] > 0 ? "; " + counts[1] + " skipped (already there at the same or a newer version)" : ""));
-    return verify(c, from, to);
+    return verify(c, from, to, blobs);
   }
 
   /**
    * Lists both sides' status: every source session must be at the destination, at the same or a
-   * newer version, with the same key counts per type and the same message count.
+   * newer version, with the same key counts per type, the same message count and the same blobs
+   * (those the filter copies: names and sizes).
    */
-  static int verify(Cli.Context c, DaemonClient from, DaemonClient to) {
+  static int verify(Cli.Context c, DaemonClient from, DaemonClient to, BlobFilter blobs) {
     Map<String, JsonObject> src = byId(from.all("/v1/sessions/status"));
     Map<String, JsonObject> dst = byId(to.all("/v1/sessions/status"));
     List<String> mismatches = new ArrayList<>();
@@ -307,6 +313,12 @@ final class TenantCommands {
         mismatches.add(e.getKey() + ": " + t.getValue("messageCount") + " messages at the destination, "
             + s.getValue("messageCount") + " at the source");
       }
+      Map<String, Long> sourceBlobs = blobs.listed(from, e.getKey());
+      Map<String, Long> destinationBlobs = blobs.listed(to, e.getKey());
+      if (sourceBlobs != null && destinationBlobs != null && !sourceBlobs.equals(destinationBlobs)) {
+        mismatches.add(e.getKey() + ": blobs (name=bytes) " + destinationBlobs + " at the destination, "
+            + sourceBlobs + " at the source");
+      }
     }
     Set<String> extra = new TreeSet<>(dst.keySet());
     extra.removeAll(src.keySet());
@@ -321,7 +333,7 @@ final class TenantCommands {
     long keys = src.values().stream().mapToLong(s -> s.getJsonObject("keyCounts", new JsonObject()).stream()
         .mapToLong(k -> ((Number) k.getValue()).longValue()).sum()).sum();
     c.out().println("verified: " + src.size() + " sessions (" + keys + " keys) at both sides, ids, versions, key and "
-        + "message counts match");
+        + "message counts" + (blobs.none() ? "" : ", blob names and sizes") + " match");
     return 0;
   }
 

@@ -504,9 +504,37 @@ class CliTest {
           "--to-api-key", b.key, "--dry-run");
       assertEquals(0, stale.code(), stale.err());
       assertTrue(stale.out().contains("1 to copy"), stale.out());
-      assertEquals(1, TenantCommands.verify(new Cli.Context(null, Map.of(), System.out,
-          new PrintStream(new ByteArrayOutputStream()), false), new DaemonClient(a.url(), a.key),
-          new DaemonClient(b.url(), b.key)));
+      assertEquals(1, verify(a, b).code());
+    }
+  }
+
+  private static Run verify(Daemon a, Daemon b) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code = TenantCommands.verify(new Cli.Context(null, Map.of(), new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8), false), new DaemonClient(a.url(), a.key),
+        new DaemonClient(b.url(), b.key), TenantCommands.BlobFilter.of(false, List.of()));
+    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void migrate_verification_namesABlobMissingOrDifferentAtTheDestination() throws Exception {
+    try (Daemon a = new Daemon(); Daemon b = new Daemon()) {
+      fill(a);
+      Run run = cli(Map.of(), "migrate", "--from-url", a.url(), "--from-api-key", a.key, "--to-url", b.url(),
+          "--to-api-key", b.key);
+      assertEquals(0, run.code(), run.err());
+      assertTrue(run.out().contains("blob names and sizes match"), run.out());
+      assertEquals(204, await(b.d.api(b.tenant).delete("/v1/sessions/bot-1/blobs/media-1.bin")).statusCode());
+      HttpResponse<Buffer> r = await(b.d.api(b.tenant).request(io.vertx.core.http.HttpMethod.PUT,
+          "/v1/sessions/bot-1/blobs/empty").putHeader("Content-Type", "application/octet-stream")
+          .sendBuffer(Buffer.buffer(new byte[] {1})));
+      assertEquals(204, r.statusCode(), r.bodyAsString());
+      Run verify = verify(a, b);
+      assertEquals(1, verify.code(), verify.err());
+      assertTrue(verify.err().contains("mismatch: bot-1: blobs (name=bytes) {RemoteAuth.zip=1300000, empty=1} at the "
+          + "destination, {RemoteAuth.zip=1300000, empty=0, media-1.bin=1000} at the source"), verify.err());
+      assertTrue(verify.err().contains("verification failed: 1 mismatches"), verify.err());
     }
   }
 

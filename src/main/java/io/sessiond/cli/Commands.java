@@ -201,7 +201,7 @@ final class Commands {
   @Command(name = "migrate", sortOptions = false,
       header = "Copy every session of one tenant, with its blobs, to another daemon, and verify.",
       description = "Skips a session the destination already holds at the same or a newer version; ends by "
-          + "comparing both sides' versions, key counts and message counts (exit code 1 on a mismatch).")
+          + "comparing both sides' versions, key counts, message counts and blobs (exit code 1 on a mismatch).")
   static final class Migrate implements Callable<Integer> {
     @ParentCommand
     Cli cli;

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sessiond.testing.Api;
 import io.sessiond.testing.TestDaemon;
+import io.sessiond.testing.TestRedis;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -66,7 +67,11 @@ class BlobsApiTest {
   }
 
   private static Future<HttpResponse<Buffer>> putBlob(String path, byte[] data, String ifMatch) {
-    var r = api().request(HttpMethod.PUT, path).putHeader("Content-Type", "application/octet-stream");
+    return putBlob(api(), path, data, ifMatch);
+  }
+
+  private static Future<HttpResponse<Buffer>> putBlob(Api api, String path, byte[] data, String ifMatch) {
+    var r = api.request(HttpMethod.PUT, path).putHeader("Content-Type", "application/octet-stream");
     if (ifMatch != null) {
       r.putHeader("If-Match", ifMatch);
     }
@@ -74,8 +79,12 @@ class BlobsApiTest {
   }
 
   private static Future<String> session() {
+    return session(api());
+  }
+
+  private static Future<String> session(Api api) {
     String id = TestDaemon.freshSession();
-    return api().create(id, new JsonObject()).map("/v1/sessions/" + id);
+    return api.create(id, new JsonObject()).map("/v1/sessions/" + id);
   }
 
   @Test
@@ -179,20 +188,36 @@ class BlobsApiTest {
 
   @Test
   void list_namesEveryBlob_inNameOrder_withSizeGenerationAndTheEtagItsGetAnswers(VertxTestContext tc) {
+    listScenario(tc, api()).onComplete(tc.succeedingThenComplete());
+  }
+
+  /** The same on the Redis store, whose list is read by a script of its own. */
+  @Test
+  void list_onTheRedisStore(Vertx vertx, VertxTestContext tc) {
+    String redisTenant = TestDaemon.freshTenant();
+    TestDaemon.Builder builder = TestDaemon.builder().set("SESSION_STORE", "redis")
+        .set("REDIS_PREFIX", TestRedis.uniquePrefix());
+    TestRedis.settings().forEach(builder::set);
+    builder.tenant(redisTenant).start(vertx)
+        .compose(redis -> listScenario(tc, redis.api(redisTenant)).eventually(redis::stop))
+        .onComplete(tc.succeedingThenComplete());
+  }
+
+  private static Future<Void> listScenario(VertxTestContext tc, Api api) {
     byte[] zip = bytes(1_200_000, 5);
     byte[] small = bytes(10, 6);
     String[] zipGeneration = new String[1];
-    session().compose(s -> api().get(s + "/blobs")
+    return session(api).compose(s -> api.get(s + "/blobs")
         .compose(r -> check(tc, () -> {
           assertEquals(200, r.statusCode());
           assertEquals("application/json", r.getHeader("Content-Type"));
           assertEquals("\"1\"", r.getHeader("ETag"));
           assertEquals(new JsonObject().put("version", 1).put("blobs", new JsonArray()), r.bodyAsJsonObject());
         }))
-        .compose(v -> putBlob(s + "/blobs/RemoteAuth.zip", zip, null))
-        .compose(v -> putBlob(s + "/blobs/a.bin", small, null))
-        .compose(v -> putBlob(s + "/blobs/empty", new byte[0], null))
-        .compose(v -> Future.all(api().get(s + "/blobs"), api().get(s + "/blobs/RemoteAuth.zip")))
+        .compose(v -> putBlob(api, s + "/blobs/RemoteAuth.zip", zip, null))
+        .compose(v -> putBlob(api, s + "/blobs/a.bin", small, null))
+        .compose(v -> putBlob(api, s + "/blobs/empty", new byte[0], null))
+        .compose(v -> Future.all(api.get(s + "/blobs"), api.get(s + "/blobs/RemoteAuth.zip")))
         .compose(both -> check(tc, () -> {
           HttpResponse<Buffer> r = both.resultAt(0);
           HttpResponse<Buffer> blob = both.resultAt(1);
@@ -213,15 +238,15 @@ class BlobsApiTest {
           assertEquals(3, blobs.stream().map(b -> ((JsonObject) b).getString("generation")).distinct().count());
           zipGeneration[0] = blobs.getJsonObject(0).getString("generation");
         }))
-        .compose(v -> api().request(HttpMethod.GET, s + "/blobs").putHeader("If-None-Match", "\"4\"").send())
+        .compose(v -> api.request(HttpMethod.GET, s + "/blobs").putHeader("If-None-Match", "\"4\"").send())
         .compose(r -> check(tc, () -> {
           assertEquals(304, r.statusCode());
           assertEquals("\"4\"", r.getHeader("ETag"));
         }))
         // A replace gives the blob a new generation; a delete takes it off the list.
-        .compose(v -> putBlob(s + "/blobs/RemoteAuth.zip", small, null))
-        .compose(v -> api().delete(s + "/blobs/a.bin"))
-        .compose(v -> api().get(s + "/blobs"))
+        .compose(v -> putBlob(api, s + "/blobs/RemoteAuth.zip", small, null))
+        .compose(v -> api.delete(s + "/blobs/a.bin"))
+        .compose(v -> api.get(s + "/blobs"))
         .compose(r -> check(tc, () -> {
           JsonObject list = r.bodyAsJsonObject();
           assertEquals(6L, list.getLong("version"));
@@ -231,11 +256,10 @@ class BlobsApiTest {
           assertNotEquals(zipGeneration[0], blobs.getJsonObject(0).getString("generation"));
           assertEquals("\"6\"", blobs.getJsonObject(1).getString("etag"));
         }))
-        .compose(v -> api().delete(s + "/blobs/RemoteAuth.zip"))
-        .compose(v -> api().delete(s + "/blobs/empty"))
-        .compose(v -> api().get(s + "/blobs"))
-        .compose(r -> check(tc, () -> assertEquals(new JsonArray(), r.bodyAsJsonObject().getJsonArray("blobs")))))
-        .onComplete(tc.succeedingThenComplete());
+        .compose(v -> api.delete(s + "/blobs/RemoteAuth.zip"))
+        .compose(v -> api.delete(s + "/blobs/empty"))
+        .compose(v -> api.get(s + "/blobs"))
+        .compose(r -> check(tc, () -> assertEquals(new JsonArray(), r.bodyAsJsonObject().getJsonArray("blobs")))));
   }
 
   @Test

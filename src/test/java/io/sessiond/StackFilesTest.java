@@ -19,13 +19,15 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.yaml.snakeyaml.Yaml;
 
 /**
  * The compose stack's files hold together: {@code docker compose config} accepts compose.yaml where
  * the compose plugin exists; in any case its structure is checked (services, ports, health checks,
  * volumes and files it names, and every variable given to sessiond is a real setting), Prometheus
- * and nginx name every replica, and the Dockerfile is multi-stage, non-root, with a health check.
+ * and nginx name every replica, and the Dockerfile is multi-stage, non-root, with a health check and
+ * an entry point that hands the container's arguments to the jar.
  */
 class StackFilesTest {
   private static final Set<String> SERVICES = Set.of("redis", "redis-ui", "postgres", "sessiond-1", "sessiond-2",
@@ -153,5 +155,89 @@ class StackFilesTest {
     assertTrue(Pattern.compile("(?m)^USER (?!root)\\S+").matcher(dockerfile).find());
     assertTrue(Pattern.compile("(?m)^HEALTHCHECK ").matcher(dockerfile).find());
     assertTrue(dockerfile.contains("/health/ready"));
+  }
+
+  private static final Path ENTRYPOINT = Path.of("docker", "entrypoint.sh");
+
+  @Test
+  void dockerfile_entrypoint_isTheScript_inExecForm_withoutArguments() throws IOException {
+    String dockerfile = Files.readString(Path.of("Dockerfile"));
+    List<String> entrypoints = Pattern.compile("(?m)^ENTRYPOINT (.*)$").matcher(dockerfile).results()
+        .map(m -> m.group(1).trim()).toList();
+    assertEquals(List.of("[\"/app/entrypoint.sh\"]"), entrypoints, "exec form: docker run's arguments reach the script");
+    assertTrue(Pattern.compile("(?m)^COPY docker/entrypoint\\.sh /app/entrypoint\\.sh$").matcher(dockerfile).find());
+    assertTrue(Pattern.compile("(?m)chmod 755 .*/app/entrypoint\\.sh").matcher(dockerfile).find());
+    assertTrue(!Pattern.compile("(?m)^CMD ").matcher(dockerfile).find(), "no CMD: no arguments runs the daemon");
+    assertTrue(Files.isExecutable(ENTRYPOINT), ENTRYPOINT + " is executable");
+  }
+
+  /** A {@code java} that writes its arguments (NUL-separated) and its pid, then exits 3. */
+  private static Path recordingJava(Path dir) throws IOException {
+    Path java = dir.resolve("bin/java");
+    Files.createDirectories(java.getParent());
+    Files.writeString(java, "#!/bin/sh\nprintf '%s\\0' \"$@\" > \"$ARGS_FILE\"\necho $$ > \"$PID_FILE\"\nexit 3\n");
+    assertTrue(java.toFile().setExecutable(true));
+    return java;
+  }
+
+  /** Runs the entry point as the image does (the script itself, by its #! line) with {@code java} from {@code bin}. */
+  private static Process entrypoint(Path bin, Map<String, String> env, List<String> args) throws IOException {
+    List<String> command = new ArrayList<>(List.of(ENTRYPOINT.toAbsolutePath().toString()));
+    command.addAll(args);
+    ProcessBuilder pb = new ProcessBuilder(command);
+    pb.environment().put("PATH", bin + ":" + System.getenv("PATH"));
+    pb.environment().remove("JAVA_OPTS");
+    pb.environment().putAll(env);
+    return pb.start();
+  }
+
+  @Test
+  void entrypoint_passesJavaOptsAndEveryArgument_asTheyAre_toTheJar_andExecsJava(@TempDir Path dir) throws Exception {
+    Path java = recordingJava(dir);
+    Path argsFile = dir.resolve("args");
+    Path pidFile = dir.resolve("pid");
+    Map<String, String> env = Map.of("ARGS_FILE", argsFile.toString(), "PID_FILE", pidFile.toString(),
+        "JAVA_OPTS", "-XX:MaxRAMPercentage=75  -Dsessiond.x=a*");
+    List<String> args = List.of("backup-tenant", "--help", "two words", "*", "$HOME", "");
+    Process p = entrypoint(java.getParent(), env, args);
+    assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+    assertEquals(3, p.exitValue(), "java's exit code is the container's");
+    List<String> expected = new ArrayList<>(List.of("-XX:MaxRAMPercentage=75", "-Dsessiond.x=a*", "-jar",
+        "/app/sessiond.jar"));
+    expected.addAll(args);
+    assertEquals(expected, nulSeparated(argsFile));
+    assertEquals(Long.toString(p.pid()), Files.readString(pidFile).trim(), "exec: java replaces the shell (PID 1)");
+
+    // No arguments, no JAVA_OPTS: exactly -jar and the jar (the daemon), no empty word.
+    Process daemon = entrypoint(java.getParent(), Map.of("ARGS_FILE", argsFile.toString(),
+        "PID_FILE", pidFile.toString()), List.of());
+    assertTrue(daemon.waitFor(30, TimeUnit.SECONDS));
+    assertEquals(List.of("-jar", "/app/sessiond.jar"), nulSeparated(argsFile));
+  }
+
+  /**
+   * The image's {@code docker run IMAGE backup-tenant --help}: the entry point with a {@code java}
+   * that runs this build's Main (the test class path) in place of /app/sessiond.jar.
+   */
+  @Test
+  void entrypoint_subcommandHelp_reachesTheCommandLine(@TempDir Path dir) throws Exception {
+    Path java = dir.resolve("bin/java");
+    Files.createDirectories(java.getParent());
+    Files.writeString(java, "#!/bin/sh\nwhile [ \"$#\" -gt 0 ] && [ \"$1\" != -jar ]; do shift; done\nshift 2\n"
+        + "exec \"$REAL_JAVA\" -cp \"$TEST_CP\" io.sessiond.Main \"$@\"\n");
+    assertTrue(java.toFile().setExecutable(true));
+    String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    Process p = entrypoint(java.getParent(), Map.of("REAL_JAVA", Path.of(System.getProperty("java.home"), "bin", "java")
+        .toString(), "TEST_CP", classPath, "JAVA_OPTS", "-Xmx64m"), List.of("backup-tenant", "--help"));
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+    assertEquals(0, p.exitValue(), out);
+    assertTrue(out.contains("Usage: sessiond backup-tenant"), out);
+  }
+
+  private static List<String> nulSeparated(Path file) throws IOException {
+    String text = Files.readString(file, StandardCharsets.UTF_8);
+    assertTrue(text.endsWith("\0"), "NUL-terminated: " + text);
+    return List.of(text.substring(0, text.length() - 1).split("\0", -1));
   }
 }

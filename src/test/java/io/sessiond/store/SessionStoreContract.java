@@ -271,6 +271,39 @@ public abstract class SessionStoreContract {
             .compose(checking(s -> assertEquals(created, s)))));
   }
 
+  // ---- listing: bounded work per page ---------------------------------------------------------
+
+  @Test
+  void list_byARareState_looksAtABoundedNumberOfSessionsPerPage_andItsCursorFindsEveryMatch(VertxTestContext tc) {
+    int n = RequestChecks.MAX_SCANNED_PER_PAGE * 3 + 17;
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      ids.add(String.format("s%05d", i));
+    }
+    List<String> rare = List.of(ids.get(5), ids.get(n / 2), ids.get(n - 1));
+    List<List<String>> pages = new ArrayList<>();
+    run(tc, () -> Future.all(ids.stream().map(this::create).toList())
+        .compose(v -> Future.all(rare.stream().map(r -> store.transition(new Transition(tenant, r, SessionState.REGISTERING,
+            ANY_VERSION))).toList()))
+        .compose(v -> walk(SessionState.REGISTERING, null, pages))
+        .compose(checking(v -> {
+          assertEquals(rare, pages.stream().flatMap(List::stream).toList());
+          assertTrue(pages.stream().allMatch(p -> p.size() <= 1), "a page holds at most the limit: " + pages);
+          // Each page looked at no more than its bound, so the walk took at least n / bound pages.
+          int bounded = (n + RequestChecks.MAX_SCANNED_PER_PAGE - 1) / RequestChecks.MAX_SCANNED_PER_PAGE;
+          assertTrue(pages.size() >= bounded, pages.size() + " pages for " + n + " sessions");
+        })));
+  }
+
+  /** Follows the cursor of a state-filtered status listing with limit 1 to its end, one page per element of {@code pages}. */
+  private Future<Void> walk(SessionState state, String afterId, List<List<String>> pages) {
+    return store.statusAll(new ListSessions(tenant, state, afterId, 1)).compose(page -> {
+      pages.add(page.statuses().stream().map(SessionStatus::id).toList());
+      assertTrue(pages.size() < 1000, "the cursor must come to an end");
+      return page.nextAfterId() == null ? Future.succeededFuture() : walk(state, page.nextAfterId(), pages);
+    });
+  }
+
   // ---- If-Match and missing sessions ---------------------------------------------------------
 
   @Test

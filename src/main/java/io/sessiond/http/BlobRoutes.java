@@ -149,7 +149,7 @@ final class BlobRoutes {
     SessionRef ref = new SessionRef(Requests.tenant(ctx), Requests.sessionId(ctx));
     return store.call(StoreAddresses.LIST_BLOBS, ref).onSuccess(list -> {
       if (Requests.notModified(ctx, list.version())) {
-        ctx.response().setStatusCode(304).putHeader("ETag", Requests.etag(list.version())).end();
+        Responses.notModified(ctx, list.version());
         return;
       }
       Responses.json(ctx, 200, blobList(list), list.version());

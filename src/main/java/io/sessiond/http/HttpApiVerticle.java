@@ -34,6 +34,7 @@ public final class HttpApiVerticle extends VerticleBase {
   private final SessiondMeters meters;
   private final StoreAccess storeAccess;
   private StoreClient store;
+  private RequestDeadlines deadlines;
   private HttpServer server;
   private ApiRouter api;
 
@@ -75,6 +76,8 @@ public final class HttpApiVerticle extends VerticleBase {
     for (String path : new String[] {"/health/live", "/health/ready", "/openapi.yaml"}) {
       api.unlisted(HttpMethod.GET, path);
     }
+    deadlines = new RequestDeadlines(vertx, http.requestTimeoutMs());
+    router.route("/v1/*").handler(deadlines);
     router.route("/v1/*").handler(new TenantAuth(tenants, rateLimiter));
     new SessionRoutes(store, new SyncQuarantine(vertx, http.requestTimeoutMs())).mount(api);
     new KeyRoutes(store).mount(api);
@@ -105,6 +108,9 @@ public final class HttpApiVerticle extends VerticleBase {
     // Stops accepting at once; requests in flight get up to the grace period to finish.
     Future<Void> stopped = server == null ? Future.succeededFuture()
         : server.shutdown(ops.shutdownGraceMs(), TimeUnit.MILLISECONDS);
+    if (deadlines != null) {
+      deadlines.close();
+    }
     return store == null ? stopped : stopped.eventually(store::close);
   }
 

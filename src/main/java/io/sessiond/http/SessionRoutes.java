@@ -65,7 +65,7 @@ final class SessionRoutes {
   private Future<?> get(RoutingContext ctx) {
     return store.call(StoreAddresses.GET, ref(ctx)).onSuccess(s -> {
       if (Requests.notModified(ctx, s.version())) {
-        ctx.response().setStatusCode(304).putHeader("ETag", Requests.etag(s.version())).end();
+        Responses.notModified(ctx, s.version());
       } else {
         Responses.json(ctx, 200, Representations.session(s), s.version());
       }
@@ -82,7 +82,7 @@ final class SessionRoutes {
 
   private Future<?> delete(RoutingContext ctx) {
     return store.call(StoreAddresses.DELETE, writeRef(ctx))
-        .onSuccess(v -> ctx.response().setStatusCode(204).end());
+        .onSuccess(v -> Responses.noContent(ctx));
   }
 
   private Future<?> touch(RoutingContext ctx) {
@@ -111,7 +111,7 @@ final class SessionRoutes {
         return Future.failedFuture(new StoreException(StoreFailure.NOT_FOUND, "session '" + s.id() + "' has no creds"));
       }
       if (Requests.notModified(ctx, s.version())) {
-        ctx.response().setStatusCode(304).putHeader("ETag", Requests.etag(s.version())).end();
+        Responses.notModified(ctx, s.version());
       } else {
         Responses.json(ctx, 200, s.credsJson(), s.version());
       }

@@ -4,7 +4,7 @@
 // message, so every ratchet step must have round-tripped through the daemon.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import baileys from '@whiskeysockets/baileys'
+import * as baileys from '@whiskeysockets/baileys'
 import { makeLibSignalRepository } from '@whiskeysockets/baileys/lib/Signal/libsignal.js'
 import { Curve } from '@whiskeysockets/baileys/lib/Utils/crypto.js'
 import { useSessiondAuthState, BufferJSON, SessiondClient } from '../src/index.js'

@@ -1,10 +1,11 @@
+'use strict'
 // useSessiondAuthState: a drop-in for Baileys' useMultiFileAuthState that keeps creds and keys in
 // sessiond. Values are (de)serialized exactly as Baileys' BufferJSON does, so a folder imported with
 // `java -jar sessiond.jar import-baileys` and this adapter see the same bytes.
-import { SessiondClient } from './client.js'
+const { SessiondClient } = require('./client.cjs')
 
 /** Baileys' BufferJSON, reproduced so the package needs no runtime dependency. */
-export const BufferJSON = {
+const BufferJSON = {
   replacer: (k, value) => {
     if (Buffer.isBuffer(value) || value instanceof Uint8Array || value?.type === 'Buffer') {
       return { type: 'Buffer', data: Buffer.from(value?.data || value).toString('base64') }
@@ -26,7 +27,8 @@ async function loadBaileys (given) {
   if (given) return given
   try {
     const m = await import('@whiskeysockets/baileys')
-    return m.default && m.default.initAuthCreds ? m.default : m
+    // Baileys 6.7.10+ is an ES module with named exports; older ones are CommonJS (under default).
+    return m.initAuthCreds ? m : m.default
   } catch {
     return null
   }
@@ -35,7 +37,7 @@ async function loadBaileys (given) {
 /**
  * @returns {Promise<{state: {creds, keys}, saveCreds: () => Promise<void>, clear: () => Promise<void>}>}
  */
-export async function useSessiondAuthState ({ url, apiKey, sessionId, client, baileys, ttlSeconds = 0, initAuthCreds, proto } = {}) {
+async function useSessiondAuthState ({ url, apiKey, sessionId, client, baileys, ttlSeconds = 0, initAuthCreds, proto } = {}) {
   if (!sessionId) throw new TypeError('sessiond: sessionId is required')
   const c = client || new SessiondClient({ url, apiKey })
   const B = await loadBaileys(baileys)
@@ -103,3 +105,5 @@ export async function useSessiondAuthState ({ url, apiKey, sessionId, client, ba
     clear: () => serialized(() => c.deleteSession(sessionId))
   }
 }
+
+module.exports = { useSessiondAuthState, BufferJSON }

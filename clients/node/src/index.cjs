@@ -1,0 +1,16 @@
+'use strict'
+const { SessiondClient, SessiondError } = require('./client.cjs')
+const { useSessiondAuthState, BufferJSON } = require('./baileys.cjs')
+const { SessiondRemoteAuthStore, remoteAuthSessionId } = require('./wwebjs.cjs')
+const { SessiondStore, sessiondStore } = require('./express-session.cjs')
+
+module.exports = {
+  SessiondClient,
+  SessiondError,
+  useSessiondAuthState,
+  BufferJSON,
+  SessiondRemoteAuthStore,
+  remoteAuthSessionId,
+  SessiondStore,
+  sessiondStore
+}

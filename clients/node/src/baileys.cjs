@@ -106,4 +106,79 @@ async function useSessiondAuthState ({ url, apiKey, sessionId, client, baileys, 
   }
 }
 
-module.exports = { useSessiondAuthState, BufferJSON }
+// Baileys' key types, longest first so sender-key-memory is not read as sender-key (as the CLI's
+// import-baileys reads them).
+const KNOWN_TYPES = ['app-state-sync-version', 'app-state-sync-key', 'sender-key-memory', 'identity-key',
+  'device-list', 'lid-mapping', 'sender-key', 'pre-key', 'session', 'tctoken']
+
+/**
+ * The key a useMultiFileAuthState file holds, or null. Baileys names a key `<type>-<id>.json`
+ * through fixFileName (`/` → `__`, `:` → `-`); `__` is put back as `/`, and `--` as `::` in sender-key ids.
+ */
+function parseKeyFileName (file) {
+  if (!file.endsWith('.json') || file === 'creds.json') return null
+  let type = KNOWN_TYPES.find(t => file.startsWith(t + '-') && file.length > t.length + 6)
+  let raw
+  if (type) {
+    raw = file.slice(type.length + 1, -5)
+  } else {
+    const m = /^([a-z0-9]+(?:-[a-z0-9]+)*?)-(.+)\.json$/.exec(file)
+    if (!m || m[1].length > 64) return null
+    type = m[1]
+    raw = m[2]
+  }
+  const id = raw.replace(/__/g, '/')
+  return { type, id: type === 'sender-key' ? id.replace(/--/g, '::') : id }
+}
+
+/**
+ * Moves a Baileys useMultiFileAuthState folder into a sessiond session, read with Baileys' own
+ * useMultiFileAuthState: every key, in atomic batches, then the creds. It does nothing when the
+ * session already has creds (so a bot may call it on every start), and a run cut short is redone
+ * whole by the next one (the creds are written last). The folder is left as it is.
+ * @returns {Promise<{migrated: boolean, keys: number}>}
+ */
+async function migrateMultiFileAuthState ({ folder, url, apiKey, sessionId, client, baileys, ttlSeconds = 0, batchSize = 500 } = {}) {
+  if (!folder) throw new TypeError('sessiond: folder is required')
+  if (!sessionId) throw new TypeError('sessiond: sessionId is required')
+  const c = client || new SessiondClient({ url, apiKey })
+  if (await c.getCredsText(sessionId)) return { migrated: false, keys: 0 }
+  const { readdir, access } = require('node:fs/promises')
+  try {
+    await access(require('node:path').join(folder, 'creds.json'))
+  } catch {
+    return { migrated: false, keys: 0 }
+  }
+  const B = await loadBaileys(baileys)
+  if (!B?.useMultiFileAuthState) throw new Error('sessiond: Baileys is not importable; pass baileys')
+  const { state } = await B.useMultiFileAuthState(folder)
+  if (!(await c.getSession(sessionId))) await c.putSession(sessionId, { data: {}, ttlSeconds })
+  const byType = new Map()
+  for (const file of (await readdir(folder)).sort()) {
+    const key = parseKeyFileName(file)
+    if (key) byType.set(key.type, [...(byType.get(key.type) || []), key.id])
+  }
+  let keys = 0
+  let batch = {}
+  let inBatch = 0
+  const flush = async () => {
+    if (inBatch === 0) return
+    await c.writeKeysText(sessionId, JSON.stringify(batch, BufferJSON.replacer))
+    batch = {}
+    inBatch = 0
+  }
+  for (const [type, ids] of byType) {
+    const values = await state.keys.get(type, ids)
+    for (const id of ids) {
+      if (values[id] == null) continue
+      ;(batch[type] ||= {})[id] = values[id]
+      keys++
+      if (++inBatch >= batchSize) await flush()
+    }
+  }
+  await flush()
+  await c.putCredsText(sessionId, JSON.stringify(state.creds, BufferJSON.replacer))
+  return { migrated: true, keys }
+}
+
+module.exports = { useSessiondAuthState, migrateMultiFileAuthState, BufferJSON }

@@ -1,6 +1,6 @@
 'use strict'
 const { SessiondClient, SessiondError } = require('./client.cjs')
-const { useSessiondAuthState, BufferJSON } = require('./baileys.cjs')
+const { useSessiondAuthState, migrateMultiFileAuthState, BufferJSON } = require('./baileys.cjs')
 const { SessiondRemoteAuthStore, remoteAuthSessionId } = require('./wwebjs.cjs')
 const { SessiondStore, sessiondStore } = require('./express-session.cjs')
 
@@ -8,6 +8,7 @@ module.exports = {
   SessiondClient,
   SessiondError,
   useSessiondAuthState,
+  migrateMultiFileAuthState,
   BufferJSON,
   SessiondRemoteAuthStore,
   remoteAuthSessionId,

@@ -6,6 +6,7 @@ export const {
   SessiondClient,
   SessiondError,
   useSessiondAuthState,
+  migrateMultiFileAuthState,
   BufferJSON,
   SessiondRemoteAuthStore,
   remoteAuthSessionId,

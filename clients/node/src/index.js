@@ -13,4 +13,3 @@ export const {
   SessiondStore,
   sessiondStore
 } = cjs
-export default cjs

@@ -39,7 +39,7 @@ class SessiondRemoteAuthStore {
     this.ttlSeconds = ttlSeconds
   }
 
-  /** Where RemoteAuth wrote `<session>.zip`: the path it passes, else its dataPath, else the working directory (RemoteAuth before 1.26). */
+  /** Where RemoteAuth wrote `<session>.zip`: the path it passes, else its dataPath, else the working directory (where older RemoteAuth versions wrote it). */
   async #zipToSave (session, given) {
     const candidates = given
       ? [path.resolve(given)]

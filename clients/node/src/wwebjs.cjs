@@ -9,6 +9,7 @@ const { stat, mkdir, rename, rm } = require('node:fs/promises')
 const path = require('node:path')
 const { Readable } = require('node:stream')
 const { pipeline } = require('node:stream/promises')
+const { setTimeout: sleep } = require('node:timers/promises')
 const { SessiondClient } = require('./client.cjs')
 
 const VALID_ID = /^[A-Za-z0-9._@:+-]{1,128}$/
@@ -72,7 +73,19 @@ class SessiondRemoteAuthStore {
     if (!(await this.client.getSession(id))) {
       await this.client.putSession(id, { data: { store: 'wwebjs-remote-auth', session }, ttlSeconds: this.ttlSeconds })
     }
-    await this.client.putBlob(id, this.blobName, createReadStream(file), { contentLength: size })
+    // A streamed upload is not retried by the client; RemoteAuth does not await its periodic backups
+    // (a failure is an unhandled rejection), so a transient failure is retried here, from the file.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.client.putBlob(id, this.blobName, createReadStream(file), { contentLength: size })
+        return
+      } catch (e) {
+        const transient = e.status == null || [429, 502, 503, 504].includes(e.status)
+        if (!transient || attempt >= this.client.retries) throw e
+        const cap = Math.min(this.client.maxBackoffMs ?? 5000, (this.client.backoffMs ?? 100) * 2 ** attempt)
+        await sleep(cap / 2 + Math.random() * cap / 2)
+      }
+    }
   }
 
   async extract ({ session, path: to }) {

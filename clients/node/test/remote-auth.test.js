@@ -202,3 +202,42 @@ test('the store alone: a custom dataPath, the path RemoteAuth passes, and clear 
   process.chdir(startCwd)
   rmSync(dir, { recursive: true, force: true })
 })
+
+test('save retries a transient failure of its streamed upload, from the file', async () => {
+  // A stand-in for a daemon that restarts: the first two uploads answer 503 and 502.
+  const { createServer } = await import('node:http')
+  const uploads = []
+  const server = createServer((req, res) => {
+    const chunks = []
+    req.on('data', c => chunks.push(c))
+    req.on('end', () => {
+      if (req.method === 'PUT' && req.url.includes('/blobs/')) {
+        uploads.push(Buffer.concat(chunks))
+        if (uploads.length <= 2) {
+          res.writeHead(uploads.length === 1 ? 503 : 502, { 'content-type': 'application/problem+json' })
+          return res.end('{"status":503,"detail":"restarting"}')
+        }
+        res.writeHead(201, { etag: '"2"' })
+        return res.end()
+      }
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.end('{"id":"RemoteAuth-r","version":1,"data":{}}')
+    })
+  })
+  await new Promise(resolve => server.listen(0, '127.0.0.1', resolve))
+  const dir = machine()
+  try {
+    const store = new SessiondRemoteAuthStore({ client: new SessiondClient({ url: `http://127.0.0.1:${server.address().port}`, apiKey: 'k', backoffMs: 5 }) })
+    const zip = randomBytes(100000)
+    mkdirSync(join(dir, '.wwebjs_auth'))
+    writeFileSync(join(dir, '.wwebjs_auth', 'RemoteAuth-r.zip'), zip)
+    await store.save({ session: 'RemoteAuth-r' })
+    assert.equal(uploads.length, 3)
+    for (const u of uploads) assert.deepEqual(u, zip)
+  } finally {
+    server.closeAllConnections()
+    server.close()
+    process.chdir(startCwd)
+    rmSync(dir, { recursive: true, force: true })
+  }
+})

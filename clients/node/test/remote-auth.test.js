@@ -106,20 +106,33 @@ test('RemoteAuth: first save, backup interval, folder wiped, restore on a machin
   assert.equal(await a.auth.store.sessionExists({ session: 'RemoteAuth-bot1' }), false)
 
   let files = writeProfile(userDataDir, 1)
-  // afterAuthReady's first save (after its one-minute settling delay, skipped here).
-  await a.auth.storeRemoteSession({ emit: true })
+  // The client is ready: afterAuthReady finds no session, waits its one minute (mocked: ticked
+  // through once its timer is set), saves, and starts the periodic backup. Waiting uses setImmediate:
+  // the mocked timers include timers/promises.
+  mock.timers.enable({ apis: ['setTimeout', 'setInterval'] })
+  t.after(() => mock.timers.reset())
+  const turn = () => new Promise(resolve => setImmediate(resolve))
+  const ready = a.auth.afterAuthReady()
+  let settled = false
+  ready.finally(() => { settled = true })
+  for (const deadline = Date.now() + 15000; !settled; await turn()) {
+    if (Date.now() > deadline) throw new Error('afterAuthReady did not finish')
+    if (a.events.length === 0) mock.timers.tick(60000)
+  }
+  await ready
   assert.deepEqual(a.events, ['remote_session_saved'])
   assert.equal(existsSync(join(machineA, '.wwebjs_auth', 'RemoteAuth-bot1.zip')), false, 'RemoteAuth removes its zip')
   const saved = await client.getSession('RemoteAuth-bot1')
   assert.equal(saved.ttlSeconds, 0)
 
-  // afterAuthReady now finds the session and starts the periodic backup.
-  mock.timers.enable({ apis: ['setInterval'] })
-  t.after(() => mock.timers.reset())
-  await a.auth.afterAuthReady()
+  // The backup interval (backupSyncIntervalMs: one minute) uploads the profile as it is now.
   files = { ...files, ...writeProfile(userDataDir, 2) }
   mock.timers.tick(60000)
-  await until('the interval backup', async () => (await client.getSession('RemoteAuth-bot1')).version > saved.version)
+  // (archiver and fs-extra set short timers of their own: the mocked clock moves on 10 ms a turn.)
+  for (const deadline = Date.now() + 15000; (await client.getSession('RemoteAuth-bot1')).version <= saved.version; await turn()) {
+    if (Date.now() > deadline) throw new Error('no backup after the interval')
+    mock.timers.tick(10)
+  }
   await a.auth.destroy()
   mock.timers.reset()
 

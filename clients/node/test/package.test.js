@@ -59,3 +59,23 @@ test('a project installing the tarball can require() and import it, sharing one 
   const fromEsm = JSON.parse(await run(process.execPath, ['esm.mjs', daemon.url, daemon.apiKey], { cwd: dir }))
   assert.deepEqual(fromEsm, { via: 'require', same: true, status: 409, isError: true })
 })
+
+test('its types compile in that project, which has neither Baileys nor express-session (skipLibCheck off)', async () => {
+  writeFileSync(join(dir, 'check.mts'), `
+    import { SessiondClient, SessiondStore, useSessiondAuthState, type Session } from '@sessiond/client'
+    const c = new SessiondClient({ url: 'http://localhost:8080', apiKey: 'k' })
+    const s: Session | null = await c.getSession('a')
+    // @ts-expect-error the client's own types stay precise
+    const v: string = s!.version
+    const store = new SessiondStore({ url: 'x', apiKey: 'k' })
+    const n: number = await store.length()
+    const { state } = await useSessiondAuthState({ url: 'x', apiKey: 'k', sessionId: 'bot' })
+    export {}
+  `)
+  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
+    compilerOptions: { strict: true, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', skipLibCheck: false, types: ['node'], typeRoots: [join(root, 'node_modules', '@types')] },
+    files: ['check.mts']
+  }))
+  await run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(dir, 'tsconfig.json')], { cwd: dir })
+})
+

@@ -35,6 +35,7 @@ public final class HttpApiVerticle extends VerticleBase {
   private final StoreAccess storeAccess;
   private StoreClient store;
   private RequestDeadlines deadlines;
+  private ConnectionGuard connections;
   private HttpServer server;
   private ApiRouter api;
 
@@ -66,6 +67,8 @@ public final class HttpApiVerticle extends VerticleBase {
   private Future<HttpServer> serve(StoreClient store) {
     Router router = Router.router(vertx);
     api = new ApiRouter(router, http);
+    connections = new ConnectionGuard(vertx, http.headerTimeoutMs(), http.idleTimeoutMs());
+    router.route().handler(connections);
     router.route().handler(new RequestTracking(meters));
     if (ops.metricsEnabled()) {
       router.get("/metrics").handler(PrometheusScrapingHandler.create(meters.registry()));
@@ -98,8 +101,12 @@ public final class HttpApiVerticle extends VerticleBase {
         // that every request passes through.
         .setPerMessageWebSocketCompressionSupported(false)
         .setPerFrameWebSocketCompressionSupported(false)
+        // HTTP/1.1 only (load balancers speak it to their upstreams): with h2c on, a connection is
+        // handed to the connection handler only once its first bytes decide the protocol, so a
+        // slowloris would never be seen (ConnectionGuard).
+        .setHttp2ClearTextEnabled(false)
         .setIdleTimeout(120);
-    server = vertx.createHttpServer(options).requestHandler(router);
+    server = vertx.createHttpServer(options).connectionHandler(connections::opened).requestHandler(router);
     return server.listen();
   }
 
@@ -110,6 +117,7 @@ public final class HttpApiVerticle extends VerticleBase {
         : server.shutdown(ops.shutdownGraceMs(), TimeUnit.MILLISECONDS);
     if (deadlines != null) {
       deadlines.close();
+      connections.close();
     }
     return store == null ? stopped : stopped.eventually(store::close);
   }

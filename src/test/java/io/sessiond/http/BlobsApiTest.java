@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sessiond.testing.Api;
+import io.sessiond.testing.DaemonExtension;
 import io.sessiond.testing.TestDaemon;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -21,35 +22,22 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Binary blobs over HTTP: streamed upload in chunks, atomic replace, streamed download, limits and preconditions. */
 @ExtendWith(VertxExtension.class)
 class BlobsApiTest {
   private static final int MAX_BLOB = 3 * 1024 * 1024;
   private static final String KEY = "blob-key-" + java.util.UUID.randomUUID();
-  private static TestDaemon daemon;
-  private static String tenant;
-
-  @BeforeAll
-  static void start(Vertx vertx, VertxTestContext ctx) {
-    tenant = TestDaemon.freshTenant();
-    TestDaemon.builder().tenantWithKeys(tenant, KEY).set("MAX_BLOB_BYTES", MAX_BLOB).start(vertx).onComplete(ctx.succeeding(d -> {
-      daemon = d;
-      ctx.completeNow();
-    }));
-  }
-
-  @AfterAll
-  static void stop(VertxTestContext ctx) {
-    daemon.stop().onComplete(ctx.succeedingThenComplete());
-  }
+  private static final String TENANT = TestDaemon.freshTenant();
+  @RegisterExtension
+  static final DaemonExtension daemon = DaemonExtension.of(TestDaemon.builder().tenantWithKeys(TENANT, KEY)
+      .set("MAX_BLOB_BYTES", MAX_BLOB));
 
   private static Api api() {
-    return daemon.api(tenant);
+    return daemon.api(TENANT);
   }
 
   private static byte[] bytes(int n, long seed) {

@@ -106,6 +106,25 @@ class KeysApiTest {
   }
 
   @Test
+  void query_ofNoIds_answersAnEmptyObject_andStill404ForAMissingSession(VertxTestContext ctx) {
+    String id = TestDaemon.freshSession();
+    api().create(id, new JsonObject())
+        .compose(r -> postRaw("/v1/sessions/" + id + "/keys", "{\"pre-key\":{\"1\":" + preKeyJson() + "}}"))
+        .compose(r -> query(id, "pre-key"))
+        .compose(r -> {
+          ctx.verify(() -> {
+            assertEquals(200, r.statusCode(), r.bodyAsString());
+            assertEquals("{}", r.bodyAsString());
+          });
+          return query(TestDaemon.freshSession(), "pre-key");
+        })
+        .onComplete(ctx.succeeding(r -> ctx.verify(() -> {
+          assertProblem(r, 404);
+          ctx.completeNow();
+        })));
+  }
+
+  @Test
   void bufferJsonValues_roundTripByteForByte(VertxTestContext ctx) {
     String id = TestDaemon.freshSession();
     String preKey = preKeyJson();

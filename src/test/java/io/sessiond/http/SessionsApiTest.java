@@ -9,12 +9,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sessiond.testing.Api;
 import io.sessiond.testing.DaemonExtension;
+import io.sessiond.testing.Poll;
 import io.sessiond.testing.TestDaemon;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
+import java.time.Instant;
 import java.util.HashSet;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -144,20 +148,38 @@ class SessionsApiTest {
   }
 
   @Test
-  void touch_refreshesExpiry_andBumpsVersion(VertxTestContext ctx) {
+  void touch_movesActivityAndExpiryToNow_andBumpsTheVersionByOne(Vertx vertx, VertxTestContext ctx) {
     String id = TestDaemon.freshSession();
     api().create(id, new JsonObject().put("ttlSeconds", 100))
-        .compose(created -> api().request(HttpMethod.POST, "/v1/sessions/" + id + "/touch").send()
-            .map(touched -> {
-              ctx.verify(() -> {
-                assertEquals(200, touched.statusCode(), touched.bodyAsString());
-                JsonObject status = touched.bodyAsJsonObject();
-                assertEquals(2, status.getLong("version"));
-                String before = created.bodyAsJsonObject().getString("expiresAt");
-                assertTrue(status.getString("expiresAt").compareTo(before) >= 0);
+        .compose(created -> {
+          Instant createdAt = Instant.parse(created.bodyAsJsonObject().getString("lastActivityAt"));
+          // The touch must land in a later millisecond than the creation, or its effect could not be seen.
+          return Poll.until(vertx, 2000, 1, "the clock passes the creation's millisecond",
+                  () -> Future.succeededFuture(Instant.now().isAfter(createdAt.plusMillis(1))))
+              .compose(v -> api().request(HttpMethod.POST, "/v1/sessions/" + id + "/touch").send())
+              .map(touched -> {
+                JsonObject after = touched.bodyAsJsonObject();
+                ctx.verify(() -> {
+                  assertEquals(200, touched.statusCode(), touched.bodyAsString());
+                  JsonObject before = created.bodyAsJsonObject();
+                  assertEquals(before.getLong("version") + 1, after.getLong("version"));
+                  Instant activity = Instant.parse(after.getString("lastActivityAt"));
+                  assertTrue(activity.isAfter(createdAt), activity + " is not after the creation at " + createdAt);
+                  assertEquals(activity.plusSeconds(100), Instant.parse(after.getString("expiresAt")));
+                  assertTrue(Instant.parse(after.getString("expiresAt")).isAfter(Instant.parse(before.getString("expiresAt"))));
+                });
+                return after;
               });
-              return touched;
-            }))
+        })
+        .compose(touched -> api().get("/v1/sessions/" + id).map(read -> {
+          ctx.verify(() -> {
+            JsonObject now = read.bodyAsJsonObject();
+            assertEquals(touched.getLong("version"), now.getLong("version"));
+            assertEquals(touched.getString("lastActivityAt"), now.getString("lastActivityAt"));
+            assertEquals(touched.getString("expiresAt"), now.getString("expiresAt"));
+          });
+          return read;
+        }))
         .onComplete(ctx.succeeding(r -> ctx.completeNow()));
   }
 

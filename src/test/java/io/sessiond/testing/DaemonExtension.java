@@ -7,6 +7,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One daemon for a test class: started before its first test, stopped after its last. Register it
@@ -23,6 +25,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * is the builder's, or {@link TestDaemon#defaultStore()} when the builder pins none.
  */
 public final class DaemonExtension implements BeforeAllCallback, AfterAllCallback {
+  private static final Logger LOG = LoggerFactory.getLogger(DaemonExtension.class);
   private static final long START_STOP_SECONDS = 60;
   private final TestDaemon.Builder builder;
   private Vertx clientVertx;
@@ -41,8 +44,9 @@ public final class DaemonExtension implements BeforeAllCallback, AfterAllCallbac
     clientVertx = Vertx.vertx();
     try {
       daemon = await(builder.start(clientVertx));
-      // In the test report, so a reader sees which store each class's run exercised.
-      context.publishReportEntry("sessiond.store", daemon.daemon().config().store().kind());
+      // In the class's test output (target/surefire-reports/*-output.txt): which store this run exercised.
+      LOG.info("{} runs on the {} store", context.getRequiredTestClass().getSimpleName(),
+          daemon.daemon().config().store().kind());
     } catch (Exception e) {
       await(clientVertx.close());
       throw e;

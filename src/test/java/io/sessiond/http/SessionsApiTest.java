@@ -11,7 +11,6 @@ import io.sessiond.testing.Api;
 import io.sessiond.testing.DaemonExtension;
 import io.sessiond.testing.Poll;
 import io.sessiond.testing.TestDaemon;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
@@ -154,8 +153,7 @@ class SessionsApiTest {
         .compose(created -> {
           Instant createdAt = Instant.parse(created.bodyAsJsonObject().getString("lastActivityAt"));
           // The touch must land in a later millisecond than the creation, or its effect could not be seen.
-          return Poll.until(vertx, 2000, 1, "the clock passes the creation's millisecond",
-                  () -> Future.succeededFuture(Instant.now().isAfter(createdAt.plusMillis(1))))
+          return Poll.clockPasses(vertx, createdAt)
               .compose(v -> api().request(HttpMethod.POST, "/v1/sessions/" + id + "/touch").send())
               .map(touched -> {
                 JsonObject after = touched.bodyAsJsonObject();

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sessiond.testing.Api;
+import io.sessiond.testing.DaemonExtension;
 import io.sessiond.testing.TestDaemon;
 import io.sessiond.testing.TestRedis;
 import io.vertx.core.Future;
@@ -27,37 +28,23 @@ import java.net.http.HttpRequest;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Binary blobs over HTTP: streamed upload in chunks, atomic replace, streamed download, listing, limits and preconditions. */
 @ExtendWith(VertxExtension.class)
 class BlobsApiTest {
   private static final int MAX_BLOB = 3 * 1024 * 1024;
   private static final String KEY = "blob-key-" + java.util.UUID.randomUUID();
-  private static TestDaemon daemon;
-  private static String tenant;
-  private static String otherTenant;
-
-  @BeforeAll
-  static void start(Vertx vertx, VertxTestContext ctx) {
-    tenant = TestDaemon.freshTenant();
-    otherTenant = TestDaemon.freshTenant();
-    TestDaemon.builder().tenantWithKeys(tenant, KEY).tenant(otherTenant).set("MAX_BLOB_BYTES", MAX_BLOB).start(vertx).onComplete(ctx.succeeding(d -> {
-      daemon = d;
-      ctx.completeNow();
-    }));
-  }
-
-  @AfterAll
-  static void stop(VertxTestContext ctx) {
-    daemon.stop().onComplete(ctx.succeedingThenComplete());
-  }
+  private static final String TENANT = TestDaemon.freshTenant();
+  private static final String OTHER_TENANT = TestDaemon.freshTenant();
+  @RegisterExtension
+  static final DaemonExtension daemon = DaemonExtension.of(TestDaemon.builder().tenantWithKeys(TENANT, KEY)
+      .tenant(OTHER_TENANT).set("MAX_BLOB_BYTES", MAX_BLOB));
 
   private static Api api() {
-    return daemon.api(tenant);
+    return daemon.api(TENANT);
   }
 
   private static byte[] bytes(int n, long seed) {
@@ -268,10 +255,10 @@ class BlobsApiTest {
         .compose(v -> api().get("/v1/sessions/" + TestDaemon.freshSession() + "/blobs"))
         .compose(r -> check(tc, () -> assertProblem(r, 404)))
         // The same session id under another tenant is another (here missing) session.
-        .compose(v -> daemon.api(otherTenant).get(s + "/blobs"))
+        .compose(v -> daemon.api(OTHER_TENANT).get(s + "/blobs"))
         .compose(r -> check(tc, () -> assertProblem(r, 404)))
-        .compose(v -> daemon.api(otherTenant).create(s.substring("/v1/sessions/".length()), new JsonObject()))
-        .compose(v -> daemon.api(otherTenant).get(s + "/blobs"))
+        .compose(v -> daemon.api(OTHER_TENANT).create(s.substring("/v1/sessions/".length()), new JsonObject()))
+        .compose(v -> daemon.api(OTHER_TENANT).get(s + "/blobs"))
         .compose(r -> check(tc, () -> {
           assertEquals(200, r.statusCode(), r.bodyAsString());
           assertEquals(new JsonArray(), r.bodyAsJsonObject().getJsonArray("blobs"));

@@ -69,7 +69,7 @@ class HealthApiTest {
               assertEquals(false, published.get(0), "the first event is the outage: " + published);
               assertTrue(published.subList(1, published.size()).contains(true), "recovered: " + published);
               for (int i = 1; i < published.size(); i++) {
-                assertTrue(published.get(i) != published.get(i - 1), "one event per change: " + published);
+                assertTrue(!published.get(i).equals(published.get(i - 1)), "one event per change: " + published);
               }
             }
           });

@@ -51,6 +51,9 @@ final class JobRoutes {
         if (re.failureType() == ReplyFailure.NO_HANDLERS) {
           return Future.failedFuture(new ApiException(503, "restoring needs PostgreSQL sync, which is off on this instance (SYNC_MODE=off or no PG_URL)"));
         }
+        if (re.failureType() == ReplyFailure.RECIPIENT_FAILURE && re.failureCode() == SyncFailure.JOB_RUNNING.code()) {
+          return Future.failedFuture(new ApiException(409, re.getMessage(), "job-running"));
+        }
         if (re.failureType() == ReplyFailure.RECIPIENT_FAILURE && re.failureCode() == SyncFailure.JOB_NOT_FOUND.code()) {
           return Future.failedFuture(new ApiException(404, "there is no job " + ((JobRef) body).id() + " for this tenant"));
         }

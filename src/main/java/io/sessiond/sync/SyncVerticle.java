@@ -105,7 +105,8 @@ public final class SyncVerticle extends VerticleBase {
     }));
     consumers.add(vertx.eventBus().<SyncRequests.StartRestore>localConsumer(SyncAddresses.RESTORE,
         m -> jobs.start(m.body().tenant()).onSuccess(m::reply)
-            .onFailure(e -> m.fail(SyncFailure.STORE_UNAVAILABLE.code(), e.getMessage()))));
+            .onFailure(e -> m.fail(e instanceof RestoreJobs.JobRunning ? SyncFailure.JOB_RUNNING.code()
+                : SyncFailure.STORE_UNAVAILABLE.code(), e.getMessage()))));
     consumers.add(vertx.eventBus().<SyncRequests.JobRef>localConsumer(SyncAddresses.JOB,
         m -> jobs.get(m.body()).onSuccess(job -> {
           if (job == null) {

@@ -14,14 +14,17 @@ RUN useradd --system --uid 10001 --user-group --home-dir /app sessiond \
 WORKDIR /app
 COPY --from=build /src/target/sessiond.jar /app/sessiond.jar
 COPY conf/config.json /app/conf/config.json
+COPY docker/entrypoint.sh /app/entrypoint.sh
 # Readiness over plain bash (/dev/tcp): the JRE image needs no curl.
 RUN printf '%s\n' '#!/bin/bash' \
     'exec 3<>/dev/tcp/127.0.0.1/${HTTP_PORT:-8080} || exit 1' \
     'printf "GET /health/ready HTTP/1.0\r\nHost: localhost\r\n\r\n" >&3' \
-    'head -n 1 <&3 | grep -q " 200 "' > /app/healthcheck.sh && chmod 755 /app/healthcheck.sh
+    'head -n 1 <&3 | grep -q " 200 "' > /app/healthcheck.sh && chmod 755 /app/healthcheck.sh /app/entrypoint.sh
 USER sessiond
 ENV JAVA_OPTS="-XX:MaxRAMPercentage=75"
 EXPOSE 8080
 STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 CMD ["/app/healthcheck.sh"]
-ENTRYPOINT ["sh", "-c", "exec java $JAVA_OPTS -jar /app/sessiond.jar"]
+# The container's arguments go to the jar: none runs the daemon, `docker run IMAGE migrate --help` a
+# subcommand (docker/entrypoint.sh: exec java $JAVA_OPTS -jar /app/sessiond.jar "$@").
+ENTRYPOINT ["/app/entrypoint.sh"]

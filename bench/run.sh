@@ -23,6 +23,8 @@
 #   --build           rebuild target/sessiond.jar first (otherwise it is built only when missing)
 #   --no-ceiling      skip redis-benchmark and the passthrough (for quick profiling runs; no fractions then)
 #   --scenarios LIST  only these of get,put,keys,query,append (default all)
+#   --baseline JAR    also measure JAR (e.g. the previous commit's build) for each store, in the same run, right
+#                     after this build: the target "<store>-baseline" (before/after compared side by side)
 #   --profile         record JFR (settings=profile) in sessiond during each measured scenario and aggregate the
 #                     hottest frames with bench/jfr-top.sh (recordings and summaries kept in the run's temp folder)
 # Environment: BENCH_JAVA_OPTS (JVM options of sessiond and the passthrough, default "-Xms1g -Xmx4g"),
@@ -41,12 +43,14 @@ PROFILE=0
 BUILD=0
 CEILING=1
 ONLY=()
+BASELINE=""
 while (($#)); do
   case "$1" in
     --quick) QUICK=1 ;;
     --store) shift; case "${1:-}" in all) STORES=(memory redis) ;; memory | redis) STORES=("$1") ;; *) echo "--store takes memory, redis or all" >&2; exit 2 ;; esac ;;
     --duration) shift; DURATION=${1:?--duration needs seconds} ;;
     --profile) PROFILE=1 ;;
+    --baseline) shift; BASELINE=$(realpath "${1:?--baseline needs a jar}") ;;
     --build) BUILD=1 ;;
     --no-ceiling) CEILING=0 ;;
     --scenarios) shift; IFS=, read -r -a ONLY <<< "${1:?--scenarios needs a list such as get,put}" ;;
@@ -365,31 +369,42 @@ else
   log "target/sessiond.jar has no vertx-redis-client: no passthrough ceiling in this run"
 fi
 
+TARGETS=()
 for store in "${STORES[@]}"; do
+  TARGETS+=("$store")
+  if [[ -n $BASELINE ]]; then TARGETS+=("$store-baseline"); fi
+done
+if [[ -n $BASELINE ]]; then cp -p "$BASELINE" "$WORK/baseline.jar"; fi
+for target in "${TARGETS[@]}"; do
+  store=${target%-baseline}
+  TJAR=$JAR
+  if [[ $target == *-baseline ]]; then TJAR="$WORK/baseline.jar"; fi
   HP=$(free_port)
+  # The tenant has no quotas (as before they had defaults): the hot path measured is the unlimited one.
   # shellcheck disable=SC2086
   env SESSION_STORE="$store" REDIS_URL="$REDIS_URL" REDIS_PREFIX="bench:" TENANTS="bench=$KEY" HTTP_PORT="$HP" \
-    java $JAVA_OPTS -jar "$JAR" > "$WORK/sessiond-$store.log" 2>&1 &
+    TENANT_MAX_SESSIONS=0 TENANT_MAX_BYTES_PER_SESSION=0 TENANT_REQUESTS_PER_SECOND=0 \
+    java $JAVA_OPTS -jar "$TJAR" > "$WORK/sessiond-$target.log" 2>&1 &
   SERVER_PID=$!
   PIDS+=("$SERVER_PID")
   if ! wait_http "http://127.0.0.1:$HP/health/live" 90 "$SERVER_PID"; then
-    NOTE[$store]="sessiond did not start with SESSION_STORE=$store: $(tail -3 "$WORK/sessiond-$store.log" | tr '\n' ' ')"
-    log "${NOTE[$store]}"
+    NOTE[$target]="sessiond did not start with SESSION_STORE=$store: $(tail -3 "$WORK/sessiond-$target.log" | tr '\n' ' ')"
+    log "${NOTE[$target]}"
     stop_pid "$SERVER_PID"
     continue
   fi
-  if ! seed "$store" "http://127.0.0.1:$HP"; then
-    NOTE[$store]="**Not measured:** seeding failed (see the seed output above)."
+  if ! seed "$target" "http://127.0.0.1:$HP"; then
+    NOTE[$target]="**Not measured:** seeding failed (see the seed output above)."
     stop_pid "$SERVER_PID"
     continue
   fi
   if [[ $store == redis ]] && [[ $(redis-cli -p "$RP" dbsize) == 0 ]]; then
-    NOTE[$store]="**Not measured:** this build accepts SESSION_STORE=redis but wrote nothing to Redis while seeding (the Redis store is not wired into Sessiond yet), so numbers would be the memory store's."
-    log "$store: ${NOTE[$store]}"
+    NOTE[$target]="**Not measured:** this build accepts SESSION_STORE=redis but wrote nothing to Redis while seeding (the Redis store is not wired into Sessiond yet), so numbers would be the memory store's."
+    log "$target: ${NOTE[$target]}"
     stop_pid "$SERVER_PID"
     continue
   fi
-  measure_server "$store" "http://127.0.0.1:$HP"
+  measure_server "$target" "http://127.0.0.1:$HP"
   stop_pid "$SERVER_PID"
   redis-cli -p "$RP" flushall > /dev/null
 done
@@ -398,15 +413,15 @@ mkdir -p bench/results
 DAY=$(date -u +%Y-%m-%d)
 SUFFIX=""
 if ((QUICK)); then SUFFIX=-quick; fi
-for store in "${STORES[@]}"; do
+for target in "${TARGETS[@]}"; do
   echo
   if ((CEILING)); then
-    file="bench/results/$DAY-$store$SUFFIX.md"
-    report "$store" > "$file"
+    file="bench/results/$DAY-$target$SUFFIX.md"
+    report "$target" > "$file"
     cat "$file"
     log "written $file"
   else
-    report "$store"   # a run without the ceiling is not kept in bench/results
+    report "$target"   # a run without the ceiling is not kept in bench/results
   fi
 done
 for f in wrk redis-benchmark seed; do

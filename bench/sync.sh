@@ -150,7 +150,7 @@ start_sessiond() { # name extra-env...
   shift
   HP=$(free_port)
   # shellcheck disable=SC2086
-  env SESSION_STORE=redis REDIS_URL="$REDIS_URL" REDIS_PREFIX="bench:" TENANTS="bench=$KEY" HTTP_PORT="$HP" \
+  env SESSION_STORE=redis REDIS_URL="$REDIS_URL" REDIS_PREFIX="bench:" TENANTS="bench=$KEY" HTTP_PORT="$HP" TENANT_MAX_SESSIONS=0 TENANT_MAX_BYTES_PER_SESSION=0 TENANT_REQUESTS_PER_SECOND=0 \
     PG_URL="$PG_URL" SYNC_MODE=write-behind HEALTH_INTERVAL_MS=100 "$@" \
     java $JAVA_OPTS -jar "$JAR" > "$WORK/sessiond-$name.log" 2>&1 &
   SERVER_PID=$!

@@ -1,4 +1,15 @@
-export { SessiondClient, SessiondError } from './client.js'
-export { useSessiondAuthState, BufferJSON } from './baileys.js'
-export { SessiondRemoteAuthStore } from './wwebjs.js'
-export { SessiondStore, sessiondStore } from './express-session.js'
+// The ES module entry: the CommonJS implementation re-exported, so `import` and `require` share one
+// copy of every class (instanceof SessiondError holds across both).
+import cjs from './index.cjs'
+
+export const {
+  SessiondClient,
+  SessiondError,
+  useSessiondAuthState,
+  migrateMultiFileAuthState,
+  BufferJSON,
+  SessiondRemoteAuthStore,
+  remoteAuthSessionId,
+  SessiondStore,
+  sessiondStore
+} = cjs

@@ -4,13 +4,16 @@
 // message, so every ratchet step must have round-tripped through the daemon.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import baileys from '@whiskeysockets/baileys'
+import * as baileys from '@whiskeysockets/baileys'
 import { makeLibSignalRepository } from '@whiskeysockets/baileys/lib/Signal/libsignal.js'
 import { Curve } from '@whiskeysockets/baileys/lib/Utils/crypto.js'
-import { useSessiondAuthState, BufferJSON, SessiondClient } from '../src/index.js'
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { useSessiondAuthState, migrateMultiFileAuthState, BufferJSON, SessiondClient } from '../src/index.js'
 import { startDaemon } from './support/daemon.js'
 
-const { initAuthCreds, makeCacheableSignalKeyStore, addTransactionCapability, generateSignalPubKey, proto } = baileys
+const { initAuthCreds, makeCacheableSignalKeyStore, addTransactionCapability, generateSignalPubKey, proto, useMultiFileAuthState } = baileys
 const logger = { level: 'silent', trace () {}, debug () {}, info () {}, warn () {}, error () {}, fatal () {}, child () { return logger } }
 
 let daemon
@@ -100,4 +103,46 @@ test('a real Signal session between two identities, state reloaded from sessiond
   assert.ok(Object.keys(await alice.state.keys.get('session', ['222.0'])).length === 1)
   await alice.clear()
   assert.equal(await new SessiondClient({ url: daemon.url, apiKey: daemon.apiKey }).getSession('alice'), null)
+})
+
+test('migration: a useMultiFileAuthState folder (written by Baileys) moves into sessiond once, keys under the ids Baileys asks for', async () => {
+  const folder = mkdtempSync(join(tmpdir(), 'auth_info-'))
+  try {
+    // A bot that ran on files: Baileys writes creds.json and one file per key.
+    const files = await useMultiFileAuthState(folder)
+    await files.saveCreds()
+    const keyData = { keyData: Buffer.from('app-state-key'), fingerprint: { rawId: 1, currentIndex: 2, deviceIndexes: [0] }, timestamp: 1700000000 }
+    const written = {
+      'pre-key': { 1: Curve.generateKeyPair(), 2: Curve.generateKeyPair() },
+      session: { '4917012345678.0': Buffer.from('session-record'), '4917012345678.3': Buffer.from('device 3') },
+      'sender-key': { '120363000000000000@g.us::4917012345678::0': Buffer.from('sender') },
+      'sender-key-memory': { '120363000000000000@g.us': { '4917012345678:3@s.whatsapp.net': true } },
+      'app-state-sync-key': { 'AAAAAB/+cw==': proto.Message.AppStateSyncKeyData.fromObject(keyData) },
+      'app-state-sync-version': { regular: { version: 3, hash: Buffer.alloc(128, 1), indexValueMap: {} } }
+    }
+    await files.state.keys.set(written)
+    assert.ok(readdirSync(folder).includes('app-state-sync-key-AAAAAB__+cw==.json'))
+
+    const options = { url: daemon.url, apiKey: daemon.apiKey, sessionId: 'migrated', folder }
+    assert.deepEqual(await migrateMultiFileAuthState(options), { migrated: true, keys: 8 })
+    // Once: a second start finds creds in sessiond and leaves them.
+    assert.deepEqual(await migrateMultiFileAuthState(options), { migrated: false, keys: 0 })
+
+    const { state } = await useSessiondAuthState({ url: daemon.url, apiKey: daemon.apiKey, sessionId: 'migrated' })
+    assert.equal(JSON.stringify(state.creds, BufferJSON.replacer), JSON.stringify(files.state.creds, BufferJSON.replacer))
+    for (const [type, values] of Object.entries(written)) {
+      const ids = Object.keys(values)
+      const fromFiles = await files.state.keys.get(type, ids)
+      const fromSessiond = await state.keys.get(type, ids)
+      assert.deepEqual(Object.keys(fromSessiond).sort(), ids.slice().sort(), type)
+      assert.equal(JSON.stringify(fromSessiond, BufferJSON.replacer), JSON.stringify(fromFiles, BufferJSON.replacer), type)
+    }
+    const sync = (await state.keys.get('app-state-sync-key', ['AAAAAB/+cw==']))['AAAAAB/+cw==']
+    assert.ok(sync instanceof proto.Message.AppStateSyncKeyData)
+    assert.deepEqual(Buffer.from(sync.keyData), keyData.keyData)
+    // No folder (a fresh deployment): nothing to do.
+    assert.deepEqual(await migrateMultiFileAuthState({ ...options, sessionId: 'fresh', folder: join(folder, 'none') }), { migrated: false, keys: 0 })
+  } finally {
+    rmSync(folder, { recursive: true, force: true })
+  }
 })

@@ -1,4 +1,7 @@
-// Starts a real sessiond (the jar Maven built) on a free port with a random tenant key, in memory.
+// Starts a real sessiond (the jar Maven built) on a free port with a random tenant and key. The store
+// is the memory store, or Redis when SESSIOND_TEST_REDIS_URL is set (e.g. redis://localhost:6379):
+// `SESSIOND_TEST_REDIS_URL=redis://localhost:6379 npm test` runs every test on the Redis store; the
+// random tenant keeps runs sharing one Redis apart.
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdtempSync } from 'node:fs'
@@ -25,8 +28,11 @@ export async function startDaemon (env = {}) {
   if (!existsSync(JAR)) throw new Error(`${JAR} is missing: run mvn package first`)
   const port = await freePort()
   const apiKey = 'k-' + randomBytes(16).toString('hex')
+  const tenant = 't-' + randomBytes(6).toString('hex')
+  const redis = process.env.SESSIOND_TEST_REDIS_URL
+  const store = redis ? { SESSION_STORE: 'redis', REDIS_URL: redis } : { SESSION_STORE: 'memory' }
   const child = spawn('java', ['-jar', JAR], {
-    env: { ...process.env, HTTP_PORT: String(port), HTTP_HOST: '127.0.0.1', TENANTS: `test=${apiKey}`, SESSION_STORE: 'memory', HTTP_INSTANCES: '1', ...env },
+    env: { ...process.env, HTTP_PORT: String(port), HTTP_HOST: '127.0.0.1', TENANTS: `${tenant}=${apiKey}`, HTTP_INSTANCES: '1', ...store, ...env },
     cwd: mkdtempSync(join(tmpdir(), 'sessiond-node-test-')),
     stdio: ['ignore', 'pipe', 'pipe']
   })
@@ -49,6 +55,8 @@ export async function startDaemon (env = {}) {
   }
   return {
     url,
+    tenant,
+    store: store.SESSION_STORE,
     apiKey,
     log: () => log,
     stop: () => new Promise(resolve => {

@@ -3,8 +3,7 @@
 -- Replies OK, version, created (1 when the blob is new).
 local now, ifMatch, maxBytes = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local name, upload, chunks, size = ARGV[4], ARGV[5], tonumber(ARGV[6]), tonumber(ARGV[7])
-local m = loadMeta(now)
-local err = check(m, ifMatch, false)
+local m, err = open(now, ifMatch)
 if err then
   return err
 end

@@ -1,7 +1,6 @@
 -- blob_delete: ARGV now, ifMatch, name. Replies OK and the new version.
 local now, ifMatch, name = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
-local m = loadMeta(now)
-local err = check(m, ifMatch, false)
+local m, err = open(now, ifMatch)
 if err then
   return err
 end

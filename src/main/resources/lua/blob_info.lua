@@ -1,7 +1,7 @@
 -- blob_info: ARGV now, name. Replies OK, session version, generation, size, chunks.
-local m = loadMeta(tonumber(ARGV[1]))
-if not m then
-  return { 'E', 'NOT_FOUND' }
+local m, err = open(tonumber(ARGV[1]), -1)
+if err then
+  return err
 end
 local b = redis.call('HMGET', blobKey(ARGV[2]), 'gen', 'size', 'chunks')
 if not b[1] then

@@ -1,8 +1,8 @@
 -- blob_read: ARGV now, name, generation, index. Replies OK and the chunk's bytes, or BLOB_REPLACED
 -- when the blob no longer is that generation (replaced or deleted while a reader streamed it).
-local m = loadMeta(tonumber(ARGV[1]))
-if not m then
-  return { 'E', 'NOT_FOUND' }
+local m, err = open(tonumber(ARGV[1]), -1)
+if err then
+  return err
 end
 if redis.call('HGET', blobKey(ARGV[2]), 'gen') ~= ARGV[3] then
   return { 'E', 'BLOB_REPLACED' }

@@ -43,37 +43,40 @@ local function blobKeys()
   return all
 end
 
--- The session's bookkeeping fields, or nil (plus true when it exists but expired at now).
-local function loadMeta(now)
+-- Every session script's opener: loads the session's bookkeeping fields (one HMGET) and applies the
+-- existence, expiry and If-Match rules. Returns m, or nil and the error reply the script returns as is:
+--   local m, err = open(now, ifMatch)
+--   if err then
+--     return err
+--   end
+-- ifMatch: the version the caller expects, -1 for any (reads pass -1). A session that expired at now
+-- counts as missing. A missing session is NOT_FOUND, unless missingOk (put and import, which create it;
+-- status and sweep, which reply themselves): then it is version 0 (If-Match > 0 is VERSION_MISMATCH),
+-- m and err are nil, and the third value tells an expired session (true) from an absent one.
+local function open(now, ifMatch, missingOk)
   local v = redis.call('HMGET', META, 'ver', 'expires', 'ttl', 'bytes', 'state', 'created', 'updated', 'activity',
     'seq', 'kbytes', 'pexp')
-  if not v[1] then
-    return nil, false
-  end
-  local m = { ver = tonumber(v[1]), expires = tonumber(v[2]), ttl = tonumber(v[3]), bytes = tonumber(v[4]),
-    state = v[5], created = tonumber(v[6]), updated = tonumber(v[7]), activity = tonumber(v[8]),
-    seq = tonumber(v[9]), kbytes = tonumber(v[10]), pexp = tonumber(v[11]) or 0 }
-  if m.expires > 0 and m.expires <= now then
-    return nil, true
-  end
-  return m, false
-end
-
--- The If-Match rule: nil when the write may go on, an error reply otherwise.
-local function check(m, ifMatch, missingIsZero)
-  if not m then
-    if not missingIsZero then
-      return { 'E', 'NOT_FOUND' }
+  local expired = false
+  if v[1] then
+    local expires = tonumber(v[2])
+    if expires <= 0 or expires > now then
+      local ver = tonumber(v[1])
+      if ifMatch >= 0 and ifMatch ~= ver then
+        return nil, { 'E', 'VERSION_MISMATCH', ifMatch, ver }
+      end
+      return { ver = ver, expires = expires, ttl = tonumber(v[3]), bytes = tonumber(v[4]), state = v[5],
+        created = tonumber(v[6]), updated = tonumber(v[7]), activity = tonumber(v[8]), seq = tonumber(v[9]),
+        kbytes = tonumber(v[10]), pexp = tonumber(v[11]) or 0 }, nil
     end
-    if ifMatch > 0 then
-      return { 'E', 'VERSION_MISMATCH', ifMatch, 0 }
-    end
-    return nil
+    expired = true
   end
-  if ifMatch >= 0 and ifMatch ~= m.ver then
-    return { 'E', 'VERSION_MISMATCH', ifMatch, m.ver }
+  if not missingOk then
+    return nil, { 'E', 'NOT_FOUND' }
   end
-  return nil
+  if ifMatch > 0 then
+    return nil, { 'E', 'VERSION_MISMATCH', ifMatch, 0 }
+  end
+  return nil, nil, expired
 end
 
 -- Key bytes (kbytes, included in bytes) are counted only while the tenant has a byte limit: reading a

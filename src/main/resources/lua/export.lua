@@ -1,7 +1,7 @@
 -- export: ARGV now. Replies OK, session fields, creds, {type, {keyId, value, ...}, ...}, messages.
-local m = loadMeta(tonumber(ARGV[1]))
-if not m then
-  return { 'E', 'NOT_FOUND' }
+local m, err = open(tonumber(ARGV[1]), -1)
+if err then
+  return err
 end
 local keys = {}
 for _, t in ipairs(types()) do

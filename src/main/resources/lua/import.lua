@@ -9,8 +9,7 @@ local now, ifMatch, mustExist, maxBytes = tonumber(ARGV[1]), tonumber(ARGV[2]), 
 local state, data, creds, ttl = ARGV[5], ARGV[6], ARGV[7], tonumber(ARGV[8])
 local createdAt, exportVersion, lastSeq, typeCount = tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12])
 local keepBlobs, durableVersion = ARGV[13] == '1', tonumber(ARGV[14])
-local m = loadMeta(now)
-local err = check(m, ifMatch, true)
+local m, err = open(now, ifMatch, true)
 if err then
   return err
 end

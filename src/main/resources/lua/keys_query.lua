@@ -1,9 +1,9 @@
 -- keys_query: ARGV now, type, ids... Replies OK and the values in the order asked (nil when absent).
 -- The ids go to HMGET straight from ARGV (unpack of a run of it), in calls of at most UNPACK_CHUNK.
 local now, t = tonumber(ARGV[1]), ARGV[2]
-local m = loadMeta(now)
-if not m then
-  return { 'E', 'NOT_FOUND' }
+local m, err = open(now, -1)
+if err then
+  return err
 end
 local key = keysKey(t)
 if #ARGV - 2 <= UNPACK_CHUNK then

@@ -6,8 +6,7 @@
 -- nothing; without one the keys are not counted at all (see countKeys). The change entry names every
 -- (type, keyId) the batch wrote or deleted.
 local now, ifMatch, maxBytes = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local m = loadMeta(now)
-local err = check(m, ifMatch, false)
+local m, err = open(now, ifMatch)
 if err then
   return err
 end

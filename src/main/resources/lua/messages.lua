@@ -1,9 +1,9 @@
 -- messages: ARGV now, beforeSeq (0 = none), limit. Replies OK, the newest matching messages oldest
 -- first, and the seq to page on (0 when nothing older remains).
 local now, before, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local m = loadMeta(now)
-if not m then
-  return { 'E', 'NOT_FOUND' }
+local m, err = open(now, -1)
+if err then
+  return err
 end
 local len = redis.call('LLEN', MSGS)
 if len == 0 then

@@ -5,8 +5,7 @@
 local now, ifMatch, mustExist = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3] == '1'
 local data, credsGiven, creds, state, ttl = ARGV[4], ARGV[5] == '1', ARGV[6], ARGV[7], ARGV[8]
 local defaultTtl, maxBytes, sources = tonumber(ARGV[9]), tonumber(ARGV[10]), ARGV[11]
-local m = loadMeta(now)
-local err = check(m, ifMatch, true)
+local m, err = open(now, ifMatch, true)
 if err then
   return err
 end

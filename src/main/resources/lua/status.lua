@@ -1,5 +1,5 @@
 -- status: ARGV now. Read-only.
-local m, expired = loadMeta(tonumber(ARGV[1]))
+local m, _, expired = open(tonumber(ARGV[1]), -1, true)
 if not m then
   return { 'E', 'NOT_FOUND', expired and 1 or 0 }
 end

@@ -10,9 +10,9 @@
 -- blobs: {name, generation, size, chunks, ...}.
 local now, pgCreated = tonumber(ARGV[1]), ARGV[2]
 local full, allKeys, fromSeq, wantBlobs = ARGV[3] == '1', ARGV[4] == '1', tonumber(ARGV[5]), ARGV[6] == '1'
-local m = loadMeta(now)
-if not m then
-  return { 'E', 'NOT_FOUND' }
+local m, err = open(now, -1)
+if err then
+  return err
 end
 if pgCreated == '' or tonumber(pgCreated) ~= m.created then
   full = true

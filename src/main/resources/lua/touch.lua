@@ -1,7 +1,6 @@
 -- touch: ARGV now, ifMatch. Refreshes activity and expiry; replies with the status.
 local now, ifMatch = tonumber(ARGV[1]), tonumber(ARGV[2])
-local m = loadMeta(now)
-local err = check(m, ifMatch, false)
+local m, err = open(now, ifMatch)
 if err then
   return err
 end

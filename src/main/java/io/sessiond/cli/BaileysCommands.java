@@ -28,12 +28,12 @@ final class BaileysCommands {
   private record KeyFile(String type, String id, String text) {
   }
 
-  static int importFolder(Cli.Context c, Args a) {
-    Path dir = Path.of(a.required("dir"));
-    String session = a.required("session");
-    int batchSize = a.positiveInt("batch-size", 500);
-    long ttl = a.nonNegativeLong("ttl", 0);
-    boolean dryRun = a.flag("dry-run");
+  static int importFolder(Cli.Context c, Commands.ImportBaileys opts) {
+    Path dir = opts.dir;
+    String session = opts.session;
+    int batchSize = opts.batchSize;
+    long ttl = opts.ttl;
+    boolean dryRun = opts.dry.dryRun;
     if (!Files.isDirectory(dir)) {
       throw new CliException(dir + " is not a directory");
     }
@@ -100,10 +100,10 @@ final class BaileysCommands {
     return 0;
   }
 
-  static int exportFolder(Cli.Context c, Args a) {
-    String session = a.required("session");
-    Path dir = Path.of(a.required("dir"));
-    boolean dryRun = a.flag("dry-run");
+  static int exportFolder(Cli.Context c, Commands.ExportBaileys opts) {
+    String session = opts.session;
+    Path dir = opts.dir;
+    boolean dryRun = opts.dry.dryRun;
     DaemonClient d = c.client();
     String text = d.exportText(session);
     if (text == null) {

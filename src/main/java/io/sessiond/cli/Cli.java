@@ -1,47 +1,57 @@
 package io.sessiond.cli;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.Properties;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.ScopeType;
 
 /**
- * The jar's subcommands. {@link #run(String...)} answers the exit code: 0 done, 1 failed, 2 usage
- * error (with the usage text on stderr). Results go to stdout, progress and warnings to stderr.
+ * The jar's subcommands, parsed by picocli. {@link #run(String...)} answers the exit code: 0 done,
+ * 1 failed, 2 usage error. Results and help go to stdout; progress, warnings and errors to stderr,
+ * every error as one line {@code sessiond <command>: <what>} (usage) or
+ * {@code sessiond <command> failed: <what>} (failure).
  */
+@Command(name = "sessiond", scope = ScopeType.INHERIT, mixinStandardHelpOptions = true,
+    versionProvider = Cli.Version.class, sortOptions = false, usageHelpAutoWidth = true,
+    synopsisSubcommandLabel = "[COMMAND]",
+    header = "sessiond: a multi-tenant session daemon, and clients of running daemons.",
+    descriptionHeading = "%n", optionListHeading = "%nOptions:%n", commandListHeading = "%nCommands:%n",
+    description = {
+        "Run as java -jar sessiond.jar [COMMAND] (in the Docker image: docker run IMAGE [COMMAND]).",
+        "Without a COMMAND the jar runs the daemon, configured by conf/config.json and the environment "
+            + "(an invalid setting exits 2 with one line naming it, a start-up failure exits 1).",
+        "A COMMAND is a client of running daemons over their HTTP API: --url (default: $SESSIOND_URL, "
+            + "else http://localhost:8080) and --api-key (default: $SESSIOND_API_KEY); the tenant is the key's. "
+            + "Every command takes --dry-run (read and count, write nothing), --help and --version. "
+            + "Results go to stdout; progress, warnings and errors to stderr."},
+    subcommands = {Commands.ImportBaileys.class, Commands.ExportBaileys.class, Commands.ImportWwebjs.class,
+        Commands.BackupTenant.class, Commands.RestoreTenant.class, Commands.Migrate.class,
+        CommandLine.HelpCommand.class},
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {"0:done", "1:failed (the daemon refused, a file could not be read or written, ...)",
+        "2:usage error (unknown command or option, missing or invalid value)"})
 public final class Cli {
   public static final int OK = 0;
   public static final int FAILED = 1;
   public static final int USAGE = 2;
 
-  static final String USAGE_TEXT = """
-      usage: java -jar sessiond.jar <command> [options]
-        (no command: run the daemon)
+  private final Context context;
 
-      commands:
-        import-baileys  --dir auth_info --session mybot [--batch-size 500] [--ttl 0] [--dry-run]
-        export-baileys  --session mybot --dir out [--dry-run]
-        import-wwebjs   [--dir .wwebjs_auth] --session-id bot1 [--session RemoteAuth-bot1]
-                        [--blob RemoteAuth.zip] [--ttl 0] [--dry-run]
-        backup-tenant   --out tenant.ndjson [--resume] [--blob NAME ...|--no-blobs] [--dry-run]
-        restore-tenant  --in tenant.ndjson [--dry-run]
-        migrate         --from-url URL --from-api-key KEY --to-url URL --to-api-key KEY
-                        [--blob NAME ...|--no-blobs] [--dry-run]
+  private Cli(Context context) {
+    this.context = context;
+  }
 
-      options of every command but migrate:
-        --url URL       the daemon (default http://localhost:8080)
-        --api-key KEY   the tenant's API key (default: the SESSIOND_API_KEY variable)
-      --url defaults to the SESSIOND_URL variable when set; migrate's keys default to
-      SESSIOND_FROM_API_KEY and SESSIOND_TO_API_KEY.
-      Blobs copied by backup-tenant and migrate: RemoteAuth.zip unless --blob names others.
-      exit codes: 0 done, 1 failed, 2 usage error
-      """;
-
-  private static final Set<String> CONNECT = Set.of("url", "api-key");
-
-  private Cli() {
+  Context context() {
+    return context;
   }
 
   /** Runs a command as {@code main} would (the process's environment, stdout, stderr and console). */
@@ -50,56 +60,67 @@ public final class Cli {
   }
 
   public static int run(List<String> args, Map<String, String> env, PrintStream out, PrintStream err, boolean tty) {
-    if (args.isEmpty() || args.get(0).equals("help") || args.get(0).equals("--help") || args.get(0).equals("-h")) {
-      (args.isEmpty() ? err : out).print(USAGE_TEXT);
-      return args.isEmpty() ? USAGE : OK;
-    }
-    String command = args.get(0);
-    List<String> rest = args.subList(1, args.size());
-    try {
-      return switch (command) {
-        case "import-baileys" -> connected(rest, env, out, err, tty, Set.of("dir", "session", "batch-size", "ttl"),
-            Set.of("dry-run"), BaileysCommands::importFolder);
-        case "export-baileys" -> connected(rest, env, out, err, tty, Set.of("dir", "session"), Set.of("dry-run"),
-            BaileysCommands::exportFolder);
-        case "import-wwebjs" -> connected(rest, env, out, err, tty, Set.of("dir", "session-id", "session", "blob", "ttl"),
-            Set.of("dry-run"), WwebjsCommand::importFolder);
-        case "backup-tenant" -> connected(rest, env, out, err, tty, Set.of("out", "blob"),
-            Set.of("dry-run", "resume", "no-blobs"), TenantCommands::backup);
-        case "restore-tenant" -> connected(rest, env, out, err, tty, Set.of("in"), Set.of("dry-run"),
-            TenantCommands::restore);
-        case "migrate" -> TenantCommands.migrate(new Context(null, env, out, err, tty), Args.parse(rest,
-            Set.of("from-url", "from-api-key", "to-url", "to-api-key", "blob"), Set.of("dry-run", "no-blobs")));
-        default -> throw new UsageException("unknown command '" + command + "'");
-      };
-    } catch (UsageException e) {
-      err.println("sessiond: " + e.getMessage());
-      err.print(USAGE_TEXT);
+    Context context = new Context(null, env, out, err, tty);
+    CommandLine cli = commandLine(context);
+    if (args.isEmpty()) {
+      // Main runs the daemon without arguments; here, without a command, there is nothing to do.
+      cli.usage(cli.getErr());
       return USAGE;
-    } catch (CliException e) {
-      err.println();
-      err.println("sessiond " + command + " failed: " + e.getMessage());
-      return FAILED;
-    } catch (RuntimeException e) {
-      err.println();
-      err.println("sessiond " + command + " failed: " + e);
-      return FAILED;
     }
+    return cli.execute(args.toArray(String[]::new));
   }
 
-  private interface Command {
-    int run(Context c, Args a);
+  static CommandLine commandLine(Context context) {
+    CommandLine cli = new CommandLine(new Cli(context));
+    cli.setOut(new PrintWriter(context.out(), true, StandardCharsets.UTF_8));
+    cli.setErr(new PrintWriter(context.err(), true, StandardCharsets.UTF_8));
+    // A session id or file name may start with '@': never read it as a file of arguments.
+    cli.setExpandAtFiles(false);
+    // As before picocli: a repeated option's last value wins (--url in an alias, then on the line).
+    cli.setOverwrittenOptionsAllowed(true);
+    cli.setParameterExceptionHandler((e, args) -> usageError(e.getCommandLine(), e.getMessage()));
+    cli.setExecutionExceptionHandler((e, command, parsed) -> {
+      if (e instanceof UsageException) {
+        return usageError(command, e.getMessage());
+      }
+      PrintWriter err = command.getErr();
+      if (context.tty()) {
+        err.println(); // ends a progress bar's line
+      }
+      err.println(command.getCommandSpec().qualifiedName() + " failed: "
+          + (e instanceof CliException ? e.getMessage() : e.toString()));
+      return FAILED;
+    });
+    return cli;
   }
 
-  /** Parses the command's options plus --url and --api-key, then runs it with a client of that daemon. */
-  private static int connected(List<String> argv, Map<String, String> env, PrintStream out, PrintStream err,
-      boolean tty, Set<String> options, Set<String> flags, Command command) {
-    Set<String> all = new HashSet<>(options);
-    all.addAll(CONNECT);
-    Args a = Args.parse(argv, all, flags);
-    String url = a.get("url", env.getOrDefault("SESSIOND_URL", "http://localhost:8080"));
-    Context c = new Context(null, env, out, err, tty);
-    return command.run(c.withClient(new DaemonClient(url, c.key(a, "api-key", "SESSIOND_API_KEY"))), a);
+  private static int usageError(CommandLine command, String message) {
+    PrintWriter err = command.getErr();
+    String name = command.getCommandSpec().qualifiedName();
+    err.println(name + ": " + message);
+    err.println("Try '" + name + " --help' for more information.");
+    return USAGE;
+  }
+
+  /** {@code --version}: the project version the build wrote into version.properties. */
+  static final class Version implements IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"sessiond " + version(),
+          "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")"};
+    }
+
+    static String version() {
+      Properties p = new Properties();
+      try (InputStream in = Cli.class.getResourceAsStream("version.properties")) {
+        if (in != null) {
+          p.load(in);
+        }
+      } catch (IOException e) {
+        // no version to tell
+      }
+      return p.getProperty("version", "unknown");
+    }
   }
 
   /** What a command works with. */
@@ -113,10 +134,10 @@ public final class Cli {
     }
 
     /** The option's value, else the environment variable's; required. */
-    String key(Args a, String option, String variable) {
-      String k = a.get(option, env.get(variable));
+    String key(String value, String option, String variable) {
+      String k = value != null ? value : env.get(variable);
       if (k == null || k.isBlank()) {
-        throw new UsageException("--" + option + " (or " + variable + ") is required");
+        throw new UsageException(option + " (or " + variable + ") is required");
       }
       return k;
     }

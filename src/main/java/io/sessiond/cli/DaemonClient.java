@@ -19,7 +19,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -118,6 +120,21 @@ final class DaemonClient {
   }
 
   // ---- blobs ------------------------------------------------------------------------------------
+
+  /** The session's blobs, name → size in bytes (name order), or null when the session is gone. */
+  Map<String, Long> blobs(String id) {
+    HttpResponse<String> r = send("GET", "/v1/sessions/" + seg(id) + "/blobs", null, null, BodyHandlers.ofString());
+    if (r.statusCode() == 404) {
+      return null;
+    }
+    JsonArray blobs = json(ok(r, "list the blobs of " + id)).getJsonArray("blobs", new JsonArray());
+    Map<String, Long> sizes = new LinkedHashMap<>();
+    for (int i = 0; i < blobs.size(); i++) {
+      JsonObject b = blobs.getJsonObject(i);
+      sizes.put(b.getString("name"), b.getLong("size"));
+    }
+    return sizes;
+  }
 
   /** Downloads a blob into {@code file}; false when the session has no such blob. */
   boolean getBlob(String id, String name, Path file) {

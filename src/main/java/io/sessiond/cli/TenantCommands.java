@@ -23,8 +23,8 @@ import java.util.TreeSet;
 /**
  * {@code backup-tenant}, {@code restore-tenant} and {@code migrate}. A backup is NDJSON: one export
  * document per session (exactly what {@code GET /export} answers), each followed by one line per
- * blob ({@code {"format":"sessiond.blob.v1","session","name","data":<base64>}}) for the blob names
- * asked for. Restore and migrate skip a session the destination already holds at the same or a newer
+ * blob ({@code {"format":"sessiond.blob.v1","session","name","data":<base64>}}): every blob the
+ * session lists, or those {@code --blob} names. Restore and migrate skip a session the destination already holds at the same or a newer
  * version, so re-running them after a failure resumes where they stopped.
  */
 final class TenantCommands {
@@ -33,21 +33,48 @@ final class TenantCommands {
   private TenantCommands() {
   }
 
-  static List<String> blobNames(Args a) {
-    if (a.flag("no-blobs")) {
-      return List.of();
+  /**
+   * Which of a session's blobs to copy: every one by default, only those named by {@code --blob}
+   * when given, none with {@code --no-blobs}.
+   */
+  record BlobFilter(boolean none, Set<String> only) {
+    static BlobFilter of(boolean noBlobs, List<String> names) {
+      if (noBlobs && !names.isEmpty()) {
+        throw new UsageException("--blob and --no-blobs exclude each other");
+      }
+      return new BlobFilter(noBlobs, Set.copyOf(names));
     }
-    List<String> names = a.all("blob");
-    return names.isEmpty() ? List.of("RemoteAuth.zip") : names;
+
+    /** The blobs of {@code id} this filter copies, name → size; null when the session is gone. */
+    Map<String, Long> listed(DaemonClient d, String id) {
+      Map<String, Long> listed = none ? Map.of() : d.blobs(id);
+      if (listed != null && !only.isEmpty()) {
+        listed = new java.util.TreeMap<>(listed);
+        listed.keySet().retainAll(only);
+      }
+      return listed;
+    }
+
+    /** The blobs of {@code id} to copy, read from {@code d}; name → bytes, name order. */
+    Map<String, byte[]> read(DaemonClient d, String id) {
+      Map<String, byte[]> bytes = new java.util.LinkedHashMap<>();
+      Map<String, Long> listed = listed(d, id);
+      for (String name : listed == null ? Set.<String>of() : listed.keySet()) {
+        byte[] b = readBlob(d, id, name);
+        if (b != null) { // null: deleted since it was listed
+          bytes.put(name, b);
+        }
+      }
+      return bytes;
+    }
   }
 
   // ---- backup -----------------------------------------------------------------------------------
 
-  static int backup(Cli.Context c, Args a) {
-    Path out = Path.of(a.required("out"));
-    boolean resume = a.flag("resume");
-    boolean dryRun = a.flag("dry-run");
-    List<String> blobs = blobNames(a);
+  static int backup(Cli.Context c, Commands.BackupTenant opts, BlobFilter blobs) {
+    Path out = opts.out;
+    boolean resume = opts.resume;
+    boolean dryRun = opts.dry.dryRun;
     DaemonClient d = c.client();
     Set<String> done = new HashSet<>();
     if (resume && Files.exists(out) && !dryRun) {
@@ -80,13 +107,10 @@ final class TenantCommands {
             continue; // deleted or expired since it was listed
           }
           StringBuilder lines = new StringBuilder(new JsonObject(doc).encode()).append('\n');
-          for (String name : blobs) {
-            byte[] bytes = readBlob(d, id, name);
-            if (bytes != null) {
-              lines.append(new JsonObject().put("format", BLOB_FORMAT).put("session", id).put("name", name)
-                  .put("data", Base64.getEncoder().encodeToString(bytes)).encode()).append('\n');
-              counts[1]++;
-            }
+          for (Map.Entry<String, byte[]> blob : blobs.read(d, id).entrySet()) {
+            lines.append(new JsonObject().put("format", BLOB_FORMAT).put("session", id).put("name", blob.getKey())
+                .put("data", Base64.getEncoder().encodeToString(blob.getValue())).encode()).append('\n');
+            counts[1]++;
           }
           try {
             // A session and its blobs are written and flushed together, so a cut-off backup ends on
@@ -148,9 +172,9 @@ final class TenantCommands {
 
   // ---- restore ----------------------------------------------------------------------------------
 
-  static int restore(Cli.Context c, Args a) {
-    Path in = Path.of(a.required("in"));
-    boolean dryRun = a.flag("dry-run");
+  static int restore(Cli.Context c, Commands.RestoreTenant opts) {
+    Path in = opts.in;
+    boolean dryRun = opts.dry.dryRun;
     if (!Files.isRegularFile(in)) {
       throw new CliException("no file " + in);
     }
@@ -222,11 +246,7 @@ final class TenantCommands {
 
   // ---- migrate ----------------------------------------------------------------------------------
 
-  static int migrate(Cli.Context c, Args a) {
-    DaemonClient from = new DaemonClient(a.required("from-url"), c.key(a, "from-api-key", "SESSIOND_FROM_API_KEY"));
-    DaemonClient to = new DaemonClient(a.required("to-url"), c.key(a, "to-api-key", "SESSIOND_TO_API_KEY"));
-    boolean dryRun = a.flag("dry-run");
-    List<String> blobs = blobNames(a);
+  static int migrate(Cli.Context c, DaemonClient from, DaemonClient to, boolean dryRun, BlobFilter blobs) {
     List<JsonObject> source = from.all("/v1/sessions");
     if (dryRun) {
       Map<String, Long> there = versions(to);
@@ -251,13 +271,7 @@ final class TenantCommands {
       }
       String text = from.exportText(id);
       if (text != null) {
-        Map<String, byte[]> bytes = new java.util.LinkedHashMap<>();
-        for (String name : blobs) {
-          byte[] b = readBlob(from, id, name);
-          if (b != null) {
-            bytes.put(name, b);
-          }
-        }
+        Map<String, byte[]> bytes = blobs.read(from, id);
         if (copy(to, existing, new JsonObject(text), bytes)) {
           counts[0]++;
           counts[2] += bytes.size();
@@ -268,14 +282,15 @@ final class TenantCommands {
     p.finish();
     c.out().println("copied " + counts[0] + " sessions and " + counts[2] + " blobs from " + from.url() + " to "
         + to.url() + (counts[1] > 0 ? "; " + counts[1] + " skipped (already there at the same or a newer version)" : ""));
-    return verify(c, from, to);
+    return verify(c, from, to, blobs);
   }
 
   /**
    * Lists both sides' status: every source session must be at the destination, at the same or a
-   * newer version, with the same key counts per type and the same message count.
+   * newer version, with the same key counts per type, the same message count and the same blobs
+   * (those the filter copies: names and sizes).
    */
-  static int verify(Cli.Context c, DaemonClient from, DaemonClient to) {
+  static int verify(Cli.Context c, DaemonClient from, DaemonClient to, BlobFilter blobs) {
     Map<String, JsonObject> src = byId(from.all("/v1/sessions/status"));
     Map<String, JsonObject> dst = byId(to.all("/v1/sessions/status"));
     List<String> mismatches = new ArrayList<>();
@@ -298,6 +313,12 @@ final class TenantCommands {
         mismatches.add(e.getKey() + ": " + t.getValue("messageCount") + " messages at the destination, "
             + s.getValue("messageCount") + " at the source");
       }
+      Map<String, Long> sourceBlobs = blobs.listed(from, e.getKey());
+      Map<String, Long> destinationBlobs = blobs.listed(to, e.getKey());
+      if (sourceBlobs != null && destinationBlobs != null && !sourceBlobs.equals(destinationBlobs)) {
+        mismatches.add(e.getKey() + ": blobs (name=bytes) " + destinationBlobs + " at the destination, "
+            + sourceBlobs + " at the source");
+      }
     }
     Set<String> extra = new TreeSet<>(dst.keySet());
     extra.removeAll(src.keySet());
@@ -312,7 +333,7 @@ final class TenantCommands {
     long keys = src.values().stream().mapToLong(s -> s.getJsonObject("keyCounts", new JsonObject()).stream()
         .mapToLong(k -> ((Number) k.getValue()).longValue()).sum()).sum();
     c.out().println("verified: " + src.size() + " sessions (" + keys + " keys) at both sides, ids, versions, key and "
-        + "message counts match");
+        + "message counts" + (blobs.none() ? "" : ", blob names and sizes") + " match");
     return 0;
   }
 

@@ -1,6 +1,6 @@
 package io.sessiond.cli;
 
-/** The command line is wrong (exit code 2, with the usage text). */
+/** The command line is wrong: exit code 2, with a pointer to the command's --help. */
 class UsageException extends RuntimeException {
   UsageException(String message) {
     super(message);

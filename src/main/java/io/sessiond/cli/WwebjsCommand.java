@@ -19,12 +19,12 @@ final class WwebjsCommand {
   private WwebjsCommand() {
   }
 
-  static int importFolder(Cli.Context c, Args a) {
-    Path root = Path.of(a.get("dir", ".wwebjs_auth"));
-    String clientId = a.required("session-id");
-    String session = a.get("session", "RemoteAuth-" + clientId);
-    String blob = a.get("blob", "RemoteAuth.zip");
-    long ttl = a.nonNegativeLong("ttl", 0);
+  static int importFolder(Cli.Context c, Commands.ImportWwebjs opts) {
+    Path root = opts.dir;
+    String clientId = opts.clientId;
+    String session = opts.session != null ? opts.session : "RemoteAuth-" + clientId;
+    String blob = opts.blob;
+    long ttl = opts.ttl;
     Path profile = root.resolve("session-" + clientId);
     if (!Files.isDirectory(profile)) {
       throw new CliException(profile + " is not a directory (LocalAuth keeps clientId '" + clientId
@@ -45,7 +45,7 @@ final class WwebjsCommand {
         throw new CliException("cannot read " + f + ": " + e.getMessage(), e);
       }
     }
-    if (a.flag("dry-run")) {
+    if (opts.dry.dryRun) {
       c.out().println("dry run: would zip " + files.size() + " files (" + bytes + " bytes) of " + profile
           + " into blob " + blob + " of session " + session + "; nothing written");
       return 0;

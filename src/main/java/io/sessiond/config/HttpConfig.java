@@ -11,9 +11,12 @@ package io.sessiond.config;
  * @param maxImportBytes   largest import body
  * @param requestTimeoutMs how long the edge waits for the store before answering 503
  * @param maxBlobBytes     largest blob upload (streamed in chunks, never held whole)
+ * @param headerTimeoutMs  how long a new connection may take to send a request's headers
+ * @param idleTimeoutMs    how long a connection may go without starting its next request (keep-alive)
  */
 public record HttpConfig(String host, int port, int instances, long maxBodyBytes, long maxKeyBatchBytes,
-                         long maxImportBytes, long requestTimeoutMs, long maxBlobBytes) {
+                         long maxImportBytes, long requestTimeoutMs, long maxBlobBytes, long headerTimeoutMs,
+                         long idleTimeoutMs) {
 
   static HttpConfig from(Settings s) {
     return new HttpConfig(
@@ -24,6 +27,9 @@ public record HttpConfig(String host, int port, int instances, long maxBodyBytes
         s.longValue("MAX_KEY_BATCH_BYTES", 8L << 20, 1024, 1L << 30),
         s.longValue("MAX_IMPORT_BYTES", 32L << 20, 1024, 1L << 31),
         s.longValue("REQUEST_TIMEOUT_MS", 5000, 100, 600_000),
-        s.longValue("MAX_BLOB_BYTES", 64L << 20, 0, 1L << 40));
+        s.longValue("MAX_BLOB_BYTES", 64L << 20, 0, 1L << 40),
+        s.longValue("HTTP_HEADER_TIMEOUT_MS", 10_000, 100, 600_000),
+        // Longer than a load balancer's idle keep-alive (nginx: 60 s), so the balancer closes first.
+        s.longValue("HTTP_IDLE_TIMEOUT_MS", 75_000, 1_000, 3_600_000));
   }
 }

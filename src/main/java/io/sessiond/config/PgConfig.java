@@ -1,8 +1,5 @@
 package io.sessiond.config;
 
-import java.net.URI;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.util.Set;
 
 /**
@@ -35,7 +32,7 @@ public record PgConfig(String syncMode, String host, int port, String database, 
   private static final Set<String> SCHEMES = Set.of("postgres", "postgresql");
 
   public static PgConfig from(Settings s) {
-    URI url = s.uri("PG_URL", SCHEMES);
+    ConnectionUrl url = s.url("PG_URL", SCHEMES);
     boolean redis = "redis".equalsIgnoreCase(s.string("SESSION_STORE", "memory"));
     String fallback = url != null && redis ? WRITE_BEHIND : OFF;
     String mode = s.choice("SYNC_MODE", fallback, Set.of(WRITE_BEHIND, WRITE_THROUGH, OFF));
@@ -50,14 +47,14 @@ public record PgConfig(String syncMode, String host, int port, String database, 
         throw new ConfigException("SYNC_MODE", mode + " is not supported on Redis Cluster yet: the change stream must share a slot with every session (see docs/decisions.md)");
       }
     }
-    String[] user = userInfo(url);
-    String database = url == null ? null : database(url);
+    // Query parameters (sslmode, ...) are not used yet; a password-less URL is accepted as before.
+    String user = url == null ? null : emptyToNull(url.user());
     return new PgConfig(mode,
-        url == null ? null : url.getHost(),
-        url == null || url.getPort() < 0 ? 5432 : checkedPort(url.getPort()),
-        database,
-        user[0] == null ? "postgres" : user[0],
-        user[1],
+        url == null ? null : url.host(),
+        url == null ? 5432 : url.portOr(5432),
+        url == null ? null : database(url),
+        user == null ? "postgres" : user,
+        url == null ? null : emptyToNull(url.password()),
         s.intValue("PG_POOL_SIZE", 4, 1, 256),
         s.longValue("PG_CONNECT_TIMEOUT_MS", 5000, 50, 600_000),
         s.longValue("SESSION_SYNC_INTERVAL_MS", 1000, 10, 3_600_000),
@@ -77,7 +74,7 @@ public record PgConfig(String syncMode, String host, int port, String database, 
 
   /** The server without credentials, for log lines and error messages. */
   public String describe() {
-    return "postgres://" + host + ":" + port + "/" + database;
+    return "postgres://" + (host != null && host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port + "/" + database;
   }
 
   @Override
@@ -86,35 +83,16 @@ public record PgConfig(String syncMode, String host, int port, String database, 
         + ", password=" + (password == null ? "none" : "***") + ", poolSize=" + poolSize + "]";
   }
 
-  private static int checkedPort(int port) {
-    if (port == 0 || port > 65535) {
-      throw new ConfigException("PG_URL", "port must be 1..65535");
-    }
-    return port;
-  }
-
-  private static String database(URI url) {
-    String path = url.getPath();
-    String db = path == null || path.length() <= 1 ? "" : path.substring(1);
+  private static String database(ConnectionUrl url) {
+    String path = url.path();
+    String db = path.length() <= 1 ? "" : path.substring(1);
     if (db.isEmpty() || db.contains("/")) {
       throw new ConfigException("PG_URL", "must name a database: postgres://user:password@host:5432/db");
     }
-    return URLDecoder.decode(db, StandardCharsets.UTF_8);
+    return db;
   }
 
-  /** {user, password} from {@code postgres://user:password@host}, URL-decoded; empty parts are {@code null}. */
-  private static String[] userInfo(URI uri) {
-    String info = uri == null ? null : uri.getRawUserInfo();
-    if (info == null || info.isEmpty()) {
-      return new String[] {null, null};
-    }
-    int colon = info.indexOf(':');
-    String user = decode(colon < 0 ? info : info.substring(0, colon));
-    String password = colon < 0 ? null : decode(info.substring(colon + 1));
-    return new String[] {user.isEmpty() ? null : user, password == null || password.isEmpty() ? null : password};
-  }
-
-  private static String decode(String s) {
-    return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
+  private static String emptyToNull(String s) {
+    return s == null || s.isEmpty() ? null : s;
   }
 }

@@ -1,11 +1,7 @@
 package io.sessiond.config;
 
-import java.net.URI;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -38,13 +34,13 @@ public record RedisConfig(String mode, List<String> endpoints, String username, 
   public static RedisConfig from(Settings s) {
     String mode = s.choice("REDIS_MODE", STANDALONE, Set.of(STANDALONE, SENTINEL, CLUSTER));
     List<String> endpoints = new ArrayList<>();
-    URI main = s.uri("REDIS_URL", SCHEMES);
-    endpoints.add(main == null ? "redis://localhost:6379" : redact(checked("REDIS_URL", main, mode).toString()));
+    ConnectionUrl main = s.url("REDIS_URL", SCHEMES);
+    endpoints.add(main == null ? "redis://localhost:6379" : checked("REDIS_URL", main, mode).redacted());
     String nodes = s.optional("REDIS_NODES");
     if (nodes != null) {
       for (String node : nodes.split(",")) {
         if (!node.isBlank()) {
-          endpoints.add(redact(checked("REDIS_NODES", parse("REDIS_NODES", node.trim()), mode).toString()));
+          endpoints.add(checked("REDIS_NODES", ConnectionUrl.parse("REDIS_NODES", node, SCHEMES), mode).redacted());
         }
       }
     }
@@ -52,10 +48,12 @@ public record RedisConfig(String mode, List<String> endpoints, String username, 
     if (SENTINEL.equals(mode) && masterName == null) {
       throw new ConfigException("REDIS_MASTER_NAME", "is required when REDIS_MODE is sentinel");
     }
-    String[] user = userInfo(main);
+    // redis://secret@host: a user info without a colon is the password (redis://user:secret@host for ACL users).
+    String urlUser = main == null || main.password() == null ? null : emptyToNull(main.user());
+    String urlPassword = main == null ? null : emptyToNull(main.password() == null ? main.user() : main.password());
     return new RedisConfig(mode, List.copyOf(endpoints),
-        s.string("REDIS_USERNAME", user[0]),
-        s.string("REDIS_PASSWORD", user[1]),
+        s.string("REDIS_USERNAME", urlUser),
+        s.string("REDIS_PASSWORD", urlPassword),
         masterName == null ? "mymaster" : masterName,
         prefix(s),
         s.intValue("REDIS_POOL_SIZE", 4, 1, 1024),
@@ -80,16 +78,6 @@ public record RedisConfig(String mode, List<String> endpoints, String username, 
         + ", poolSize=" + poolSize + ", timeoutMs=" + timeoutMs + "]";
   }
 
-  /** A connection string with its user info removed. */
-  public static String redact(String url) {
-    try {
-      URI u = new URI(url);
-      return new URI(u.getScheme(), null, u.getHost(), u.getPort(), u.getPath(), null, null).toString();
-    } catch (Exception e) {
-      return "<invalid url>";
-    }
-  }
-
   private static String prefix(Settings s) {
     String prefix = s.string("REDIS_PREFIX", "sessiond:");
     // A brace in the prefix would become the cluster hash tag of every key and put all sessions in one slot.
@@ -99,21 +87,9 @@ public record RedisConfig(String mode, List<String> endpoints, String username, 
     return prefix;
   }
 
-  private static URI parse(String name, String value) {
-    try {
-      URI uri = new URI(value);
-      if (uri.getScheme() == null || !SCHEMES.contains(uri.getScheme().toLowerCase(Locale.ROOT)) || uri.getHost() == null) {
-        throw new ConfigException(name, "each entry must be redis://host:port or rediss://host:port");
-      }
-      return uri;
-    } catch (java.net.URISyntaxException e) {
-      throw new ConfigException(name, "has an entry that is not a valid URL");
-    }
-  }
-
-  private static URI checked(String name, URI uri, String mode) {
-    String path = uri.getPath();
-    if (path != null && !path.isEmpty() && !path.equals("/")) {
+  private static ConnectionUrl checked(String name, ConnectionUrl url, String mode) {
+    String path = url.path();
+    if (!path.isEmpty() && !path.equals("/")) {
       String db = path.substring(1);
       if (!db.matches("[0-9]{1,2}")) {
         throw new ConfigException(name, "the path must be a database number such as /0");
@@ -122,25 +98,10 @@ public record RedisConfig(String mode, List<String> endpoints, String username, 
         throw new ConfigException(name, "Redis Cluster has only database 0");
       }
     }
-    if (uri.getPort() == 0 || uri.getPort() > 65535) {
-      throw new ConfigException(name, "port must be 1..65535");
-    }
-    return uri;
+    return url;
   }
 
-  /** {user, password} from {@code redis://user:password@host}, URL-decoded; empty parts are {@code null}. */
-  private static String[] userInfo(URI uri) {
-    String info = uri == null ? null : uri.getRawUserInfo();
-    if (info == null || info.isEmpty()) {
-      return new String[] {null, null};
-    }
-    int colon = info.indexOf(':');
-    String user = colon < 0 ? null : decode(info.substring(0, colon));
-    String password = decode(colon < 0 ? info : info.substring(colon + 1));
-    return new String[] {user == null || user.isEmpty() ? null : user, password.isEmpty() ? null : password};
-  }
-
-  private static String decode(String s) {
-    return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
+  private static String emptyToNull(String s) {
+    return s == null || s.isEmpty() ? null : s;
   }
 }

@@ -1,7 +1,6 @@
 package io.sessiond.config;
 
 import io.vertx.core.json.JsonObject;
-import java.net.URI;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -83,24 +82,9 @@ public final class Settings {
     return v;
   }
 
-  /** A URI with one of the given schemes, or {@code null} when unset. Never echoes a password. */
-  public URI uri(String name, Set<String> schemes) {
+  /** A connection URL with one of the given schemes (see {@link ConnectionUrl}), or {@code null} when unset. Never echoes a password. */
+  public ConnectionUrl url(String name, Set<String> schemes) {
     String v = optional(name);
-    if (v == null) {
-      return null;
-    }
-    URI uri;
-    try {
-      uri = new URI(v);
-    } catch (Exception e) {
-      throw new ConfigException(name, "is not a valid URL");
-    }
-    if (uri.getScheme() == null || !schemes.contains(uri.getScheme().toLowerCase(Locale.ROOT))) {
-      throw new ConfigException(name, "must start with one of " + String.join(", ", schemes.stream().sorted().map(s -> s + "://").toList()));
-    }
-    if (uri.getHost() == null) {
-      throw new ConfigException(name, "names no host");
-    }
-    return uri;
+    return v == null ? null : ConnectionUrl.parse(name, v, schemes);
   }
 }

@@ -19,18 +19,26 @@ import java.util.Map;
  * The declared tenants, from {@code TENANTS_FILE} (default {@code conf/tenants.json}, optional) and
  * the {@code TENANTS} variable ({@code acme=key1,globex=key2}; a tenant with several keys repeats
  * its id). Limits not given per tenant come from {@code TENANT_MAX_SESSIONS},
- * {@code TENANT_MAX_BYTES_PER_SESSION} and {@code TENANT_REQUESTS_PER_SECOND} (0 = unlimited).
+ * {@code TENANT_MAX_BYTES_PER_SESSION} and {@code TENANT_REQUESTS_PER_SECOND} (defaults: 100,000 sessions, 16 MiB per session, 2,000 requests per second; 0 = unlimited).
  */
 public record TenantConfig(List<TenantSpec> tenants, TenantLimits defaultLimits) {
   /** Shorter keys are guessable; every generated key is 46 characters. */
   public static final int MIN_KEY_LENGTH = 16;
   private static final long MAX_REQUESTS_PER_SECOND = 10_000_000;
+  /**
+   * Quotas a tenant has unless configured otherwise (0 = unlimited, set explicitly): enough for a bot
+   * fleet or a web back-end's login sessions, small enough that one tenant cannot fill Redis by itself.
+   * 16 MiB per session (blobs included) keeps every session's export within MAX_IMPORT_BYTES (32 MiB).
+   */
+  static final long DEFAULT_MAX_SESSIONS = 100_000;
+  static final long DEFAULT_MAX_BYTES_PER_SESSION = 16L << 20;
+  static final long DEFAULT_REQUESTS_PER_SECOND = 2_000;
 
   static TenantConfig from(Settings s) {
     TenantLimits defaults = new TenantLimits(
-        s.longValue("TENANT_MAX_SESSIONS", 0, 0, Long.MAX_VALUE),
-        s.longValue("TENANT_MAX_BYTES_PER_SESSION", 0, 0, Long.MAX_VALUE),
-        s.longValue("TENANT_REQUESTS_PER_SECOND", 0, 0, MAX_REQUESTS_PER_SECOND));
+        s.longValue("TENANT_MAX_SESSIONS", DEFAULT_MAX_SESSIONS, 0, Long.MAX_VALUE),
+        s.longValue("TENANT_MAX_BYTES_PER_SESSION", DEFAULT_MAX_BYTES_PER_SESSION, 0, Long.MAX_VALUE),
+        s.longValue("TENANT_REQUESTS_PER_SECOND", DEFAULT_REQUESTS_PER_SECOND, 0, MAX_REQUESTS_PER_SECOND));
     Keys keys = new Keys();
     readFile(s, defaults, keys);
     readVariable(s.optional("TENANTS"), defaults, keys);

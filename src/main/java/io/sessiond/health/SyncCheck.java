@@ -39,8 +39,10 @@ final class SyncCheck implements HealthCheck {
   }
 
   private HealthReport.Check check(SyncStatus s, long latencyMs) {
-    meters.status(s.restoreInProgress(), s.restoredSessions(), s.backlog(), s.lagMs(), s.postgresUp());
-    String facts = "backlog " + s.backlog() + ", lag " + s.lagMs() + " ms, PostgreSQL " + (s.postgresUp() ? "up" : "down");
+    meters.status(s.restoreInProgress(), s.restoredSessions(), s.backlog(), s.lagMs(), s.postgresUp(), s.quarantined());
+    String facts = "backlog " + s.backlog() + ", lag " + s.lagMs() + " ms, PostgreSQL " + (s.postgresUp() ? "up" : "down")
+        + (s.quarantined() > 0 ? ", " + s.quarantined() + " sessions quarantined (PostgreSQL refuses their changes;"
+            + " see GET /v1/sessions/{id}/status)" : "");
     if (s.restoreInProgress()) {
       return new HealthReport.Check("sync", false, latencyMs, "restore in progress (" + s.restoredSessions()
           + " sessions so far); " + facts);

@@ -7,18 +7,21 @@ import io.sessiond.store.StoreAddresses;
 import io.sessiond.store.StoreClient;
 import io.sessiond.store.StoreRequests;
 import io.sessiond.store.StoreRequests.BlobInfo;
+import io.sessiond.store.StoreRequests.BlobList;
 import io.sessiond.store.StoreRequests.BlobRef;
 import io.sessiond.store.StoreRequests.ReadBlobChunk;
 import io.sessiond.store.StoreRequests.SessionRef;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Locale;
 
 /**
- * Binary blobs of a session ({@code PUT/GET/DELETE /v1/sessions/{id}/blobs/{name}}), streamed in both
- * directions: an upload is staged chunk by chunk and committed atomically ({@link BlobUploadStream}),
+ * Binary blobs of a session ({@code PUT/GET/DELETE /v1/sessions/{id}/blobs/{name}}, and the list at
+ * {@code GET /v1/sessions/{id}/blobs}), streamed in both directions: an upload is staged chunk by chunk and committed atomically ({@link BlobUploadStream}),
  * a download writes one chunk at a time, waiting for each to be written before reading the next.
  */
 final class BlobRoutes {
@@ -32,6 +35,7 @@ final class BlobRoutes {
   }
 
   void mount(ApiRouter api) {
+    api.get("/v1/sessions/:id/blobs", async(this::list));
     String path = "/v1/sessions/:id/blobs/:name";
     // BodyKind.NONE: no body handler; the upload reads the request stream itself.
     api.put(path, BodyKind.NONE, async(this::put));
@@ -135,6 +139,30 @@ final class BlobRoutes {
             ctx.fail(t);
           }
         });
+  }
+
+  /**
+   * Every blob of the session in name order. A blob's ETag is the session's version, as its GET
+   * answers it, so every entry carries the same one; the list is read atomically with that version.
+   */
+  private Future<?> list(RoutingContext ctx) {
+    SessionRef ref = new SessionRef(Requests.tenant(ctx), Requests.sessionId(ctx));
+    return store.call(StoreAddresses.LIST_BLOBS, ref).onSuccess(list -> {
+      if (Requests.notModified(ctx, list.version())) {
+        Responses.notModified(ctx, list.version());
+        return;
+      }
+      Responses.json(ctx, 200, blobList(list), list.version());
+    });
+  }
+
+  private static String blobList(BlobList list) {
+    JsonArray blobs = new JsonArray();
+    for (BlobInfo b : list.blobs()) {
+      blobs.add(new JsonObject().put("name", b.name()).put("size", b.size()).put("generation", b.generation())
+          .put("etag", Requests.etag(b.version())));
+    }
+    return new JsonObject().put("version", list.version()).put("blobs", blobs).encode();
   }
 
   private Future<?> delete(RoutingContext ctx) {

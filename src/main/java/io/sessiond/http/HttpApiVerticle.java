@@ -34,6 +34,8 @@ public final class HttpApiVerticle extends VerticleBase {
   private final SessiondMeters meters;
   private final StoreAccess storeAccess;
   private StoreClient store;
+  private RequestDeadlines deadlines;
+  private ConnectionGuard connections;
   private HttpServer server;
   private ApiRouter api;
 
@@ -65,6 +67,8 @@ public final class HttpApiVerticle extends VerticleBase {
   private Future<HttpServer> serve(StoreClient store) {
     Router router = Router.router(vertx);
     api = new ApiRouter(router, http);
+    connections = new ConnectionGuard(vertx, http.headerTimeoutMs(), http.idleTimeoutMs());
+    router.route().handler(connections);
     router.route().handler(new RequestTracking(meters));
     if (ops.metricsEnabled()) {
       router.get("/metrics").handler(PrometheusScrapingHandler.create(meters.registry()));
@@ -75,8 +79,10 @@ public final class HttpApiVerticle extends VerticleBase {
     for (String path : new String[] {"/health/live", "/health/ready", "/openapi.yaml"}) {
       api.unlisted(HttpMethod.GET, path);
     }
-    router.route("/v1/*").handler(new TenantAuth(tenants, rateLimiter));
-    new SessionRoutes(store).mount(api);
+    deadlines = new RequestDeadlines(vertx, http.requestTimeoutMs());
+    // One route for both: each extra route matched shows in the metrics' route label ("/v1/>…").
+    router.route("/v1/*").handler(deadlines).handler(new TenantAuth(tenants, rateLimiter));
+    new SessionRoutes(store, new SyncQuarantine(vertx, http.requestTimeoutMs())).mount(api);
     new KeyRoutes(store).mount(api);
     new MessageRoutes(store).mount(api);
     new TransferRoutes(store, storeConfig.maxMessages(), storeConfig.defaultTtlSeconds()).mount(api);
@@ -95,8 +101,12 @@ public final class HttpApiVerticle extends VerticleBase {
         // that every request passes through.
         .setPerMessageWebSocketCompressionSupported(false)
         .setPerFrameWebSocketCompressionSupported(false)
+        // HTTP/1.1 only (load balancers speak it to their upstreams): with h2c on, a connection is
+        // handed to the connection handler only once its first bytes decide the protocol, so a
+        // slowloris would never be seen (ConnectionGuard).
+        .setHttp2ClearTextEnabled(false)
         .setIdleTimeout(120);
-    server = vertx.createHttpServer(options).requestHandler(router);
+    server = vertx.createHttpServer(options).connectionHandler(connections::opened).requestHandler(router);
     return server.listen();
   }
 
@@ -105,6 +115,10 @@ public final class HttpApiVerticle extends VerticleBase {
     // Stops accepting at once; requests in flight get up to the grace period to finish.
     Future<Void> stopped = server == null ? Future.succeededFuture()
         : server.shutdown(ops.shutdownGraceMs(), TimeUnit.MILLISECONDS);
+    if (deadlines != null) {
+      deadlines.close();
+      connections.close();
+    }
     return store == null ? stopped : stopped.eventually(store::close);
   }
 

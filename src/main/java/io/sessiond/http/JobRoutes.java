@@ -1,6 +1,7 @@
 package io.sessiond.http;
 
 import io.sessiond.sync.SyncAddresses;
+import io.sessiond.sync.SyncFailure;
 import io.sessiond.sync.SyncRequests.JobRef;
 import io.sessiond.sync.SyncRequests.RestoreJob;
 import io.sessiond.sync.SyncRequests.StartRestore;
@@ -50,7 +51,10 @@ final class JobRoutes {
         if (re.failureType() == ReplyFailure.NO_HANDLERS) {
           return Future.failedFuture(new ApiException(503, "restoring needs PostgreSQL sync, which is off on this instance (SYNC_MODE=off or no PG_URL)"));
         }
-        if (re.failureType() == ReplyFailure.RECIPIENT_FAILURE && re.failureCode() == 404) {
+        if (re.failureType() == ReplyFailure.RECIPIENT_FAILURE && re.failureCode() == SyncFailure.JOB_RUNNING.code()) {
+          return Future.failedFuture(new ApiException(409, re.getMessage(), "job-running"));
+        }
+        if (re.failureType() == ReplyFailure.RECIPIENT_FAILURE && re.failureCode() == SyncFailure.JOB_NOT_FOUND.code()) {
           return Future.failedFuture(new ApiException(404, "there is no job " + ((JobRef) body).id() + " for this tenant"));
         }
         return Future.failedFuture(new ApiException(503, "PostgreSQL sync cannot answer now: " + re.getMessage()));

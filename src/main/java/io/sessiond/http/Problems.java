@@ -46,7 +46,7 @@ final class Problems {
       return;
     }
     if (t instanceof ApiException e) {
-      send(ctx, e.status(), e.getMessage(), null);
+      send(ctx, e.status(), e.getMessage(), e.slug());
     } else if (t instanceof StoreException e) {
       sendStore(ctx, e);
     } else if (t instanceof HttpException e) {

@@ -25,6 +25,23 @@ final class Representations {
     return writeStatus(new JsonText(), s).toString();
   }
 
+  /**
+   * A status with its sync state: {@code quarantineJson} is the quarantine detail when PostgreSQL
+   * refuses the session's changes (shown as {@code "sync":{"quarantined":true,…}}), else {@code null}.
+   */
+  static String status(SessionStatus s, String quarantineJson) {
+    String plain = status(s);
+    if (quarantineJson == null) {
+      return plain;
+    }
+    io.vertx.core.json.JsonObject q = new io.vertx.core.json.JsonObject(quarantineJson);
+    io.vertx.core.json.JsonObject sync = new io.vertx.core.json.JsonObject().put("quarantined", true)
+        .put("error", q.getString("error")).put("attempts", q.getInteger("attempts"))
+        .put("since", java.time.Instant.ofEpochMilli(q.getLong("since", 0L)).toString())
+        .put("nextRetryAt", java.time.Instant.ofEpochMilli(q.getLong("nextRetryAt", 0L)).toString());
+    return plain.substring(0, plain.length() - 1) + ",\"sync\":" + sync.encode() + "}";
+  }
+
   static String sessionPage(List<Session> sessions, String nextCursor) {
     JsonText j = new JsonText().open().openArray("sessions");
     sessions.forEach(s -> writeSession(j.element(), s));

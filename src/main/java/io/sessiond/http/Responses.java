@@ -20,17 +20,36 @@ final class Responses {
   private Responses() {
   }
 
+  /** Answers, unless the request was answered already (its deadline passed: {@link RequestDeadlines}). */
   static void json(RoutingContext ctx, int status, String body) {
-    ctx.response().setStatusCode(status).putHeader(CONTENT_TYPE, JSON_TYPE).end(body);
+    if (!ctx.response().ended()) {
+      ctx.response().setStatusCode(status).putHeader(CONTENT_TYPE, JSON_TYPE).end(body);
+    }
   }
 
   static void json(RoutingContext ctx, int status, String body, long version) {
-    ctx.response().putHeader(ETAG, Requests.etag(version));
-    json(ctx, status, body);
+    if (!ctx.response().ended()) {
+      ctx.response().putHeader(ETAG, Requests.etag(version));
+      json(ctx, status, body);
+    }
+  }
+
+  static void noContent(RoutingContext ctx) {
+    if (!ctx.response().ended()) {
+      ctx.response().setStatusCode(204).end();
+    }
+  }
+
+  static void notModified(RoutingContext ctx, long version) {
+    if (!ctx.response().ended()) {
+      ctx.response().setStatusCode(304).putHeader(ETAG, Requests.etag(version)).end();
+    }
   }
 
   static void noContent(RoutingContext ctx, long version) {
-    ctx.response().setStatusCode(204).putHeader(ETAG, Requests.etag(version)).end();
+    if (!ctx.response().ended()) {
+      ctx.response().setStatusCode(204).putHeader(ETAG, Requests.etag(version)).end();
+    }
   }
 
   /**

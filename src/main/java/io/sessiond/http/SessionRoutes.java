@@ -27,9 +27,11 @@ final class SessionRoutes {
   static final int MAX_PAGE = 1000;
 
   private final StoreClient store;
+  private final SyncQuarantine quarantine;
 
-  SessionRoutes(StoreClient store) {
+  SessionRoutes(StoreClient store, SyncQuarantine quarantine) {
     this.store = store;
+    this.quarantine = quarantine;
   }
 
   void mount(ApiRouter api) {
@@ -63,7 +65,7 @@ final class SessionRoutes {
   private Future<?> get(RoutingContext ctx) {
     return store.call(StoreAddresses.GET, ref(ctx)).onSuccess(s -> {
       if (Requests.notModified(ctx, s.version())) {
-        ctx.response().setStatusCode(304).putHeader("ETag", Requests.etag(s.version())).end();
+        Responses.notModified(ctx, s.version());
       } else {
         Responses.json(ctx, 200, Representations.session(s), s.version());
       }
@@ -80,7 +82,7 @@ final class SessionRoutes {
 
   private Future<?> delete(RoutingContext ctx) {
     return store.call(StoreAddresses.DELETE, writeRef(ctx))
-        .onSuccess(v -> ctx.response().setStatusCode(204).end());
+        .onSuccess(v -> Responses.noContent(ctx));
   }
 
   private Future<?> touch(RoutingContext ctx) {
@@ -90,7 +92,8 @@ final class SessionRoutes {
 
   private Future<?> status(RoutingContext ctx) {
     return store.call(StoreAddresses.STATUS, ref(ctx))
-        .onSuccess(s -> Responses.json(ctx, 200, Representations.status(s), s.version()));
+        .compose(s -> quarantine.of(s, Requests.tenant(ctx)).map(q -> Representations.status(s, q))
+            .onSuccess(json -> Responses.json(ctx, 200, json, s.version())));
   }
 
   private Future<?> transition(RoutingContext ctx) {
@@ -108,7 +111,7 @@ final class SessionRoutes {
         return Future.failedFuture(new StoreException(StoreFailure.NOT_FOUND, "session '" + s.id() + "' has no creds"));
       }
       if (Requests.notModified(ctx, s.version())) {
-        ctx.response().setStatusCode(304).putHeader("ETag", Requests.etag(s.version())).end();
+        Responses.notModified(ctx, s.version());
       } else {
         Responses.json(ctx, 200, s.credsJson(), s.version());
       }

@@ -49,7 +49,9 @@ final class TransferRoutes {
     return store.call(StoreAddresses.IMPORT, new ImportSession(Requests.tenant(ctx), export, Requests.ifMatch(ctx)))
         .onSuccess(r -> {
           if (r.created()) {
-            ctx.response().putHeader("Location", "/v1/sessions/" + r.session().id());
+            if (!ctx.response().ended()) {
+              ctx.response().putHeader("Location", "/v1/sessions/" + r.session().id());
+            }
           }
           Responses.json(ctx, r.created() ? 201 : 200, Representations.session(r.session()), r.session().version());
         });

@@ -138,8 +138,10 @@ public final class SessiondMeters {
     private final AtomicLong restored = new AtomicLong();
     private final AtomicLong restoreMs = new AtomicLong();
     private final AtomicLong postgresUp = new AtomicLong();
+    private final AtomicLong quarantined = new AtomicLong();
     private final DistributionSummary batchSize;
     private final Counter failures;
+    private final Counter quarantines;
 
     Sync(PrometheusMeterRegistry registry) {
       Gauge.builder("sessiond.sync.enabled", enabled, AtomicLong::get).description("1 when PostgreSQL sync runs")
@@ -160,11 +162,19 @@ public final class SessiondMeters {
           .description("Changes written to PostgreSQL per batch").register(registry);
       failures = Counter.builder("sessiond.sync.failures").description("Sync batches that failed and will be retried")
           .register(registry);
+      Gauge.builder("sessiond.sync.quarantined", quarantined, AtomicLong::get)
+          .description("Sessions whose changes PostgreSQL refuses, kept in Redis and retried with backoff")
+          .register(registry);
+      quarantines = Counter.builder("sessiond.sync.quarantine.failures")
+          .description("Attempts to sync a session that PostgreSQL refused (the session is quarantined)")
+          .register(registry);
     }
 
     /** The latest status reported by the sync verticle. */
-    public void status(boolean restoreInProgress, long restoredSessions, long backlogChanges, long lag, boolean pgUp) {
+    public void status(boolean restoreInProgress, long restoredSessions, long backlogChanges, long lag, boolean pgUp,
+                       long quarantinedSessions) {
       enabled.set(1);
+      quarantined.set(Math.max(0, quarantinedSessions));
       restoring.set(restoreInProgress ? 1 : 0);
       restored.set(restoredSessions);
       backlog.set(backlogChanges);
@@ -178,6 +188,11 @@ public final class SessiondMeters {
 
     public void failure() {
       failures.increment();
+    }
+
+    /** A session's changes were refused by PostgreSQL (again): it is (still) quarantined. */
+    public void quarantineFailure() {
+      quarantines.increment();
     }
 
     public void restoreFinished(long millis) {

@@ -64,6 +64,13 @@ public final class RequestChecks {
     }
   }
 
+  /**
+   * Sessions one page request may look at, whatever its filter: a listing filtered by a state few
+   * sessions have returns a shorter (even empty) page with a cursor after this many, instead of
+   * scanning a whole tenant in one request.
+   */
+  public static final int MAX_SCANNED_PER_PAGE = 2_000;
+
   public static void pageLimit(int limit) {
     if (limit < 1) {
       throw invalid("limit must be at least 1");

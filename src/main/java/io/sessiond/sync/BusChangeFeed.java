@@ -57,6 +57,26 @@ final class BusChangeFeed implements ChangeFeed {
   }
 
   @Override
+  public Future<Void> quarantine(String tenant, String id, String detail) {
+    return call(f -> f.quarantine(tenant, id, detail));
+  }
+
+  @Override
+  public Future<Void> release(String tenant, String id) {
+    return call(f -> f.release(tenant, id));
+  }
+
+  @Override
+  public Future<Map<String, String>> quarantined() {
+    return call(ChangeFeed::quarantined);
+  }
+
+  @Override
+  public Future<String> quarantineOf(String tenant, String id) {
+    return call(f -> f.quarantineOf(tenant, id));
+  }
+
+  @Override
   public Future<Boolean> tryLock(String name, String token, long ttlMs) {
     return call(f -> f.tryLock(name, token, ttlMs));
   }

@@ -41,6 +41,21 @@ public interface ChangeFeed {
   /** The current state of the parts each request names; one result per request, {@code null} for a session that is gone. */
   Future<List<SessionParts>> readParts(List<SessionParts.Request> requests);
 
+  /**
+   * Marks a session whose changes PostgreSQL refuses as quarantined, with {@code detail} (a small JSON
+   * document: why, since when, attempts, next retry), visible to every instance.
+   */
+  Future<Void> quarantine(String tenant, String id, String detail);
+
+  /** Takes a session out of quarantine (its changes reached PostgreSQL, or it is gone). */
+  Future<Void> release(String tenant, String id);
+
+  /** Every quarantined session: {@code tenant:id} → detail. Quarantine holds a few poisoned sessions, not many. */
+  Future<Map<String, String>> quarantined();
+
+  /** The quarantine detail of one session, or {@code null} when it is not quarantined. */
+  Future<String> quarantineOf(String tenant, String id);
+
   /** Takes the named lock for {@code ttlMs} unless someone holds it; true when taken. */
   Future<Boolean> tryLock(String name, String token, long ttlMs);
 

@@ -92,19 +92,40 @@ final class RestoreJobs {
         });
   }
 
-  /** Starts a restore of one tenant; the job as it starts. */
+  /** Another restore job of the tenant is running (anywhere in the fleet): one at a time per tenant. */
+  static final class JobRunning extends RuntimeException {
+    JobRunning(String tenant) {
+      super("a restore job is already running for tenant " + tenant + "; poll it, or start another once it ended",
+          null, false, false);
+    }
+  }
+
+  /**
+   * Starts a restore of one tenant; the job as it starts. One job per tenant at a time across the
+   * fleet: the job holds a lock (renewed while it runs) and a second start fails with {@link JobRunning}.
+   */
   Future<RestoreJob> start(String tenant) {
     String id = UUID.randomUUID().toString();
-    Progress p = new Progress();
-    RestoreJob first = job(id, tenant, p, RestoreJob.RUNNING, 0, null);
-    return save(first).onSuccess(v -> {
-      long timer = vertx.setPeriodic(JOB_PROGRESS_EVERY_MS, t -> save(job(id, tenant, p, RestoreJob.RUNNING, 0, null)));
-      restorer.run(tenant, p).onComplete(ar -> {
-        vertx.cancelTimer(timer);
-        save(job(id, tenant, p, ar.succeeded() ? RestoreJob.SUCCEEDED : RestoreJob.FAILED, System.currentTimeMillis(),
-            ar.succeeded() ? null : ar.cause().getMessage()));
-      });
-    }).map(first);
+    String lock = "restore-job:" + tenant;
+    return redis.tryLock(lock, id, lockMs).compose(taken -> {
+      if (!taken) {
+        return Future.failedFuture(new JobRunning(tenant));
+      }
+      Progress p = new Progress();
+      RestoreJob first = job(id, tenant, p, RestoreJob.RUNNING, 0, null);
+      return save(first).onSuccess(v -> {
+        long timer = vertx.setPeriodic(JOB_PROGRESS_EVERY_MS, t -> {
+          save(job(id, tenant, p, RestoreJob.RUNNING, 0, null));
+          redis.renewLock(lock, id, lockMs);
+        });
+        restorer.run(tenant, p).onComplete(ar -> {
+          vertx.cancelTimer(timer);
+          save(job(id, tenant, p, ar.succeeded() ? RestoreJob.SUCCEEDED : RestoreJob.FAILED, System.currentTimeMillis(),
+              ar.succeeded() ? null : ar.cause().getMessage()))
+              .eventually(() -> redis.unlock(lock, id));
+        });
+      }).recover(e -> redis.unlock(lock, id).transform(ar -> Future.failedFuture(e))).map(first);
+    });
   }
 
   /** The job, or {@code null} when there is none for this tenant. */

@@ -15,6 +15,12 @@ public final class SyncAddresses {
   public static final String PERSIST = PREFIX + "persist";
 
   /**
+   * Request {@link SyncRequests.QuarantineQuery} → reply {@link SyncRequests.QuarantineState}: whether
+   * PostgreSQL refuses the session's changes, and since when.
+   */
+  public static final String QUARANTINE = PREFIX + "quarantine";
+
+  /**
    * Request {@link BusChangeFeed.FeedCall} → the call's result: one call of the store's
    * {@link ChangeFeed}, served by the store verticle beside its store ({@link ChangeFeedService}).
    */

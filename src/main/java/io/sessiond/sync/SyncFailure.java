@@ -10,7 +10,9 @@ public enum SyncFailure {
   /** The store (its change feed) could not be read or written. */
   STORE_UNAVAILABLE(502),
   /** No such restore job. */
-  JOB_NOT_FOUND(404);
+  JOB_NOT_FOUND(404),
+  /** The tenant already has a restore job running. */
+  JOB_RUNNING(409);
 
   private final int code;
 

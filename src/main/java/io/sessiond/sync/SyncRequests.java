@@ -37,4 +37,15 @@ public final class SyncRequests {
     public static final String SUCCEEDED = "succeeded";
     public static final String FAILED = "failed";
   }
+
+  /** Is this session quarantined? */
+  public record QuarantineQuery(String tenant, String id) {
+  }
+
+  /**
+   * A session's quarantine: {@code detailJson} ({@code error}, {@code since}, {@code attempts},
+   * {@code nextRetryAt}) or {@code null} when PostgreSQL takes its changes.
+   */
+  public record QuarantineState(String detailJson) {
+  }
 }

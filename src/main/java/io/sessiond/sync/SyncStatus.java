@@ -8,6 +8,8 @@ package io.sessiond.sync;
  * @param backlog           changes recorded in the stream and not yet in PostgreSQL
  * @param lagMs             how long the newest synced (or oldest waiting) change took or waits
  * @param postgresUp        whether the last PostgreSQL call succeeded
+ * @param quarantined       sessions whose changes PostgreSQL refuses (-1 when unknown)
  */
-public record SyncStatus(boolean restoreInProgress, long restoredSessions, long backlog, long lagMs, boolean postgresUp) {
+public record SyncStatus(boolean restoreInProgress, long restoredSessions, long backlog, long lagMs, boolean postgresUp,
+                         long quarantined) {
 }

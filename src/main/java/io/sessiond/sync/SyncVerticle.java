@@ -96,15 +96,17 @@ public final class SyncVerticle extends VerticleBase {
   private Future<Void> serve() {
     consumers.add(vertx.eventBus().localConsumer(SyncAddresses.STATUS, m -> {
       Future<Long> backlog = changeFeed.backlog().otherwise(-1L);
+      Future<Long> quarantined = changeFeed.quarantined().map(q -> (long) q.size()).otherwise(-1L);
       // Asked now, not remembered from the last batch: an idle instance must notice an outage too.
       Future<Boolean> up = pool.query("SELECT 1").execute().timeout(config.connectTimeoutMs(), TimeUnit.MILLISECONDS)
           .map(true).otherwise(false);
-      Future.join(backlog, up).onComplete(ar -> m.reply(new SyncStatus(jobs.startupInProgress(),
-          jobs.startupRestored(), backlog.result(), worker.lagMs(), up.result())));
+      Future.join(backlog, up, quarantined).onComplete(ar -> m.reply(new SyncStatus(jobs.startupInProgress(),
+          jobs.startupRestored(), backlog.result(), worker.lagMs(), up.result(), quarantined.result())));
     }));
     consumers.add(vertx.eventBus().<SyncRequests.StartRestore>localConsumer(SyncAddresses.RESTORE,
         m -> jobs.start(m.body().tenant()).onSuccess(m::reply)
-            .onFailure(e -> m.fail(SyncFailure.STORE_UNAVAILABLE.code(), e.getMessage()))));
+            .onFailure(e -> m.fail(e instanceof RestoreJobs.JobRunning ? SyncFailure.JOB_RUNNING.code()
+                : SyncFailure.STORE_UNAVAILABLE.code(), e.getMessage()))));
     consumers.add(vertx.eventBus().<SyncRequests.JobRef>localConsumer(SyncAddresses.JOB,
         m -> jobs.get(m.body()).onSuccess(job -> {
           if (job == null) {
@@ -113,6 +115,10 @@ public final class SyncVerticle extends VerticleBase {
             m.reply(job);
           }
         }).onFailure(e -> m.fail(SyncFailure.STORE_UNAVAILABLE.code(), e.getMessage()))));
+    consumers.add(vertx.eventBus().<SyncRequests.QuarantineQuery>localConsumer(SyncAddresses.QUARANTINE,
+        m -> changeFeed.quarantineOf(m.body().tenant(), m.body().id())
+            .onSuccess(detail -> m.reply(new SyncRequests.QuarantineState(detail)))
+            .onFailure(e -> m.fail(SyncFailure.STORE_UNAVAILABLE.code(), e.getMessage()))));
     PostgresSessionWriter writer = new PostgresSessionWriter(pool);
     consumers.add(vertx.eventBus().<SyncRequests.Persist>localConsumer(SyncAddresses.PERSIST, m -> {
       SyncRequests.Persist p = m.body();

@@ -36,6 +36,8 @@ final class SyncWorker {
    * transactions; see bench/results/2026-11-22-sync-incremental.md.)
    */
   private static final int MAX_BATCHES_PER_TICK = 50;
+  /** Quarantined sessions retried per tick at most, so a pile of them cannot crowd out the stream. */
+  private static final int QUARANTINE_RETRIES_PER_TICK = 8;
 
   private final Vertx vertx;
   private final ChangeFeed log;
@@ -76,7 +78,7 @@ final class SyncWorker {
       return;
     }
     busy = true;
-    cycle(0).onComplete(ar -> {
+    cycle(0).compose(v -> retryQuarantined()).onComplete(ar -> {
       busy = false;
       if (ar.failed() && !failing) {
         LOG.warn("PostgreSQL sync is failing, changes wait in the Redis stream: {}", ar.cause().getMessage());
@@ -112,33 +114,11 @@ final class SyncWorker {
     if (changes.isEmpty()) {
       return Future.succeededFuture(0);
     }
-    Map<Ref, ChangeParts> writes = new LinkedHashMap<>();
-    Map<Ref, Change> deletions = new LinkedHashMap<>();
-    long oldest = Long.MAX_VALUE;
-    for (Change c : changes) {
-      oldest = Math.min(oldest, c.recordedAt());
-      if (c.tenant() == null) {
-        continue;
-      }
-      Ref ref = new Ref(c.tenant(), c.id());
-      if (c.deleted()) {
-        deletions.merge(ref, c, (a, b) -> newer(a, b) ? a : b);
-      } else {
-        writes.merge(ref, c.parts(), ChangeParts::merge);
-      }
-    }
-    long firstRecorded = oldest;
-    List<Deletion> gone = deletions.values().stream()
-        .map(c -> new Deletion(c.tenant(), c.id(), c.createdAt(), c.version())).toList();
-    Future<Integer> synced = writes.isEmpty() && gone.isEmpty() ? Future.succeededFuture(0)
-        : writer.transaction(conn -> sync(conn, gone, writes)).onComplete(ar -> {
-          postgresUp = ar.succeeded();
-          if (ar.succeeded()) {
-            Metrics.meters(vertx).sync().batch(ar.result());
-          } else {
-            Metrics.meters(vertx).sync().failure();
-          }
-        });
+    long firstRecorded = changes.stream().mapToLong(Change::recordedAt).min().orElse(System.currentTimeMillis());
+    Batch batch = Batch.of(changes);
+    Future<Integer> synced = batch.isEmpty() ? Future.succeededFuture(0)
+        : writer.transaction(conn -> sync(conn, batch.deletions(), batch.writes())).onComplete(this::counted)
+            .recover(e -> Quarantine.sessionFault(e) ? isolate(changes) : Future.failedFuture(e));
     return synced
         .onFailure(e -> oldestWaiting = oldestWaiting == 0 ? firstRecorded : Math.min(oldestWaiting, firstRecorded))
         .compose(v -> log.done(changes.stream().map(Change::entryId).toList()))
@@ -147,6 +127,88 @@ final class SyncWorker {
           lagMs = System.currentTimeMillis() - firstRecorded;
           return changes.size();
         });
+  }
+
+  private void counted(io.vertx.core.AsyncResult<Integer> ar) {
+    postgresUp = ar.succeeded() || Quarantine.sessionFault(ar.cause());
+    if (ar.succeeded()) {
+      Metrics.meters(vertx).sync().batch(ar.result());
+    } else {
+      Metrics.meters(vertx).sync().failure();
+    }
+  }
+
+  /**
+   * A batch PostgreSQL refused: each session's changes again in a transaction of their own, one after
+   * the other, so that the session at fault is found and quarantined and every other change still
+   * lands. Fails (leaving the whole batch pending) as soon as PostgreSQL looks down rather than refusing.
+   */
+  private Future<Integer> isolate(List<Change> changes) {
+    Map<Ref, List<Change>> bySession = new LinkedHashMap<>();
+    for (Change c : changes) {
+      if (c.tenant() != null) {
+        bySession.computeIfAbsent(new Ref(c.tenant(), c.id()), k -> new ArrayList<>()).add(c);
+      }
+    }
+    Future<Integer> chain = Future.succeededFuture(0);
+    for (Map.Entry<Ref, List<Change>> e : bySession.entrySet()) {
+      chain = chain.compose(n -> syncAlone(e.getKey(), Batch.of(e.getValue())).map(m -> n + m));
+    }
+    return chain;
+  }
+
+  /** One session's changes in one transaction; a refusal quarantines it (and succeeds, so the batch goes on). */
+  private Future<Integer> syncAlone(Ref ref, Batch batch) {
+    return writer.transaction(conn -> sync(conn, batch.deletions(), batch.writes())).onComplete(this::counted)
+        .compose(n -> log.quarantineOf(ref.tenant(), ref.id())
+            .compose(q -> q == null ? Future.succeededFuture() : release(ref, batch)).map(n))
+        .recover(e -> Quarantine.sessionFault(e) ? quarantine(ref, e).map(0) : Future.failedFuture(e));
+  }
+
+  /**
+   * A session leaves quarantine only once the whole of it reached PostgreSQL: after an incremental
+   * change that succeeded, a full sync is tried first (what was refused before may still be missing).
+   */
+  private Future<Void> release(Ref ref, Batch batch) {
+    if (batch.full()) {
+      LOG.info("Session {} of tenant {} reached PostgreSQL again: out of quarantine", ref.id(), ref.tenant());
+      return log.release(ref.tenant(), ref.id());
+    }
+    return Future.succeededFuture();
+  }
+
+  private Future<Void> quarantine(Ref ref, Throwable failure) {
+    Metrics.meters(vertx).sync().quarantineFailure();
+    long now = System.currentTimeMillis();
+    return log.quarantineOf(ref.tenant(), ref.id()).compose(old -> {
+      int attempts = Quarantine.attempts(old) + 1;
+      if (old == null) {
+        LOG.warn("Session {} of tenant {} quarantined: {}; its changes stay in Redis and are retried with backoff,"
+            + " every other change goes on", ref.id(), ref.tenant(), Quarantine.describe(failure));
+      }
+      return log.quarantine(ref.tenant(), ref.id(), Quarantine.detail(failure, Quarantine.since(old, now), attempts, now));
+    });
+  }
+
+  /**
+   * Retries a full sync of the quarantined sessions that are due (a few per tick): the session is
+   * released when it reaches PostgreSQL whole, or is gone from Redis (its deletion entry removes it).
+   */
+  Future<Void> retryQuarantined() {
+    long now = System.currentTimeMillis();
+    return log.quarantined().compose(all -> {
+      Future<Integer> chain = Future.succeededFuture(0);
+      int due = 0;
+      for (Map.Entry<String, String> e : all.entrySet()) {
+        int colon = e.getKey().indexOf(':');
+        if (colon < 0 || Quarantine.nextRetryAt(e.getValue()) > now || due++ >= QUARANTINE_RETRIES_PER_TICK) {
+          continue;
+        }
+        Ref ref = new Ref(e.getKey().substring(0, colon), e.getKey().substring(colon + 1));
+        chain = chain.compose(n -> syncAlone(ref, Batch.full(ref)));
+      }
+      return chain.mapEmpty();
+    });
   }
 
   private static boolean newer(Change a, Change b) {
@@ -216,5 +278,39 @@ final class SyncWorker {
       out.add(new PartsWrite(p, null));
     }
     return Future.succeededFuture(out);
+  }
+
+  /** A batch's changes folded per session: the parts to write, and the deletions (the newest per session). */
+  private record Batch(Map<Ref, ChangeParts> writes, List<Deletion> deletions, boolean full) {
+    static Batch of(List<Change> changes) {
+      Map<Ref, ChangeParts> writes = new LinkedHashMap<>();
+      Map<Ref, Change> deletions = new LinkedHashMap<>();
+      for (Change c : changes) {
+        if (c.tenant() == null) {
+          continue;
+        }
+        Ref ref = new Ref(c.tenant(), c.id());
+        if (c.deleted()) {
+          deletions.merge(ref, c, (a, b) -> newer(a, b) ? a : b);
+        } else {
+          writes.merge(ref, c.parts(), ChangeParts::merge);
+        }
+      }
+      List<Deletion> gone = deletions.values().stream()
+          .map(c -> new Deletion(c.tenant(), c.id(), c.createdAt(), c.version())).toList();
+      boolean full = !gone.isEmpty() || (!writes.isEmpty() && writes.values().stream().allMatch(ChangeParts::full));
+      return new Batch(writes, gone, full);
+    }
+
+    /** The whole session, as a retry of a quarantined one reads it. */
+    static Batch full(Ref ref) {
+      Map<Ref, ChangeParts> writes = new LinkedHashMap<>();
+      writes.put(ref, ChangeParts.FULL);
+      return new Batch(writes, List.of(), true);
+    }
+
+    boolean isEmpty() {
+      return writes.isEmpty() && deletions.isEmpty();
+    }
   }
 }

@@ -29,6 +29,8 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import org.junit.jupiter.api.AfterAll;
@@ -219,27 +221,153 @@ class CliTest {
     }
   }
 
+  /** The subcommands, as the command line declares them (help included). */
+  private static Set<String> subcommands() {
+    return Cli.commandLine(new Cli.Context(null, Map.of(), System.out, System.err, false)).getSubcommands().keySet();
+  }
+
   @Test
-  void usageErrors_exit2_failures_exit1() throws Exception {
-    assertEquals(2, cli(Map.of()).code());
-    assertEquals(2, cli(Map.of(), "frobnicate").code());
-    Run missing = cli(Map.of("SESSIOND_API_KEY", "k"), "import-baileys", "--dir", "x");
-    assertEquals(2, missing.code());
-    assertTrue(missing.err().contains("--session is required") && missing.err().contains("usage:"), missing.err());
-    assertEquals(2, cli(Map.of(), "export-baileys", "--session", "s", "--dir", "d").code(), "no API key");
-    assertEquals(2, cli(Map.of("SESSIOND_API_KEY", "k"), "backup-tenant", "--out", "o", "--bogus", "1").code());
-    try (Daemon a = new Daemon()) {
-      Run wrongKey = cli(Map.of("SESSIOND_API_KEY", "nope"), "export-baileys", "--url", a.url(), "--session", "s",
-          "--dir", tmp.resolve("x").toString());
-      assertEquals(1, wrongKey.code());
-      assertTrue(wrongKey.err().contains("401"), wrongKey.err());
-      Run none = cli(a.env(), "export-baileys", "--url", a.url(), "--session", "nosuch", "--dir", tmp.toString());
-      assertEquals(1, none.code());
+  void help_onTheJarAndOnEverySubcommand_listsItsOptionsAndTheExitCodes_onStdout() {
+    Run top = cli(Map.of(), "--help");
+    assertEquals(0, top.code(), top.err());
+    assertEquals("", top.err());
+    assertTrue(top.out().contains("Usage: sessiond [-hV] [COMMAND]"), top.out());
+    Set<String> commands = subcommands();
+    assertEquals(Set.of("import-baileys", "export-baileys", "import-wwebjs", "backup-tenant", "restore-tenant",
+        "migrate", "help"), commands);
+    for (String command : commands) {
+      assertTrue(top.out().contains("\n  " + command + " "), command + " in " + top.out());
+    }
+    for (String command : commands) {
+      if (command.equals("help")) {
+        continue;
+      }
+      for (String[] args : List.of(new String[] {command, "--help"}, new String[] {command, "-h"},
+          new String[] {"help", command})) {
+        Run help = cli(Map.of(), args);
+        assertEquals(0, help.code(), String.join(" ", args) + ": " + help.err());
+        assertEquals("", help.err(), String.join(" ", args));
+        assertTrue(help.out().contains("Usage: sessiond " + command + " "), help.out());
+        assertTrue(help.out().contains("--dry-run") && help.out().contains("Exit codes:")
+            && help.out().contains("2   usage error"), help.out());
+      }
+      // Every option the command declares is described in its help.
+      Run help = cli(Map.of(), command, "--help");
+      Cli.commandLine(new Cli.Context(null, Map.of(), System.out, System.err, false)).getSubcommands().get(command)
+          .getCommandSpec().options().forEach(o -> assertTrue(help.out().contains(o.longestName()),
+              command + " --help names " + o.longestName()));
+    }
+    assertTrue(cli(Map.of(), "backup-tenant", "--help").out().contains("--blob=NAME"));
+    assertTrue(cli(Map.of(), "migrate", "--help").out().contains("--from-url=URL"));
+  }
+
+  @Test
+  void version_onTheJarAndOnASubcommand_isTheProjectVersion() throws Exception {
+    Matcher m = Pattern.compile("<artifactId>sessiond</artifactId>\\s*<version>([^<]+)</version>")
+        .matcher(Files.readString(Path.of("pom.xml")));
+    assertTrue(m.find(), "the pom's version");
+    for (String[] args : List.of(new String[] {"--version"}, new String[] {"-V"}, new String[] {"migrate", "--version"})) {
+      Run v = cli(Map.of(), args);
+      assertEquals(0, v.code(), v.err());
+      assertTrue(v.out().startsWith("sessiond " + m.group(1) + "\n"), v.out());
     }
   }
 
-  /** Two sessions with data, creds, keys and messages, and a blob on the first. */
-  private static void fill(Daemon a) throws Exception {
+  @Test
+  void usageErrors_exit2_withTwoLinesOnStderr_failures_exit1_withOne() throws Exception {
+    assertEquals(2, cli(Map.of()).code());
+    assertUsageError(cli(Map.of(), "frobnicate"), "sessiond", "frobnicate");
+    assertUsageError(cli(Map.of("SESSIOND_API_KEY", "k"), "import-baileys", "--dir", "x"), "sessiond import-baileys",
+        "--session");
+    assertUsageError(cli(Map.of(), "export-baileys", "--session", "s", "--dir", "d"), "sessiond export-baileys",
+        "--api-key (or SESSIOND_API_KEY) is required");
+    assertUsageError(cli(Map.of("SESSIOND_API_KEY", "k"), "backup-tenant", "--out", "o", "--bogus", "1"),
+        "sessiond backup-tenant", "--bogus");
+    assertUsageError(cli(Map.of("SESSIOND_API_KEY", "k"), "import-baileys", "--dir", "x", "--session", "s",
+        "--batch-size", "0"), "sessiond import-baileys", "--batch-size must be a positive whole number");
+    assertUsageError(cli(Map.of("SESSIOND_API_KEY", "k"), "import-baileys", "--dir", "x", "--session", "s",
+        "--batch-size", "many"), "sessiond import-baileys", "--batch-size");
+    assertUsageError(cli(Map.of("SESSIOND_API_KEY", "k"), "import-wwebjs", "--session-id", "b", "--ttl", "-1"),
+        "sessiond import-wwebjs", "--ttl must be a whole number");
+    assertUsageError(cli(Map.of("SESSIOND_API_KEY", "k"), "restore-tenant", "--in", "f", "--url", "ftp://x"),
+        "sessiond restore-tenant", "not an http(s) URL");
+    assertUsageError(cli(Map.of(), "migrate", "--from-url", "http://a", "--to-url", "http://b", "--to-api-key", "k"),
+        "sessiond migrate", "--from-api-key (or SESSIOND_FROM_API_KEY) is required");
+    try (Daemon a = new Daemon()) {
+      Run wrongKey = cli(Map.of("SESSIOND_API_KEY", "nope"), "export-baileys", "--url", a.url(), "--session", "s",
+          "--dir", tmp.resolve("x").toString());
+      assertFailure(wrongKey, "sessiond export-baileys", "401");
+      Run none = cli(a.env(), "export-baileys", "--url", a.url(), "--session", "nosuch", "--dir", tmp.toString());
+      assertFailure(none, "sessiond export-baileys", "no session nosuch");
+      Run noFile = cli(a.env(), "restore-tenant", "--url", a.url(), "--in", tmp.resolve("missing").toString());
+      assertFailure(noFile, "sessiond restore-tenant", "no file");
+      // A value may start with '@': it is never read as a file of arguments.
+      Run at = cli(a.env(), "export-baileys", "--url", a.url(), "--session", "@bot", "--dir", tmp.toString());
+      assertFailure(at, "sessiond export-baileys", "no session @bot");
+    }
+  }
+
+  /** Runs {@code io.sessiond.Main} with {@code args} in a child JVM, as {@code java -jar} would. */
+  private Run main(String... args) throws Exception {
+    String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx64m", "-cp", classPath, "io.sessiond.Main"));
+    command.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(command).redirectError(tmp.resolve("stderr").toFile());
+    pb.environment().remove("SESSIOND_API_KEY");
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the child JVM ends");
+    return new Run(p.exitValue(), out, Files.readString(tmp.resolve("stderr")));
+  }
+
+  @Test
+  void main_withArguments_runsTheCommandLine_helpVersionAndUsageErrors() throws Exception {
+    Run help = main("import-baileys", "--help");
+    assertEquals(0, help.code(), help.err());
+    assertTrue(help.out().startsWith("Import a Baileys") && help.out().contains("Usage: sessiond import-baileys"),
+        help.out());
+    Run version = main("--version");
+    assertEquals(0, version.code(), version.err());
+    assertTrue(version.out().startsWith("sessiond "), version.out());
+    Run usage = main("import-baileys", "--dir", "x", "--session", "s", "--bogus");
+    assertEquals(2, usage.code(), usage.err());
+    assertTrue(usage.err().startsWith("sessiond import-baileys: Unknown option: '--bogus'"), usage.err());
+  }
+
+  private static void assertUsageError(Run run, String command, String detail) {
+    assertEquals(2, run.code(), run.err());
+    assertEquals("", run.out());
+    List<String> lines = run.err().lines().toList();
+    assertEquals(2, lines.size(), run.err());
+    assertTrue(lines.get(0).startsWith(command + ": ") && lines.get(0).contains(detail), run.err());
+    assertEquals("Try '" + command + " --help' for more information.", lines.get(1));
+  }
+
+  private static void assertFailure(Run run, String command, String detail) {
+    assertEquals(1, run.code(), run.err());
+    List<String> lines = run.err().lines().toList();
+    assertEquals(1, lines.size(), run.err());
+    assertTrue(lines.get(0).startsWith(command + " failed: ") && lines.get(0).contains(detail), run.err());
+  }
+
+  /** Blobs of {@link #fill}: session → name → bytes (one large, several chunks; one empty). */
+  private static Map<String, Map<String, byte[]>> blobs() {
+    Map<String, Map<String, byte[]>> blobs = new HashMap<>();
+    byte[] zip = new byte[1_300_000];
+    RANDOM.nextBytes(zip);
+    byte[] small = new byte[1000];
+    RANDOM.nextBytes(small);
+    byte[] other = new byte[3000];
+    RANDOM.nextBytes(other);
+    blobs.put("bot-1", Map.of("RemoteAuth.zip", zip, "media-1.bin", small, "empty", new byte[0]));
+    blobs.put("15551234567@s.whatsapp.net", Map.of("state_v2.json", other));
+    return blobs;
+  }
+
+  /** Two sessions with data, creds, keys and messages, and the blobs of {@link #blobs()}; answers those blobs. */
+  private static Map<String, Map<String, byte[]>> fill(Daemon a) throws Exception {
+    Map<String, Map<String, byte[]>> blobs = blobs();
     for (String id : List.of("bot-1", "15551234567@s.whatsapp.net")) {
       assertEquals(201, a.put("/v1/sessions/" + id, new JsonObject().put("data", new JsonObject().put("n", id))
           .put("creds", new JsonObject().put("me", id))).statusCode());
@@ -255,27 +383,43 @@ class CliTest {
       }
       assertTrue(a.post("/v1/sessions/" + id + "/messages", msgs).statusCode() < 300);
     }
-    byte[] blob = new byte[700_000];
-    RANDOM.nextBytes(blob);
-    HttpResponse<Buffer> r = await(a.d.api(a.tenant).request(io.vertx.core.http.HttpMethod.PUT,
-        "/v1/sessions/bot-1/blobs/RemoteAuth.zip").putHeader("Content-Type", "application/octet-stream")
-        .sendBuffer(Buffer.buffer(blob)));
-    assertTrue(r.statusCode() < 300, r.bodyAsString());
+    for (Map.Entry<String, Map<String, byte[]>> s : blobs.entrySet()) {
+      for (Map.Entry<String, byte[]> b : s.getValue().entrySet()) {
+        HttpResponse<Buffer> r = await(a.d.api(a.tenant).request(io.vertx.core.http.HttpMethod.PUT,
+            "/v1/sessions/" + s.getKey() + "/blobs/" + b.getKey()).putHeader("Content-Type", "application/octet-stream")
+            .sendBuffer(Buffer.buffer(b.getValue())));
+        assertTrue(r.statusCode() < 300, r.bodyAsString());
+      }
+    }
+    return blobs;
   }
 
-  private static void assertSameSessions(Daemon a, Daemon b) throws Exception {
+  /** The blob names of a session, from the listing. */
+  private static List<String> blobNames(Daemon d, String id) throws Exception {
+    HttpResponse<Buffer> r = d.get("/v1/sessions/" + id + "/blobs");
+    assertEquals(200, r.statusCode(), r.bodyAsString());
+    return r.bodyAsJsonObject().getJsonArray("blobs").stream().map(b -> ((JsonObject) b).getString("name")).toList();
+  }
+
+  /** Same data, creds, keys, state, messages and versions, and exactly {@code blobs}, byte for byte, at b. */
+  private static void assertSameSessions(Daemon a, Daemon b, Map<String, Map<String, byte[]>> blobs) throws Exception {
     for (String id : List.of("bot-1", "15551234567@s.whatsapp.net")) {
       JsonObject x = a.export(id);
       JsonObject y = b.export(id);
-      for (String field : List.of("data", "creds", "keys", "state", "ttlSeconds")) {
+      for (String field : List.of("data", "creds", "keys", "state", "ttlSeconds", "version")) {
         assertEquals(x.getValue(field), y.getValue(field), id + " " + field);
       }
       assertEquals(strip(x.getJsonArray("messages")), strip(y.getJsonArray("messages")), id + " messages");
+      Map<String, byte[]> expected = blobs.getOrDefault(id, Map.of());
+      assertEquals(new TreeSet<>(expected.keySet()), new TreeSet<>(blobNames(b, id)), id + " blobs at the destination");
+      for (Map.Entry<String, byte[]> blob : expected.entrySet()) {
+        HttpResponse<Buffer> got = b.get("/v1/sessions/" + id + "/blobs/" + blob.getKey());
+        assertEquals(200, got.statusCode(), id + " " + blob.getKey());
+        byte[] bytes = got.body() == null ? new byte[0] : got.body().getBytes(); // an empty body is null
+        assertTrue(java.util.Arrays.equals(blob.getValue(), bytes), id + " " + blob.getKey()
+            + " byte for byte");
+      }
     }
-    HttpResponse<Buffer> x = a.get("/v1/sessions/bot-1/blobs/RemoteAuth.zip");
-    HttpResponse<Buffer> y = b.get("/v1/sessions/bot-1/blobs/RemoteAuth.zip");
-    assertEquals(200, y.statusCode());
-    assertEquals(x.body(), y.body(), "the blob came along");
   }
 
   private static List<Object> strip(JsonArray messages) {
@@ -287,42 +431,69 @@ class CliTest {
   @Test
   void backupTenant_thenRestoreIntoAnotherDaemon_sameSessionsKeysMessagesAndBlobs() throws Exception {
     try (Daemon a = new Daemon(); Daemon b = new Daemon()) {
-      fill(a);
+      Map<String, Map<String, byte[]>> blobs = fill(a);
       Path file = tmp.resolve("tenant.ndjson");
       Run dry = cli(a.env(), "backup-tenant", "--url", a.url(), "--out", file.toString(), "--dry-run");
       assertEquals(0, dry.code(), dry.err());
       assertFalse(Files.exists(file));
       Run backup = cli(a.env(), "backup-tenant", "--url", a.url(), "--out", file.toString());
       assertEquals(0, backup.code(), backup.err());
-      assertTrue(backup.out().contains("backed up 2 sessions and 1 blobs"), backup.out());
-      assertEquals(3, Files.readAllLines(file).size(), "two sessions and a blob, one line each");
+      assertTrue(backup.out().contains("backed up 2 sessions and 4 blobs"), backup.out());
+      assertEquals(6, Files.readAllLines(file).size(), "two sessions and four blobs, one line each");
       Run resumed = cli(a.env(), "backup-tenant", "--url", a.url(), "--out", file.toString(), "--resume");
       assertEquals(0, resumed.code(), resumed.err());
-      assertEquals(3, Files.readAllLines(file).size(), "a resumed backup adds nothing already there");
+      assertEquals(6, Files.readAllLines(file).size(), "a resumed backup adds nothing already there");
 
       Run dryRestore = cli(b.env(), "restore-tenant", "--url", b.url(), "--in", file.toString(), "--dry-run");
       assertEquals(0, dryRestore.code(), dryRestore.err());
       assertEquals(0, b.get("/v1/sessions").bodyAsJsonObject().getJsonArray("sessions").size());
       Run restore = cli(b.env(), "restore-tenant", "--url", b.url(), "--in", file.toString());
       assertEquals(0, restore.code(), restore.err());
-      assertSameSessions(a, b);
+      assertSameSessions(a, b, blobs);
       Run again = cli(b.env(), "restore-tenant", "--url", b.url(), "--in", file.toString());
       assertEquals(0, again.code(), again.err());
       assertTrue(again.out().contains("restored 0 sessions") && again.out().contains("2 skipped"), again.out());
-      assertSameSessions(a, b);
+      assertSameSessions(a, b, blobs);
+    }
+  }
+
+  @Test
+  void backupTenant_blobOption_restrictsTheBlobs_andNoBlobs_copiesNone() throws Exception {
+    try (Daemon a = new Daemon(); Daemon b = new Daemon(); Daemon c = new Daemon()) {
+      Map<String, Map<String, byte[]>> blobs = fill(a);
+      Path some = tmp.resolve("some.ndjson");
+      Run backup = cli(a.env(), "backup-tenant", "--url", a.url(), "--out", some.toString(), "--blob", "RemoteAuth.zip",
+          "--blob", "state_v2.json", "--blob", "not-there");
+      assertEquals(0, backup.code(), backup.err());
+      assertTrue(backup.out().contains("backed up 2 sessions and 2 blobs"), backup.out());
+      Run restore = cli(b.env(), "restore-tenant", "--url", b.url(), "--in", some.toString());
+      assertEquals(0, restore.code(), restore.err());
+      assertEquals(List.of("RemoteAuth.zip"), blobNames(b, "bot-1"));
+      assertEquals(List.of("state_v2.json"), blobNames(b, "15551234567@s.whatsapp.net"));
+
+      Path none = tmp.resolve("none.ndjson");
+      Run noBlobs = cli(a.env(), "backup-tenant", "--url", a.url(), "--out", none.toString(), "--no-blobs");
+      assertEquals(0, noBlobs.code(), noBlobs.err());
+      assertEquals(2, Files.readAllLines(none).size(), "two sessions, no blob line");
+      assertEquals(0, cli(c.env(), "restore-tenant", "--url", c.url(), "--in", none.toString()).code());
+      assertEquals(List.of(), blobNames(c, "bot-1"));
+
+      Run both = cli(a.env(), "backup-tenant", "--url", a.url(), "--out", none.toString(), "--no-blobs", "--blob", "x");
+      assertEquals(2, both.code(), both.err());
     }
   }
 
   @Test
   void migrate_copiesEverySessionAndItsBlobs_andVerifiesCounts() throws Exception {
     try (Daemon a = new Daemon(); Daemon b = new Daemon()) {
-      fill(a);
+      Map<String, Map<String, byte[]>> blobs = fill(a);
       String[] args = {"migrate", "--from-url", a.url(), "--from-api-key", a.key, "--to-url", b.url(),
           "--to-api-key", b.key};
       Run run = cli(Map.of(), args);
       assertEquals(0, run.code(), run.err());
+      assertTrue(run.out().contains("copied 2 sessions and 4 blobs"), run.out());
       assertTrue(run.out().contains("verified: 2 sessions"), run.out());
-      assertSameSessions(a, b);
+      assertSameSessions(a, b, blobs);
       Run again = cli(Map.of(), args);
       assertEquals(0, again.code(), again.err());
       assertTrue(again.out().contains("2 skipped"), again.out());
@@ -333,9 +504,37 @@ class CliTest {
           "--to-api-key", b.key, "--dry-run");
       assertEquals(0, stale.code(), stale.err());
       assertTrue(stale.out().contains("1 to copy"), stale.out());
-      assertEquals(1, TenantCommands.verify(new Cli.Context(null, Map.of(), System.out,
-          new PrintStream(new ByteArrayOutputStream()), false), new DaemonClient(a.url(), a.key),
-          new DaemonClient(b.url(), b.key)));
+      assertEquals(1, verify(a, b).code());
+    }
+  }
+
+  private static Run verify(Daemon a, Daemon b) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code = TenantCommands.verify(new Cli.Context(null, Map.of(), new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8), false), new DaemonClient(a.url(), a.key),
+        new DaemonClient(b.url(), b.key), TenantCommands.BlobFilter.of(false, List.of()));
+    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void migrate_verification_namesABlobMissingOrDifferentAtTheDestination() throws Exception {
+    try (Daemon a = new Daemon(); Daemon b = new Daemon()) {
+      fill(a);
+      Run run = cli(Map.of(), "migrate", "--from-url", a.url(), "--from-api-key", a.key, "--to-url", b.url(),
+          "--to-api-key", b.key);
+      assertEquals(0, run.code(), run.err());
+      assertTrue(run.out().contains("blob names and sizes match"), run.out());
+      assertEquals(204, await(b.d.api(b.tenant).delete("/v1/sessions/bot-1/blobs/media-1.bin")).statusCode());
+      HttpResponse<Buffer> r = await(b.d.api(b.tenant).request(io.vertx.core.http.HttpMethod.PUT,
+          "/v1/sessions/bot-1/blobs/empty").putHeader("Content-Type", "application/octet-stream")
+          .sendBuffer(Buffer.buffer(new byte[] {1})));
+      assertEquals(204, r.statusCode(), r.bodyAsString());
+      Run verify = verify(a, b);
+      assertEquals(1, verify.code(), verify.err());
+      assertTrue(verify.err().contains("mismatch: bot-1: blobs (name=bytes) {RemoteAuth.zip=1300000, empty=1} at the "
+          + "destination, {RemoteAuth.zip=1300000, empty=0, media-1.bin=1000} at the source"), verify.err());
+      assertTrue(verify.err().contains("verification failed: 1 mismatches"), verify.err());
     }
   }
 

@@ -61,4 +61,25 @@ class PgConfigTest {
     assertThrows(ConfigException.class, () -> of(Map.of("SYNC_MODE", "sometimes")));
     assertThrows(ConfigException.class, () -> of(Map.of("SESSION_SYNC_INTERVAL_MS", "0")));
   }
+
+  @Test
+  void ipv6Host_isGivenWithoutBrackets_andDescribedWithThem_andTheDefaultPortAndUserApply() {
+    PgConfig c = of(Map.of("PG_URL", "postgres://[::1]/sessions?sslmode=require"));
+    assertEquals("::1", c.host());
+    assertEquals(5432, c.port());
+    assertEquals("postgres", c.user());
+    assertEquals(null, c.password());
+    assertEquals("postgres://[::1]:5432/sessions", c.describe());
+  }
+
+  @Test
+  void percentEncodedDatabase_isDecodedOnce() {
+    assertEquals("my db%", of(Map.of("PG_URL", "postgres://h/my%20db%25")).database());
+  }
+
+  @Test
+  void badPort_isRefused_namingPgUrl() {
+    assertTrue(assertThrows(ConfigException.class, () -> of(Map.of("PG_URL", "postgres://h:70000/db")))
+        .getMessage().startsWith("PG_URL: port"));
+  }
 }

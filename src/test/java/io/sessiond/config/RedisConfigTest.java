@@ -70,4 +70,22 @@ class RedisConfigTest {
     assertTrue(assertThrows(ConfigException.class,
         () -> of(Map.of("REDIS_MODE", "cluster", "REDIS_URL", "redis://h:1/3"))).getMessage().startsWith("REDIS_URL"));
   }
+
+  @Test
+  void userInfoWithoutColon_isThePassword() {
+    RedisConfig c = of(Map.of("REDIS_URL", "redis://s%3Acret@h:6379"));
+    assertNull(c.username());
+    assertEquals("s:cret", c.password());
+  }
+
+  @Test
+  void ipv6Endpoints_keepTheirBrackets_andNodesAreChecked() {
+    RedisConfig c = of(Map.of("REDIS_URL", "redis://:pw@[fd00::1]:6380/1"));
+    assertEquals(List.of("redis://[fd00::1]:6380/1"), c.endpoints());
+    assertTrue(assertThrows(ConfigException.class,
+        () -> of(Map.of("REDIS_MODE", "cluster", "REDIS_NODES", "redis://n2:7001, http://n3:7002")))
+        .getMessage().startsWith("REDIS_NODES"));
+    assertTrue(assertThrows(ConfigException.class, () -> of(Map.of("REDIS_NODES", "redis://n2:0")))
+        .getMessage().startsWith("REDIS_NODES: port"));
+  }
 }

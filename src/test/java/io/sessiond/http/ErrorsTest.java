@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sessiond.tenant.TenantLimits;
 import io.sessiond.testing.Api;
+import io.sessiond.testing.DaemonExtension;
 import io.sessiond.testing.TestDaemon;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
@@ -18,10 +18,9 @@ import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The error answers clients branch on: their problem types, and the headers that tell a client what
@@ -31,33 +30,16 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(VertxExtension.class)
 class ErrorsTest {
   private static final String PREFIX = "urn:sessiond:problem:";
-  private static TestDaemon daemon;
-  private static String plain;
-  private static String throttled;
-  private static String small;
-  private static String few;
-
-  @BeforeAll
-  static void start(Vertx vertx, VertxTestContext ctx) {
-    plain = TestDaemon.freshTenant();
-    throttled = TestDaemon.freshTenant();
-    small = TestDaemon.freshTenant();
-    few = TestDaemon.freshTenant();
-    TestDaemon.builder()
-        .tenant(plain)
-        .tenant(throttled, new TenantLimits(0, 0, 5))
-        .tenant(small, new TenantLimits(0, 2000, 0))
-        .tenant(few, new TenantLimits(2, 0, 0))
-        .start(vertx).onComplete(ctx.succeeding(d -> {
-          daemon = d;
-          ctx.completeNow();
-        }));
-  }
-
-  @AfterAll
-  static void stop(VertxTestContext ctx) {
-    daemon.stop().onComplete(ctx.succeedingThenComplete());
-  }
+  private static final String plain = TestDaemon.freshTenant();
+  private static final String throttled = TestDaemon.freshTenant();
+  private static final String small = TestDaemon.freshTenant();
+  private static final String few = TestDaemon.freshTenant();
+  @RegisterExtension
+  static final DaemonExtension daemon = DaemonExtension.of(TestDaemon.builder()
+      .tenant(plain)
+      .tenant(throttled, new TenantLimits(0, 0, 5))
+      .tenant(small, new TenantLimits(0, 2000, 0))
+      .tenant(few, new TenantLimits(2, 0, 0)));
 
   @Test
   void unauthorized_carriesWwwAuthenticate_withoutAKey_andWithAnUnknownOne(VertxTestContext ctx) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sessiond.testing.Api;
 import io.sessiond.testing.Poll;
+import io.sessiond.testing.DaemonExtension;
 import io.sessiond.testing.TestDaemon;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -23,10 +24,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Time-to-live over HTTP, on a daemon that sweeps every 50 ms and whose default TTL is one second:
@@ -36,26 +36,13 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class ExpiryApiTest {
   private static final long DEADLINE_MS = 5000;
   private static final long POLL_MS = 50;
-  private static TestDaemon daemon;
-  private static String tenant;
-
-  @BeforeAll
-  static void start(Vertx vertx, VertxTestContext ctx) {
-    tenant = TestDaemon.freshTenant();
-    TestDaemon.builder().tenant(tenant).set("EXPIRY_SWEEP_INTERVAL_MS", 50).set("SESSION_TTL_SECONDS", 1).start(vertx)
-        .onComplete(ctx.succeeding(d -> {
-          daemon = d;
-          ctx.completeNow();
-        }));
-  }
-
-  @AfterAll
-  static void stop(VertxTestContext ctx) {
-    daemon.stop().onComplete(ctx.succeedingThenComplete());
-  }
+  private static final String TENANT = TestDaemon.freshTenant();
+  @RegisterExtension
+  static final DaemonExtension daemon = DaemonExtension.of(TestDaemon.builder().tenant(TENANT)
+      .set("EXPIRY_SWEEP_INTERVAL_MS", 50).set("SESSION_TTL_SECONDS", 1));
 
   private static Api api() {
-    return daemon.api(tenant);
+    return daemon.api(TENANT);
   }
 
   /**

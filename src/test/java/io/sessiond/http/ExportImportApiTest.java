@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sessiond.testing.Api;
+import io.sessiond.testing.DaemonExtension;
 import io.sessiond.testing.TestDaemon;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -19,10 +20,9 @@ import io.vertx.junit5.VertxTestContext;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Backup and restore of a whole session over HTTP: an export imported into another tenant or another
@@ -32,24 +32,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(VertxExtension.class)
 class ExportImportApiTest {
   private static final Random RANDOM = new Random(7);
-  private static TestDaemon daemon;
-  private static String source;
-  private static String target;
-
-  @BeforeAll
-  static void start(Vertx vertx, VertxTestContext ctx) {
-    source = TestDaemon.freshTenant();
-    target = TestDaemon.freshTenant();
-    TestDaemon.builder().tenant(source).tenant(target).start(vertx).onComplete(ctx.succeeding(d -> {
-      daemon = d;
-      ctx.completeNow();
-    }));
-  }
-
-  @AfterAll
-  static void stop(VertxTestContext ctx) {
-    daemon.stop().onComplete(ctx.succeedingThenComplete());
-  }
+  private static final String source = TestDaemon.freshTenant();
+  private static final String target = TestDaemon.freshTenant();
+  @RegisterExtension
+  static final DaemonExtension daemon = DaemonExtension.of(TestDaemon.builder().tenant(source).tenant(target));
 
   private static String buffer(int n) {
     byte[] b = new byte[n];

@@ -5,23 +5,33 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import io.sessiond.testing.Api;
-import io.sessiond.testing.SharedDaemonTest;
+import io.sessiond.testing.DaemonExtension;
 import io.sessiond.testing.TestDaemon;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import java.util.Base64;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The typed key store over HTTP: atomic batches with null deletes, queries, Buffer JSON, clear, counts, preconditions. */
-class KeysApiTest extends SharedDaemonTest {
+@ExtendWith(VertxExtension.class)
+class KeysApiTest {
+  private static final String TENANT = TestDaemon.freshTenant();
+  @RegisterExtension
+  static final DaemonExtension daemon = DaemonExtension.of(TestDaemon.builder().tenant(TENANT));
+
+  private static Api api() {
+    return daemon.api(TENANT);
+  }
   private static final Random RANDOM = new Random(42);
 
   /** Baileys' BufferJSON form of {@code n} random bytes, in compact JSON text. */
@@ -91,6 +101,25 @@ class KeysApiTest extends SharedDaemonTest {
         .onComplete(ctx.succeeding(r -> ctx.verify(() -> {
           assertEquals(200, r.statusCode());
           assertEquals("{}", r.bodyAsString());
+          ctx.completeNow();
+        })));
+  }
+
+  @Test
+  void query_ofNoIds_answersAnEmptyObject_andStill404ForAMissingSession(VertxTestContext ctx) {
+    String id = TestDaemon.freshSession();
+    api().create(id, new JsonObject())
+        .compose(r -> postRaw("/v1/sessions/" + id + "/keys", "{\"pre-key\":{\"1\":" + preKeyJson() + "}}"))
+        .compose(r -> query(id, "pre-key"))
+        .compose(r -> {
+          ctx.verify(() -> {
+            assertEquals(200, r.statusCode(), r.bodyAsString());
+            assertEquals("{}", r.bodyAsString());
+          });
+          return query(TestDaemon.freshSession(), "pre-key");
+        })
+        .onComplete(ctx.succeeding(r -> ctx.verify(() -> {
+          assertProblem(r, 404);
           ctx.completeNow();
         })));
   }

@@ -6,15 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sessiond.testing.Api;
-import io.sessiond.testing.SharedDaemonTest;
+import io.sessiond.testing.DaemonExtension;
 import io.sessiond.testing.TestDaemon;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -22,12 +22,22 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The lifecycle state machine over HTTP, checked against the table of the API spec (written out here
  * independently of the code): the legal path, logout from everywhere, every illegal move refused.
  */
-class LifecycleApiTest extends SharedDaemonTest {
+@ExtendWith(VertxExtension.class)
+class LifecycleApiTest {
+  private static final String TENANT = TestDaemon.freshTenant();
+  @RegisterExtension
+  static final DaemonExtension daemon = DaemonExtension.of(TestDaemon.builder().tenant(TENANT));
+
+  private static Api api() {
+    return daemon.api(TENANT);
+  }
   private static final List<String> STATES = List.of("unregistered", "registering", "registered", "connected",
       "disconnected", "expired", "logged-out");
   private static final Map<String, List<String>> ALLOWED = new LinkedHashMap<>();

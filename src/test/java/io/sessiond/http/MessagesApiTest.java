@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sessiond.testing.Api;
 import io.sessiond.testing.Poll;
+import io.sessiond.testing.DaemonExtension;
 import io.sessiond.testing.TestDaemon;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -22,35 +23,21 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** A session's rolling message window over HTTP: append one or many, seqs, ids and times, paging, trimming, activity. */
 @ExtendWith(VertxExtension.class)
 class MessagesApiTest {
   private static final int WINDOW = 5;
-  private static TestDaemon daemon;
-  private static String tenant;
-
-  @BeforeAll
-  static void start(Vertx vertx, VertxTestContext ctx) {
-    tenant = TestDaemon.freshTenant();
-    TestDaemon.builder().tenant(tenant).set("MAX_MESSAGES_PER_SESSION", WINDOW).start(vertx)
-        .onComplete(ctx.succeeding(d -> {
-          daemon = d;
-          ctx.completeNow();
-        }));
-  }
-
-  @AfterAll
-  static void stop(VertxTestContext ctx) {
-    daemon.stop().onComplete(ctx.succeedingThenComplete());
-  }
+  private static final String TENANT = TestDaemon.freshTenant();
+  @RegisterExtension
+  static final DaemonExtension daemon = DaemonExtension.of(TestDaemon.builder().tenant(TENANT)
+      .set("MAX_MESSAGES_PER_SESSION", WINDOW));
 
   private static Api api() {
-    return daemon.api(tenant);
+    return daemon.api(TENANT);
   }
 
   private static JsonObject message(int n) {
@@ -280,7 +267,7 @@ class MessagesApiTest {
   void append_countsAsActivity_movingExpiryAndBumpingVersion(Vertx vertx, VertxTestContext ctx) {
     String id = TestDaemon.freshSession();
     api().create(id, new JsonObject().put("ttlSeconds", 100))
-        .compose(created -> Poll.clockTick(vertx, 20)
+        .compose(created -> Poll.clockPasses(vertx, Instant.parse(created.bodyAsJsonObject().getString("lastActivityAt")))
             .compose(v -> append(id, message(1)))
             .compose(r -> api().get("/v1/sessions/" + id))
             .map(r -> {

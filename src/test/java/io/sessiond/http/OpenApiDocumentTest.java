@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sessiond.testing.DaemonExtension;
 import io.sessiond.testing.TestDaemon;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import java.io.IOException;
@@ -17,10 +17,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.yaml.snakeyaml.Yaml;
 
 /** docs/openapi.yaml and the routes the daemon registers are the same set, and the daemon serves the document. */
@@ -32,25 +32,16 @@ class OpenApiDocumentTest {
       "GET /metrics");
   private static final Set<String> METHODS = Set.of("get", "put", "post", "delete", "patch", "head", "options", "trace");
 
-  private static TestDaemon daemon;
-  private static String tenant;
+  private static final String TENANT = TestDaemon.freshTenant();
+  @RegisterExtension
+  static final DaemonExtension daemon = DaemonExtension.of(TestDaemon.builder().tenant(TENANT));
   private static String text;
   private static Map<String, Object> document;
 
   @BeforeAll
-  static void start(Vertx vertx, VertxTestContext ctx) throws IOException {
+  static void readDocument() throws IOException {
     text = Files.readString(DOCUMENT, StandardCharsets.UTF_8);
     document = new Yaml().load(text);
-    tenant = TestDaemon.freshTenant();
-    TestDaemon.builder().tenant(tenant).start(vertx).onComplete(ctx.succeeding(d -> {
-      daemon = d;
-      ctx.completeNow();
-    }));
-  }
-
-  @AfterAll
-  static void stop(VertxTestContext ctx) {
-    daemon.stop().onComplete(ctx.succeedingThenComplete());
   }
 
   @Test
@@ -66,7 +57,7 @@ class OpenApiDocumentTest {
   @Test
   void everyRegisteredRoute_isDocumented_andEveryDocumentedOperation_isRegistered() {
     Set<String> registered = new TreeSet<>();
-    for (String endpoint : daemon.daemon().endpoints()) {
+    for (String endpoint : daemon.running().daemon().endpoints()) {
       registered.add(endpoint.replaceAll(":([A-Za-z]+)", "{$1}"));
     }
     Set<String> documented = documentedOperations();
@@ -128,7 +119,7 @@ class OpenApiDocumentTest {
         }
       }
     }
-    assertEquals(daemon.daemon().endpoints().size(), checked);
+    assertEquals(daemon.running().daemon().endpoints().size(), checked);
   }
 
   @Test

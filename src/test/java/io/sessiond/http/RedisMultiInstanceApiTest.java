@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sessiond.testing.Api;
+import io.sessiond.testing.DaemonExtension;
 import io.sessiond.testing.TestDaemon;
 import io.sessiond.testing.TestRedis;
 import io.vertx.core.Future;
@@ -18,10 +19,9 @@ import io.vertx.junit5.VertxTestContext;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Two real daemons on one Redis, as two replicas behind a load balancer: what one writes the other
@@ -31,31 +31,17 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class RedisMultiInstanceApiTest {
   private static final String TENANT = TestDaemon.freshTenant();
   private static final String KEY = "test-" + UUID.randomUUID();
-  private static TestDaemon first;
-  private static TestDaemon second;
+  private static final String PREFIX = TestRedis.uniquePrefix();
+  @RegisterExtension
+  static final DaemonExtension first = DaemonExtension.of(replica());
+  @RegisterExtension
+  static final DaemonExtension second = DaemonExtension.of(replica());
 
-  @BeforeAll
-  static void start(Vertx vertx, VertxTestContext ctx) {
-    String prefix = TestRedis.uniquePrefix();
-    daemon(vertx, prefix).compose(a -> {
-      first = a;
-      return daemon(vertx, prefix);
-    }).onComplete(ctx.succeeding(b -> {
-      second = b;
-      ctx.completeNow();
-    }));
-  }
-
-  private static Future<TestDaemon> daemon(Vertx vertx, String prefix) {
-    TestDaemon.Builder builder = TestDaemon.builder().set("SESSION_STORE", "redis").set("REDIS_PREFIX", prefix);
+  /** A daemon on the test Redis with the class's prefix: both replicas share every key. */
+  private static TestDaemon.Builder replica() {
+    TestDaemon.Builder builder = TestDaemon.builder().set("SESSION_STORE", "redis").set("REDIS_PREFIX", PREFIX);
     TestRedis.settings().forEach(builder::set);
-    return builder.tenantWithKeys(TENANT, KEY).start(vertx);
-  }
-
-  @AfterAll
-  static void stop(VertxTestContext ctx) {
-    Future.join(first == null ? Future.succeededFuture() : first.stop(),
-        second == null ? Future.succeededFuture() : second.stop()).onComplete(ctx.succeedingThenComplete());
+    return builder.tenantWithKeys(TENANT, KEY);
   }
 
   private static Api one() {

@@ -8,19 +8,34 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sessiond.testing.Api;
-import io.sessiond.testing.SharedDaemonTest;
+import io.sessiond.testing.DaemonExtension;
+import io.sessiond.testing.Poll;
 import io.sessiond.testing.TestDaemon;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
+import java.time.Instant;
 import java.util.HashSet;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Sessions over HTTP: create, replace, read, merge-patch, delete, touch, list, ETags and preconditions. */
-class SessionsApiTest extends SharedDaemonTest {
+@ExtendWith(VertxExtension.class)
+class SessionsApiTest {
+  private static final String TENANT = TestDaemon.freshTenant();
+  /** A tenant of its own for the listing test, which must see every session of its tenant. */
+  private static final String LIST_TENANT = TestDaemon.freshTenant();
+  @RegisterExtension
+  static final DaemonExtension daemon = DaemonExtension.of(TestDaemon.builder().tenant(TENANT).tenant(LIST_TENANT));
+
+  private static Api api() {
+    return daemon.api(TENANT);
+  }
 
   @Test
   void put_createsWith201_thenReplacesWith200_andBumpsVersion(VertxTestContext ctx) {
@@ -132,20 +147,37 @@ class SessionsApiTest extends SharedDaemonTest {
   }
 
   @Test
-  void touch_refreshesExpiry_andBumpsVersion(VertxTestContext ctx) {
+  void touch_movesActivityAndExpiryToNow_andBumpsTheVersionByOne(Vertx vertx, VertxTestContext ctx) {
     String id = TestDaemon.freshSession();
     api().create(id, new JsonObject().put("ttlSeconds", 100))
-        .compose(created -> api().request(HttpMethod.POST, "/v1/sessions/" + id + "/touch").send()
-            .map(touched -> {
-              ctx.verify(() -> {
-                assertEquals(200, touched.statusCode(), touched.bodyAsString());
-                JsonObject status = touched.bodyAsJsonObject();
-                assertEquals(2, status.getLong("version"));
-                String before = created.bodyAsJsonObject().getString("expiresAt");
-                assertTrue(status.getString("expiresAt").compareTo(before) >= 0);
+        .compose(created -> {
+          Instant createdAt = Instant.parse(created.bodyAsJsonObject().getString("lastActivityAt"));
+          // The touch must land in a later millisecond than the creation, or its effect could not be seen.
+          return Poll.clockPasses(vertx, createdAt)
+              .compose(v -> api().request(HttpMethod.POST, "/v1/sessions/" + id + "/touch").send())
+              .map(touched -> {
+                JsonObject after = touched.bodyAsJsonObject();
+                ctx.verify(() -> {
+                  assertEquals(200, touched.statusCode(), touched.bodyAsString());
+                  JsonObject before = created.bodyAsJsonObject();
+                  assertEquals(before.getLong("version") + 1, after.getLong("version"));
+                  Instant activity = Instant.parse(after.getString("lastActivityAt"));
+                  assertTrue(activity.isAfter(createdAt), activity + " is not after the creation at " + createdAt);
+                  assertEquals(activity.plusSeconds(100), Instant.parse(after.getString("expiresAt")));
+                  assertTrue(Instant.parse(after.getString("expiresAt")).isAfter(Instant.parse(before.getString("expiresAt"))));
+                });
+                return after;
               });
-              return touched;
-            }))
+        })
+        .compose(touched -> api().get("/v1/sessions/" + id).map(read -> {
+          ctx.verify(() -> {
+            JsonObject now = read.bodyAsJsonObject();
+            assertEquals(touched.getLong("version"), now.getLong("version"));
+            assertEquals(touched.getString("lastActivityAt"), now.getString("lastActivityAt"));
+            assertEquals(touched.getString("expiresAt"), now.getString("expiresAt"));
+          });
+          return read;
+        }))
         .onComplete(ctx.succeeding(r -> ctx.completeNow()));
   }
 
@@ -160,31 +192,25 @@ class SessionsApiTest extends SharedDaemonTest {
   }
 
   @Test
-  void list_pagesThroughEverySession_withCursor_andFiltersByState(Vertx vertx, VertxTestContext ctx) {
-    String listTenant = TestDaemon.freshTenant();
-    TestDaemon.builder().tenant(listTenant).start(vertx).compose(d -> {
-      Api a = d.api(listTenant);
-      io.vertx.core.Future<?> chain = io.vertx.core.Future.succeededFuture();
-      for (int i = 0; i < 7; i++) {
-        String id = "s" + i;
-        JsonObject body = new JsonObject().put("state", i % 2 == 0 ? "registering" : "unregistered");
-        chain = chain.compose(x -> a.create(id, body));
-      }
-      Set<String> seen = new HashSet<>();
-      return chain.compose(x -> a.get("/v1/sessions?limit=3"))
-          .compose(r -> collect(a, r.bodyAsJsonObject(), seen))
-          .compose(x -> a.get("/v1/sessions?state=registering&limit=100"))
-          .map(r -> {
-            ctx.verify(() -> {
-              assertEquals(Set.of("s0", "s1", "s2", "s3", "s4", "s5", "s6"), seen);
-              JsonArray filtered = r.bodyAsJsonObject().getJsonArray("sessions");
-              assertEquals(4, filtered.size());
-              assertNull(r.bodyAsJsonObject().getValue("nextCursor"));
-            });
-            return d;
-          })
-          .compose(TestDaemon::stop);
-    }).onComplete(ctx.succeeding(v -> ctx.completeNow()));
+  void list_pagesThroughEverySession_withCursor_andFiltersByState(VertxTestContext ctx) {
+    Api a = daemon.api(LIST_TENANT);
+    io.vertx.core.Future<?> chain = io.vertx.core.Future.succeededFuture();
+    for (int i = 0; i < 7; i++) {
+      String id = "s" + i;
+      JsonObject body = new JsonObject().put("state", i % 2 == 0 ? "registering" : "unregistered");
+      chain = chain.compose(x -> a.create(id, body));
+    }
+    Set<String> seen = new HashSet<>();
+    chain.compose(x -> a.get("/v1/sessions?limit=3"))
+        .compose(r -> collect(a, r.bodyAsJsonObject(), seen))
+        .compose(x -> a.get("/v1/sessions?state=registering&limit=100"))
+        .onComplete(ctx.succeeding(r -> ctx.verify(() -> {
+          assertEquals(Set.of("s0", "s1", "s2", "s3", "s4", "s5", "s6"), seen);
+          JsonArray filtered = r.bodyAsJsonObject().getJsonArray("sessions");
+          assertEquals(4, filtered.size());
+          assertNull(r.bodyAsJsonObject().getValue("nextCursor"));
+          ctx.completeNow();
+        })));
   }
 
   private static io.vertx.core.Future<Void> collect(Api a, JsonObject page, Set<String> seen) {

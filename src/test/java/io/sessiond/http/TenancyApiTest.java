@@ -10,6 +10,7 @@ import io.sessiond.config.Settings;
 import io.sessiond.tenant.ApiKeys;
 import io.sessiond.tenant.TenantSpec;
 import io.sessiond.testing.Api;
+import io.sessiond.testing.DaemonExtension;
 import io.sessiond.testing.TestDaemon;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -25,37 +26,21 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Tenants over HTTP: isolation by API key, several keys per tenant, tenants declared by variable and file, digests only. */
 @ExtendWith(VertxExtension.class)
 class TenancyApiTest {
   private static final String SECOND_KEY = "second-" + UUID.randomUUID();
-  private static TestDaemon daemon;
-  private static String acme;
-  private static String globex;
-  private static String twoKeys;
-
-  @BeforeAll
-  static void start(Vertx vertx, VertxTestContext ctx) {
-    acme = TestDaemon.freshTenant();
-    globex = TestDaemon.freshTenant();
-    twoKeys = TestDaemon.freshTenant();
-    TestDaemon.builder().tenant(acme).tenant(globex).tenantWithKeys(twoKeys, "first-" + UUID.randomUUID(), SECOND_KEY)
-        .start(vertx).onComplete(ctx.succeeding(d -> {
-          daemon = d;
-          ctx.completeNow();
-        }));
-  }
-
-  @AfterAll
-  static void stop(VertxTestContext ctx) {
-    daemon.stop().onComplete(ctx.succeedingThenComplete());
-  }
+  private static final String acme = TestDaemon.freshTenant();
+  private static final String globex = TestDaemon.freshTenant();
+  private static final String twoKeys = TestDaemon.freshTenant();
+  @RegisterExtension
+  static final DaemonExtension daemon = DaemonExtension.of(TestDaemon.builder().tenant(acme).tenant(globex)
+      .tenantWithKeys(twoKeys, "first-" + UUID.randomUUID(), SECOND_KEY));
 
   @Test
   void sameSessionIdInTwoTenants_areIndependent(VertxTestContext ctx) {

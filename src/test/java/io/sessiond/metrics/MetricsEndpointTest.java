@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sessiond.testing.Api;
 import io.sessiond.testing.Poll;
+import io.sessiond.testing.DaemonExtension;
 import io.sessiond.testing.TestDaemon;
 import io.sessiond.testing.Tools;
 import io.vertx.core.Future;
@@ -16,10 +17,9 @@ import io.vertx.junit5.VertxTestContext;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code GET /metrics} of a running daemon: Vert.x HTTP meters labelled by route template (never by
@@ -28,21 +28,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(VertxExtension.class)
 class MetricsEndpointTest {
   private static final String TENANT = TestDaemon.freshTenant();
-  private static TestDaemon daemon;
-
-  @BeforeAll
-  static void start(Vertx vertx, VertxTestContext ctx) {
-    TestDaemon.builder().set("TENANT_METRICS_INTERVAL_MS", 500).set("MAX_MESSAGES_PER_SESSION", 2).tenant(TENANT)
-        .start(vertx).onComplete(ctx.succeeding(d -> {
-          daemon = d;
-          ctx.completeNow();
-        }));
-  }
-
-  @AfterAll
-  static void stop(VertxTestContext ctx) {
-    (daemon == null ? Future.<Void>succeededFuture() : daemon.stop()).onComplete(ctx.succeedingThenComplete());
-  }
+  @RegisterExtension
+  static final DaemonExtension daemon = DaemonExtension.of(TestDaemon.builder().set("TENANT_METRICS_INTERVAL_MS", 500)
+      .set("MAX_MESSAGES_PER_SESSION", 2).tenant(TENANT));
 
   /** Some traffic: a create, reads, messages past the window, an unknown session and a bad key. */
   private static Future<String> trafficThenScrape(String id) {

@@ -119,8 +119,9 @@ public abstract class SessionStoreContract {
           assertEquals("{\"a\":1}", s.dataJson());
           assertNull(s.credsJson());
           assertEquals(DEFAULT_TTL_SECONDS, s.ttlSeconds());
-          assertTrue(s.createdAt() >= before);
+          assertTrue(s.createdAt() >= before && s.createdAt() <= System.currentTimeMillis(), "createdAt " + s.createdAt());
           assertEquals(s.createdAt(), s.updatedAt());
+          assertEquals(s.createdAt(), s.lastActivityAt());
           assertEquals(s.updatedAt() + DEFAULT_TTL_SECONDS * 1000, s.expiresAt());
         }))
         .compose(r -> store.get(ref(id)))
@@ -142,13 +143,16 @@ public abstract class SessionStoreContract {
   @Test
   void put_existingSession_replacesData_bumpsVersion_keepsCreatedAt(VertxTestContext tc) {
     run(tc, () -> create(id)
-        .compose(first -> store.put(putRequest(id, "{\"b\":2}", null, null, null, ANY_VERSION))
+        .compose(first -> clockPasses(first.updatedAt())
+            .compose(v -> store.put(putRequest(id, "{\"b\":2}", null, null, null, ANY_VERSION)))
             .compose(checking(r -> {
               assertFalse(r.created());
               assertEquals(2, r.session().version());
               assertEquals("{\"b\":2}", r.session().dataJson());
               assertEquals(first.createdAt(), r.session().createdAt());
-              assertTrue(r.session().updatedAt() >= first.updatedAt());
+              assertTrue(r.session().updatedAt() > first.updatedAt(), "updatedAt did not move: " + r.session().updatedAt());
+              assertEquals(r.session().updatedAt(), r.session().lastActivityAt());
+              assertEquals(r.session().updatedAt() + DEFAULT_TTL_SECONDS * 1000, r.session().expiresAt());
             }))));
   }
 
@@ -247,7 +251,7 @@ public abstract class SessionStoreContract {
   @Test
   void touch_refreshesExpiryAndActivity_bumpsVersion_keepsUpdatedAt(VertxTestContext tc) {
     run(tc, () -> store.put(putRequest(id, "{}", null, null, 100L, ANY_VERSION))
-        .compose(created -> later(5).compose(v -> store.touch(ref(id)))
+        .compose(created -> clockPasses(created.session().lastActivityAt()).compose(v -> store.touch(ref(id)))
             .compose(checking(status -> {
               Session s = created.session();
               assertEquals(2, status.version());
@@ -260,7 +264,7 @@ public abstract class SessionStoreContract {
   @Test
   void reads_changeNeitherVersionNorActivity(VertxTestContext tc) {
     run(tc, () -> create(id)
-        .compose(created -> later(5)
+        .compose(created -> clockPasses(created.lastActivityAt())
             .compose(v -> store.get(ref(id)))
             .compose(s -> store.status(ref(id)))
             .compose(s -> store.queryKeys(new QueryKeys(tenant, id, "pre-key", List.of("1"))))
@@ -269,6 +273,39 @@ public abstract class SessionStoreContract {
             .compose(e -> store.list(new ListSessions(tenant, null, null, 10)))
             .compose(p -> store.get(ref(id)))
             .compose(checking(s -> assertEquals(created, s)))));
+  }
+
+  // ---- listing: bounded work per page ---------------------------------------------------------
+
+  @Test
+  void list_byARareState_looksAtABoundedNumberOfSessionsPerPage_andItsCursorFindsEveryMatch(VertxTestContext tc) {
+    int n = RequestChecks.MAX_SCANNED_PER_PAGE * 3 + 17;
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      ids.add(String.format("s%05d", i));
+    }
+    List<String> rare = List.of(ids.get(5), ids.get(n / 2), ids.get(n - 1));
+    List<List<String>> pages = new ArrayList<>();
+    run(tc, () -> Future.all(ids.stream().map(this::create).toList())
+        .compose(v -> Future.all(rare.stream().map(r -> store.transition(new Transition(tenant, r, SessionState.REGISTERING,
+            ANY_VERSION))).toList()))
+        .compose(v -> walk(SessionState.REGISTERING, null, pages))
+        .compose(checking(v -> {
+          assertEquals(rare, pages.stream().flatMap(List::stream).toList());
+          assertTrue(pages.stream().allMatch(p -> p.size() <= 1), "a page holds at most the limit: " + pages);
+          // Each page looked at no more than its bound, so the walk took at least n / bound pages.
+          int bounded = (n + RequestChecks.MAX_SCANNED_PER_PAGE - 1) / RequestChecks.MAX_SCANNED_PER_PAGE;
+          assertTrue(pages.size() >= bounded, pages.size() + " pages for " + n + " sessions");
+        })));
+  }
+
+  /** Follows the cursor of a state-filtered status listing with limit 1 to its end, one page per element of {@code pages}. */
+  private Future<Void> walk(SessionState state, String afterId, List<List<String>> pages) {
+    return store.statusAll(new ListSessions(tenant, state, afterId, 1)).compose(page -> {
+      pages.add(page.statuses().stream().map(SessionStatus::id).toList());
+      assertTrue(pages.size() < 1000, "the cursor must come to an end");
+      return page.nextAfterId() == null ? Future.succeededFuture() : walk(state, page.nextAfterId(), pages);
+    });
   }
 
   // ---- If-Match and missing sessions ---------------------------------------------------------
@@ -361,7 +398,7 @@ public abstract class SessionStoreContract {
         .compose(r -> store.put(putRequest(forever, "{}", null, null, 0L, ANY_VERSION)))
         .compose(r -> store.put(putRequest(later, "{}", null, null, 7200L, ANY_VERSION)))
         .compose(r -> store.sweepExpired(System.currentTimeMillis() + 3_600_000))
-        .compose(checking(removed -> assertTrue(removed >= 1)))
+        .compose(checking(removed -> assertEquals(1, removed, "only " + id + " had expired (each test has a store of its own)")))
         .compose(n -> failsWith(StoreFailure.NOT_FOUND, store.get(ref(id))))
         .compose(v -> store.get(ref(forever)))
         .compose(s -> store.get(ref(later)))
@@ -1109,6 +1146,26 @@ public abstract class SessionStoreContract {
       }
       return later(50).compose(v -> pollUntil(deadline, condition));
     });
+  }
+
+  /**
+   * Completes once the wall clock is past {@code millis}, polled with a deadline: a write after it
+   * gets a later timestamp than one at {@code millis}, so a test can tell the two apart.
+   */
+  protected Future<Void> clockPasses(long millis) {
+    long deadline = System.currentTimeMillis() + 1000;
+    return pollUntilClock(millis, deadline);
+  }
+
+  private Future<Void> pollUntilClock(long millis, long deadline) {
+    long now = System.currentTimeMillis();
+    if (now > millis) {
+      return Future.succeededFuture();
+    }
+    if (now > deadline) {
+      return Future.failedFuture(new AssertionError("the clock did not pass " + millis));
+    }
+    return later(1).compose(v -> pollUntilClock(millis, deadline));
   }
 
   /** Lets a little wall-clock time pass without blocking the context. */

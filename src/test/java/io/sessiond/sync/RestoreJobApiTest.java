@@ -98,6 +98,39 @@ class RestoreJobApiTest {
   }
 
   @Test
+  void aSecondRestoreJobOfATenant_whileOneRuns_is409_andStartsOnceItEnded(Vertx vertx, VertxTestContext ctx) {
+    TestRedis.Server redis = TestRedis.privateServer();
+    String pg = TestPostgres.newDatabase();
+    String prefix = TestRedis.uniquePrefix();
+    String lock = prefix + "lock:restore-job:" + tenant();
+    AtomicReference<TestDaemon> daemon = new AtomicReference<>();
+    PostgresSyncApiTest.daemon(vertx, redis.url(), prefix, pg).compose(d -> {
+      daemon.set(d);
+      // A job of this tenant running on another instance holds the tenant's job lock.
+      return vertx.executeBlocking(() -> redis.command("SET " + lock + " another-job PX 60000"));
+    }).compose(set -> {
+      ctx.verify(() -> assertEquals("+OK", set));
+      return daemon.get().api(tenant()).post("/v1/sessions/restore", new JsonObject());
+    }).compose(r -> {
+      ctx.verify(() -> {
+        JsonObject p = io.sessiond.testing.Problem.assertProblem(r, 409);
+        assertTrue(p.getString("type").endsWith("job-running"), p.encode());
+      });
+      return vertx.executeBlocking(() -> redis.command("DEL " + lock));
+    }).compose(v -> daemon.get().api(tenant()).post("/v1/sessions/restore", new JsonObject()))
+        .compose(r -> {
+          ctx.verify(() -> assertEquals(202, r.statusCode(), r.bodyAsString()));
+          return Poll.until(vertx, 10_000, 50, "the job ended and released the tenant's job lock",
+              () -> vertx.executeBlocking(() -> redis.command("EXISTS " + lock)).map(":0"::equals));
+        })
+        .eventually(() -> daemon.get() == null ? Future.succeededFuture() : daemon.get().stop())
+        .onComplete(ctx.succeeding(v -> {
+          redis.stop();
+          ctx.completeNow();
+        }));
+  }
+
+  @Test
   void twoInstancesStartingTogether_restoreEachSessionOnce(Vertx vertx, VertxTestContext ctx) {
     TestRedis.Server redis = TestRedis.privateServer();
     String pg = TestPostgres.newDatabase();

@@ -3,6 +3,7 @@ package io.sessiond.testing;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import java.time.Instant;
 import java.util.function.Supplier;
 
 /** Polling on Vert.x timers until a condition holds or a deadline passes: never a fixed sleep. */
@@ -36,10 +37,12 @@ public final class Poll {
     });
   }
 
-  /** Completes after {@code ms}: lets the wall clock move where a test compares timestamps. */
-  public static Future<Void> clockTick(Vertx vertx, long ms) {
-    Promise<Void> p = Promise.promise();
-    vertx.setTimer(ms, t -> p.complete());
-    return p.future();
+  /**
+   * Completes once the wall clock is past {@code instant} (within a second): a write after it gets a
+   * later timestamp than one at {@code instant}, so a test can tell the two apart.
+   */
+  public static Future<Void> clockPasses(Vertx vertx, Instant instant) {
+    return until(vertx, 1000, 1, "the clock passes " + instant,
+        () -> Future.succeededFuture(Instant.now().isAfter(instant.plusMillis(1))));
   }
 }

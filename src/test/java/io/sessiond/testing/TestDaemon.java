@@ -24,8 +24,17 @@ import java.util.concurrent.TimeUnit;
 /**
  * A real daemon for a test: the production deployer on a free port, configured from settings
  * (the same names as the environment variables), with tenants made up for the test.
+ *
+ * <p>A daemon whose settings name no {@code SESSION_STORE} runs on the store named by the system
+ * property {@value #STORE_PROPERTY} ({@code memory}, the default, or {@code redis}): the build runs
+ * the HTTP suites once on each (pom.xml, execution {@code http-suites-on-redis}). On Redis each
+ * daemon gets the shared test Redis ({@link TestRedis#settings()}) and a fresh {@code REDIS_PREFIX},
+ * so no two daemons, runs or machines ever see each other's keys.
  */
 public final class TestDaemon {
+  /** The system property naming the store of daemons that do not pin one. */
+  public static final String STORE_PROPERTY = "sessiond.test.store";
+
   private final Vertx vertx;
   private final Sessiond daemon;
   private final WebClient client;
@@ -94,7 +103,7 @@ public final class TestDaemon {
      * client runs on {@code clientVertx} (the test's own).
      */
     public Future<TestDaemon> start(Vertx clientVertx) {
-      AppConfig config = AppConfig.from(Settings.of(new JsonObject(), settings));
+      AppConfig config = AppConfig.from(Settings.of(new JsonObject(), withDefaultStore(settings)));
       Context clientContext = clientVertx.getOrCreateContext();
       List<TenantSpec> declared = tenantsFromConfig ? config.tenants().tenants() : tenants;
       // Building a Vert.x instance takes a while: never on the test's event loop.
@@ -106,6 +115,26 @@ public final class TestDaemon {
       // Callbacks go back to the test's context: the daemon's own may be closed before the test ends.
       return Future.fromCompletionStage(started.toCompletionStage(), clientContext);
     }
+  }
+
+  /** The store daemons run on when their settings do not pin one: {@value #STORE_PROPERTY}, else memory. */
+  public static String defaultStore() {
+    String store = System.getProperty(STORE_PROPERTY, "memory").trim();
+    if (!store.equals("memory") && !store.equals("redis")) {
+      throw new IllegalArgumentException(STORE_PROPERTY + " must be memory or redis, not " + store);
+    }
+    return store;
+  }
+
+  /** The settings with the default store filled in, when they name none. */
+  private static Map<String, String> withDefaultStore(Map<String, String> settings) {
+    Map<String, String> effective = new HashMap<>(settings);
+    if (!effective.containsKey("SESSION_STORE") && defaultStore().equals("redis")) {
+      effective.put("SESSION_STORE", "redis");
+      effective.putAll(TestRedis.settings());
+      effective.put("REDIS_PREFIX", TestRedis.uniquePrefix());
+    }
+    return effective;
   }
 
   /** A fresh tenant id, so tests never see each other's sessions. */

@@ -459,8 +459,16 @@ public final class MemorySessionStore implements SessionStore {
     List<SessionEntry> entries = new ArrayList<>();
     List<String> expired = new ArrayList<>();
     String nextAfterId = null;
+    String lastLookedAt = null;
+    int scanned = 0;
     for (SessionEntry entry : table.after(r.tenant(), r.afterId()).values()) {
       Session session = entry.session();
+      if (scanned++ == RequestChecks.MAX_SCANNED_PER_PAGE) {
+        // Bounded work per request: a short page; the cursor goes on after the last session looked at.
+        nextAfterId = lastLookedAt;
+        break;
+      }
+      lastLookedAt = session.id();
       if (session.expiredAt(now)) {
         expired.add(session.id());
       } else if (r.state() == null || r.state() == session.state()) {

@@ -114,6 +114,34 @@ final class RedisChangeFeed implements ChangeFeed {
 
   /** Takes the named lock for {@code ttlMs} unless someone holds it; true when taken. */
   @Override
+  public Future<Void> quarantine(String tenant, String id, String detail) {
+    return link.with(conn -> link.send(conn, Request.cmd(Command.HSET).arg(quarantineKey()).arg(tenant + ":" + id)
+        .arg(detail))).mapEmpty();
+  }
+
+  @Override
+  public Future<Void> release(String tenant, String id) {
+    return link.with(conn -> link.send(conn, Request.cmd(Command.HDEL).arg(quarantineKey()).arg(tenant + ":" + id)))
+        .mapEmpty();
+  }
+
+  @Override
+  public Future<Map<String, String>> quarantined() {
+    return link.with(conn -> link.send(conn, Request.cmd(Command.HGETALL).arg(quarantineKey())))
+        .map(RedisChangeFeed::fields);
+  }
+
+  @Override
+  public Future<String> quarantineOf(String tenant, String id) {
+    return link.with(conn -> link.send(conn, Request.cmd(Command.HGET).arg(quarantineKey()).arg(tenant + ":" + id)))
+        .map(r -> r == null ? null : r.toString());
+  }
+
+  private String quarantineKey() {
+    return stream + ":quarantine";
+  }
+
+  @Override
   public Future<Boolean> tryLock(String name, String token, long ttlMs) {
     Request r = Request.cmd(Command.SET).arg(prefix + "lock:" + name).arg(token).arg("NX").arg("PX").arg(ttlMs);
     return link.with(conn -> link.send(conn, r)).map(reply -> reply != null && "OK".equals(reply.toString()));
@@ -152,17 +180,21 @@ final class RedisChangeFeed implements ChangeFeed {
   /** The record's fields; empty when there is none. */
   @Override
   public Future<Map<String, String>> getRecord(String name) {
-    return link.with(conn -> link.send(conn, Request.cmd(Command.HGETALL).arg(prefix + name))).map(r -> {
-      Map<String, String> out = new HashMap<>();
-      if (r != null && r.isMap()) {
-        r.getKeys().forEach(k -> out.put(k, r.get(k).toString()));
-      } else if (r != null) {
-        for (int i = 0; i + 1 < r.size(); i += 2) {
-          out.put(r.get(i).toString(), r.get(i + 1).toString());
-        }
+    return link.with(conn -> link.send(conn, Request.cmd(Command.HGETALL).arg(prefix + name)))
+        .map(RedisChangeFeed::fields);
+  }
+
+  /** A hash's fields from HGETALL's reply (a map in RESP3, a flat list in RESP2). */
+  private static Map<String, String> fields(Response r) {
+    Map<String, String> out = new HashMap<>();
+    if (r != null && r.isMap()) {
+      r.getKeys().forEach(k -> out.put(k, r.get(k).toString()));
+    } else if (r != null) {
+      for (int i = 0; i + 1 < r.size(); i += 2) {
+        out.put(r.get(i).toString(), r.get(i + 1).toString());
       }
-      return out;
-    });
+    }
+    return out;
   }
 
   private Future<Response> evalInline(String script, String key, String... args) {

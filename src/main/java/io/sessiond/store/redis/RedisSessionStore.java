@@ -236,6 +236,10 @@ final class RedisSessionStore implements SessionStore {
   public Future<KeyValues> queryKeys(QueryKeys r) {
     return checked(() -> {
       RequestChecks.keyType(r.type());
+      if (r.ids().isEmpty()) {
+        // keys_query.lua would call HMGET with no field (a Redis error): ask only whether the session lives.
+        return status(new SessionRef(r.tenant(), r.id())).map(live -> new KeyValues(Map.of()));
+      }
       List<String> args = new ArrayList<>(r.ids().size() + 2);
       args.add(Long.toString(now()));
       args.add(r.type());

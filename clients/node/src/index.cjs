@@ -1,0 +1,17 @@
+'use strict'
+const { SessiondClient, SessiondError } = require('./client.cjs')
+const { useSessiondAuthState, migrateMultiFileAuthState, BufferJSON } = require('./baileys.cjs')
+const { SessiondRemoteAuthStore, remoteAuthSessionId } = require('./wwebjs.cjs')
+const { SessiondStore, sessiondStore } = require('./express-session.cjs')
+
+module.exports = {
+  SessiondClient,
+  SessiondError,
+  useSessiondAuthState,
+  migrateMultiFileAuthState,
+  BufferJSON,
+  SessiondRemoteAuthStore,
+  remoteAuthSessionId,
+  SessiondStore,
+  sessiondStore
+}

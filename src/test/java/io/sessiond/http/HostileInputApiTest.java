@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sessiond.testing.Api;
+import io.sessiond.testing.DaemonExtension;
 import io.sessiond.testing.Poll;
 import io.sessiond.testing.TestDaemon;
 import io.sessiond.testing.TestPostgres;
@@ -27,10 +28,9 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -46,27 +46,17 @@ class HostileInputApiTest {
   private static final String TENANT = TestDaemon.freshTenant();
   private static final String KEY = "test-" + UUID.randomUUID();
   private static final String IMPORT = "/v1/sessions/import";
-  private static TestDaemon daemon;
-  private static String pg;
+  /** The class's own PostgreSQL database (created while the class loads: blocking JDBC, off any event loop). */
+  private static final String PG = TestPostgres.newDatabase();
+  @RegisterExtension
+  static final DaemonExtension daemon = DaemonExtension.of(onRedisWithWriteBehind());
 
-  @BeforeAll
-  static void start(Vertx vertx, VertxTestContext ctx) {
-    vertx.executeBlocking(TestPostgres::newDatabase).compose(db -> {
-      pg = db;
-      TestDaemon.Builder b = TestDaemon.builder().set("SESSION_STORE", "redis")
-          .set("REDIS_PREFIX", TestRedis.uniquePrefix()).set("PG_URL", db).set("SYNC_MODE", "write-behind")
-          .set("SESSION_SYNC_INTERVAL_MS", 50).set("HTTP_INSTANCES", 1);
-      TestRedis.settings().forEach(b::set);
-      return b.tenantWithKeys(TENANT, KEY).start(vertx);
-    }).onComplete(ctx.succeeding(d -> {
-      daemon = d;
-      ctx.completeNow();
-    }));
-  }
-
-  @AfterAll
-  static void stop(VertxTestContext ctx) {
-    (daemon == null ? Future.<Void>succeededFuture() : daemon.stop()).onComplete(ctx.succeedingThenComplete());
+  private static TestDaemon.Builder onRedisWithWriteBehind() {
+    TestDaemon.Builder b = TestDaemon.builder().set("SESSION_STORE", "redis")
+        .set("REDIS_PREFIX", TestRedis.uniquePrefix()).set("PG_URL", PG).set("SYNC_MODE", "write-behind")
+        .set("SESSION_SYNC_INTERVAL_MS", 50).set("HTTP_INSTANCES", 1);
+    TestRedis.settings().forEach(b::set);
+    return b.tenantWithKeys(TENANT, KEY);
   }
 
   private static Api api() {
@@ -342,7 +332,7 @@ class HostileInputApiTest {
 
   private static Future<Long> pgVersion(Vertx vertx, String id) {
     return vertx.executeBlocking(() -> {
-      List<List<String>> rows = TestPostgres.query(pg, "SELECT version FROM sessions WHERE tenant = '" + TENANT
+      List<List<String>> rows = TestPostgres.query(PG, "SELECT version FROM sessions WHERE tenant = '" + TENANT
           + "' AND id = '" + id + "'");
       return rows.isEmpty() ? null : Long.parseLong(rows.get(0).get(0));
     });

@@ -132,6 +132,11 @@ class HostileInputApiTest {
     rows.add(row("import with a key id holding a NUL", post, IMPORT, "{'id':'{id}','keys':{'pre-key':{'a\\u0000':1}}}", "/keys/pre-key"));
     rows.add(row("import with a NUL in a key value", post, IMPORT, "{'id':'{id}','keys':{'pre-key':{'a':'\\u0000'}}}", "/keys/pre-key/a"));
 
+    // names the path and the key batch already restrict to ASCII (guards: refused before this issue too)
+    rows.add(row("session id with an encoded NUL", put, s + "%00x", "{'data':{}}", "session id"));
+    rows.add(row("blob name with an encoded NUL", put, s + "/blobs/a%00b", "{}", "blob name"));
+    rows.add(row("key type with an escaped NUL", post, keys, "{'pre\\u0000key':{'1':1}}", "key type"));
+
     // JSON in another encoding than UTF-8 (RFC 8259 8.1): the key batch's byte offsets would be chars
     rows.add(bytesRow("key batch in UTF-16LE", keys, j("{'pre-key':{'1':'x'}}").getBytes(StandardCharsets.UTF_16LE), "UTF-8"));
     rows.add(bytesRow("key batch in UTF-16BE", keys, j("{'pre-key':{'1':'x'}}").getBytes(StandardCharsets.UTF_16BE), "UTF-8"));

@@ -102,6 +102,9 @@ final class ApiRouter {
     Route route = router.route(method, path).order(nextOrders[frequent ? 0 : 1]++);
     if (body != BodyKind.NONE) {
       route.handler(Requests.requireJson(body == BodyKind.MERGE_PATCH)).handler(bodyHandlers.get(body));
+      if (body != BodyKind.KEY_BATCH) { // key batches are sliced in one pass, not parsed into a tree
+        route.handler(Requests::parseLargeBodyOffTheLoop);
+      }
     }
     route.handler(handler);
   }

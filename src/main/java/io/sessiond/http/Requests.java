@@ -146,7 +146,49 @@ final class Requests {
    * string and number in it storable by every store ({@link StorableJson}).
    */
   static Object jsonValue(RoutingContext ctx) {
+    Object parsed = ctx.get(PARSED_BODY);
+    if (parsed != null) {
+      if (parsed instanceof ParseFailure f) {
+        throw f.failure();
+      }
+      return parsed == NULL_BODY ? null : parsed;
+    }
+    return decode(ctx.body().buffer());
+  }
+
+  /** Bodies larger than this are parsed on a worker thread, so that one request cannot stall an event loop. */
+  static final int PARSE_OFF_LOOP_BYTES = 64 * 1024;
+  private static final String PARSED_BODY = "sessiond.parsed-body";
+  private static final Object NULL_BODY = new Object();
+
+  private record ParseFailure(RuntimeException failure) {
+  }
+
+  /**
+   * A route step after the body handler: a large JSON body is parsed (and checked, {@link StorableJson})
+   * on a worker thread, unordered, and the route goes on on its event loop with the tree ready for
+   * {@link #jsonValue}. A small body is parsed where it is used, which costs less than the hand-off.
+   */
+  static void parseLargeBodyOffTheLoop(RoutingContext ctx) {
     Buffer body = ctx.body().buffer();
+    if (body == null || body.length() <= PARSE_OFF_LOOP_BYTES) {
+      ctx.next();
+      return;
+    }
+    ctx.vertx().<Object>executeBlocking(() -> {
+      try {
+        Object value = decode(body);
+        return value == null ? NULL_BODY : value;
+      } catch (RuntimeException e) {
+        return new ParseFailure(e);
+      }
+    }, false).onComplete(ar -> {
+      ctx.put(PARSED_BODY, ar.succeeded() ? ar.result() : new ParseFailure(new IllegalStateException(ar.cause())));
+      ctx.next();
+    });
+  }
+
+  private static Object decode(Buffer body) {
     if (body == null || body.length() == 0) {
       throw ApiException.badRequest("the request body is empty; a JSON document is required");
     }

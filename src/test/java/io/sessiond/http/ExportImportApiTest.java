@@ -282,4 +282,31 @@ class ExportImportApiTest {
           ctx.completeNow();
         })));
   }
+
+  /**
+   * Bodies past {@link Requests#PARSE_OFF_LOOP_BYTES} are parsed on a worker thread: a large import
+   * still lands whole, and a bad one is still a 400 naming what is wrong, with nothing stored.
+   */
+  @Test
+  void largeImport_parsedOffTheEventLoop_landsWhole_andABadOneIsRefused(VertxTestContext ctx) {
+    Api api = daemon.api(target);
+    String id = TestDaemon.freshSession();
+    String big = "x".repeat(Requests.PARSE_OFF_LOOP_BYTES * 3);
+    JsonObject export = new JsonObject().put("id", id).put("data", new JsonObject().put("big", big));
+    String bad = "{\"id\":\"" + TestDaemon.freshSession() + "\",\"data\":{\"big\":\"" + big + "\",\"n\\u0000\":1}}";
+    api.post("/v1/sessions/import", export)
+        .compose(r -> {
+          ctx.verify(() -> assertEquals(201, r.statusCode(), r.bodyAsString()));
+          return api.get("/v1/sessions/" + id);
+        })
+        .compose(r -> {
+          ctx.verify(() -> assertEquals(big, r.bodyAsJsonObject().getJsonObject("data").getString("big")));
+          return postRaw(api, "/v1/sessions/import", bad);
+        })
+        .onComplete(ctx.succeeding(r -> ctx.verify(() -> {
+          assertEquals(400, r.statusCode(), r.bodyAsString());
+          assertEquals("application/problem+json", r.getHeader("Content-Type"));
+          ctx.completeNow();
+        })));
+  }
 }

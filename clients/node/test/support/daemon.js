@@ -11,7 +11,7 @@ import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { setTimeout as sleep } from 'node:timers/promises'
 
-const JAR = fileURLToPath(new URL('../../../../target/sessiond.jar', import.meta.url))
+export const JAR = fileURLToPath(new URL('../../../../target/sessiond.jar', import.meta.url))
 
 function freePort () {
   return new Promise((resolve, reject) => {

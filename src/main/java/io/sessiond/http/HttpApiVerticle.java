@@ -77,8 +77,9 @@ public final class HttpApiVerticle extends VerticleBase {
       api.unlisted(HttpMethod.GET, path);
     }
     deadlines = new RequestDeadlines(vertx, http.requestTimeoutMs());
-    router.route("/v1/*").handler(deadlines);
-    router.route("/v1/*").handler(new TenantAuth(tenants, rateLimiter));
+    // One route with both handlers: a second "/v1/*" route would name every request's route
+    // "/v1/>/v1/sessions/:id" in the HTTP meters instead of its template.
+    router.route("/v1/*").handler(deadlines).handler(new TenantAuth(tenants, rateLimiter));
     new SessionRoutes(store, new SyncQuarantine(vertx, http.requestTimeoutMs())).mount(api);
     new KeyRoutes(store).mount(api);
     new MessageRoutes(store).mount(api);

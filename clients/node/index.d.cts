@@ -165,7 +165,7 @@ export interface Job {
 export interface BlobInfo {
   name: string
   size: number
-  generation: number
+  generation: string
   etag: string
 }
 
@@ -207,12 +207,12 @@ export class SessiondClient {
   touch (id: string): Promise<SessionStatus | null>
   listSessions (options?: { cursor?: string, limit?: number, state?: SessionState, prefix?: string }): Promise<Page<Session>>
   allSessions (options?: { limit?: number, state?: SessionState, prefix?: string }): AsyncGenerator<Session, void, undefined>
-  /** DELETE /v1/sessions?prefix=: deletes every session whose id starts with prefix; the number deleted */
+  /** DELETE /v1/sessions?prefix=, called again while the server answers more: deletes every session whose id starts with prefix; the number deleted */
   deleteSessions (options: { prefix: string }): Promise<number>
 
   getStatus (id: string): Promise<SessionStatus | null>
-  listStatuses (options?: { cursor?: string, limit?: number, state?: SessionState }): Promise<Page<SessionStatus>>
-  allStatuses (options?: { limit?: number, state?: SessionState }): AsyncGenerator<SessionStatus, void, undefined>
+  listStatuses (options?: { cursor?: string, limit?: number, state?: SessionState, prefix?: string }): Promise<Page<SessionStatus>>
+  allStatuses (options?: { limit?: number, state?: SessionState, prefix?: string }): AsyncGenerator<SessionStatus, void, undefined>
   /** A lifecycle transition; SessiondError 409 when it is illegal */
   setState (id: string, state: SessionState, options?: { ifMatch?: number }): Promise<SessionStatus>
 

@@ -157,11 +157,19 @@ class SessiondClient {
     } while (cursor)
   }
 
-  /** Deletes every session whose id starts with `prefix`, on the server; the number deleted. */
+  /**
+   * Deletes every session whose id starts with `prefix`, on the server; the number deleted. The
+   * server deletes at most 1000 per call and answers whether more may remain: this calls again
+   * while `more` is true.
+   */
   async deleteSessions ({ prefix }) {
     if (!prefix) throw new TypeError('sessiond: deleteSessions needs a non-empty prefix')
-    const doc = await this.#json('DELETE', `/v1/sessions?${query({ prefix })}`)
-    return doc.deleted
+    let deleted = 0
+    for (;;) {
+      const doc = await this.#json('DELETE', `/v1/sessions?${query({ prefix })}`)
+      deleted += doc.deleted
+      if (!doc.more) return deleted
+    }
   }
 
   // ---- status and lifecycle -------------------------------------------------------------------
@@ -172,9 +180,9 @@ class SessiondClient {
     return res.status === 404 ? null : res.json()
   }
 
-  /** One page of statuses: {sessions, nextCursor}. */
-  listStatuses ({ cursor, limit = 1000, state } = {}) {
-    return this.#json('GET', `/v1/sessions/status?${query({ limit, cursor, state })}`)
+  /** One page of statuses: {sessions, nextCursor}. `prefix` keeps the ids that start with it. */
+  listStatuses ({ cursor, limit = 1000, state, prefix } = {}) {
+    return this.#json('GET', `/v1/sessions/status?${query({ limit, cursor, state, prefix })}`)
   }
 
   async * allStatuses (options = {}) {

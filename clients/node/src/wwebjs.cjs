@@ -16,7 +16,7 @@ const VALID_ID = /^[A-Za-z0-9._@:+-]{1,128}$/
 
 /**
  * The sessiond session id of a RemoteAuth session name (`RemoteAuth` or `RemoteAuth-<clientId>`).
- * A name that is a valid id is used as it is; any other (a clientId with `_`, or longer than 117
+ * A name that is a valid id is used as it is; any other (a clientId longer than 117
  * characters) becomes its valid characters (`_` as `-`), cut to 95, then `.` and 32 hex digits of
  * the name's SHA-256. RemoteAuth names never contain `.`, so a mapped id never equals a kept one.
  */

@@ -245,6 +245,28 @@ test('[bulk delete] deleteSessions({prefix}) deletes on the server and answers t
   await assert.rejects(client.deleteSessions({ prefix: '' }), /non-empty prefix/)
 })
 
+test('[bulk delete] deleteSessions calls again while the server answers more (it deletes at most 1000 per call)', async () => {
+  const ids = Array.from({ length: 1003 }, (_, i) => `many.${i}`)
+  for (let i = 0; i < ids.length; i += 50) {
+    await Promise.all(ids.slice(i, i + 50).map(id => client.putSession(id, { data: {} })))
+  }
+  await client.putSession('manx.0', { data: {} })
+  const deletes = []
+  const counting = new SessiondClient({
+    url: daemon.url,
+    apiKey: daemon.apiKey,
+    fetch: async (url, init) => {
+      const res = await fetch(url, init)
+      if (init.method === 'DELETE') deletes.push(await res.clone().json())
+      return res
+    }
+  })
+  assert.equal(await counting.deleteSessions({ prefix: 'many.' }), 1003)
+  assert.deepEqual(deletes, [{ deleted: 1000, more: true }, { deleted: 3, more: false }])
+  assert.deepEqual((await client.listSessions({ prefix: 'many.' })).sessions, [])
+  assert.deepEqual((await client.listStatuses({ prefix: 'man' })).sessions.map(s => s.id), ['manx.0'])
+})
+
 test('[blob listing] listBlobs answers each blob\'s name, size, generation and etag', async () => {
   await client.putSession('blobs2', { data: {} })
   await client.putBlob('blobs2', 'a.zip', Buffer.alloc(1000, 1))
@@ -255,7 +277,7 @@ test('[blob listing] listBlobs answers each blob\'s name, size, generation and e
   assert.equal(byName['a.zip'].size, 1000)
   assert.equal(byName['b.bin'].size, 10)
   for (const b of list.blobs) {
-    assert.equal(typeof b.generation, 'number')
+    assert.equal(typeof b.generation, 'string')
     assert.equal(typeof b.etag, 'string')
   }
   assert.equal(await client.listBlobs('no-such-session'), null)

@@ -13,7 +13,9 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { isDeepStrictEqual } from 'node:util'
 import wwebjs from 'whatsapp-web.js'
 import { SessiondRemoteAuthStore, SessiondClient, remoteAuthSessionId } from '../src/index.js'
-import { startDaemon } from './support/daemon.js'
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
+import { startDaemon, JAR } from './support/daemon.js'
 
 const { RemoteAuth } = wwebjs
 let daemon, client
@@ -251,6 +253,26 @@ test('save retries a transient failure of its streamed upload, from the file', a
     server.closeAllConnections()
     server.close()
     process.chdir(startCwd)
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+test('a LocalAuth profile imported by the Java CLI (import-wwebjs) is found by the store, even under a clientId too long for an id', async () => {
+  const clientId = 'cli_bot_' + 'y'.repeat(120)
+  const dir = mkdtempSync(join(tmpdir(), 'wwebjs-cli-'))
+  try {
+    mkdirSync(join(dir, `session-${clientId}`, 'Default'), { recursive: true })
+    writeFileSync(join(dir, `session-${clientId}`, 'Default', 'Preferences'), '{"from":"cli"}')
+    await promisify(execFile)('java', ['-jar', JAR, 'import-wwebjs', '--url', daemon.url, '--dir', dir, '--session-id', clientId],
+      { env: { ...process.env, SESSIOND_API_KEY: daemon.apiKey } })
+    const store = new SessiondRemoteAuthStore({ url: daemon.url, apiKey: daemon.apiKey })
+    const session = `RemoteAuth-${clientId}`
+    assert.equal(await store.sessionExists({ session }), true)
+    assert.equal((await client.getSession(remoteAuthSessionId(session))).data.session, session)
+    const zip = join(dir, 'restored.zip')
+    await store.extract({ session, path: zip })
+    assert.equal(readFileSync(zip).subarray(0, 2).toString(), 'PK')
+  } finally {
     rmSync(dir, { recursive: true, force: true })
   }
 })

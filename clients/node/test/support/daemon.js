@@ -11,7 +11,7 @@ import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { setTimeout as sleep } from 'node:timers/promises'
 
-const JAR = fileURLToPath(new URL('../../../../target/sessiond.jar', import.meta.url))
+export const JAR = fileURLToPath(new URL('../../../../target/sessiond.jar', import.meta.url))
 
 function freePort () {
   return new Promise((resolve, reject) => {
@@ -40,16 +40,18 @@ export async function startDaemon (env = {}) {
   child.stdout.on('data', d => { log += d })
   child.stderr.on('data', d => { log += d })
   const url = `http://127.0.0.1:${port}`
+  const kind = env.SESSION_STORE ?? store.SESSION_STORE
   const deadline = Date.now() + 60000
   for (;;) {
     if (child.exitCode !== null) throw new Error(`sessiond exited with ${child.exitCode}:\n${log}`)
     try {
       const r = await fetch(url + '/health/ready')
-      if (r.status === 200) break
+      // Ready, and on the store asked for (so a run meant for Redis can never pass on memory).
+      if (r.status === 200 && log.includes(`with the ${kind} store`)) break
     } catch {}
     if (Date.now() > deadline) {
       child.kill('SIGKILL')
-      throw new Error(`sessiond did not become ready within 60 s:\n${log}`)
+      throw new Error(`sessiond did not become ready on the ${kind} store within 60 s:\n${log}`)
     }
     await sleep(100)
   }

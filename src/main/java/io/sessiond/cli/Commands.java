@@ -117,7 +117,7 @@ final class Commands {
     @Option(names = "--session-id", required = true, paramLabel = "CLIENT_ID", description = "LocalAuth's clientId.")
     String clientId;
 
-    @Option(names = "--session", paramLabel = "ID", description = "The session (default: RemoteAuth-<session-id>).")
+    @Option(names = "--session", paramLabel = "ID", description = "The session (default: RemoteAuth-<session-id>, mapped as SessiondRemoteAuthStore maps a name that is no valid id).")
     String session;
 
     @Option(names = "--blob", paramLabel = "NAME", defaultValue = "RemoteAuth.zip",

@@ -49,7 +49,7 @@ public final class TenantUsage {
   }
 
   private Future<Void> count(String tenant, String afterId, long[] totals) {
-    return store.call(StoreAddresses.STATUS_ALL, new ListSessions(tenant, null, afterId, PAGE)).compose(page -> {
+    return store.call(StoreAddresses.STATUS_ALL, new ListSessions(tenant, null, null, afterId, PAGE)).compose(page -> {
       add(page, totals);
       if (page.nextAfterId() == null || totals[0] >= MAX_SESSIONS) {
         meters.tenantCounts(tenant, totals[0], totals[1], totals[2]);

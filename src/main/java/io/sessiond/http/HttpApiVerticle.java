@@ -80,7 +80,8 @@ public final class HttpApiVerticle extends VerticleBase {
       api.unlisted(HttpMethod.GET, path);
     }
     deadlines = new RequestDeadlines(vertx, http.requestTimeoutMs());
-    // One route for both: each extra route matched shows in the metrics' route label ("/v1/>…").
+    // One route with both handlers: a second "/v1/*" route would name every request's route
+    // "/v1/>/v1/sessions/:id" in the HTTP meters instead of its template.
     router.route("/v1/*").handler(deadlines).handler(new TenantAuth(tenants, rateLimiter));
     new SessionRoutes(store, new SyncQuarantine(vertx, http.requestTimeoutMs())).mount(api);
     new KeyRoutes(store).mount(api);

@@ -3,6 +3,7 @@ package io.sessiond.http;
 import static io.sessiond.http.Responses.async;
 
 import io.sessiond.session.Session;
+import io.sessiond.session.SessionIds;
 import io.sessiond.session.SessionState;
 import io.sessiond.store.StoreAddresses;
 import io.sessiond.store.StoreClient;
@@ -29,15 +30,19 @@ final class SessionRoutes {
   private final StoreClient store;
   private final SyncQuarantine quarantine;
 
+  private final PrefixDelete prefixDelete;
+
   SessionRoutes(StoreClient store, SyncQuarantine quarantine) {
     this.store = store;
     this.quarantine = quarantine;
+    this.prefixDelete = new PrefixDelete(store);
   }
 
   void mount(ApiRouter api) {
     // Status before :id (same method, overlapping paths): both in the frequent view keeps that order.
     api.frequent().get("/v1/sessions", async(this::list));
     api.frequent().get("/v1/sessions/status", async(this::statusAll));
+    api.delete("/v1/sessions", async(this::deleteByPrefix));
     api.frequent().get("/v1/sessions/:id", async(this::get));
     api.frequent().put("/v1/sessions/:id", BodyKind.SMALL, async(this::put));
     api.patch("/v1/sessions/:id", BodyKind.MERGE_PATCH, async(this::patch));
@@ -83,6 +88,15 @@ final class SessionRoutes {
   private Future<?> delete(RoutingContext ctx) {
     return store.call(StoreAddresses.DELETE, writeRef(ctx))
         .onSuccess(v -> Responses.noContent(ctx));
+  }
+
+  private Future<?> deleteByPrefix(RoutingContext ctx) {
+    String prefix = prefix(ctx);
+    if (prefix == null) {
+      throw ApiException.badRequest("query parameter 'prefix' is required: a DELETE of /v1/sessions never deletes every session");
+    }
+    return prefixDelete.run(Requests.tenant(ctx), prefix).onSuccess(d -> Responses.json(ctx, 200,
+        new JsonText().open().number("deleted", d.deleted()).bool("more", d.more()).close().toString()));
   }
 
   private Future<?> touch(RoutingContext ctx) {
@@ -143,7 +157,19 @@ final class SessionRoutes {
       throw ApiException.badRequest("query parameter 'state' must be one of " + Bodies.allStates());
     }
     int limit = Requests.intQuery(ctx, "limit", DEFAULT_PAGE, 1, MAX_PAGE);
-    return new ListSessions(Requests.tenant(ctx), state, afterId(Requests.query(ctx, "cursor")), limit);
+    return new ListSessions(Requests.tenant(ctx), state, prefix(ctx), afterId(Requests.query(ctx, "cursor")), limit);
+  }
+
+  /** The {@code prefix} query parameter ({@code null} when absent): itself a valid session id, else 400. */
+  private static String prefix(RoutingContext ctx) {
+    if (ctx.queryParam("prefix").isEmpty()) {
+      return null;
+    }
+    String prefix = Requests.query(ctx, "prefix"); // null when given empty: no valid prefix either
+    if (!SessionIds.isSessionId(prefix)) {
+      throw ApiException.badRequest("query parameter 'prefix' must be 1-128 characters of A-Za-z0-9._@:+-");
+    }
+    return prefix;
   }
 
   /** Cursors are the last id of a page in URL-safe base64, opaque to clients. */
@@ -158,7 +184,7 @@ final class SessionRoutes {
     }
     try {
       String id = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
-      if (io.sessiond.session.SessionIds.isSessionId(id)) {
+      if (SessionIds.isSessionId(id)) {
         return id;
       }
     } catch (IllegalArgumentException e) {

@@ -77,6 +77,14 @@ public final class RequestChecks {
     }
   }
 
+  /** A listing's limit, and its prefix: none, or itself a session id (so its range is ASCII). */
+  public static void listing(StoreRequests.ListSessions r) {
+    pageLimit(r.limit());
+    if (r.prefix() != null && !SessionIds.isSessionId(r.prefix())) {
+      throw invalid("prefix must be 1-128 characters of A-Za-z0-9._@:+-");
+    }
+  }
+
   public static JsonObject patchObject(String patchJson) {
     Object patch;
     try {

@@ -55,9 +55,15 @@ public final class StoreRequests {
 
   /**
    * One page of a tenant's sessions in id order: those with id greater than {@code afterId}
-   * ({@code null} from the start), optionally only those in {@code state}.
+   * ({@code null} from the start), optionally only those in {@code state}, and only those whose id
+   * starts with {@code prefix} ({@code null}: any id; otherwise itself a valid session id). A
+   * backend reads only the prefix's range of its id order, never the tenant's other sessions.
    */
-  public record ListSessions(String tenant, SessionState state, String afterId, int limit) {
+  public record ListSessions(String tenant, SessionState state, String prefix, String afterId, int limit) {
+    /** The first id after every id that starts with {@code prefix} (ids are ASCII: the last char plus one). */
+    public static String prefixEnd(String prefix) {
+      return prefix.substring(0, prefix.length() - 1) + (char) (prefix.charAt(prefix.length() - 1) + 1);
+    }
   }
 
   /** A page of sessions; {@code nextAfterId} is {@code null} on the last page. */

@@ -569,4 +569,33 @@ class CliTest {
       assertNotNull(run.out());
     }
   }
+  @Test
+  void remoteAuthSessionId_isTheNodeStoresMapping() {
+    // Values computed by remoteAuthSessionId of clients/node/src/wwebjs.cjs.
+    assertEquals("RemoteAuth-bot1", WwebjsCommand.remoteAuthSessionId("RemoteAuth-bot1"));
+    assertEquals("RemoteAuth-bot_1", WwebjsCommand.remoteAuthSessionId("RemoteAuth-bot_1"));
+    assertEquals("RemoteAuth-" + "a".repeat(84) + ".0f95d12e9c46a90a38066b8b7020f7c4",
+        WwebjsCommand.remoteAuthSessionId("RemoteAuth-" + "a".repeat(120)));
+    assertEquals("RemoteAuth-my-bot-" + "x".repeat(77) + ".1ad6fe9aec9f90d36ac27f643a465ad6",
+        WwebjsCommand.remoteAuthSessionId("RemoteAuth-my_bot_" + "x".repeat(120)));
+  }
+
+  @Test
+  void importWwebjs_withAClientIdTooLongForAnId_usesTheSessionTheNodeStoreLooksFor() throws Exception {
+    String clientId = "my_bot_" + "x".repeat(120);
+    String session = "RemoteAuth-my-bot-" + "x".repeat(77) + ".1ad6fe9aec9f90d36ac27f643a465ad6";
+    try (Daemon a = new Daemon()) {
+      Path profile = tmp.resolve(".wwebjs_auth/session-" + clientId);
+      Files.createDirectories(profile.resolve("Default"));
+      Files.writeString(profile.resolve("Default/Preferences"), "{}");
+      Run run = cli(a.env(), "import-wwebjs", "--url", a.url(), "--dir", tmp.resolve(".wwebjs_auth").toString(),
+          "--session-id", clientId);
+      assertEquals(0, run.code(), run.err());
+      assertTrue(run.out().contains("of session " + session), run.out());
+      HttpResponse<Buffer> r = a.get("/v1/sessions/" + session);
+      assertEquals(200, r.statusCode(), r.bodyAsString());
+      assertEquals("RemoteAuth-" + clientId, r.bodyAsJsonObject().getJsonObject("data").getString("session"));
+      assertEquals(200, a.get("/v1/sessions/" + session + "/blobs/RemoteAuth.zip").statusCode());
+    }
+  }
 }

@@ -270,7 +270,7 @@ public abstract class SessionStoreContract {
             .compose(s -> store.queryKeys(new QueryKeys(tenant, id, "pre-key", List.of("1"))))
             .compose(k -> store.readMessages(new ReadMessages(tenant, id, 0, 10, false)))
             .compose(m -> store.export(ref(id)))
-            .compose(e -> store.list(new ListSessions(tenant, null, null, 10)))
+            .compose(e -> store.list(new ListSessions(tenant, null, null, null, 10)))
             .compose(p -> store.get(ref(id)))
             .compose(checking(s -> assertEquals(created, s)))));
   }
@@ -299,9 +299,79 @@ public abstract class SessionStoreContract {
         })));
   }
 
+  // ---- listing by prefix ----------------------------------------------------------------------
+
+  @Test
+  void list_byPrefix_readsOnlyThatRange_pastMoreOtherSessionsThanAPageLooksAt(VertxTestContext tc) {
+    // More sessions sort before the prefix than one page may look at: a listing that filtered the
+    // tenant's sessions instead of reading the prefix's range would answer a short page with a cursor.
+    List<String> before = new ArrayList<>();
+    for (int i = 0; i < RequestChecks.MAX_SCANNED_PER_PAGE + 10; i++) {
+      before.add(String.format("a%05d", i));
+    }
+    List<String> mine = List.of("p.", "p.1", "p.2", "p.3");
+    List<String> near = List.of("p", "p-1", "p:1", "p_1", "q.1", "o.1");
+    String otherTenant = "t-" + random();
+    run(tc, () -> Future.all(before.stream().map(this::create).toList())
+        .compose(v -> Future.all(java.util.stream.Stream.concat(mine.stream(), near.stream()).map(this::create).toList()))
+        .compose(v -> store.put(new PutSession(otherTenant, "p.0", "{}", null, null, null, ANY_VERSION)))
+        .compose(v -> store.list(new ListSessions(tenant, null, "p.", null, 10)))
+        .compose(checking(page -> {
+          assertEquals(mine, page.sessions().stream().map(Session::id).toList());
+          assertNull(page.nextAfterId());
+        }))
+        .compose(v -> store.list(new ListSessions(tenant, null, "p.", null, 2)))
+        .compose(checking(page -> {
+          assertEquals(List.of("p.", "p.1"), page.sessions().stream().map(Session::id).toList());
+          assertEquals("p.1", page.nextAfterId());
+        }))
+        .compose(page -> store.list(new ListSessions(tenant, null, "p.", page.nextAfterId(), 2)))
+        .compose(checking(page -> {
+          assertEquals(List.of("p.2", "p.3"), page.sessions().stream().map(Session::id).toList());
+          assertNull(page.nextAfterId());
+        }))
+        .compose(v -> store.list(new ListSessions(tenant, null, "p.", "a00001", 10)))
+        .compose(checking(page -> assertEquals(mine, page.sessions().stream().map(Session::id).toList())))
+        .compose(v -> store.list(new ListSessions(tenant, null, "p.", "p.3", 10)))
+        .compose(checking(page -> assertEquals(List.of(), page.sessions())))
+        .compose(v -> store.list(new ListSessions(tenant, null, "p.", "q", 10)))
+        .compose(checking(page -> assertEquals(List.of(), page.sessions())))
+        .compose(v -> store.list(new ListSessions(tenant, null, "p.1", null, 10)))
+        .compose(checking(page -> assertEquals(List.of("p.1"), page.sessions().stream().map(Session::id).toList())))
+        .compose(v -> store.list(new ListSessions(otherTenant, null, "p.", null, 10)))
+        .compose(checking(page -> assertEquals(List.of("p.0"), page.sessions().stream().map(Session::id).toList()))));
+  }
+
+  @Test
+  void statusAll_byPrefixAndState_combinesBothFilters(VertxTestContext tc) {
+    run(tc, () -> create("x.1").compose(s -> create("x.2")).compose(s -> create("x.3")).compose(s -> create("y.1"))
+        .compose(s -> transition("x.2", SessionState.REGISTERING))
+        .compose(s -> transition("y.1", SessionState.REGISTERING))
+        .compose(s -> store.statusAll(new ListSessions(tenant, SessionState.REGISTERING, "x.", null, 10)))
+        .compose(checking(page -> {
+          assertEquals(List.of("x.2"), page.statuses().stream().map(SessionStatus::id).toList());
+          assertNull(page.nextAfterId());
+        }))
+        .compose(v -> store.statusAll(new ListSessions(tenant, null, "x.", null, 10)))
+        .compose(checking(page -> assertEquals(List.of("x.1", "x.2", "x.3"),
+            page.statuses().stream().map(SessionStatus::id).toList()))));
+  }
+
+  @Test
+  void list_byPrefix_skipsExpiredSessions_andRefusesAnInvalidPrefix(VertxTestContext tc) {
+    run(tc, () -> store.put(putRequest("e.short", "{}", null, null, 1L, ANY_VERSION))
+        .compose(r -> create("e.long"))
+        .compose(s -> eventually(5_000, () -> store.list(new ListSessions(tenant, null, "e.", null, 10))
+            .map(page -> page.sessions().stream().map(Session::id).toList().equals(List.of("e.long")))))
+        .compose(v -> failsWith(StoreFailure.INVALID, store.list(new ListSessions(tenant, null, "a/b", null, 10))))
+        .compose(v -> failsWith(StoreFailure.INVALID, store.list(new ListSessions(tenant, null, "", null, 10))))
+        .compose(v -> failsWith(StoreFailure.INVALID,
+            store.statusAll(new ListSessions(tenant, null, "x".repeat(129), null, 10)))));
+  }
+
   /** Follows the cursor of a state-filtered status listing with limit 1 to its end, one page per element of {@code pages}. */
   private Future<Void> walk(SessionState state, String afterId, List<List<String>> pages) {
-    return store.statusAll(new ListSessions(tenant, state, afterId, 1)).compose(page -> {
+    return store.statusAll(new ListSessions(tenant, state, null, afterId, 1)).compose(page -> {
       pages.add(page.statuses().stream().map(SessionStatus::id).toList());
       assertTrue(pages.size() < 1000, "the cursor must come to an end");
       return page.nextAfterId() == null ? Future.succeededFuture() : walk(state, page.nextAfterId(), pages);
@@ -356,7 +426,7 @@ public abstract class SessionStoreContract {
       for (Supplier<Future<?>> operation : operations) {
         chain = chain.compose(v -> failsWith(StoreFailure.NOT_FOUND, operation.get()));
       }
-      return chain.compose(v -> store.list(new ListSessions(tenant, null, null, 10)))
+      return chain.compose(v -> store.list(new ListSessions(tenant, null, null, null, 10)))
           .compose(checking(page -> assertEquals(List.of(), page.sessions())));
     });
   }
@@ -374,9 +444,9 @@ public abstract class SessionStoreContract {
         .compose(v -> failsWith(StoreFailure.NOT_FOUND, store.export(ref(id))))
         .compose(v -> failsWith(StoreFailure.NOT_FOUND,
             store.writeKeys(new WriteKeys(tenant, id, keyBatch("pre-key", "2", "2"), ANY_VERSION))))
-        .compose(v -> store.list(new ListSessions(tenant, null, null, 10)))
+        .compose(v -> store.list(new ListSessions(tenant, null, null, null, 10)))
         .compose(checking(page -> assertEquals(List.of(), page.sessions())))
-        .compose(v -> store.statusAll(new ListSessions(tenant, null, null, 10)))
+        .compose(v -> store.statusAll(new ListSessions(tenant, null, null, null, 10)))
         .compose(checking(page -> assertEquals(List.of(), page.statuses())))
         .compose(v -> store.put(putRequest(id, "{}", null, null, null, 0)))
         .compose(checking(r -> {
@@ -422,17 +492,17 @@ public abstract class SessionStoreContract {
           .compose(checking(all -> assertEquals(ids, all)))
           .compose(v -> listAll(SessionState.REGISTERING, 2))
           .compose(checking(some -> assertEquals(registering, some)))
-          .compose(v -> store.list(new ListSessions(tenant, null, "b1", 2)))
+          .compose(v -> store.list(new ListSessions(tenant, null, null, "b1", 2)))
           .compose(checking(page -> {
             assertEquals(List.of("b2", "c1"), page.sessions().stream().map(Session::id).toList());
             assertEquals("c1", page.nextAfterId());
           }))
-          .compose(v -> store.list(new ListSessions(tenant, SessionState.REGISTERING, "c2", 5)))
+          .compose(v -> store.list(new ListSessions(tenant, SessionState.REGISTERING, null, "c2", 5)))
           .compose(checking(page -> {
             assertEquals(List.of("d1"), page.sessions().stream().map(Session::id).toList());
             assertNull(page.nextAfterId());
           }))
-          .compose(v -> store.list(new ListSessions(tenant, null, null, 7)))
+          .compose(v -> store.list(new ListSessions(tenant, null, null, null, 7)))
           .compose(checking(page -> assertNull(page.nextAfterId())));
     });
   }
@@ -444,13 +514,13 @@ public abstract class SessionStoreContract {
         .compose(s -> create("x3"))
         .compose(s -> writeKeys("x2", keyBatch("session", "a", "1", "b", "2")))
         .compose(w -> append("x3", message("m")))
-        .compose(a -> store.statusAll(new ListSessions(tenant, null, null, 2)))
+        .compose(a -> store.statusAll(new ListSessions(tenant, null, null, null, 2)))
         .compose(checking(page -> {
           assertEquals(List.of("x1", "x2"), page.statuses().stream().map(SessionStatus::id).toList());
           assertEquals("x2", page.nextAfterId());
           assertEquals(Map.of("session", 2L), page.statuses().get(1).keyCounts());
         }))
-        .compose(page -> store.statusAll(new ListSessions(tenant, SessionState.UNREGISTERED, page.nextAfterId(), 2)))
+        .compose(page -> store.statusAll(new ListSessions(tenant, SessionState.UNREGISTERED, null, page.nextAfterId(), 2)))
         .compose(checking(page -> {
           assertEquals(1, page.statuses().size());
           assertEquals(1, page.statuses().get(0).messageCount());
@@ -748,7 +818,7 @@ public abstract class SessionStoreContract {
         .compose(k -> store.delete(new SessionRef(otherTenant, id)))
         .compose(v -> store.get(ref(id)))
         .compose(checking(s -> assertEquals("{}", s.dataJson())))
-        .compose(s -> store.list(new ListSessions(otherTenant, null, null, 10)))
+        .compose(s -> store.list(new ListSessions(otherTenant, null, null, null, 10)))
         .compose(checking(page -> assertEquals(List.of(), page.sessions()))));
   }
 
@@ -763,7 +833,7 @@ public abstract class SessionStoreContract {
         .compose(checking(r -> assertEquals(2, r.session().version())))
         .compose(r -> store.delete(ref("a")))
         .compose(v -> create("d"))
-        .compose(s -> store.list(new ListSessions(tenant, null, null, 10)))
+        .compose(s -> store.list(new ListSessions(tenant, null, null, null, 10)))
         .compose(checking(page -> assertEquals(List.of("b", "c", "d"),
             page.sessions().stream().map(Session::id).toList()))));
   }
@@ -1245,7 +1315,7 @@ public abstract class SessionStoreContract {
   }
 
   private Future<List<String>> listFrom(SessionState state, String afterId, int pageSize, List<String> seen) {
-    return store.list(new ListSessions(tenant, state, afterId, pageSize)).compose(page -> {
+    return store.list(new ListSessions(tenant, state, null, afterId, pageSize)).compose(page -> {
       page.sessions().forEach(s -> seen.add(s.id()));
       if (page.nextAfterId() == null) {
         return Future.succeededFuture(seen);

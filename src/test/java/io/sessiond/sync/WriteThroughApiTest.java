@@ -135,6 +135,46 @@ class WriteThroughApiTest {
     });
   }
 
+  @Test
+  void deleteByPrefix_deletesEachSessionFromPostgresToo_beforeItAnswers(Vertx vertx, VertxTestContext ctx) {
+    TestPostgres.Server server = TestPostgres.privateServer();
+    String pg = TestPostgres.createDatabase(server.url("postgres"));
+    String prefix = TestDaemon.freshSession() + ".";
+    List<String> ids = List.of(prefix + "1", prefix + "2", prefix + "3");
+    String kept = prefix.substring(0, prefix.length() - 1);
+    AtomicReference<TestDaemon> daemon = new AtomicReference<>();
+    PostgresSyncApiTest.daemon(vertx, TestRedis.url(), TestRedis.uniquePrefix(), pg, "SYNC_MODE", "write-through",
+        "SESSION_SYNC_INTERVAL_MS", "3600000").compose(d -> {
+      daemon.set(d);
+      Api api = d.api(PostgresSyncApiTest.TENANT);
+      Future<?> creates = api.create(kept, new JsonObject());
+      for (String id : ids) {
+        creates = creates.compose(r -> api.create(id, new JsonObject()));
+      }
+      return creates
+          .compose(r -> PostgresSyncApiTest.pgVersions(vertx, pg))
+          .compose(versions -> {
+            ctx.verify(() -> assertEquals(4, versions.size(), versions.toString()));
+            return api.delete("/v1/sessions?prefix=" + prefix);
+          })
+          .compose(r -> {
+            ctx.verify(() -> assertEquals(new JsonObject().put("deleted", 3).put("more", false), r.bodyAsJsonObject()));
+            return PostgresSyncApiTest.pgVersions(vertx, pg);
+          })
+          .map(versions -> {
+            ctx.verify(() -> assertEquals(java.util.Set.of(kept), versions.keySet(), "deletions are in PostgreSQL at reply time"));
+            return null;
+          });
+    }).onComplete(ar -> {
+      Future<Void> stop = daemon.get() == null ? Future.succeededFuture() : daemon.get().stop();
+      stop.onComplete(s -> {
+        server.stop();
+        ctx.verify(() -> assertTrue(ar.succeeded(), () -> String.valueOf(ar.cause())));
+        ctx.completeNow();
+      });
+    });
+  }
+
   private static Future<List<String>> row(Vertx vertx, String pg, String id) {
     return vertx.executeBlocking(() -> {
       List<List<String>> rows = TestPostgres.query(pg, "SELECT version, data FROM sessions WHERE id = '" + id + "'");

@@ -452,16 +452,16 @@ public final class MemorySessionStore implements SessionStore {
   private record EntryPage(List<SessionEntry> entries, String nextAfterId) {
   }
 
-  /** One page of live entries in id order, optionally in one state; expired ones met are removed. */
+  /** One page of live entries in id order, optionally in one state or with a prefix; expired ones met are removed. */
   private EntryPage page(ListSessions r) {
-    RequestChecks.pageLimit(r.limit());
+    RequestChecks.listing(r);
     long now = now();
     List<SessionEntry> entries = new ArrayList<>();
     List<String> expired = new ArrayList<>();
     String nextAfterId = null;
     String lastLookedAt = null;
     int scanned = 0;
-    for (SessionEntry entry : table.after(r.tenant(), r.afterId()).values()) {
+    for (SessionEntry entry : table.range(r.tenant(), r.prefix(), r.afterId()).values()) {
       Session session = entry.session();
       if (scanned++ == RequestChecks.MAX_SCANNED_PER_PAGE) {
         // Bounded work per request: a short page; the cursor goes on after the last session looked at.

@@ -1,6 +1,7 @@
 package io.sessiond.store.memory;
 
 import io.sessiond.session.Session;
+import io.sessiond.store.StoreRequests.ListSessions;
 import io.sessiond.store.memory.StoreChange.BlobChunkStaged;
 import io.sessiond.store.memory.StoreChange.BlobCommitted;
 import io.sessiond.store.memory.StoreChange.BlobDeleted;
@@ -63,6 +64,24 @@ final class SessionTable {
       return Collections.emptyNavigableMap();
     }
     return afterId == null ? sessions : sessions.tailMap(afterId, false);
+  }
+
+  /**
+   * The tenant's entries with id greater than {@code afterId} ({@code null}: all) that start with
+   * {@code prefix} ({@code null}: any), in id order: a range of the map, not a filter over it.
+   */
+  NavigableMap<String, SessionEntry> range(String tenant, String prefix, String afterId) {
+    if (prefix == null) {
+      return after(tenant, afterId);
+    }
+    TreeMap<String, SessionEntry> sessions = tenants.get(tenant);
+    String end = ListSessions.prefixEnd(prefix);
+    boolean fromPrefix = afterId == null || afterId.compareTo(prefix) < 0;
+    String from = fromPrefix ? prefix : afterId;
+    if (sessions == null || from.compareTo(end) >= 0) {
+      return Collections.emptyNavigableMap();
+    }
+    return sessions.subMap(from, fromPrefix, end, false);
   }
 
   /** The sessions expired at {@code now}, soonest first, without removing them. */

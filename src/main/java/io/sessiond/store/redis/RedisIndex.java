@@ -1,5 +1,6 @@
 package io.sessiond.store.redis;
 
+import io.sessiond.store.StoreRequests.ListSessions;
 import io.vertx.core.Future;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.RedisConnection;
@@ -67,10 +68,22 @@ final class RedisIndex {
     return link.send(conn, r).mapEmpty();
   }
 
-  /** Up to {@code count} ids after {@code afterId} ({@code null}: from the start), in id order. */
-  Future<List<String>> ids(RedisConnection conn, String tenant, String afterId, int count) {
-    Request r = Request.cmd(Command.ZRANGEBYLEX).arg(keys.ids(tenant)).arg(afterId == null ? "-" : "(" + afterId)
-        .arg("+").arg("LIMIT").arg(0).arg(count);
+  /**
+   * Up to {@code count} ids after {@code afterId} ({@code null}: from the start) that start with
+   * {@code prefix} ({@code null}: any), in id order. A prefix is the lex range [prefix, prefixEnd):
+   * ids are ASCII, so Redis's byte order is Java's char order.
+   */
+  Future<List<String>> ids(RedisConnection conn, String tenant, String prefix, String afterId, int count) {
+    String min = afterId == null ? "-" : "(" + afterId;
+    String max = "+";
+    if (prefix != null) {
+      if (afterId == null || afterId.compareTo(prefix) < 0) {
+        min = "[" + prefix;
+      }
+      max = "(" + ListSessions.prefixEnd(prefix);
+    }
+    Request r = Request.cmd(Command.ZRANGEBYLEX).arg(keys.ids(tenant)).arg(min).arg(max)
+        .arg("LIMIT").arg(0).arg(count);
     return link.send(conn, r).map(RedisIndex::strings);
   }
 

@@ -43,7 +43,7 @@ final class RedisPages {
   <T> Future<Page<T>> page(ListSessions r, Script script, Decoder<T> decoder,
                            Function<T, SessionState> stateOf) {
     try {
-      RequestChecks.pageLimit(r.limit());
+      RequestChecks.listing(r);
     } catch (StoreException e) {
       return Future.failedFuture(e);
     }
@@ -85,7 +85,7 @@ final class RedisPages {
 
     void step(String afterId) {
       int want = Math.min(chunk, RequestChecks.MAX_SCANNED_PER_PAGE - scanned);
-      index.ids(conn, r.tenant(), afterId, want).compose(ids -> {
+      index.ids(conn, r.tenant(), r.prefix(), afterId, want).compose(ids -> {
         List<Future<Response>> loads = new ArrayList<>(ids.size());
         for (String id : ids) {
           loads.add(link.eval(conn, script, keys.session(r.tenant(), id), List.of(Long.toString(now))));

@@ -130,7 +130,7 @@ class RedisMultiInstanceTest {
         .compose(counts -> {
           int removed = counts.<Integer>resultAt(0) + counts.<Integer>resultAt(1) + counts.<Integer>resultAt(2);
           tc.verify(() -> assertEquals(expiring, removed));
-          return two.list(new ListSessions(tenant, null, null, 100));
+          return two.list(new ListSessions(tenant, null, null, null, 100));
         })
         .onComplete(tc.succeeding(page -> tc.verify(() -> {
           assertEquals(List.of("live"), page.sessions().stream().map(s -> s.id()).toList());
@@ -189,7 +189,7 @@ class RedisMultiInstanceTest {
           tc.verify(() -> assertEquals(live, indexed));
           return live;
         }))
-        .compose(live -> two.list(new ListSessions(tenant, null, null, 100)).map(page -> {
+        .compose(live -> two.list(new ListSessions(tenant, null, null, null, 100)).map(page -> {
           tc.verify(() -> assertEquals(List.copyOf(live), page.sessions().stream().map(s -> s.id()).toList()));
           return page;
         }))

@@ -38,8 +38,8 @@ final class Findings {
   }
 
   /** A finding that belongs to no single request (readiness, sync at the end). */
-  synchronized void addCheck(String outcome, String what, String got) {
-    record(outcome, what, null, -1, what, got);
+  synchronized void addCheck(String outcome, String what, String got, String known) {
+    record(outcome, what, known, -1, what, got);
   }
 
   private FailureClass record(String outcome, String where, String known, int index, String sent, String got) {

@@ -130,7 +130,7 @@ final class Fuzzer {
     } else if (a.status() >= 400 && !isProblem(a)) {
       findings.add(a.status() + " without a problem document", request, got);
     } else if (a.status() < 400 && request.mustReject()) {
-      findings.add("hostile request accepted (" + a.status() + ")", request, got);
+      findings.add("hostile request accepted (2xx)", request, got);
     }
   }
 

@@ -82,7 +82,7 @@ class HostileRequestsFuzzTest {
     long started = System.nanoTime();
     fuzzer.run(REQUESTS, CONCURRENCY);
     long fuzzMs = (System.nanoTime() - started) / 1_000_000;
-    new EndChecks(http, fuzzer, findings).run();
+    new EndChecks(fuzzer, findings).run();
     String summary = "seed " + SEED + ": " + REQUESTS + " requests in " + fuzzMs + " ms, answers by status "
         + fuzzer.statuses() + ", " + fuzzer.snapshotsCompared() + " refused writes checked against snapshots";
     System.out.println("HostileRequestsFuzzTest: " + summary);
@@ -124,18 +124,27 @@ class HostileRequestsFuzzTest {
   }
 
   /** After the run: readiness, the sync backlog, PostgreSQL against Redis. */
-  private record EndChecks(RawHttp http, Fuzzer fuzzer, Findings findings) {
+  private static final class EndChecks {
     private static final Pattern BACKLOG = Pattern.compile("backlog (\\d+)");
+    private final Fuzzer fuzzer;
+    private final Findings findings;
+    /** Tenants whose sessions could not be listed: left out of the comparison. */
+    private final java.util.Set<String> unlisted = new java.util.HashSet<>();
+
+    EndChecks(Fuzzer fuzzer, Findings findings) {
+      this.fuzzer = fuzzer;
+      this.findings = findings;
+    }
 
     void run() {
       Answer ready = readyWithin(10_000);
       if (ready.status() != 200) {
-        findings.addCheck("not ready after the run", "GET /health/ready", ready.status() + " " + ready.bodyText());
+        findings.addCheck("not ready after the run", "GET /health/ready", ready.status() + " " + ready.bodyText(), null);
         return;
       }
       String backlog = backlogDrained();
       if (backlog != null) {
-        findings.addCheck("sync backlog not drained within " + DRAIN_DEADLINE_MS + " ms", "GET /health/ready", backlog);
+        findings.addCheck("sync backlog not drained within " + DRAIN_DEADLINE_MS + " ms", "GET /health/ready", backlog, null);
       }
       comparePostgres();
     }
@@ -170,24 +179,42 @@ class HostileRequestsFuzzTest {
     private void comparePostgres() {
       long deadline = System.currentTimeMillis() + DRAIN_DEADLINE_MS;
       Map<String, String> diff;
+      Map<String, JsonObject> quarantined;
       do {
         diff = differences(live(), postgres());
-        if (diff.isEmpty()) {
-          return;
+        // A quarantined session will not reach PostgreSQL however long we wait.
+        quarantined = quarantined(diff.keySet());
+        if (diff.isEmpty() || quarantined.keySet().equals(diff.keySet())) {
+          break;
         }
         Fuzzer.sleep(200);
       } while (System.currentTimeMillis() < deadline);
       for (Map.Entry<String, String> d : diff.entrySet()) {
-        String[] tenantAndId = d.getKey().split("/", 2);
-        Answer status = fuzzer.get(tenantAndId[0], "/v1/sessions/" + tenantAndId[1] + "/status");
-        JsonObject sync = status.status() == 200 ? new JsonObject(status.bodyText()).getJsonObject("sync") : null;
-        findings.addCheck("PostgreSQL differs from Redis", "session " + HostileRequest.abbreviate(tenantAndId[1], 80),
-            d.getValue() + (sync == null ? "" : "; sync: " + HostileRequest.abbreviate(sync.encode(), 300)));
+        JsonObject sync = quarantined.get(d.getKey());
+        // PostgreSQL refuses a NUL in text: a session that took one in (an id, a member name) stays quarantined.
+        String known = sync != null && sync.encode().contains("0x00") ? HostileValues.NUL_SURROGATE : null;
+        findings.addCheck("PostgreSQL differs from Redis", "session " + HostileRequest.abbreviate(d.getKey(), 80),
+            d.getValue() + (sync == null ? "" : "; sync: " + HostileRequest.abbreviate(sync.encode(), 300)), known);
       }
     }
 
-    private static Map<String, String> differences(Map<String, Long> redis, Map<String, Long> pg) {
+    /** The sync state of those of the sessions (tenant/id) that are quarantined. */
+    private Map<String, JsonObject> quarantined(java.util.Set<String> sessions) {
+      Map<String, JsonObject> out = new TreeMap<>();
+      for (String session : sessions) {
+        String[] tenantAndId = session.split("/", 2);
+        Answer status = fuzzer.get(tenantAndId[0], "/v1/sessions/" + tenantAndId[1] + "/status");
+        JsonObject sync = status.status() == 200 ? new JsonObject(status.bodyText()).getJsonObject("sync") : null;
+        if (sync != null && Boolean.TRUE.equals(sync.getBoolean("quarantined"))) {
+          out.put(session, sync);
+        }
+      }
+      return out;
+    }
+
+    private Map<String, String> differences(Map<String, Long> redis, Map<String, Long> pg) {
       Map<String, String> diff = new TreeMap<>();
+      pg.keySet().removeIf(k -> unlisted.contains(k.substring(0, k.indexOf('/'))));
       redis.forEach((k, v) -> {
         if (!v.equals(pg.get(k))) {
           diff.put(k, "Redis version " + v + ", PostgreSQL " + pg.get(k));
@@ -209,7 +236,12 @@ class HostileRequestsFuzzTest {
         do {
           Answer page = fuzzer.get(tenant, "/v1/sessions?limit=1000" + (cursor == null ? "" : "&cursor=" + cursor));
           if (page.status() != 200) {
-            throw new AssertionError("listing the sessions of " + tenant + " answered " + page.status() + " " + page.bodyText());
+            // Seen when an import stored a version past 2^53 (the listing cannot read it back).
+            if (unlisted.add(tenant)) {
+              findings.addCheck("listing the sessions answered " + page.status() + " after the run", "GET /v1/sessions",
+                  HostileRequest.abbreviate(page.bodyText(), 300), null);
+            }
+            break;
           }
           JsonObject body = new JsonObject(page.bodyText());
           JsonArray sessions = body.getJsonArray("sessions");

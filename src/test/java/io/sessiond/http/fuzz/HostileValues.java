@@ -158,8 +158,7 @@ final class HostileValues {
       Piece.any("reserved-restore", "restore"),
       Piece.any("encoded-colons", "%3A%3A"),
       Piece.any("colons", "a:b"),
-      Piece.any("plus", "+"),
-      Piece.any("jid", "4915123456789@s.whatsapp.net"));
+      Piece.any("plus", "+")); // never an id of the tracked pool: requests with these ids take no session lock
 
   /** Blob names as path segments: {@code [A-Za-z0-9._-]{1,128}}. */
   static final List<Piece> BLOB_NAMES = List.of(
@@ -181,7 +180,7 @@ final class HostileValues {
       Piece.bad("fraction", "\"1.5\""),
       Piece.bad("negative", "-1"),
       Piece.bad("quoted-negative", "\"-1\""),
-      Piece.bad("zero", "\"0\""),
+      Piece.any("zero", "\"0\""), // version 0: the session must not exist yet
       Piece.known("past-2^53", "\"9007199254740993\"", BIG_VERSION),
       Piece.known("18-digits", "\"999999999999999999\"", BIG_VERSION),
       Piece.known("long-max", "9223372036854775807", BIG_VERSION),

@@ -72,6 +72,12 @@ final class Findings {
           .append("        sent: ").append(c.sent).append('\n')
           .append("        got:  ").append(c.got).append('\n');
     }
+    if (all.stream().anyMatch(c -> HostileValues.BIG_VERSION.equals(c.known))) {
+      b.append("  note: a session stored at a version past 2^53 (an import the known finding '")
+          .append(HostileValues.BIG_VERSION).append("' let through) fails every later read of it with 500, and every ")
+          .append("listing of its tenant: 5xx classes on GET /v1/sessions, /v1/sessions/status and on that session's ")
+          .append("reads may be consequences of it (the daemon's log names the version it could not parse).\n");
+    }
     return b.toString();
   }
 }

@@ -77,12 +77,19 @@ class HostileRequestsFuzzTest {
         + REQUESTS + " requests, " + CONCURRENCY + " in flight");
     RawHttp http = new RawHttp(daemon.port(), 15_000);
     Findings findings = new Findings();
-    Fuzzer fuzzer = new Fuzzer(http, new HostileRequests(SEED, List.of(A, B), KEYS, POOL, LIMITS), KEYS, findings);
+    DaemonFailures failures = new DaemonFailures();
+    Fuzzer fuzzer = new Fuzzer(http, new HostileRequests(SEED, List.of(A, B), KEYS, POOL, LIMITS), KEYS, findings, failures);
     createHalfThePool(http);
     long started = System.nanoTime();
-    fuzzer.run(REQUESTS, CONCURRENCY);
-    long fuzzMs = (System.nanoTime() - started) / 1_000_000;
-    new EndChecks(fuzzer, findings).run();
+    failures.attach();
+    long fuzzMs;
+    try {
+      fuzzer.run(REQUESTS, CONCURRENCY);
+      fuzzMs = (System.nanoTime() - started) / 1_000_000;
+      new EndChecks(fuzzer, findings).run();
+    } finally {
+      failures.detach();
+    }
     String summary = "seed " + SEED + ": " + REQUESTS + " requests in " + fuzzMs + " ms, answers by status "
         + fuzzer.statuses() + ", " + fuzzer.snapshotsCompared() + " refused writes checked against snapshots";
     System.out.println("HostileRequestsFuzzTest: " + summary);
@@ -238,8 +245,10 @@ class HostileRequestsFuzzTest {
           if (page.status() != 200) {
             // Seen when an import stored a version past 2^53 (the listing cannot read it back).
             if (unlisted.add(tenant)) {
+              String cause = fuzzer.causeOf(page.bodyText());
               findings.addCheck("listing the sessions answered " + page.status() + " after the run", "GET /v1/sessions",
-                  HostileRequest.abbreviate(page.bodyText(), 300), null);
+                  HostileRequest.abbreviate(page.bodyText(), 300) + (cause == null ? "" : "; logged: " + cause),
+                  Fuzzer.consequenceOf(cause));
             }
             break;
           }

@@ -55,7 +55,9 @@ final class Problems {
     } else if (t instanceof HttpException e) {
       send(ctx, e.getStatusCode(), routerDetail(ctx, e.getStatusCode(), e.getPayload()), null);
     } else if (t == null) {
-      send(ctx, ctx.statusCode(), routerDetail(ctx, ctx.statusCode(), null), null);
+      // No status at all (-1) is what Vert.x Web leaves when it cannot read the query of a request with a body.
+      int status = ctx.statusCode() >= 400 ? ctx.statusCode() : 400;
+      send(ctx, status, routerDetail(ctx, status, null), null);
     } else if (ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
       // The router refusing a request with a cause (an HTTP/1.1 request without Host): the client's fault.
       send(ctx, ctx.statusCode(), routerDetail(ctx, ctx.statusCode(), t.getMessage()), null);

@@ -282,7 +282,8 @@ class MalformedRequestsTest {
     rows.add(row("list limit given twice").on(GET, "/v1/sessions?limit=1&limit=2").expect(400, "more than once"));
     rows.add(row("status list limit=0").on(GET, "/v1/sessions/status?limit=0").expect(400, "limit"));
     rows.add(row("status list state=bogus").on(GET, "/v1/sessions/status?state=bogus").expect(400, "state"));
-    rows.add(row("query string with a bad escape").on(GET, "/v1/sessions?limit=%zz").expect(400));
+    rows.add(row("query string with a bad escape").on(GET, "/v1/sessions?limit=%zz").expect(400, "query"));
+    rows.add(row("bad escape in the query of a PATCH").on(PATCH, e + "?x=%zz").body("application/merge-patch+json", "{}").expect(400, "malformed"));
 
     // message read parameters
     rows.add(row("messages before=0").on(GET, msgs + "?before=0").expect(400, "before"));

@@ -10,8 +10,10 @@ import java.util.Random;
 /**
  * The generator: request {@code i} of a run is a pure function of the seed and {@code i} (its own
  * {@link Random}), so a run is reproduced by its seed whatever the order the requests were sent in.
- * Each request starts valid (a random route, tenant, tracked session and valid body); most then get
- * one mutation ({@link Mutations}), the rest stay valid so that there is state to damage.
+ * The first requests sweep the catalogues ({@link HostileValues}, {@link FieldBodies}): each piece
+ * once, on a route it applies to. After them each request starts valid (a random route, tenant,
+ * tracked session and valid body); most get one random mutation ({@link Mutations}), the rest stay
+ * valid so that there is state to damage.
  */
 final class HostileRequests {
   private static final String[] STATES = {"unregistered", "registering", "registered", "connected", "disconnected",
@@ -19,6 +21,8 @@ final class HostileRequests {
   private static final String[] VALID_VALUES = {"1", "\"text\"", "{\"type\":\"Buffer\",\"data\":\"AQID\"}", "[1,2,3]",
       "true", "{\"nested\":{\"a\":[1,{\"b\":null}]}}", "\"é✓\"", "12.5", "null"};
   private static final int VALID_PERCENT = 30;
+  /** The first requests of every run: each catalogue piece once, so no run misses one by chance. */
+  private static final List<Mutations.Sweep> SWEEP = Mutations.sweep();
 
   private final long seed;
   private final List<String> tenants;
@@ -43,18 +47,24 @@ final class HostileRequests {
 
   HostileRequest next(int index) {
     Random r = new Random(seed ^ (0x9E3779B97F4A7C15L * (index + 1)));
-    Draft d = valid(r);
+    if (index < SWEEP.size()) {
+      Mutations.Sweep s = SWEEP.get(index);
+      Draft d = valid(r, s.route());
+      Mutations.apply(d, s.family(), s.piece());
+      return d.build(index);
+    }
+    int rare = r.nextInt(1000);
+    Route route = rare < 2 ? Route.RESTORE : rare < 4 ? Route.METRICS : rare < 6 ? Route.OPENAPI
+        : Route.DRAW.get(r.nextInt(Route.DRAW.size()));
+    Draft d = valid(r, route);
     if (r.nextInt(100) >= VALID_PERCENT) {
       Mutations.apply(d, r, this);
     }
     return d.build(index);
   }
 
-  /** A valid request to a random route. */
-  private Draft valid(Random r) {
-    int rare = r.nextInt(1000);
-    Route route = rare < 2 ? Route.RESTORE : rare < 4 ? Route.METRICS : rare < 6 ? Route.OPENAPI
-        : Route.DRAW.get(r.nextInt(Route.DRAW.size()));
+  /** A valid request to {@code route}. */
+  private Draft valid(Random r, Route route) {
     Draft d = new Draft(route, tenants.get(r.nextInt(10) < 7 ? 0 : 1));
     String id = pool.get(r.nextInt(pool.size()));
     if (route.hasSession() || route == Route.IMPORT) {

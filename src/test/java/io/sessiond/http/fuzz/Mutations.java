@@ -26,6 +26,90 @@ final class Mutations {
       Mutations::oddMember, Mutations::keyId, Mutations::keyType, Mutations::fields, Mutations::fields,
       Mutations::oversize, Mutations::noHost);
 
+  /** The mutations that put one catalogue piece into a request (the sweep applies each piece once). */
+  enum Family { PATH_ID, BLOB_NAME, IF_MATCH, VALUE, MEMBER_NAME, KEY_ID, KEY_TYPE, FIELDS }
+
+  /** One piece of the catalogues on one route: the sweep at the start of every run sends each once. */
+  record Sweep(Route route, Family family, Piece piece) {
+  }
+
+  /** Every piece of every catalogue, each on a route it applies to (the routes taken in turn). */
+  static List<Sweep> sweep() {
+    List<Sweep> out = new java.util.ArrayList<>();
+    List<Route> sessionRoutes = Arrays.stream(Route.values()).filter(Route::hasSession).toList();
+    List<Route> writes = sessionRoutes.stream().filter(r -> !r.method.equals("GET")).toList();
+    add(out, Family.PATH_ID, HostileValues.PATH_IDS, sessionRoutes);
+    add(out, Family.BLOB_NAME, HostileValues.BLOB_NAMES, List.of(Route.BLOB_PUT, Route.BLOB_GET, Route.BLOB_DELETE));
+    add(out, Family.IF_MATCH, HostileValues.IF_MATCH, writes);
+    add(out, Family.VALUE, HostileValues.VALUES, List.of(Route.PUT, Route.PATCH, Route.CREDS_PUT, Route.KEYS, Route.APPEND,
+        Route.IMPORT));
+    add(out, Family.MEMBER_NAME, HostileValues.MEMBER_NAMES, List.of(Route.PUT, Route.PATCH, Route.CREDS_PUT, Route.APPEND,
+        Route.IMPORT));
+    add(out, Family.KEY_ID, HostileValues.KEY_IDS, List.of(Route.KEYS, Route.KEYS_QUERY, Route.IMPORT));
+    add(out, Family.KEY_TYPE, HostileValues.KEY_TYPES, List.of(Route.KEYS, Route.KEYS_QUERY, Route.IMPORT));
+    for (Route route : Route.values()) {
+      for (Piece p : FieldBodies.of(route)) {
+        out.add(new Sweep(route, Family.FIELDS, p));
+      }
+    }
+    return List.copyOf(out);
+  }
+
+  private static void add(List<Sweep> out, Family family, List<Piece> pieces, List<Route> routes) {
+    for (int i = 0; i < pieces.size(); i++) {
+      out.add(new Sweep(routes.get(i % routes.size()), family, pieces.get(i)));
+    }
+  }
+
+  /** Puts {@code p} into the draft as its family does. */
+  static void apply(Draft d, Family family, Piece p) {
+    switch (family) {
+      case PATH_ID -> {
+        d.idSegment = p.text();
+        d.target = null;
+        d.hostile("path-id", p);
+      }
+      case BLOB_NAME -> {
+        d.nameSegment = p.text();
+        d.hostile("blob-name", p);
+      }
+      case IF_MATCH -> {
+        d.header("If-Match", p.text());
+        d.hostile("if-match", p);
+        if (d.route == Route.KEYS_QUERY) {
+          d.reject = p.name().equals("nul"); // a query reads: it has no precondition to check
+          d.known = null;
+        }
+      }
+      case VALUE -> {
+        d.slot("%V", p.text());
+        d.hostile("odd-value", p);
+      }
+      case MEMBER_NAME -> {
+        d.slot("%K", p.text());
+        d.hostile("member-name", p);
+      }
+      case KEY_ID -> {
+        d.slot("%I", p.text());
+        boolean read = d.route == Route.KEYS_QUERY;
+        d.hostile("key-id:" + p.name(), p.reject() && !(read && p.known() != null), read ? null : p.known());
+      }
+      case KEY_TYPE -> {
+        d.bodyTemplate = switch (d.route) {
+          case KEYS -> "{\"" + p.text() + "\":{\"1\":{\"type\":\"Buffer\",\"data\":\"BQ==\"}}}";
+          case KEYS_QUERY -> "{\"type\":\"" + p.text() + "\",\"ids\":[\"1\"]}";
+          default -> "{\"id\":\"%N\",\"keys\":{\"" + p.text() + "\":{\"1\":1}}}";
+        };
+        d.hostile("key-type", p);
+      }
+      case FIELDS -> {
+        d.bodyTemplate = p.text();
+        d.hostile("fields", p);
+      }
+      default -> throw new IllegalArgumentException(family.name());
+    }
+  }
+
   static void apply(Draft d, Random r, HostileRequests g) {
     for (int attempt = 0; attempt < 20; attempt++) {
       if (ALL.get(r.nextInt(ALL.size())).apply(d, r, g)) {
@@ -38,10 +122,7 @@ final class Mutations {
     if (!d.route.hasSession()) {
       return false;
     }
-    Piece p = HostileRequests.pick(HostileValues.PATH_IDS, r);
-    d.idSegment = p.text();
-    d.target = null;
-    d.hostile("path-id", p);
+    apply(d, Family.PATH_ID, HostileRequests.pick(HostileValues.PATH_IDS, r));
     return true;
   }
 
@@ -49,9 +130,7 @@ final class Mutations {
     if (!d.route.template.endsWith(":name")) {
       return false;
     }
-    Piece p = HostileRequests.pick(HostileValues.BLOB_NAMES, r);
-    d.nameSegment = p.text();
-    d.hostile("blob-name", p);
+    apply(d, Family.BLOB_NAME, HostileRequests.pick(HostileValues.BLOB_NAMES, r));
     return true;
   }
 
@@ -123,13 +202,7 @@ final class Mutations {
     if (!d.route.hasSession() || d.method.equals("GET")) {
       return false;
     }
-    Piece p = HostileRequests.pick(HostileValues.IF_MATCH, r);
-    d.header("If-Match", p.text());
-    d.hostile("if-match", p);
-    if (d.route == Route.KEYS_QUERY) {
-      d.reject = p.name().equals("nul"); // a query reads: it has no precondition to check
-      d.known = null;
-    }
+    apply(d, Family.IF_MATCH, HostileRequests.pick(HostileValues.IF_MATCH, r));
     return true;
   }
 
@@ -245,9 +318,7 @@ final class Mutations {
     if (d.bodyTemplate == null || !d.bodyTemplate.contains("%V")) {
       return false;
     }
-    Piece p = HostileRequests.pick(HostileValues.VALUES, r);
-    d.slot("%V", p.text());
-    d.hostile("odd-value", p);
+    apply(d, Family.VALUE, HostileRequests.pick(HostileValues.VALUES, r));
     return true;
   }
 
@@ -255,9 +326,7 @@ final class Mutations {
     if (d.bodyTemplate == null || !d.bodyTemplate.contains("%K")) {
       return false;
     }
-    Piece p = HostileRequests.pick(HostileValues.MEMBER_NAMES, r);
-    d.slot("%K", p.text());
-    d.hostile("member-name", p);
+    apply(d, Family.MEMBER_NAME, HostileRequests.pick(HostileValues.MEMBER_NAMES, r));
     return true;
   }
 
@@ -265,10 +334,7 @@ final class Mutations {
     if (d.bodyTemplate == null || !d.bodyTemplate.contains("%I")) {
       return false;
     }
-    Piece p = HostileRequests.pick(HostileValues.KEY_IDS, r);
-    d.slot("%I", p.text());
-    boolean read = d.route == Route.KEYS_QUERY;
-    d.hostile("key-id:" + p.name(), p.reject() && !(read && p.known() != null), read ? null : p.known());
+    apply(d, Family.KEY_ID, HostileRequests.pick(HostileValues.KEY_IDS, r));
     return true;
   }
 
@@ -276,13 +342,7 @@ final class Mutations {
     if (d.route != Route.KEYS && d.route != Route.KEYS_QUERY && d.route != Route.IMPORT) {
       return false;
     }
-    Piece p = HostileRequests.pick(HostileValues.KEY_TYPES, r);
-    d.bodyTemplate = switch (d.route) {
-      case KEYS -> "{\"" + p.text() + "\":{\"1\":{\"type\":\"Buffer\",\"data\":\"BQ==\"}}}";
-      case KEYS_QUERY -> "{\"type\":\"" + p.text() + "\",\"ids\":[\"1\"]}";
-      default -> "{\"id\":\"%N\",\"keys\":{\"" + p.text() + "\":{\"1\":1}}}";
-    };
-    d.hostile("key-type", p);
+    apply(d, Family.KEY_TYPE, HostileRequests.pick(HostileValues.KEY_TYPES, r));
     return true;
   }
 
@@ -291,9 +351,7 @@ final class Mutations {
     if (bodies.isEmpty()) {
       return false;
     }
-    Piece p = HostileRequests.pick(bodies, r);
-    d.bodyTemplate = p.text();
-    d.hostile("fields", p);
+    apply(d, Family.FIELDS, HostileRequests.pick(bodies, r));
     return true;
   }
 

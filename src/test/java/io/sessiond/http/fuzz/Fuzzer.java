@@ -33,6 +33,7 @@ final class Fuzzer {
   private final ReentrantReadWriteLock restoreLock = new ReentrantReadWriteLock();
   private final Map<Integer, Integer> statuses = new ConcurrentHashMap<>();
   private final AtomicInteger snapshotsCompared = new AtomicInteger();
+  private final java.util.concurrent.atomic.AtomicLong restoredByJobs = new java.util.concurrent.atomic.AtomicLong();
 
   Fuzzer(RawHttp http, HostileRequests generator, Map<String, String> keys, Findings findings, DaemonFailures failures) {
     this.http = http;
@@ -67,6 +68,11 @@ final class Fuzzer {
 
   int snapshotsCompared() {
     return snapshotsCompared.get();
+  }
+
+  /** Sessions the restore jobs of the run wrote into Redis (those Redis lacked or held older). */
+  long restoredByJobs() {
+    return restoredByJobs.get();
   }
 
   private void send(HostileRequest request) {
@@ -202,6 +208,9 @@ final class Fuzzer {
     while (System.currentTimeMillis() < deadline) {
       Answer job = get(request.tenant(), location);
       if (job.status() != 200 || !job.bodyText().contains("\"running\"")) {
+        if (job.status() == 200) {
+          restoredByJobs.addAndGet(new JsonObject(job.bodyText()).getLong("restored", 0L));
+        }
         return;
       }
       sleep(50);

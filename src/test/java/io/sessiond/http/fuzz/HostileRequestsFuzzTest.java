@@ -200,8 +200,13 @@ class HostileRequestsFuzzTest {
         JsonObject sync = quarantined.get(d.getKey());
         // PostgreSQL refuses a NUL in text: a session that took one in (an id, a member name) stays quarantined.
         String known = sync != null && sync.encode().contains("0x00") ? HostileValues.NUL_SURROGATE : null;
+        // A restore job imports what Redis lacks, a session whose delete still waits for sync included: the
+        // delete then reaches PostgreSQL and the session lives on in Redis alone (docs/decisions.md, Fuzzing).
+        String resurrected = sync == null && d.getValue().endsWith("PostgreSQL null") && fuzzer.restoredByJobs() > 0
+            ? "; restore jobs wrote " + fuzzer.restoredByJobs() + " sessions into Redis during the run" : "";
         findings.addCheck("PostgreSQL differs from Redis", "session " + HostileRequest.abbreviate(d.getKey(), 80),
-            d.getValue() + (sync == null ? "" : "; sync: " + HostileRequest.abbreviate(sync.encode(), 300)), known);
+            d.getValue() + (sync == null ? "" : "; sync: " + HostileRequest.abbreviate(sync.encode(), 300)) + resurrected,
+            known);
       }
     }
 

@@ -5,6 +5,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * What the fuzzer found, grouped into failure classes: the same outcome for the same kind of
@@ -17,7 +18,7 @@ final class Findings {
     final String where;
     final String known;
     int count;
-    final Map<String, Integer> routes = new java.util.TreeMap<>();
+    final Map<String, Integer> routes = new TreeMap<>();
     int index = Integer.MAX_VALUE;
     String sent;
     String got;

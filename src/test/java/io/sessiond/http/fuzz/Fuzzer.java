@@ -13,8 +13,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.regex.Pattern;
 
 /**
  * Sends the generated requests with bounded concurrency and checks each answer: complete, never
@@ -33,7 +35,7 @@ final class Fuzzer {
   private final ReentrantReadWriteLock restoreLock = new ReentrantReadWriteLock();
   private final Map<Integer, Integer> statuses = new ConcurrentHashMap<>();
   private final AtomicInteger snapshotsCompared = new AtomicInteger();
-  private final java.util.concurrent.atomic.AtomicLong restoredByJobs = new java.util.concurrent.atomic.AtomicLong();
+  private final AtomicLong restoredByJobs = new AtomicLong();
 
   Fuzzer(RawHttp http, HostileRequests generator, Map<String, String> keys, Findings findings, DaemonFailures failures) {
     this.http = http;
@@ -165,8 +167,8 @@ final class Fuzzer {
     return failures.causeOf(body);
   }
 
-  private static final java.util.regex.Pattern UNREADABLE_VERSION =
-      java.util.regex.Pattern.compile("NumberFormatException: For input string: \"[0-9.]+e\\+[0-9]+\"");
+  private static final Pattern UNREADABLE_VERSION =
+      Pattern.compile("NumberFormatException: For input string: \"[0-9.]+e\\+[0-9]+\"");
 
   /** application/problem+json whose body has the status and a non-blank detail. */
   private static boolean isProblem(Answer a) {

@@ -3,6 +3,7 @@ package io.sessiond.http.fuzz;
 import io.sessiond.http.fuzz.HostileValues.Piece;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -159,7 +160,7 @@ final class HostileRequests {
     final List<String[]> headers = new ArrayList<>();
     String contentType;
     String bodyTemplate;
-    final java.util.LinkedHashMap<String, String> slots = new java.util.LinkedHashMap<>();
+    final LinkedHashMap<String, String> slots = new LinkedHashMap<>();
     byte[] rawBody;
     String kind = "valid";
     boolean reject;

@@ -10,9 +10,12 @@ import io.sessiond.testing.TestRedis;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -30,10 +33,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * drains, and PostgreSQL holds every live session at the version Redis has.
  *
  * <p>{@code -Dfuzz.seed=N} replays a run (the seed is printed), {@code -Dfuzz.requests},
- * {@code -Dfuzz.concurrency} (1 sends in index order).
+ * {@code -Dfuzz.concurrency} (1 sends in index order), {@code -Dfuzz.skipKnown=true} (the requests of
+ * known findings are sent valid instead). Failures are reported by class, known findings marked.
  */
 class HostileRequestsFuzzTest {
-  private static final long SEED = Long.getLong("fuzz.seed", new java.security.SecureRandom().nextLong());
+  private static final long SEED = Long.getLong("fuzz.seed", new SecureRandom().nextLong());
   private static final int REQUESTS = Integer.getInteger("fuzz.requests", 10_000);
   private static final int CONCURRENCY = Integer.getInteger("fuzz.concurrency", 16);
   private static final long DRAIN_DEADLINE_MS = 30_000;
@@ -136,7 +140,7 @@ class HostileRequestsFuzzTest {
     private final Fuzzer fuzzer;
     private final Findings findings;
     /** Tenants whose sessions could not be listed: left out of the comparison. */
-    private final java.util.Set<String> unlisted = new java.util.HashSet<>();
+    private final Set<String> unlisted = new HashSet<>();
 
     EndChecks(Fuzzer fuzzer, Findings findings) {
       this.fuzzer = fuzzer;
@@ -211,7 +215,7 @@ class HostileRequestsFuzzTest {
     }
 
     /** The sync state of those of the sessions (tenant/id) that are quarantined. */
-    private Map<String, JsonObject> quarantined(java.util.Set<String> sessions) {
+    private Map<String, JsonObject> quarantined(Set<String> sessions) {
       Map<String, JsonObject> out = new TreeMap<>();
       for (String session : sessions) {
         String[] tenantAndId = session.split("/", 2);

@@ -6,6 +6,7 @@ import static io.sessiond.http.fuzz.HostileValues.REPEATED_AUTH;
 import io.sessiond.http.fuzz.HostileRequests.Draft;
 import io.sessiond.http.fuzz.HostileValues.Piece;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
@@ -35,7 +36,7 @@ final class Mutations {
 
   /** Every piece of every catalogue, each on a route it applies to (the routes taken in turn). */
   static List<Sweep> sweep() {
-    List<Sweep> out = new java.util.ArrayList<>();
+    List<Sweep> out = new ArrayList<>();
     List<Route> sessionRoutes = Arrays.stream(Route.values()).filter(Route::hasSession).toList();
     List<Route> writes = sessionRoutes.stream().filter(r -> !r.method.equals("GET")).toList();
     add(out, Family.PATH_ID, HostileValues.PATH_IDS, sessionRoutes);

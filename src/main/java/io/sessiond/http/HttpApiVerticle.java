@@ -107,7 +107,8 @@ public final class HttpApiVerticle extends VerticleBase {
         // slowloris would never be seen (ConnectionGuard).
         .setHttp2ClearTextEnabled(false)
         .setIdleTimeout(120);
-    server = vertx.createHttpServer(options).connectionHandler(connections::opened).requestHandler(router);
+    server = vertx.createHttpServer(options).connectionHandler(connections::opened)
+        .invalidRequestHandler(Problems::invalidRequest).requestHandler(router);
     return server.listen();
   }
 

@@ -2,6 +2,9 @@ package io.sessiond.http;
 
 import io.sessiond.store.StoreException;
 import io.sessiond.tenant.RequestIds;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.HttpException;
@@ -52,7 +55,12 @@ final class Problems {
     } else if (t instanceof HttpException e) {
       send(ctx, e.getStatusCode(), routerDetail(ctx, e.getStatusCode(), e.getPayload()), null);
     } else if (t == null) {
-      send(ctx, ctx.statusCode(), routerDetail(ctx, ctx.statusCode(), null), null);
+      // No status at all (-1) is what Vert.x Web leaves when it cannot read the query of a request with a body.
+      int status = ctx.statusCode() >= 400 ? ctx.statusCode() : 400;
+      send(ctx, status, routerDetail(ctx, status, null), null);
+    } else if (ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
+      // The router refusing a request with a cause (an HTTP/1.1 request without Host): the client's fault.
+      send(ctx, ctx.statusCode(), routerDetail(ctx, ctx.statusCode(), t.getMessage()), null);
     } else {
       internal(ctx, t);
     }
@@ -90,6 +98,28 @@ final class Problems {
     int code = KINDS.containsKey(status) ? status : (status >= 500 ? 500 : 400);
     ctx.put(SENT_TYPE, slug == null ? KINDS.get(code)[0] : slug);
     write(ctx.response().setStatusCode(code), problem(code, detail, slug, ctx.request().path()).close().toString());
+  }
+
+  /**
+   * The server's answer to a request its HTTP decoder could not read (a request line or headers over
+   * the decoder's limits, a header with a forbidden character): the status Vert.x answers by default
+   * (414, 431, else 400), as a problem document, then the connection is closed as Vert.x does (what
+   * follows on it cannot be trusted to start a request). The router never sees such a request.
+   */
+  static void invalidRequest(HttpServerRequest request) {
+    Throwable cause = request.decoderResult().cause();
+    int status = cause instanceof TooLongHttpLineException ? 414 : cause instanceof TooLongHttpHeaderException ? 431 : 400;
+    String[] kind = switch (status) {
+      case 414 -> new String[] {"too-large", "URI Too Long", "the request line is longer than the server accepts"};
+      case 431 -> new String[] {"too-large", "Request Header Fields Too Large", "the request headers are larger than the server accepts"};
+      default -> new String[] {"bad-request", "Bad Request", "the request is not valid HTTP (a malformed request line or header)"};
+    };
+    String path = request.path() == null ? "/" : request.path();
+    String body = new JsonText().open().string("type", TYPE_PREFIX + kind[0]).string("title", kind[1])
+        .number("status", status).string("detail", kind[2])
+        .string("instance", path.length() > 256 ? path.substring(0, 256) : path).close().toString();
+    request.response().setStatusCode(status).putHeader("Content-Type", CONTENT_TYPE).end(body)
+        .onComplete(v -> request.connection().close());
   }
 
   private static JsonText problem(int status, String detail, String slug, String instance) {

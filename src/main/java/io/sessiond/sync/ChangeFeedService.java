@@ -9,7 +9,8 @@ import java.util.function.Supplier;
 /**
  * Serves a {@link ChangeFeed} on {@link SyncAddresses#FEED}, on the context of the store verticle that
  * runs it (the feed shares that store's connections). A failed call is answered with
- * {@link SyncFailure#STORE_UNAVAILABLE}.
+ * {@link SyncFailure#SESSION_UNREADABLE} when what it read could not be parsed (one session is at
+ * fault: the worker quarantines it), else {@link SyncFailure#STORE_UNAVAILABLE}.
  */
 public final class ChangeFeedService implements StoreService {
   private final ChangeFeed feed;
@@ -29,7 +30,8 @@ public final class ChangeFeedService implements StoreService {
     return open.get().compose(v -> {
       consumer = vertx.eventBus().localConsumer(SyncAddresses.FEED, m -> m.body().call().apply(feed)
           .onSuccess(result -> m.reply(new BusChangeFeed.FeedResult<>(result)))
-          .onFailure(e -> m.fail(SyncFailure.STORE_UNAVAILABLE.code(), String.valueOf(e.getMessage()))));
+          .onFailure(e -> m.fail((Quarantine.sessionFault(e) ? SyncFailure.SESSION_UNREADABLE
+              : SyncFailure.STORE_UNAVAILABLE).code(), String.valueOf(e.getMessage()))));
       return consumer.completion();
     });
   }

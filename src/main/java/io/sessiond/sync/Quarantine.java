@@ -1,5 +1,7 @@
 package io.sessiond.sync;
 
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.EncodeException;
 import io.vertx.core.json.JsonObject;
@@ -32,6 +34,11 @@ final class Quarantine {
       // 08: connection exception, 53: insufficient resources, 57: operator intervention (shutdown), 40: rollback
       return state == null || !(state.startsWith("08") || state.startsWith("53") || state.startsWith("57")
           || state.startsWith("40"));
+    }
+    if (failure instanceof ReplyException reply) {
+      // The feed, over the bus: it names a session it could not read (a parse error), or the store down.
+      return reply.failureType() == ReplyFailure.RECIPIENT_FAILURE
+          && SyncFailure.ofCode(reply.failureCode()) == SyncFailure.SESSION_UNREADABLE;
     }
     return failure instanceof IllegalArgumentException || failure instanceof IllegalStateException
         || failure instanceof ArithmeticException || failure instanceof ClassCastException

@@ -9,6 +9,11 @@ public enum SyncFailure {
   POSTGRES_UNAVAILABLE(503),
   /** The store (its change feed) could not be read or written. */
   STORE_UNAVAILABLE(502),
+  /**
+   * The feed could not read one session's changes (what Redis holds for it is malformed, e.g. a
+   * version that is not a whole number): that session is at fault, not the store, and is quarantined.
+   */
+  SESSION_UNREADABLE(422),
   /** No such restore job. */
   JOB_NOT_FOUND(404),
   /** The tenant already has a restore job running. */

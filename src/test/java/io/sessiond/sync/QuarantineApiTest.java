@@ -97,6 +97,44 @@ class QuarantineApiTest {
         }));
   }
 
+  @Test
+  void sessionWithAnUnreadableVersion_isQuarantined_andDoesNotStopTheSync(Vertx vertx, VertxTestContext ctx) {
+    // Found by HostileRequestsFuzzTest: an import at version 2^63-1 left Redis holding the version as a
+    // float ("9.2233720368547758e+18"); the feed failed to parse it and the worker took that for Redis
+    // being down, so no change of any session reached PostgreSQL any more.
+    TestRedis.Server redis = TestRedis.privateServer();
+    String pg = TestPostgres.newDatabase();
+    String prefix = TestRedis.uniquePrefix();
+    String victim = TestDaemon.freshTenant();
+    String bystander = TestDaemon.freshTenant();
+    String bad = TestDaemon.freshSession();
+    AtomicReference<TestDaemon> daemon = new AtomicReference<>();
+    TestDaemon.builder().set("SESSION_STORE", "redis").set("REDIS_URL", redis.url()).set("REDIS_PREFIX", prefix)
+        .set("PG_URL", pg).set("SESSION_SYNC_INTERVAL_MS", 50).set("HEALTH_INTERVAL_MS", 100).set("HTTP_INSTANCES", 1)
+        .tenant(victim).tenant(bystander).start(vertx)
+        .compose(d -> {
+          daemon.set(d);
+          return d.api(victim).create(bad, new JsonObject().put("data", new JsonObject().put("a", "clean")));
+        })
+        .compose(r -> Poll.until(vertx, 20_000, 50, "the session reached PostgreSQL",
+            () -> pgData(vertx, pg, victim, bad).map(d -> d != null)))
+        .compose(v -> vertx.executeBlocking(() -> {
+          assertEquals(":0", redis.command("HSET \"" + prefix + "{" + victim + ":" + bad + "}:meta\" ver"
+              + " 9.2233720368547758e+18"));
+          return null;
+        }))
+        // A change of that session for the sync to read (its own answer may fail: the version is unreadable).
+        .compose(v -> daemon.get().api(victim).post("/v1/sessions/" + bad + "/touch", null))
+        .compose(r -> Poll.until(vertx, 20_000, 50, "readiness names the quarantined session",
+            () -> daemon.get().client().get("/health/ready").send().map(h -> h.bodyAsString().contains("1 sessions quarantined"))))
+        .compose(v -> bystanderWrites(vertx, daemon.get().api(bystander), pg, bystander))
+        .eventually(() -> daemon.get() == null ? Future.succeededFuture() : daemon.get().stop())
+        .onComplete(ctx.succeeding(v -> {
+          redis.stop();
+          ctx.completeNow();
+        }));
+  }
+
   /** Another tenant writes ten sessions after the poisoning; all of them reach PostgreSQL within the normal lag. */
   private static Future<Void> bystanderWrites(Vertx vertx, Api api, String pg, String tenant) {
     List<String> ids = new ArrayList<>();

@@ -46,6 +46,6 @@ if drop > 0 then
   redis.call('LTRIM', MSGS, -maxMessages, -1)
 end
 m.bytes = bytes
-redis.call('HSET', META, 'seq', string.format('%d', seq))
+redis.call('HSET', META, 'seq', seq)
 bump(m, now, false, { MSGS }, { p = 'm', m = string.format('%d', first) })
 return { 'OK', m.ver, first, seq, redis.call('LLEN', MSGS) }

@@ -13,10 +13,9 @@ for i = 5, #ARGV do
   local rest = ARGV[i]
   local json
   if rest == '}' then
-    -- %d, not Lua's number-to-string (%.14g), which would write 1e+14 for a large imported seq.
-    json = '{"seq":' .. string.format('%d', seq) .. '}'
+    json = '{"seq":' .. seq .. '}'
   else
-    json = '{"seq":' .. string.format('%d', seq) .. ',' .. rest
+    json = '{"seq":' .. seq .. ',' .. rest
   end
   stored[#stored + 1] = json
   added = added + #json
@@ -47,5 +46,5 @@ if drop > 0 then
 end
 m.bytes = bytes
 redis.call('HSET', META, 'seq', seq)
-bump(m, now, false, { MSGS }, { p = 'm', m = string.format('%d', first) })
+bump(m, now, false, { MSGS }, { p = 'm', m = first })
 return { 'OK', m.ver, first, seq, redis.call('LLEN', MSGS) }

@@ -175,7 +175,6 @@ end
 -- messages from seq m on, and the window's trim), 'b' (the blobs). The session row is always written.
 local function recordChange(op, ver, created, parts)
   if SYNC then
-    ver = string.format('%d', ver) -- exact digits: a number's own tostring is %.14g
     local tag = string.sub(B, string.find(B, '{', 1, true) + 1, -2)
     if not parts then
       redis.call('XADD', SYNC, '*', 's', tag, 'o', op, 'v', ver, 'c', created)
@@ -214,7 +213,7 @@ local function bump(m, now, isTouch, fresh, parts)
     m.expires = 0
   end
   refreshExpiry(m, fresh or {})
-  redis.call('HSET', META, 'ver', string.format('%d', m.ver), 'updated', m.updated, 'activity', now, 'expires', m.expires,
+  redis.call('HSET', META, 'ver', m.ver, 'updated', m.updated, 'activity', now, 'expires', m.expires,
     'bytes', m.bytes, 'kbytes', m.kbytes, 'pexp', m.pexp)
   recordChange('w', m.ver, m.created, parts)
 end

@@ -135,7 +135,9 @@ test('migration: a useMultiFileAuthState folder (written by Baileys) moves into 
       const fromFiles = await files.state.keys.get(type, ids)
       const fromSessiond = await state.keys.get(type, ids)
       assert.deepEqual(Object.keys(fromSessiond).sort(), ids.slice().sort(), type)
-      assert.equal(JSON.stringify(fromSessiond, BufferJSON.replacer), JSON.stringify(fromFiles, BufferJSON.replacer), type)
+      // Key order is not part of the contract: Baileys' file store fills its answer as its file reads finish.
+      const byId = (values) => JSON.stringify(Object.keys(values).sort().map((id) => [id, values[id]]), BufferJSON.replacer)
+      assert.equal(byId(fromSessiond), byId(fromFiles), type)
     }
     const sync = (await state.keys.get('app-state-sync-key', ['AAAAAB/+cw==']))['AAAAAB/+cw==']
     assert.ok(sync instanceof proto.Message.AppStateSyncKeyData)

@@ -189,11 +189,17 @@ local function recordChange(op, ver, created, parts)
 end
 
 -- A deletion (DELETE or expiry), recorded with the version and creation time of what goes away.
+-- A deletion recorded for sync leaves a tombstone (createdAt:version of what was deleted) for a day:
+-- a restore from PostgreSQL must not bring the session back before the deletion reaches PostgreSQL
+-- (import.lua). A day outlasts any sync backlog a restore could race with (restores read PostgreSQL,
+-- so they run only while it is up, when the backlog drains in seconds to minutes).
+local GONE_MS = 86400000
 local function recordDelete()
   if SYNC then
     local v = redis.call('HMGET', META, 'ver', 'created')
     if v[1] then
       recordChange('d', v[1], v[2])
+      redis.call('SET', B .. ':gone', (v[2] or '0') .. ':' .. v[1], 'PX', GONE_MS)
     end
   end
 end

@@ -23,6 +23,15 @@ end
 if durableVersion > 0 and m and (m.created > createdAt or (m.created == createdAt and m.ver >= durableVersion)) then
   return { 'E', 'VERSION_MISMATCH', durableVersion, m.ver }
 end
+if durableVersion > 0 and not m then
+  -- Deleted here, the deletion perhaps not yet in PostgreSQL: never restore what was deleted (or older).
+  local gone = redis.call('GET', B .. ':gone')
+  local goneCreated, goneVer = string.match(gone or '', '^(%d+):(%d+)$')
+  goneCreated, goneVer = tonumber(goneCreated), tonumber(goneVer)
+  if goneCreated and (goneCreated > createdAt or (goneCreated == createdAt and goneVer >= durableVersion)) then
+    return { 'E', 'VERSION_MISMATCH', durableVersion, goneVer }
+  end
+end
 local oldVer = created and 0 or m.ver
 -- groups[g] = { type, first ARGV index of its pairs, last one }
 local groups, pos, kbytes = {}, 15, 0

@@ -131,6 +131,55 @@ class RestoreJobApiTest {
   }
 
   @Test
+  void aRestoreJob_doesNotBringBackASessionWhoseDeletionHasNotReachedPostgresYet(Vertx vertx, VertxTestContext ctx) {
+    // Found by HostileRequestsFuzzTest: the job copied the deleted session back from PostgreSQL, then the
+    // deletion reached PostgreSQL, and the session lived on in Redis alone: an acknowledged DELETE undone.
+    TestRedis.Server redis = TestRedis.privateServer();
+    String pg = TestPostgres.newDatabase();
+    String prefix = TestRedis.uniquePrefix();
+    String id = TestDaemon.freshSession();
+    AtomicReference<TestDaemon> daemon = new AtomicReference<>();
+    PostgresSyncApiTest.daemon(vertx, redis.url(), prefix, pg).compose(first -> first.api(tenant()).create(id,
+            new JsonObject())
+        .compose(r -> Poll.until(vertx, 20_000, 50, "the session reached PostgreSQL",
+            () -> PostgresSyncApiTest.pgVersions(vertx, pg).map(m -> m.containsKey(id))))
+        .compose(v -> first.stop()))
+        // Another instance whose sync does not drain for ten minutes: its deletion stays pending.
+        .compose(v -> PostgresSyncApiTest.daemon(vertx, redis.url(), prefix, pg, "SESSION_SYNC_INTERVAL_MS", "600000"))
+        .compose(d -> {
+          daemon.set(d);
+          return d.api(tenant()).delete("/v1/sessions/" + id);
+        })
+        .compose(r -> {
+          ctx.verify(() -> assertEquals(204, r.statusCode(), r.bodyAsString()));
+          return daemon.get().api(tenant()).post("/v1/sessions/restore", new JsonObject());
+        })
+        .compose(r -> {
+          ctx.verify(() -> assertEquals(202, r.statusCode(), r.bodyAsString()));
+          String job = r.getHeader("Location");
+          return Poll.until(vertx, 20_000, 50, "the job finished", () -> daemon.get().api(tenant()).get(job)
+              .map(j -> !"running".equals(j.bodyAsJsonObject().getString("state"))))
+              .compose(v -> daemon.get().api(tenant()).get(job));
+        })
+        .compose(job -> {
+          ctx.verify(() -> {
+            assertEquals("succeeded", job.bodyAsJsonObject().getString("state"), job.bodyAsString());
+            assertEquals(0L, job.bodyAsJsonObject().getLong("restored"), job.bodyAsString());
+          });
+          return daemon.get().api(tenant()).get("/v1/sessions/" + id);
+        })
+        .compose(r -> {
+          ctx.verify(() -> assertEquals(404, r.statusCode(), "the deleted session came back: " + r.bodyAsString()));
+          return Future.succeededFuture();
+        })
+        .eventually(() -> daemon.get() == null ? Future.succeededFuture() : daemon.get().stop())
+        .onComplete(ctx.succeeding(v -> {
+          redis.stop();
+          ctx.completeNow();
+        }));
+  }
+
+  @Test
   void twoInstancesStartingTogether_restoreEachSessionOnce(Vertx vertx, VertxTestContext ctx) {
     TestRedis.Server redis = TestRedis.privateServer();
     String pg = TestPostgres.newDatabase();

@@ -33,25 +33,17 @@ class QuarantineApiTest {
 
   @Test
   void poisonedSession_isQuarantined_andOtherTenantsKeepSyncing(Vertx vertx, VertxTestContext ctx) {
-    TestRedis.Server redis = TestRedis.privateServer();
-    String pg = TestPostgres.newDatabase();
-    String prefix = TestRedis.uniquePrefix();
-    String victim = TestDaemon.freshTenant();
-    String bystander = TestDaemon.freshTenant();
-    String bad = TestDaemon.freshSession();
-    AtomicReference<TestDaemon> daemon = new AtomicReference<>();
-    TestDaemon.builder().set("SESSION_STORE", "redis").set("REDIS_URL", redis.url()).set("REDIS_PREFIX", prefix)
-        .set("PG_URL", pg).set("SESSION_SYNC_INTERVAL_MS", 50).set("HEALTH_INTERVAL_MS", 100).set("HTTP_INSTANCES", 1)
-        .tenant(victim).tenant(bystander).start(vertx)
-        .compose(d -> {
-          daemon.set(d);
-          return d.api(victim).create(bad, new JsonObject().put("data", new JsonObject().put("a", "clean")));
-        })
-        .compose(r -> Poll.until(vertx, 20_000, 50, "the session reached PostgreSQL",
-            () -> pgData(vertx, pg, victim, bad).map(d -> d != null)))
+    Setup t = new Setup();
+    AtomicReference<TestDaemon> daemon = t.daemon;
+    String pg = t.pg;
+    String victim = t.victim;
+    String bystander = t.bystander;
+    String bad = t.bad;
+    TestRedis.Server redis = t.redis;
+    t.syncedSession(vertx)
         .compose(v -> vertx.executeBlocking(() -> {
           // PostgreSQL text cannot hold NUL: every sync of this row is refused from now on.
-          assertEquals(":0", redis.command("HSET \"" + prefix + "{" + victim + ":" + bad + "}:meta\" data"
+          assertEquals(":0", redis.command("HSET \"" + t.prefix + "{" + victim + ":" + bad + "}:meta\" data"
               + " \"{\\\"a\\\":\\\"x\\x00y\\\"}\""));
           return null;
         }))
@@ -102,24 +94,16 @@ class QuarantineApiTest {
     // Found by HostileRequestsFuzzTest: an import at version 2^63-1 left Redis holding the version as a
     // float ("9.2233720368547758e+18"); the feed failed to parse it and the worker took that for Redis
     // being down, so no change of any session reached PostgreSQL any more.
-    TestRedis.Server redis = TestRedis.privateServer();
-    String pg = TestPostgres.newDatabase();
-    String prefix = TestRedis.uniquePrefix();
-    String victim = TestDaemon.freshTenant();
-    String bystander = TestDaemon.freshTenant();
-    String bad = TestDaemon.freshSession();
-    AtomicReference<TestDaemon> daemon = new AtomicReference<>();
-    TestDaemon.builder().set("SESSION_STORE", "redis").set("REDIS_URL", redis.url()).set("REDIS_PREFIX", prefix)
-        .set("PG_URL", pg).set("SESSION_SYNC_INTERVAL_MS", 50).set("HEALTH_INTERVAL_MS", 100).set("HTTP_INSTANCES", 1)
-        .tenant(victim).tenant(bystander).start(vertx)
-        .compose(d -> {
-          daemon.set(d);
-          return d.api(victim).create(bad, new JsonObject().put("data", new JsonObject().put("a", "clean")));
-        })
-        .compose(r -> Poll.until(vertx, 20_000, 50, "the session reached PostgreSQL",
-            () -> pgData(vertx, pg, victim, bad).map(d -> d != null)))
+    Setup t = new Setup();
+    AtomicReference<TestDaemon> daemon = t.daemon;
+    String pg = t.pg;
+    String victim = t.victim;
+    String bystander = t.bystander;
+    String bad = t.bad;
+    TestRedis.Server redis = t.redis;
+    t.syncedSession(vertx)
         .compose(v -> vertx.executeBlocking(() -> {
-          assertEquals(":0", redis.command("HSET \"" + prefix + "{" + victim + ":" + bad + "}:meta\" ver"
+          assertEquals(":0", redis.command("HSET \"" + t.prefix + "{" + victim + ":" + bad + "}:meta\" ver"
               + " 9.2233720368547758e+18"));
           return null;
         }))
@@ -133,6 +117,29 @@ class QuarantineApiTest {
           redis.stop();
           ctx.completeNow();
         }));
+  }
+
+  /** Two tenants on a daemon with write-behind sync, and one session of the victim already in PostgreSQL. */
+  private static final class Setup {
+    final TestRedis.Server redis = TestRedis.privateServer();
+    final String pg = TestPostgres.newDatabase();
+    final String prefix = TestRedis.uniquePrefix();
+    final String victim = TestDaemon.freshTenant();
+    final String bystander = TestDaemon.freshTenant();
+    final String bad = TestDaemon.freshSession();
+    final AtomicReference<TestDaemon> daemon = new AtomicReference<>();
+
+    Future<Void> syncedSession(Vertx vertx) {
+      return TestDaemon.builder().set("SESSION_STORE", "redis").set("REDIS_URL", redis.url()).set("REDIS_PREFIX", prefix)
+          .set("PG_URL", pg).set("SESSION_SYNC_INTERVAL_MS", 50).set("HEALTH_INTERVAL_MS", 100).set("HTTP_INSTANCES", 1)
+          .tenant(victim).tenant(bystander).start(vertx)
+          .compose(d -> {
+            daemon.set(d);
+            return d.api(victim).create(bad, new JsonObject().put("data", new JsonObject().put("a", "clean")));
+          })
+          .compose(r -> Poll.until(vertx, 20_000, 50, "the session reached PostgreSQL",
+              () -> pgData(vertx, pg, victim, bad).map(d -> d != null)));
+    }
   }
 
   /** Another tenant writes ten sessions after the poisoning; all of them reach PostgreSQL within the normal lag. */

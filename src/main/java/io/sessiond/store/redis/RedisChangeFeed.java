@@ -184,7 +184,7 @@ final class RedisChangeFeed implements ChangeFeed {
         .map(RedisChangeFeed::fields);
   }
 
-  /** A hash's fields from HGETALL's reply (a map in RESP3, a flat list in RESP2). */
+  /** The fields of a hash (HGETALL) or of a stream entry: a map in RESP3, a flat list in RESP2. */
   private static Map<String, String> fields(Response r) {
     Map<String, String> out = new HashMap<>();
     if (r != null && r.isMap()) {
@@ -237,14 +237,7 @@ final class RedisChangeFeed implements ChangeFeed {
 
   /** An entry's fields; an entry deleted meanwhile (nil fields) or unreadable names no session. */
   private static Change change(String entryId, Response fields) {
-    Map<String, String> f = new HashMap<>();
-    if (fields != null && fields.isMap()) {
-      fields.getKeys().forEach(k -> f.put(k, fields.get(k).toString()));
-    } else if (fields != null) {
-      for (int i = 0; i + 1 < fields.size(); i += 2) {
-        f.put(fields.get(i).toString(), fields.get(i + 1).toString());
-      }
-    }
+    Map<String, String> f = fields(fields);
     String tag = f.get("s");
     int colon = tag == null ? -1 : tag.indexOf(':');
     if (colon < 0) {

@@ -6,6 +6,7 @@ import io.sessiond.health.HealthAddresses;
 import io.sessiond.health.HealthCheck;
 import io.sessiond.health.HealthVerticle;
 import io.sessiond.http.HttpApiVerticle;
+import io.sessiond.http.ManagementVerticle;
 import io.sessiond.metrics.Metrics;
 import io.sessiond.metrics.SessiondMeters;
 import io.sessiond.health.TenantUsage;
@@ -50,6 +51,7 @@ public final class Sessiond {
   private final StoreInterceptor interceptor;
   private final List<String> deployments = new ArrayList<>();
   private final List<HttpApiVerticle> httpVerticles = new ArrayList<>();
+  private ManagementVerticle management;
 
   private Sessiond(Vertx vertx, AppConfig config, List<TenantSpec> tenants) {
     this.vertx = vertx;
@@ -83,7 +85,17 @@ public final class Sessiond {
         .compose(this::deployed)
         .compose(v -> openApi())
         .compose(this::deployHttp)
-        .compose(this::deployed);
+        .compose(this::deployed)
+        .compose(v -> deployManagement());
+  }
+
+  /** The management port, when configured: metrics and probes off the API port. */
+  private Future<Void> deployManagement() {
+    if (!config.ops().managementServer()) {
+      return Future.succeededFuture();
+    }
+    management = new ManagementVerticle(config.ops(), meters, config.http().requestTimeoutMs());
+    return vertx.deployVerticle(management).compose(this::deployed);
   }
 
   private HealthVerticle healthVerticle() {
@@ -173,6 +185,11 @@ public final class Sessiond {
   /** The HTTP port actually bound. */
   public int httpPort() {
     return httpVerticles.get(0).actualPort();
+  }
+
+  /** The management port actually bound, or -1 when there is none ({@code MANAGEMENT_PORT}). */
+  public int managementPort() {
+    return management == null ? -1 : management.actualPort();
   }
 
   /** The API's registered endpoints, as (method, path template) pairs. */

@@ -16,7 +16,6 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.micrometer.PrometheusScrapingHandler;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -70,9 +69,10 @@ public final class HttpApiVerticle extends VerticleBase {
     connections = new ConnectionGuard(vertx, http.headerTimeoutMs(), http.idleTimeoutMs());
     router.route().handler(connections);
     router.route().handler(new RequestTracking(meters));
-    if (ops.metricsEnabled()) {
-      router.get("/metrics").handler(PrometheusScrapingHandler.create(meters.registry()));
-      api.unlisted(HttpMethod.GET, "/metrics");
+    // With a management port the metrics are served there only (ManagementVerticle).
+    if (ops.metricsEnabled() && !ops.managementServer()) {
+      MetricsRoute.mount(router, meters, ops.metricsToken());
+      api.unlisted(HttpMethod.GET, MetricsRoute.PATH);
     }
     new HealthRoutes(vertx, store, http.requestTimeoutMs()).mount(router);
     router.get("/openapi.yaml").handler(ctx -> ctx.response().putHeader("Content-Type", "application/yaml").end(openApi));

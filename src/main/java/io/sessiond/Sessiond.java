@@ -20,6 +20,8 @@ import io.sessiond.store.StoreVerticle;
 import io.sessiond.store.file.FileBackend;
 import io.sessiond.store.memory.MemoryBackend;
 import io.sessiond.store.redis.RedisBackend;
+import io.sessiond.sync.Refill;
+import io.sessiond.sync.RestoreOnDemand;
 import io.sessiond.sync.SyncVerticle;
 import io.sessiond.sync.WriteThrough;
 import io.sessiond.tenant.RateLimiter;
@@ -49,6 +51,8 @@ public final class Sessiond {
   private final SessiondMeters meters;
   private final StoreBackend backend;
   private final StoreInterceptor interceptor;
+  /** Whether Redis is being refilled from PostgreSQL: sync notices it, the HTTP stores restore on demand meanwhile. */
+  private final Refill refill = new Refill();
   private final List<String> deployments = new ArrayList<>();
   private final List<HttpApiVerticle> httpVerticles = new ArrayList<>();
   private ManagementVerticle management;
@@ -130,7 +134,7 @@ public final class Sessiond {
       return Future.succeededFuture();
     }
     return vertx.deployVerticle(new SyncVerticle(config.pg(), config.store().autoRestore(),
-        config.http().requestTimeoutMs())).compose(this::deployed);
+        config.http().requestTimeoutMs(), refill)).compose(this::deployed);
   }
 
   /**
@@ -139,9 +143,14 @@ public final class Sessiond {
    * and file stores have one writer, which HTTP reaches over the event bus.
    */
   private StoreAccess httpStoreAccess() {
-    return backend.perEventLoop()
-        ? StoreAccess.inProcess(backend, interceptor, config.store().maxMessages(), meters)
-        : StoreAccess.overBus(config.http().requestTimeoutMs());
+    if (!backend.perEventLoop()) {
+      return StoreAccess.overBus(config.http().requestTimeoutMs());
+    }
+    // With PostgreSQL behind it, a Redis that comes back empty is refilled while serving: requests
+    // restore their session first (the sync verticle's own store is left alone: it runs the refill).
+    StoreInterceptor http = config.pg().enabled() && config.pg().refillCheckMs() > 0
+        ? new RestoreOnDemand(vertx, refill, interceptor, config.http().requestTimeoutMs()) : interceptor;
+    return StoreAccess.inProcess(backend, http, config.store().maxMessages(), meters);
   }
 
   private Future<Void> deployed(String id) {

@@ -22,10 +22,11 @@ import java.util.Set;
  * @param claimIdleMs       changes pending this long at another (crashed) instance are taken over
  * @param restoreBatchSize  sessions read per restore cursor batch (a few batches are read ahead)
  * @param restoreLockMs     expiry of the restore lock (renewed at a third of it while restoring)
+ * @param refillCheckMs     how often each instance checks whether Redis came back empty (0: never; no refill)
  */
 public record PgConfig(String syncMode, String host, int port, String database, String user, String password,
                        int poolSize, long connectTimeoutMs, long syncIntervalMs, int batchSize, long claimIdleMs,
-                       int restoreBatchSize, long restoreLockMs) {
+                       int restoreBatchSize, long restoreLockMs, long refillCheckMs) {
   public static final String WRITE_BEHIND = "write-behind";
   public static final String WRITE_THROUGH = "write-through";
   public static final String OFF = "off";
@@ -61,7 +62,8 @@ public record PgConfig(String syncMode, String host, int port, String database, 
         s.intValue("SYNC_BATCH_SIZE", 500, 1, 100_000),
         s.longValue("SYNC_CLAIM_IDLE_MS", 30_000, 10, 86_400_000),
         s.intValue("RESTORE_BATCH_SIZE", 200, 1, 100_000),
-        s.longValue("RESTORE_LOCK_MS", 30_000, 1000, 3_600_000));
+        s.longValue("RESTORE_LOCK_MS", 30_000, 1000, 3_600_000),
+        s.longValue("REFILL_CHECK_MS", 1000, 0, 3_600_000));
   }
 
   public boolean enabled() {

@@ -43,6 +43,10 @@ final class SyncCheck implements HealthCheck {
     String facts = "backlog " + s.backlog() + ", lag " + s.lagMs() + " ms, PostgreSQL " + (s.postgresUp() ? "up" : "down")
         + (s.quarantined() > 0 ? ", " + s.quarantined() + " sessions quarantined (PostgreSQL refuses their changes;"
             + " see GET /v1/sessions/{id}/status)" : "");
+    if (s.refilling()) {
+      facts = "Redis lost its data and is being refilled from PostgreSQL (sessions are restored on first use"
+          + " meanwhile; " + s.refilledSessions() + " restored here so far); " + facts;
+    }
     if (s.restoreInProgress()) {
       return new HealthReport.Check("sync", false, latencyMs, "restore in progress (" + s.restoredSessions()
           + " sessions so far); " + facts);

@@ -77,6 +77,11 @@ final class BusChangeFeed implements ChangeFeed {
   }
 
   @Override
+  public Future<String> epoch(String candidate) {
+    return call(f -> f.epoch(candidate));
+  }
+
+  @Override
   public Future<Boolean> tryLock(String name, String token, long ttlMs) {
     return call(f -> f.tryLock(name, token, ttlMs));
   }

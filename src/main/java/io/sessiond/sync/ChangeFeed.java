@@ -56,6 +56,14 @@ public interface ChangeFeed {
   /** The quarantine detail of one session, or {@code null} when it is not quarantined. */
   Future<String> quarantineOf(String tenant, String id);
 
+  /**
+   * The store's epoch: a marker written once into an empty store and kept until the store loses its
+   * data (a restart without persistence, a failover to an empty replica, a FLUSHALL). Sets it to
+   * {@code candidate} when there is none, and answers the marker now held: a value other than the one
+   * an instance saw before means the store came back empty and must be refilled from PostgreSQL.
+   */
+  Future<String> epoch(String candidate);
+
   /** Takes the named lock for {@code ttlMs} unless someone holds it; true when taken. */
   Future<Boolean> tryLock(String name, String token, long ttlMs);
 

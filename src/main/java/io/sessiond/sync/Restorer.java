@@ -52,6 +52,8 @@ final class Restorer {
    */
   static final int IMPORTS_IN_FLIGHT = 256;
   private static final String LIVE = " FROM sessions WHERE (expires_at = 0 OR expires_at > $1)";
+  private static final String COLUMNS = "SELECT tenant, id, state, data, creds, version, created_at, updated_at,"
+      + " activity_at, ttl_seconds, expires_at";
 
   /** Counters a running restore updates; read by status requests and job records. */
   static final class Progress {
@@ -91,8 +93,7 @@ final class Restorer {
     return pool.preparedQuery("SELECT count(*)" + LIVE + filter).execute(args)
         .compose(rows -> {
           progress.total.set(rows.iterator().next().getLong(0));
-          return pool.withTransaction(conn -> conn.prepare("SELECT tenant, id, state, data, creds, version, created_at,"
-                  + " updated_at, activity_at, ttl_seconds, expires_at" + LIVE + filter + " ORDER BY tenant, id")
+          return pool.withTransaction(conn -> conn.prepare(COLUMNS + LIVE + filter + " ORDER BY tenant, id")
               .compose(ps -> {
                 Cursor cursor = ps.cursor(args);
                 // A failed batch closes the cursor before the transaction rolls back.
@@ -104,6 +105,30 @@ final class Restorer {
         .onSuccess(p -> LOG.info("Restore from PostgreSQL{} done: {} sessions restored, {} already current, {} failed, in {} ms",
             tenant == null ? "" : " for tenant " + tenant, p.restored.get(), p.skipped.get(), p.failed.get(),
             System.currentTimeMillis() - p.startedAt));
+  }
+
+  /**
+   * Restores one session now, for a request that needs it while Redis is being refilled: true when
+   * PostgreSQL held it and it was imported; false when PostgreSQL has no live session of that id or
+   * Redis already holds it as new or newer. Fails when PostgreSQL cannot be read or the import failed.
+   */
+  Future<Boolean> restoreSession(String tenant, String id) {
+    Progress p = new Progress();
+    return pool.preparedQuery(COLUMNS + LIVE + " AND tenant = $2 AND id = $3")
+        .execute(Tuple.of(System.currentTimeMillis(), tenant, id))
+        .compose(found -> {
+          if (found.size() == 0) {
+            return Future.succeededFuture(false);
+          }
+          Session s = session(tenant, found.iterator().next(), p);
+          if (s == null) {
+            return Future.failedFuture(new IllegalStateException("its row in PostgreSQL is corrupt"));
+          }
+          return rows.read(tenant, List.of(s)).compose(all -> all.isEmpty() ? Future.succeededFuture(false)
+              : restoreOne(tenant, all.get(0).export(), all.get(0).blobs(), p).compose(v -> p.failed.get() > 0
+                  ? Future.failedFuture(new IllegalStateException("its import into Redis failed (see the log)"))
+                  : Future.succeededFuture(p.restored.get() > 0)));
+        });
   }
 
   /**

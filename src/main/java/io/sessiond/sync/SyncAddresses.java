@@ -15,6 +15,12 @@ public final class SyncAddresses {
   public static final String PERSIST = PREFIX + "persist";
 
   /**
+   * Request {@link SyncRequests.RestoreSession} → reply {@code Boolean} (whether PostgreSQL held it and
+   * it was imported): while Redis is refilled, a session a request needs is restored first.
+   */
+  public static final String RESTORE_SESSION = PREFIX + "restore-session";
+
+  /**
    * Request {@link SyncRequests.QuarantineQuery} → reply {@link SyncRequests.QuarantineState}: whether
    * PostgreSQL refuses the session's changes, and since when.
    */

@@ -48,4 +48,8 @@ public final class SyncRequests {
    */
   public record QuarantineState(String detailJson) {
   }
+
+  /** Restore one session from PostgreSQL now (Redis is being refilled and a request needs it). */
+  public record RestoreSession(String tenant, String id) {
+  }
 }

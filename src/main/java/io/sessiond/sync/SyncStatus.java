@@ -9,7 +9,10 @@ package io.sessiond.sync;
  * @param lagMs             how long the newest synced (or oldest waiting) change took or waits
  * @param postgresUp        whether the last PostgreSQL call succeeded
  * @param quarantined       sessions whose changes PostgreSQL refuses (-1 when unknown)
+ * @param refilling         whether Redis came back empty and is being refilled from PostgreSQL (sessions are
+ *                          restored on demand meanwhile)
+ * @param refilledSessions  sessions this instance restored since the refill began
  */
 public record SyncStatus(boolean restoreInProgress, long restoredSessions, long backlog, long lagMs, boolean postgresUp,
-                         long quarantined) {
+                         long quarantined, boolean refilling, long refilledSessions) {
 }

@@ -36,6 +36,7 @@ public final class SyncVerticle extends VerticleBase {
   private final PgConfig config;
   private final boolean autoRestore;
   private final long storeTimeoutMs;
+  private final Refill refill;
   private final String instance = "sessiond-" + UUID.randomUUID();
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private Pool pool;
@@ -43,13 +44,22 @@ public final class SyncVerticle extends VerticleBase {
   private SyncWorker worker;
   private BlobReader blobs;
   private RestoreJobs jobs;
+  private Restorer restorer;
+  private EpochWatch epochWatch;
+  private long epochTimer = -1;
   private long tickTimer = -1;
   private long cleanupTimer = -1;
 
-  public SyncVerticle(PgConfig config, boolean autoRestore, long storeTimeoutMs) {
+  /**
+   * @param refill this daemon's view of a refill of Redis from PostgreSQL, shared with the HTTP stores
+   *               ({@link RestoreOnDemand}); the verticle notices and runs refills when
+   *               {@link PgConfig#refillCheckMs()} is positive
+   */
+  public SyncVerticle(PgConfig config, boolean autoRestore, long storeTimeoutMs, Refill refill) {
     this.config = config;
     this.autoRestore = autoRestore;
     this.storeTimeoutMs = storeTimeoutMs;
+    this.refill = refill;
   }
 
   @Override
@@ -67,14 +77,19 @@ public final class SyncVerticle extends VerticleBase {
       blobs = new BlobReader(store.result());
       worker = new SyncWorker(vertx, changeFeed, new PostgresSessionWriter(pool), blobs, instance,
           config.batchSize(), config.claimIdleMs());
-      jobs = new RestoreJobs(vertx, changeFeed, new Restorer(pool, restoreStore.result(), config.restoreBatchSize()),
-          instance, config.restoreLockMs());
+      restorer = new Restorer(pool, restoreStore.result(), config.restoreBatchSize());
+      jobs = new RestoreJobs(vertx, changeFeed, restorer, instance, config.restoreLockMs());
+      epochWatch = new EpochWatch(vertx, changeFeed, restorer, refill, instance, config.restoreLockMs());
       return checkConnection();
     })
         .compose(v -> Migrations.packaged().migrate(pool))
         .compose(v -> serve())
         .compose(v -> autoRestore ? jobs.startupRestore() : Future.succeededFuture())
+        .compose(v -> config.refillCheckMs() > 0 ? epochWatch.start() : Future.succeededFuture())
         .onSuccess(v -> {
+          if (config.refillCheckMs() > 0) {
+            epochTimer = vertx.setPeriodic(config.refillCheckMs(), id -> epochWatch.check());
+          }
           tickTimer = vertx.setPeriodic(config.syncIntervalMs(), id -> worker.tick());
           cleanupTimer = vertx.setPeriodic(EXPIRED_CLEANUP_MS, id -> cleanupExpired());
           LOG.info("PostgreSQL sync ({}) to {} started", config.syncMode(), config.describe());
@@ -101,7 +116,8 @@ public final class SyncVerticle extends VerticleBase {
       Future<Boolean> up = pool.query("SELECT 1").execute().timeout(config.connectTimeoutMs(), TimeUnit.MILLISECONDS)
           .map(true).otherwise(false);
       Future.join(backlog, up, quarantined).onComplete(ar -> m.reply(new SyncStatus(jobs.startupInProgress(),
-          jobs.startupRestored(), backlog.result(), worker.lagMs(), up.result(), quarantined.result())));
+          jobs.startupRestored(), backlog.result(), worker.lagMs(), up.result(), quarantined.result(),
+          refill.active(), refill.restored())));
     }));
     consumers.add(vertx.eventBus().<SyncRequests.StartRestore>localConsumer(SyncAddresses.RESTORE,
         m -> jobs.start(m.body().tenant()).onSuccess(m::reply)
@@ -119,6 +135,9 @@ public final class SyncVerticle extends VerticleBase {
         m -> changeFeed.quarantineOf(m.body().tenant(), m.body().id())
             .onSuccess(detail -> m.reply(new SyncRequests.QuarantineState(detail)))
             .onFailure(e -> m.fail(SyncFailure.STORE_UNAVAILABLE.code(), e.getMessage()))));
+    consumers.add(vertx.eventBus().<SyncRequests.RestoreSession>localConsumer(SyncAddresses.RESTORE_SESSION,
+        m -> restorer.restoreSession(m.body().tenant(), m.body().id()).onSuccess(m::reply)
+            .onFailure(e -> m.fail(SyncFailure.POSTGRES_UNAVAILABLE.code(), e.getMessage()))));
     PostgresSessionWriter writer = new PostgresSessionWriter(pool);
     consumers.add(vertx.eventBus().<SyncRequests.Persist>localConsumer(SyncAddresses.PERSIST, m -> {
       SyncRequests.Persist p = m.body();
@@ -147,6 +166,7 @@ public final class SyncVerticle extends VerticleBase {
   public Future<?> stop() {
     vertx.cancelTimer(tickTimer);
     vertx.cancelTimer(cleanupTimer);
+    vertx.cancelTimer(epochTimer);
     Future<Void> flushed = worker == null ? Future.succeededFuture()
         : worker.flush(System.currentTimeMillis() + FLUSH_ON_STOP_MS)
             .timeout(FLUSH_ON_STOP_MS * 2, TimeUnit.MILLISECONDS)

@@ -141,6 +141,13 @@ final class RedisChangeFeed implements ChangeFeed {
     return stream + ":quarantine";
   }
 
+  /** {@code <prefix>epoch}, set only when absent: it never expires and goes only with the data itself. */
+  @Override
+  public Future<String> epoch(String candidate) {
+    return evalInline("redis.call('SET', KEYS[1], ARGV[1], 'NX') return redis.call('GET', KEYS[1])",
+        prefix + "epoch", candidate).map(r -> r == null ? null : r.toString());
+  }
+
   @Override
   public Future<Boolean> tryLock(String name, String token, long ttlMs) {
     Request r = Request.cmd(Command.SET).arg(prefix + "lock:" + name).arg(token).arg("NX").arg("PX").arg(ttlMs);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # PostgreSQL sync benchmark (issue #4) — one command:
 #
-#   bench/sync.sh [--rate N] [--duration SECONDS] [--sessions N] [--skip-sync] [--skip-restore] [--build] [--profile]
+#   bench/sync.sh [--rate N] [--duration SECONDS] [--sessions N] [--skip-sync] [--skip-restore] [--wipe] [--build] [--profile]
 #
 # What it does, in bounded time (~4–8 min plus apt-get/mvn the first time):
 #   1. installs redis-server/redis-tools with apt-get when absent; builds target/sessiond.jar when absent;
@@ -15,6 +15,9 @@
 #   4. restore: seeds PostgreSQL with SQL (generate_series) with --sessions sessions (default 100000) of 20 keys and
 #      50 messages each, starts a fresh sessiond on an empty Redis with AUTO_RESTORE_SESSIONS=true and times
 #      until /health/ready answers 200, and reads the restore's own log line;
+#   4b. with --wipe: Redis wiped under load (bench/WipeLoad.java): 500 appends/s on 100 sessions for 20 s, FLUSHALL at
+#      10 s; the daemon notices, refills Redis from PostgreSQL while serving; afterwards every acknowledged append is
+#      read back: verified / lost, and the loss window (how long before the wipe the lost appends were acknowledged);
 #   5. writes bench/results/<date>-sync.md (method, machine, load, figures against the targets).
 # Options: --profile records JFR in sessiond during the restore and the load (summaries by bench/jfr-top.sh) and
 #   writes bench/results/<date>-sync-profile.md instead (JFR costs CPU, so those figures are not the plain run's).
@@ -28,6 +31,7 @@ DUR=30
 NSESS=100000
 DO_SYNC=1
 DO_RESTORE=1
+DO_WIPE=0
 BUILD=0
 PROFILE=0
 while (($#)); do
@@ -37,6 +41,7 @@ while (($#)); do
     --sessions) shift; NSESS=${1:?} ;;
     --skip-sync) DO_SYNC=0 ;;
     --skip-restore) DO_RESTORE=0 ;;
+    --wipe) DO_WIPE=1 ;;
     --build) BUILD=1 ;;
     --profile) PROFILE=1 ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -281,6 +286,23 @@ SQL
   if ((PROFILE)) && [[ -f $WORK/restore.jfr ]]; then bench/jfr-top.sh "$WORK/restore.jfr" > "$WORK/restore-profile.txt" || true; fi
 fi
 
+# ---- 3. Redis wiped under load ------------------------------------------------------------------------------
+if ((DO_WIPE)); then
+  redis-cli -p "$RP" flushall > /dev/null
+  start_sessiond wipe AUTO_RESTORE_SESSIONS=true MAX_MESSAGES_PER_SESSION=5000
+  wait_http "http://127.0.0.1:$HP/health/ready" 600 "$SERVER_PID" || { log "sessiond did not start: $(tail -5 "$WORK/sessiond-wipe.log")"; exit 1; }
+  R[wipe_load_before]=$(loadavg)
+  log "wipe: 500 appends/s on 100 sessions for 20 s, Redis FLUSHALL at 10 s"
+  out=$(timeout 600 java -cp "$JAR" bench/WipeLoad.java "http://127.0.0.1:$HP" "$KEY" 500 20 100 10 redis-cli -p "$RP" flushall 2>&1) || true
+  R[wipe_load_after]=$(loadavg)
+  line=$(grep '^RESULT' <<< "$out" || true)
+  if [[ -z $line ]]; then log "WipeLoad failed: $(tail -5 <<< "$out")"; exit 1; fi
+  for kv in ${line#RESULT }; do R["wipe_${kv%%=*}"]=${kv#*=}; done
+  R[wipe_log]=$(grep -o 'Redis lost its data.*\|Redis refilled from PostgreSQL.*' "$WORK/sessiond-wipe.log" | cut -c1-160 | tr '\n' ';' || true)
+  log "wipe: $line"
+  stop_pid "$SERVER_PID"
+fi
+
 # ---- report -------------------------------------------------------------------------------------------
 yesno() { awk "BEGIN { exit !($1) }" && echo yes || echo no; }
 DAY=$(date -u +%Y-%m-%d)
@@ -349,6 +371,25 @@ FILE="bench/results/$DAY-sync.md"
     echo "Load average before / after: ${R[restore_load_before]} / ${R[restore_load_after]}. Log: \`${R[restore_line]:-no done line}\`"
     echo
     echo "Progress lines: ${R[restore_progress]:-none}"
+    echo
+  fi
+  if ((DO_WIPE)); then
+    echo "## Redis wiped under load (write-behind, refilled while serving)"
+    echo
+    echo "\`bench/WipeLoad.java\`: 500 appends/s (one message each, unique text), open loop, on 100 sessions for 20 s;"
+    echo "\`redis-cli flushall\` at 10 s; REFILL_CHECK_MS, SESSION_SYNC_INTERVAL_MS at their defaults (1000). After the load,"
+    echo "once readiness no longer reports the refill, every session's messages are read back."
+    echo
+    echo "| measure | value |"
+    echo "| --- | ---: |"
+    echo "| appends acknowledged / verified / lost | $(fmt "${R[wipe_acked]}") / $(fmt "${R[wipe_verified]}") / ${R[wipe_lost]} |"
+    echo "| lost among those acknowledged after the wipe | ${R[wipe_lost_after_wipe]} |"
+    echo "| **loss window**: lost appends were acknowledged at most … before the wipe (median) | **${R[wipe_window_max_ms]} ms** (${R[wipe_window_p50_ms]} ms) |"
+    echo "| answers other than 2xx during the run, by status (0 = no answer) | ${R[wipe_errors]} |"
+    echo "| skipped (512 in flight) | ${R[wipe_skipped]} |"
+    echo "| wait after the load until readiness showed no refill | ${R[wipe_refill_wait_s]} s |"
+    echo
+    echo "Load average before / after: ${R[wipe_load_before]} / ${R[wipe_load_after]}. Log: \`${R[wipe_log]:-none}\`"
     echo
   fi
   for p in sync restore; do

@@ -1,6 +1,6 @@
 -- append: ARGV now, ifMatch, maxBytes, maxMessages, then each message's JSON without its opening brace
 -- ('}' for an empty object). Numbers the messages, appends and trims the window in one step.
-local now, ifMatch, maxBytes, maxMessages = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local now, ifMatch, maxBytes, maxMessages = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local m, err = open(now, ifMatch)
 if err then
   return err

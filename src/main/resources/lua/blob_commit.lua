@@ -1,7 +1,7 @@
 -- blob_commit: ARGV now, ifMatch, maxBytes, name, uploadId, chunks, size. Makes the staged upload the
 -- blob, dropping the old generation's chunks; a write (version, expiry, byte limit) like any other.
 -- Replies OK, version, created (1 when the blob is new).
-local now, ifMatch, maxBytes = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local now, ifMatch, maxBytes = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3])
 local name, upload, chunks, size = ARGV[4], ARGV[5], tonumber(ARGV[6]), tonumber(ARGV[7])
 local m, err = open(now, ifMatch)
 if err then

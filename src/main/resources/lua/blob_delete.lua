@@ -1,5 +1,5 @@
 -- blob_delete: ARGV now, ifMatch, name. Replies OK and the new version.
-local now, ifMatch, name = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
+local now, ifMatch, name = tonumber(ARGV[1]), ARGV[2], ARGV[3]
 local m, err = open(now, ifMatch)
 if err then
   return err

@@ -43,17 +43,55 @@ local function blobKeys()
   return all
 end
 
+-- Ownership lease: a hash (holder, expires, token) beside the session, not part of it: a lease may be
+-- taken on a session that does not exist yet, outlives the session's deletion, and is neither exported
+-- nor synced. Once a lease ends the hash keeps its token until LEASE's own Redis expiry (expires +
+-- GRACE_MS), so the next grant goes on counting from it; after that the next token is still higher
+-- than any given before, because a token is never lower than the clock in ms at its grant (lease.lua).
+local LEASE = B .. ':lease'
+
+-- Lease events: lease.lua and lease_release.lua call this on every grant ('lease-acquired') and on every
+-- end they see ('lease-lost': a release, or a lapsed lease a new grant takes over), with the holder and
+-- token concerned. The hook of the change event log; it records nothing by itself.
+local function leaseEvent(type, holder, token, now)
+end
+
+-- A write that names a fencing token succeeds only while the lease with that token is live: a token
+-- of a lease that expired, was released or was taken over is stale.
+local function fenced(now, fence)
+  local l = redis.call('HMGET', LEASE, 'holder', 'expires', 'token')
+  local live = l[1] and tonumber(l[2]) > now
+  if live and tonumber(l[3]) == tonumber(fence) then
+    return nil
+  end
+  return { 'E', 'FENCED', fence, live and l[3] or 0, live and l[1] or '' }
+end
+
 -- Every session script's opener: loads the session's bookkeeping fields (one HMGET) and applies the
 -- existence, expiry and If-Match rules. Returns m, or nil and the error reply the script returns as is:
 --   local m, err = open(now, ifMatch)
 --   if err then
 --     return err
 --   end
--- ifMatch: the version the caller expects, -1 for any (reads pass -1). A session that expired at now
+-- ifMatch: the version the caller expects, -1 for any (reads pass -1); writes pass their ARGV as is,
+-- '<version>' or '<version>:<fencing token>', so the fence is checked in the script that writes
+-- (FENCED, before anything else). A session that expired at now
 -- counts as missing. A missing session is NOT_FOUND, unless missingOk (put and import, which create it;
 -- status and sweep, which reply themselves): then it is version 0 (If-Match > 0 is VERSION_MISMATCH),
 -- m and err are nil, and the third value tells an expired session (true) from an absent one.
 local function open(now, ifMatch, missingOk)
+  if type(ifMatch) == 'string' then
+    local expected, fence = string.match(ifMatch, '^(-?%d+):(%d+)$')
+    if fence then
+      local err = fenced(now, fence)
+      if err then
+        return nil, err
+      end
+      ifMatch = tonumber(expected)
+    else
+      ifMatch = tonumber(ifMatch)
+    end
+  end
   local v = redis.call('HMGET', META, 'ver', 'expires', 'ttl', 'bytes', 'state', 'created', 'updated', 'activity',
     'seq', 'kbytes', 'pexp')
   local expired = false

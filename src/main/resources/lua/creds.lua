@@ -1,5 +1,5 @@
 -- creds: ARGV now, ifMatch, creds JSON ('null' clears), maxBytes.
-local now, ifMatch, creds, maxBytes = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4])
+local now, ifMatch, creds, maxBytes = tonumber(ARGV[1]), ARGV[2], ARGV[3], tonumber(ARGV[4])
 local m, err = open(now, ifMatch)
 if err then
   return err

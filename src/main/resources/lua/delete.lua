@@ -1,5 +1,5 @@
 -- delete: ARGV now, ifMatch. Removes every key of the session.
-local now, ifMatch = tonumber(ARGV[1]), tonumber(ARGV[2])
+local now, ifMatch = tonumber(ARGV[1]), ARGV[2]
 local m, err = open(now, ifMatch)
 if err then
   return err

@@ -5,7 +5,7 @@
 -- durableVersion > 0 makes it a restore of the session PostgreSQL holds at that version: refused when
 -- the session here is as new or newer (createdAt, version), and not recorded for sync when the session
 -- ends at the export's version (PostgreSQL holds exactly that already).
-local now, ifMatch, mustExist, maxBytes = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3] == '1', tonumber(ARGV[4])
+local now, ifMatch, mustExist, maxBytes = tonumber(ARGV[1]), ARGV[2], ARGV[3] == '1', tonumber(ARGV[4])
 local state, data, creds, ttl = ARGV[5], ARGV[6], ARGV[7], tonumber(ARGV[8])
 local createdAt, exportVersion, lastSeq, typeCount = tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12])
 local keepBlobs, durableVersion = ARGV[13] == '1', tonumber(ARGV[14])

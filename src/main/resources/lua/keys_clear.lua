@@ -1,5 +1,5 @@
 -- keys_clear: ARGV now, ifMatch. Deletes every key of every type.
-local now, ifMatch = tonumber(ARGV[1]), tonumber(ARGV[2])
+local now, ifMatch = tonumber(ARGV[1]), ARGV[2]
 local m, err = open(now, ifMatch)
 if err then
   return err

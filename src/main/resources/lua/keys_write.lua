@@ -5,7 +5,7 @@
 -- Under a byte limit, sizes are checked before anything is written, so a refused batch changes
 -- nothing; without one the keys are not counted at all (see countKeys). The change entry names every
 -- (type, keyId) the batch wrote or deleted.
-local now, ifMatch, maxBytes = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local now, ifMatch, maxBytes = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3])
 local m, err = open(now, ifMatch)
 if err then
   return err

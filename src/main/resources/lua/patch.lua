@@ -1,6 +1,6 @@
 -- patch: ARGV now, expected version, new data, maxBytes. Writes data merged by the caller from the
 -- version it read; VERSION_MISMATCH tells the caller to read again.
-local now, expected, data, maxBytes = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4])
+local now, expected, data, maxBytes = tonumber(ARGV[1]), ARGV[2], ARGV[3], tonumber(ARGV[4])
 local m, err = open(now, expected)
 if err then
   return err

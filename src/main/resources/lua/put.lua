@@ -2,7 +2,7 @@
 -- defaultTtl, maxBytes, legal source states for the state ('*' = any).
 -- Replies OK, created, expiryMovedEarlier, session fields, creds; or ABSENT when mustExist and there
 -- is no session (the caller then reserves a place in the tenant's index and calls again).
-local now, ifMatch, mustExist = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3] == '1'
+local now, ifMatch, mustExist = tonumber(ARGV[1]), ARGV[2], ARGV[3] == '1'
 local data, credsGiven, creds, state, ttl = ARGV[4], ARGV[5] == '1', ARGV[6], ARGV[7], ARGV[8]
 local defaultTtl, maxBytes, sources = tonumber(ARGV[9]), tonumber(ARGV[10]), ARGV[11]
 local m, err = open(now, ifMatch, true)

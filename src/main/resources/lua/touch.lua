@@ -1,5 +1,5 @@
 -- touch: ARGV now, ifMatch. Refreshes activity and expiry; replies with the status.
-local now, ifMatch = tonumber(ARGV[1]), tonumber(ARGV[2])
+local now, ifMatch = tonumber(ARGV[1]), ARGV[2]
 local m, err = open(now, ifMatch)
 if err then
   return err

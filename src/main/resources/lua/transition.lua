@@ -1,5 +1,5 @@
 -- transition: ARGV now, ifMatch, target state, legal source states (' a b ').
-local now, ifMatch, to, sources = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], ARGV[4]
+local now, ifMatch, to, sources = tonumber(ARGV[1]), ARGV[2], ARGV[3], ARGV[4]
 local m, err = open(now, ifMatch)
 if err then
   return err

@@ -53,6 +53,7 @@ final class BlobRoutes {
     String id = Requests.sessionId(ctx);
     String name = blobName(ctx);
     long ifMatch = Requests.ifMatch(ctx);
+    long fence = Requests.fence(ctx);
     checkMediaType(request);
     checkLength(request);
     String tenant = Requests.tenant(ctx);
@@ -65,7 +66,7 @@ final class BlobRoutes {
           if ("100-continue".equalsIgnoreCase(request.getHeader("Expect"))) {
             ctx.response().writeContinue();
           }
-          return new BlobUploadStream(request, store, tenant, id, name, ifMatch, maxBlobBytes).run();
+          return new BlobUploadStream(request, store, tenant, id, name, ifMatch, fence, maxBlobBytes).run();
         })
         .onSuccess(w -> ctx.response().setStatusCode(w.created() ? 201 : 204)
             .putHeader("ETag", Requests.etag(w.version())).end());
@@ -167,7 +168,7 @@ final class BlobRoutes {
 
   private Future<?> delete(RoutingContext ctx) {
     String id = Requests.sessionId(ctx);
-    BlobRef ref = new BlobRef(Requests.tenant(ctx), id, blobName(ctx), Requests.ifMatch(ctx));
+    BlobRef ref = new BlobRef(Requests.tenant(ctx), id, blobName(ctx), Requests.ifMatch(ctx), Requests.fence(ctx));
     return store.call(StoreAddresses.DELETE_BLOB, ref).onSuccess(w -> Responses.noContent(ctx, w.version()));
   }
 

@@ -26,6 +26,7 @@ final class BlobUploadStream {
   private final String id;
   private final String name;
   private final long ifMatch;
+  private final long fence;
   private final long maxBytes;
   private final String uploadId = UUID.randomUUID().toString();
   private final Promise<BlobWritten> result = Promise.promise();
@@ -36,7 +37,7 @@ final class BlobUploadStream {
   private boolean sending;
   private boolean done;
 
-  BlobUploadStream(HttpServerRequest request, StoreClient store, String tenant, String id, String name, long ifMatch,
+  BlobUploadStream(HttpServerRequest request, StoreClient store, String tenant, String id, String name, long ifMatch, long fence,
                    long maxBytes) {
     this.request = request;
     this.store = store;
@@ -44,6 +45,7 @@ final class BlobUploadStream {
     this.id = id;
     this.name = name;
     this.ifMatch = ifMatch;
+    this.fence = fence;
     this.maxBytes = maxBytes;
   }
 
@@ -106,7 +108,7 @@ final class BlobUploadStream {
 
   private void commit() {
     done = true;
-    store.call(StoreAddresses.COMMIT_BLOB, new CommitBlob(tenant, id, name, uploadId, chunks, size, ifMatch))
+    store.call(StoreAddresses.COMMIT_BLOB, new CommitBlob(tenant, id, name, uploadId, chunks, size, ifMatch, fence))
         .onSuccess(result::complete)
         .onFailure(t -> {
           abort();

@@ -89,6 +89,7 @@ public final class HttpApiVerticle extends VerticleBase {
     new TransferRoutes(store, storeConfig.maxMessages(), storeConfig.defaultTtlSeconds()).mount(api);
     new JobRoutes(vertx, http.requestTimeoutMs()).mount(api);
     new BlobRoutes(store, http.maxBlobBytes()).mount(api);
+    new LeaseRoutes(store).mount(api);
     router.route().failureHandler(Problems::handle);
     // A path the router cannot even match (a bad percent escape) fails with 400 outside every route.
     router.errorHandler(400, Problems::handle);

@@ -32,7 +32,8 @@ final class KeyRoutes {
 
   private Future<?> write(RoutingContext ctx) {
     String id = Requests.sessionId(ctx);
-    WriteKeys req = new WriteKeys(Requests.tenant(ctx), id, KeyBatchReader.read(ctx.body().buffer()), Requests.ifMatch(ctx));
+    WriteKeys req = new WriteKeys(Requests.tenant(ctx), id, KeyBatchReader.read(ctx.body().buffer()), Requests.ifMatch(ctx),
+        Requests.fence(ctx));
     return store.call(StoreAddresses.WRITE_KEYS, req).onSuccess(w -> Responses.noContent(ctx, w.version()));
   }
 

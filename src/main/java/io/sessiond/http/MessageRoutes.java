@@ -29,7 +29,8 @@ final class MessageRoutes {
   private Future<?> append(RoutingContext ctx) {
     String id = Requests.sessionId(ctx);
     List<String> messages = Bodies.messages(Requests.jsonValue(ctx), System.currentTimeMillis());
-    return store.call(StoreAddresses.APPEND_MESSAGES, new AppendMessages(Requests.tenant(ctx), id, messages, Requests.ifMatch(ctx)))
+    return store.call(StoreAddresses.APPEND_MESSAGES, new AppendMessages(Requests.tenant(ctx), id, messages, Requests.ifMatch(ctx),
+        Requests.fence(ctx)))
         .onSuccess(r -> Responses.json(ctx, 201, Representations.appended(r), r.version()));
   }
 

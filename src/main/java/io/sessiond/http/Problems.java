@@ -67,10 +67,12 @@ final class Problems {
   }
 
   private static void sendStore(RoutingContext ctx, StoreException e) {
-    int status = e.failure().code();
+    int status = e.failure().status();
     String slug = switch (e.failure()) {
       case LIMIT_REACHED -> "limit-reached";
       case INVALID -> "bad-request";
+      case FENCED -> "fenced";
+      case LEASE_HELD -> "lease-held";
       default -> null;
     };
     if (status == 503) {

@@ -73,6 +73,24 @@ final class Requests {
     return v;
   }
 
+  /**
+   * The fencing token named by {@code Fence} ({@link StoreRequests#NO_FENCE} when absent): a whole
+   * number from 1 to 2^53-1, as a lease grant returned it.
+   */
+  static long fence(RoutingContext ctx) {
+    String h = ctx.request().getHeader("Fence");
+    if (h == null) {
+      return StoreRequests.NO_FENCE;
+    }
+    String t = h.trim();
+    if (t.isEmpty() || t.length() > 16 || !t.chars().allMatch(c -> c >= '0' && c <= '9')
+        || Long.parseLong(t) < 1 || Long.parseLong(t) > MAX_VERSION) {
+      throw ApiException.badRequest("Fence must be a fencing token as a lease grant returned it: a whole number from 1 to "
+          + MAX_VERSION);
+    }
+    return Long.parseLong(t);
+  }
+
   /** The version an entity tag names, or -1 when it is not one of ours. */
   static long parseEtag(String tag) {
     String t = tag.startsWith("W/") ? tag.substring(2) : tag;

@@ -58,7 +58,7 @@ final class SessionRoutes {
     String id = Requests.newSessionId(ctx);
     Bodies.SessionBody b = Bodies.SessionBody.parse(Requests.jsonObject(ctx));
     PutSession req = new PutSession(Requests.tenant(ctx), id, b.dataJson(), b.credsJson(), b.state(), b.ttlSeconds(),
-        Requests.ifMatch(ctx));
+        Requests.ifMatch(ctx), Requests.fence(ctx));
     return store.call(StoreAddresses.PUT, req).onSuccess(r -> {
       if (r.created()) {
         ctx.response().putHeader("Location", "/v1/sessions/" + id);
@@ -80,7 +80,7 @@ final class SessionRoutes {
   private Future<?> patch(RoutingContext ctx) {
     String id = Requests.sessionId(ctx);
     JsonObject patch = Requests.jsonObject(ctx);
-    PatchSession req = new PatchSession(Requests.tenant(ctx), id, patch.encode(), Requests.ifMatch(ctx));
+    PatchSession req = new PatchSession(Requests.tenant(ctx), id, patch.encode(), Requests.ifMatch(ctx), Requests.fence(ctx));
     return store.call(StoreAddresses.PATCH, req)
         .onSuccess(s -> Responses.json(ctx, 200, Representations.session(s), s.version()));
   }
@@ -115,7 +115,7 @@ final class SessionRoutes {
     JsonObject body = Requests.jsonObject(ctx);
     Bodies.onlyFields(body, Set.of("state"), "the transition");
     SessionState to = Bodies.state(body.getValue("state"));
-    return store.call(StoreAddresses.TRANSITION, new Transition(Requests.tenant(ctx), id, to, Requests.ifMatch(ctx)))
+    return store.call(StoreAddresses.TRANSITION, new Transition(Requests.tenant(ctx), id, to, Requests.ifMatch(ctx), Requests.fence(ctx)))
         .onSuccess(s -> Responses.json(ctx, 200, Representations.status(s), s.version()));
   }
 
@@ -136,7 +136,8 @@ final class SessionRoutes {
   private Future<?> putCreds(RoutingContext ctx) {
     String id = Requests.sessionId(ctx);
     JsonObject creds = Requests.jsonObject(ctx);
-    return store.call(StoreAddresses.PUT_CREDS, new PutCreds(Requests.tenant(ctx), id, creds.encode(), Requests.ifMatch(ctx)))
+    return store.call(StoreAddresses.PUT_CREDS, new PutCreds(Requests.tenant(ctx), id, creds.encode(), Requests.ifMatch(ctx),
+        Requests.fence(ctx)))
         .onSuccess(w -> Responses.noContent(ctx, w.version()));
   }
 
@@ -198,7 +199,7 @@ final class SessionRoutes {
   }
 
   static SessionRef writeRef(RoutingContext ctx) {
-    return new SessionRef(Requests.tenant(ctx), Requests.sessionId(ctx), Requests.ifMatch(ctx));
+    return new SessionRef(Requests.tenant(ctx), Requests.sessionId(ctx), Requests.ifMatch(ctx), Requests.fence(ctx));
   }
 
 }

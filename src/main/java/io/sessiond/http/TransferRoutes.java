@@ -46,7 +46,8 @@ final class TransferRoutes {
 
   private Future<?> importSession(RoutingContext ctx) {
     SessionExport export = parse(Requests.jsonObject(ctx), System.currentTimeMillis());
-    return store.call(StoreAddresses.IMPORT, new ImportSession(Requests.tenant(ctx), export, Requests.ifMatch(ctx)))
+    return store.call(StoreAddresses.IMPORT, new ImportSession(Requests.tenant(ctx), export, Requests.ifMatch(ctx), false, 0,
+        Requests.fence(ctx)))
         .onSuccess(r -> {
           if (r.created()) {
             if (!ctx.response().ended()) {

@@ -39,6 +39,8 @@ import io.vertx.core.Future;
  *       deleted; {@link #sweepExpired} removes such sessions in the background.</li>
  *   <li>Writes to creds, keys, messages or state of a missing session fail with NOT_FOUND.</li>
  *   <li>Reads never change anything, not even activity.</li>
+ *   <li>A write whose {@code fence} is not {@link StoreRequests#NO_FENCE} fails with FENCED, before any
+ *       other check, unless the session's live lease has exactly that token.</li>
  *   <li>Tenants are disjoint: nothing one tenant does is visible to another.</li>
  * </ul>
  * Futures complete on the calling verticle's context.
@@ -133,4 +135,17 @@ public interface SessionStore {
 
   /** Deletes a blob; a write. NOT_FOUND when absent. */
   Future<Written> deleteBlob(StoreRequests.BlobRef ref);
+
+  /**
+   * Grants the session's lease to a holder, or renews it for its holder (the session need not exist);
+   * LEASE_HELD while another holder's lease is live. A new grant's token is above every token the
+   * session's leases had, and never below the clock in milliseconds.
+   */
+  Future<LeaseRequests.LeaseGrant> acquireLease(LeaseRequests.AcquireLease request);
+
+  /** Ends the live lease with the given token; FENCED when no live lease has it. */
+  Future<LeaseRequests.LeaseReleased> releaseLease(LeaseRequests.ReleaseLease request);
+
+  /** Who holds the session's lease and until when ({@link LeaseRequests.LeaseInfo#FREE} when nobody). */
+  Future<LeaseRequests.LeaseInfo> lease(SessionRef ref);
 }

@@ -63,13 +63,20 @@ public final class StoreAddresses {
       op("read-blob-chunk", SessionStore::readBlobChunk);
   public static final StoreOperation<StoreRequests.BlobRef, Written> DELETE_BLOB = op("delete-blob", SessionStore::deleteBlob);
 
+  public static final StoreOperation<LeaseRequests.AcquireLease, LeaseRequests.LeaseGrant> ACQUIRE_LEASE =
+      op("acquire-lease", SessionStore::acquireLease);
+  public static final StoreOperation<LeaseRequests.ReleaseLease, LeaseRequests.LeaseReleased> RELEASE_LEASE =
+      op("release-lease", SessionStore::releaseLease);
+  public static final StoreOperation<SessionRef, LeaseRequests.LeaseInfo> GET_LEASE = op("get-lease", SessionStore::lease);
+
   /** Answers "pong" when the store verticle is responsive and its backend can serve requests. */
   public static final String PING = PREFIX + "ping";
 
   /** Every operation, for the store verticle to register. */
   public static final List<StoreOperation<?, ?>> ALL = List.of(PUT, GET, PATCH, DELETE, TOUCH, LIST, STATUS,
       STATUS_ALL, TRANSITION, PUT_CREDS, QUERY_KEYS, WRITE_KEYS, CLEAR_KEYS, APPEND_MESSAGES, READ_MESSAGES,
-      EXPORT, IMPORT, STAGE_BLOB_CHUNK, COMMIT_BLOB, ABORT_BLOB, BLOB_INFO, LIST_BLOBS, READ_BLOB_CHUNK, DELETE_BLOB);
+      EXPORT, IMPORT, STAGE_BLOB_CHUNK, COMMIT_BLOB, ABORT_BLOB, BLOB_INFO, LIST_BLOBS, READ_BLOB_CHUNK, DELETE_BLOB,
+      ACQUIRE_LEASE, RELEASE_LEASE, GET_LEASE);
 
   private StoreAddresses() {
   }

@@ -2,7 +2,8 @@ package io.sessiond.store;
 
 /**
  * Why a store operation did not happen. The code travels as the event-bus failure code; the HTTP
- * edge maps each failure to one status.
+ * edge maps each failure to one status ({@link #status}), which is the code itself except for the
+ * conflicts that share 409 with ILLEGAL_TRANSITION and need codes of their own on the bus.
  */
 public enum StoreFailure {
   /** No such session for this tenant (never created, deleted, or expired). */
@@ -18,17 +19,32 @@ public enum StoreFailure {
   /** The request is well-formed JSON but not a valid operation (a bad merge patch, a bad import). */
   INVALID(400),
   /** The backing store cannot be reached or failed; nothing was applied. */
-  UNAVAILABLE(503);
+  UNAVAILABLE(503),
+  /** The write's fencing token is not the token of the session's live lease. */
+  FENCED(4091, 409),
+  /** Another holder's lease on the session is live. */
+  LEASE_HELD(4092, 409);
 
   private final int code;
+  private final int status;
 
   StoreFailure(int code) {
-    this.code = code;
+    this(code, code);
   }
 
-  /** The event-bus failure code; equal to the HTTP status the edge answers with. */
+  StoreFailure(int code, int status) {
+    this.code = code;
+    this.status = status;
+  }
+
+  /** The event-bus failure code, unique per failure. */
   public int code() {
     return code;
+  }
+
+  /** The HTTP status the edge answers with. */
+  public int status() {
+    return status;
   }
 
   /** The failure for an event-bus failure code, or {@code null} when the code is not a store failure. */

@@ -17,6 +17,8 @@ import java.util.Map;
 public final class StoreRequests {
   /** {@code ifMatch} value meaning "no precondition". */
   public static final long ANY_VERSION = -1;
+  /** {@code fence} value meaning "no fencing token" (tokens are positive). */
+  public static final long NO_FENCE = 0;
 
   private StoreRequests() {
   }
@@ -29,13 +31,31 @@ public final class StoreRequests {
   }
 
   /**
+   * A write that may carry a fencing token ({@code Fence} header): it applies only while the
+   * session's live lease has that token, checked atomically with the write (FENCED otherwise).
+   * {@link #NO_FENCE} when the writer names none.
+   */
+  public interface FencedWrite extends SessionRequest {
+    long fence();
+
+    /** The precondition as the Redis scripts take it in one argument: {@code version} or {@code version:fence}. */
+    default String precondition(long ifMatch) {
+      return fence() == NO_FENCE ? Long.toString(ifMatch) : ifMatch + ":" + fence();
+    }
+  }
+
+  /**
    * Create or replace a session. {@code dataJson} replaces the data ({@code {}} when absent);
    * {@code credsJson}, {@code state} and {@code ttlSeconds} are {@code null} when absent, which keeps
    * the current value on replace and gives none / unregistered / the default TTL on create. The text
    * {@code "null"} for creds clears them.
    */
   public record PutSession(String tenant, String id, String dataJson, String credsJson, SessionState state,
-                           Long ttlSeconds, long ifMatch) implements SessionRequest {
+                           Long ttlSeconds, long ifMatch, long fence) implements FencedWrite {
+    public PutSession(String tenant, String id, String dataJson, String credsJson, SessionState state,
+                           Long ttlSeconds, long ifMatch) {
+      this(tenant, id, dataJson, credsJson, state, ttlSeconds, ifMatch, NO_FENCE);
+    }
   }
 
   /** The session after a create or replace, and whether it was created. */
@@ -43,14 +63,21 @@ public final class StoreRequests {
   }
 
   /** Names one session of one tenant, for reads and for writes that carry nothing else. */
-  public record SessionRef(String tenant, String id, long ifMatch) implements SessionRequest {
+  public record SessionRef(String tenant, String id, long ifMatch, long fence) implements FencedWrite {
     public SessionRef(String tenant, String id) {
-      this(tenant, id, ANY_VERSION);
+      this(tenant, id, ANY_VERSION, NO_FENCE);
+    }
+
+    public SessionRef(String tenant, String id, long ifMatch) {
+      this(tenant, id, ifMatch, NO_FENCE);
     }
   }
 
   /** Apply an RFC 7396 JSON merge patch (a JSON object) to the session's data. */
-  public record PatchSession(String tenant, String id, String patchJson, long ifMatch) implements SessionRequest {
+  public record PatchSession(String tenant, String id, String patchJson, long ifMatch, long fence) implements FencedWrite {
+    public PatchSession(String tenant, String id, String patchJson, long ifMatch) {
+      this(tenant, id, patchJson, ifMatch, NO_FENCE);
+    }
   }
 
   /**
@@ -75,11 +102,17 @@ public final class StoreRequests {
   }
 
   /** Move a session to {@code to}; refused with ILLEGAL_TRANSITION when the state machine forbids it. */
-  public record Transition(String tenant, String id, SessionState to, long ifMatch) implements SessionRequest {
+  public record Transition(String tenant, String id, SessionState to, long ifMatch, long fence) implements FencedWrite {
+    public Transition(String tenant, String id, SessionState to, long ifMatch) {
+      this(tenant, id, to, ifMatch, NO_FENCE);
+    }
   }
 
   /** Replace the credentials document ({@code "null"} clears it). */
-  public record PutCreds(String tenant, String id, String credsJson, long ifMatch) implements SessionRequest {
+  public record PutCreds(String tenant, String id, String credsJson, long ifMatch, long fence) implements FencedWrite {
+    public PutCreds(String tenant, String id, String credsJson, long ifMatch) {
+      this(tenant, id, credsJson, ifMatch, NO_FENCE);
+    }
   }
 
   /** Read the keys {@code ids} of one {@code type}. */
@@ -91,11 +124,17 @@ public final class StoreRequests {
   }
 
   /** An atomic batch: type → keyId → value JSON, where a {@code null} value deletes that key. */
-  public record WriteKeys(String tenant, String id, Map<String, Map<String, String>> batch, long ifMatch) implements SessionRequest {
+  public record WriteKeys(String tenant, String id, Map<String, Map<String, String>> batch, long ifMatch, long fence) implements FencedWrite {
+    public WriteKeys(String tenant, String id, Map<String, Map<String, String>> batch, long ifMatch) {
+      this(tenant, id, batch, ifMatch, NO_FENCE);
+    }
   }
 
   /** Append messages (compact JSON objects without {@code seq}), oldest first. */
-  public record AppendMessages(String tenant, String id, List<String> messagesJson, long ifMatch) implements SessionRequest {
+  public record AppendMessages(String tenant, String id, List<String> messagesJson, long ifMatch, long fence) implements FencedWrite {
+    public AppendMessages(String tenant, String id, List<String> messagesJson, long ifMatch) {
+      this(tenant, id, messagesJson, ifMatch, NO_FENCE);
+    }
   }
 
   /** The session's version after the append, the sequence numbers given, and the window size now. */
@@ -125,7 +164,11 @@ public final class StoreRequests {
    * export's version (PostgreSQL holds exactly that already).
    */
   public record ImportSession(String tenant, SessionExport export, long ifMatch, boolean keepBlobs,
-                              long durableVersion) implements SessionRequest {
+                              long durableVersion, long fence) implements FencedWrite {
+    public ImportSession(String tenant, SessionExport export, long ifMatch, boolean keepBlobs, long durableVersion) {
+      this(tenant, export, ifMatch, keepBlobs, durableVersion, NO_FENCE);
+    }
+
     /** An import that replaces the session's blobs too (removes them: an export carries none). */
     public ImportSession(String tenant, SessionExport export, long ifMatch) {
       this(tenant, export, ifMatch, false, 0);
@@ -173,7 +216,11 @@ public final class StoreRequests {
    * byte limit). INVALID when a staged chunk is missing.
    */
   public record CommitBlob(String tenant, String id, String name, String uploadId, int chunks, long size,
-                           long ifMatch) implements SessionRequest {
+                           long ifMatch, long fence) implements FencedWrite {
+    public CommitBlob(String tenant, String id, String name, String uploadId, int chunks, long size,
+                           long ifMatch) {
+      this(tenant, id, name, uploadId, chunks, size, ifMatch, NO_FENCE);
+    }
   }
 
   /** The session's version after a blob commit, and whether the blob is new. */
@@ -185,7 +232,10 @@ public final class StoreRequests {
   }
 
   /** Names one blob of one session (reads ignore {@code ifMatch}). */
-  public record BlobRef(String tenant, String id, String name, long ifMatch) implements SessionRequest {
+  public record BlobRef(String tenant, String id, String name, long ifMatch, long fence) implements FencedWrite {
+    public BlobRef(String tenant, String id, String name, long ifMatch) {
+      this(tenant, id, name, ifMatch, NO_FENCE);
+    }
   }
 
   /**

@@ -82,7 +82,7 @@ public final class WriteThrough implements StoreInterceptor {
       return persist(ref, before, null)
           .recover(e -> Future.failedFuture(new StoreException(StoreFailure.UNAVAILABLE,
               "PostgreSQL did not take the deletion (" + e.getMessage() + "); it was not applied")))
-          .compose(v -> store.delete(new SessionRef(ref.tenant(), ref.id(), version))
+          .compose(v -> store.delete(new SessionRef(ref.tenant(), ref.id(), version, request.fence()))
               .recover(e -> image(store, ref)
                   .compose(now -> now == null ? Future.succeededFuture() : persist(ref, null, now))
                   .transform(ar -> {

@@ -1,5 +1,6 @@
 package io.sessiond.store.file;
 
+import io.sessiond.store.LeaseRequests;
 import io.sessiond.store.SessionStore;
 import io.sessiond.store.StoreException;
 import io.sessiond.store.StoreFailure;
@@ -222,6 +223,22 @@ final class FileSessionStore implements SessionStore {
   @Override
   public Future<Written> deleteBlob(StoreRequests.BlobRef ref) {
     return write(() -> memory.deleteBlob(ref));
+  }
+
+  // Leases are not journaled (LeaseTable): they take no write path.
+  @Override
+  public Future<LeaseRequests.LeaseGrant> acquireLease(LeaseRequests.AcquireLease request) {
+    return read(() -> memory.acquireLease(request));
+  }
+
+  @Override
+  public Future<LeaseRequests.LeaseReleased> releaseLease(LeaseRequests.ReleaseLease request) {
+    return read(() -> memory.releaseLease(request));
+  }
+
+  @Override
+  public Future<LeaseRequests.LeaseInfo> lease(SessionRef ref) {
+    return read(() -> memory.lease(ref));
   }
 
   @Override

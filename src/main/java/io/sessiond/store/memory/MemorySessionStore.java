@@ -1,5 +1,7 @@
 package io.sessiond.store.memory;
 
+import io.sessiond.store.LeaseEvents;
+import io.sessiond.store.LeaseRequests;
 import io.sessiond.store.RequestChecks;
 import io.sessiond.store.SessionStore;
 import io.sessiond.store.StoreException;
@@ -63,7 +65,9 @@ public final class MemorySessionStore implements SessionStore {
 
   private final StoreSettings settings;
   private final SessionTable table = new SessionTable();
+  private final LeaseTable leases = new LeaseTable();
   private Consumer<StoreChange> listener = change -> { };
+  private LeaseEvents leaseEvents = LeaseEvents.NONE;
 
   public MemorySessionStore(StoreSettings settings) {
     this.settings = settings;
@@ -72,6 +76,11 @@ public final class MemorySessionStore implements SessionStore {
   /** Sends every change applied from now on to {@code listener}, after it is applied. */
   public void onChange(Consumer<StoreChange> listener) {
     this.listener = listener;
+  }
+
+  /** Reports every lease grant and end from now on to {@code events}. */
+  public void onLeaseEvent(LeaseEvents events) {
+    this.leaseEvents = events;
   }
 
   /** Applies a change recorded earlier, without telling the listener (a journal replay). */
@@ -100,6 +109,7 @@ public final class MemorySessionStore implements SessionStore {
       RequestChecks.sessionId(r.id());
       RequestChecks.ttl(r.ttlSeconds());
       long now = now();
+      leases.checkFence(r, now);
       SessionEntry current = live(r.tenant(), r.id(), now);
       checkVersion(r.ifMatch(), current == null ? 0 : current.session().version());
       return current == null ? create(r, now) : replace(r, current, now);
@@ -137,6 +147,7 @@ public final class MemorySessionStore implements SessionStore {
   public Future<Session> patch(PatchSession r) {
     return attempt(() -> {
       long now = now();
+      leases.checkFence(r, now);
       SessionEntry entry = writable(r.tenant(), r.id(), r.ifMatch(), now);
       JsonObject patch = RequestChecks.patchObject(r.patchJson());
       Session old = entry.session();
@@ -151,7 +162,9 @@ public final class MemorySessionStore implements SessionStore {
   @Override
   public Future<Void> delete(SessionRef ref) {
     return attempt(() -> {
-      writable(ref.tenant(), ref.id(), ref.ifMatch(), now());
+      long now = now();
+      leases.checkFence(ref, now);
+      writable(ref.tenant(), ref.id(), ref.ifMatch(), now);
       commit(new Deleted(ref.tenant(), ref.id()));
       return null;
     });
@@ -161,6 +174,7 @@ public final class MemorySessionStore implements SessionStore {
   public Future<SessionStatus> touch(SessionRef ref) {
     return attempt(() -> {
       long now = now();
+      leases.checkFence(ref, now);
       SessionEntry entry = writable(ref.tenant(), ref.id(), ref.ifMatch(), now);
       Session old = entry.session();
       // A touch is activity, not an update: updatedAt stays.
@@ -196,6 +210,7 @@ public final class MemorySessionStore implements SessionStore {
   public Future<SessionStatus> transition(Transition r) {
     return attempt(() -> {
       long now = now();
+      leases.checkFence(r, now);
       SessionEntry entry = writable(r.tenant(), r.id(), r.ifMatch(), now);
       Session old = entry.session();
       if (old.state() == r.to()) {
@@ -213,6 +228,7 @@ public final class MemorySessionStore implements SessionStore {
     return attempt(() -> {
       RequestChecks.credsText(r.credsJson());
       long now = now();
+      leases.checkFence(r, now);
       SessionEntry entry = writable(r.tenant(), r.id(), r.ifMatch(), now);
       Session old = entry.session();
       Session next = written(old, old.state(), old.dataJson(), RequestChecks.clearable(r.credsJson()), old.ttlSeconds(), now);
@@ -243,6 +259,7 @@ public final class MemorySessionStore implements SessionStore {
     return attempt(() -> {
       RequestChecks.keyBatch(r.batch());
       long now = now();
+      leases.checkFence(r, now);
       SessionEntry entry = writable(r.tenant(), r.id(), r.ifMatch(), now);
       Session next = written(entry.session(), now);
       Map<String, Map<String, String>> batch = copyOf(r.batch());
@@ -256,6 +273,7 @@ public final class MemorySessionStore implements SessionStore {
   public Future<Written> clearKeys(SessionRef ref) {
     return attempt(() -> {
       long now = now();
+      leases.checkFence(ref, now);
       SessionEntry entry = writable(ref.tenant(), ref.id(), ref.ifMatch(), now);
       Session next = written(entry.session(), now);
       commit(new KeysCleared(ref.tenant(), next));
@@ -268,6 +286,7 @@ public final class MemorySessionStore implements SessionStore {
     return attempt(() -> {
       RequestChecks.messages(r.messagesJson());
       long now = now();
+      leases.checkFence(r, now);
       SessionEntry entry = writable(r.tenant(), r.id(), r.ifMatch(), now);
       List<StoredMessage> stored = numbered(r.messagesJson(), entry.nextSeq());
       Session next = written(entry.session(), now);
@@ -304,6 +323,9 @@ public final class MemorySessionStore implements SessionStore {
     return attempt(() -> {
       RequestChecks.export(r.export());
       long now = now();
+      if (!r.isRestore()) {
+        leases.checkFence(r, now);
+      }
       Session incoming = r.export().session();
       SessionEntry current = live(r.tenant(), incoming.id(), now);
       long oldVersion = current == null ? 0 : current.session().version();
@@ -346,6 +368,7 @@ public final class MemorySessionStore implements SessionStore {
     return attempt(() -> {
       RequestChecks.blobCommit(r);
       long now = now();
+      leases.checkFence(r, now);
       SessionEntry entry = writable(r.tenant(), r.id(), r.ifMatch(), now);
       checkStaged(table.staged(r.tenant(), r.id(), r.uploadId()), r.chunks());
       boolean created = entry.blob(r.name()) == null;
@@ -415,6 +438,7 @@ public final class MemorySessionStore implements SessionStore {
     return attempt(() -> {
       RequestChecks.blobName(ref.name());
       long now = now();
+      leases.checkFence(ref, now);
       SessionEntry entry = writable(ref.tenant(), ref.id(), ref.ifMatch(), now);
       requireBlob(entry, ref.id(), ref.name());
       Session next = written(entry.session(), now);
@@ -431,6 +455,43 @@ public final class MemorySessionStore implements SessionStore {
     return blob;
   }
 
+  // ---- leases -----------------------------------------------------------------------------------
+
+  @Override
+  public Future<LeaseRequests.LeaseGrant> acquireLease(LeaseRequests.AcquireLease r) {
+    return attempt(() -> {
+      LeaseRequests.check(r);
+      long now = now();
+      LeaseRequests.LeaseGrant g = leases.acquire(r, now);
+      if (g.lapsedHolder() != null) {
+        leaseEvents.leaseChanged(r.tenant(), r.id(), LeaseEvents.Kind.LOST, g.lapsedHolder(), g.lapsedToken(), now);
+      }
+      if (g.granted()) {
+        leaseEvents.leaseChanged(r.tenant(), r.id(), LeaseEvents.Kind.ACQUIRED, g.holder(), g.token(), now);
+      }
+      return g;
+    });
+  }
+
+  @Override
+  public Future<LeaseRequests.LeaseReleased> releaseLease(LeaseRequests.ReleaseLease r) {
+    return attempt(() -> {
+      RequestChecks.sessionId(r.id());
+      long now = now();
+      LeaseRequests.LeaseReleased released = leases.release(r.tenant(), r.id(), r.token(), now);
+      leaseEvents.leaseChanged(r.tenant(), r.id(), LeaseEvents.Kind.LOST, released.holder(), released.token(), now);
+      return released;
+    });
+  }
+
+  @Override
+  public Future<LeaseRequests.LeaseInfo> lease(SessionRef ref) {
+    return attempt(() -> {
+      RequestChecks.sessionId(ref.id());
+      return leases.get(ref.tenant(), ref.id(), now());
+    });
+  }
+
   /** Forgets uploads a replayed journal left staged (see {@link SessionTable#dropStagedUploads}). */
   public void dropStagedUploads() {
     table.dropStagedUploads();
@@ -438,6 +499,7 @@ public final class MemorySessionStore implements SessionStore {
 
   @Override
   public Future<Integer> sweepExpired(long now) {
+    leases.forgetEnded(now);
     return attempt(() -> removeExpired(now));
   }
 

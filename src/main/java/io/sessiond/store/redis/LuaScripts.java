@@ -42,11 +42,14 @@ final class LuaScripts {
   final Script blobList = session("blob_list");
   final Script blobDelete = session("blob_delete");
   final Script syncRead = session("sync_read");
+  final Script lease = session("lease");
+  final Script leaseRelease = session("lease_release");
+  final Script leaseGet = session("lease_get");
 
   Script[] all() {
     return new Script[] {get, put, patch, delete, touch, status, transition, creds, keysQuery, keysWrite, keysClear,
         append, messages, export, importSession, sweep, index, blobStage, blobCommit, blobAbort, blobInfo, blobList, blobRead,
-        blobDelete, syncRead};
+        blobDelete, syncRead, lease, leaseRelease, leaseGet};
   }
 
   private static Script session(String name) {

@@ -43,6 +43,8 @@ final class RedisReplies {
           + " bytes; the tenant's limit is " + number(reply.get(3)));
       case "ILLEGAL_TRANSITION" -> illegal(SessionState.parse(text(reply.get(2))), target);
       case "INVALID" -> new StoreException(StoreFailure.INVALID, text(reply.get(2)));
+      case "FENCED" -> io.sessiond.store.LeaseRequests.fenced(number(reply.get(2)), number(reply.get(3)));
+      case "LEASE_HELD" -> io.sessiond.store.LeaseRequests.held(text(reply.get(2)), number(reply.get(3)));
       case "BLOB_NOT_FOUND" -> new StoreException(StoreFailure.NOT_FOUND, "session '" + id + "' has no such blob");
       case "BLOB_REPLACED" -> new StoreException(StoreFailure.NOT_FOUND, "the blob was replaced while being read");
       default -> new StoreException(StoreFailure.UNAVAILABLE, "unexpected Redis script reply " + code);

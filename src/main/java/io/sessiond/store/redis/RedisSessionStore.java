@@ -1,5 +1,11 @@
 package io.sessiond.store.redis;
 
+import io.sessiond.store.LeaseRequests;
+import io.sessiond.store.LeaseRequests.AcquireLease;
+import io.sessiond.store.LeaseRequests.LeaseGrant;
+import io.sessiond.store.LeaseRequests.LeaseInfo;
+import io.sessiond.store.LeaseRequests.LeaseReleased;
+import io.sessiond.store.LeaseRequests.ReleaseLease;
 import io.sessiond.store.RequestChecks;
 import io.sessiond.store.SessionStore;
 import io.sessiond.store.StoreException;
@@ -139,7 +145,7 @@ final class RedisSessionStore implements SessionStore {
       RequestChecks.ttl(r.ttlSeconds());
       long now = now();
       long ttl = r.ttlSeconds() != null ? r.ttlSeconds() : settings.defaultTtlSeconds();
-      Function<Boolean, List<String>> args = mustExist -> List.of(Long.toString(now), Long.toString(r.ifMatch()),
+      Function<Boolean, List<String>> args = mustExist -> List.of(Long.toString(now), r.precondition(r.ifMatch()),
           flag(mustExist), r.dataJson() == null ? EMPTY_DATA : r.dataJson(), flag(r.credsJson() != null),
           r.credsJson() == null ? "" : r.credsJson(), r.state() == null ? "" : r.state().wire(),
           r.ttlSeconds() == null ? "" : Long.toString(r.ttlSeconds()), Long.toString(settings.defaultTtlSeconds()),
@@ -169,7 +175,7 @@ final class RedisSessionStore implements SessionStore {
         return Future.failedFuture(StoreException.staleVersion(r.ifMatch(), current.version()));
       }
       String data = MergePatch.apply(new JsonObject(current.dataJson()), RequestChecks.patchObject(r.patchJson())).encode();
-      List<String> args = List.of(Long.toString(now()), Long.toString(current.version()), data,
+      List<String> args = List.of(Long.toString(now()), r.precondition(current.version()), data,
           Long.toString(limits(r.tenant()).maxBytesPerSession()));
       return script(r.tenant(), r.id(), scripts.patch, args, null)
           .map(reply -> RedisReplies.session(r.id(), reply.get(3), reply.get(4)))
@@ -184,13 +190,13 @@ final class RedisSessionStore implements SessionStore {
 
   @Override
   public Future<Void> delete(SessionRef ref) {
-    return link.with(conn -> eval(conn, ref.tenant(), ref.id(), scripts.delete, writeArgs(ref.ifMatch()), null)
+    return link.with(conn -> eval(conn, ref.tenant(), ref.id(), scripts.delete, writeArgs(ref), null)
         .compose(r -> index.remove(conn, ref.tenant(), ref.id()).otherwiseEmpty()));
   }
 
   @Override
   public Future<SessionStatus> touch(SessionRef ref) {
-    return script(ref.tenant(), ref.id(), scripts.touch, writeArgs(ref.ifMatch()), null)
+    return script(ref.tenant(), ref.id(), scripts.touch, writeArgs(ref), null)
         .map(r -> RedisReplies.status(ref.id(), r));
   }
 
@@ -216,7 +222,7 @@ final class RedisSessionStore implements SessionStore {
 
   @Override
   public Future<SessionStatus> transition(Transition r) {
-    List<String> args = List.of(Long.toString(now()), Long.toString(r.ifMatch()), r.to().wire(), sources(r.to()));
+    List<String> args = List.of(Long.toString(now()), r.precondition(r.ifMatch()), r.to().wire(), sources(r.to()));
     return script(r.tenant(), r.id(), scripts.transition, args, r.to()).map(reply -> RedisReplies.status(r.id(), reply));
   }
 
@@ -224,7 +230,7 @@ final class RedisSessionStore implements SessionStore {
   public Future<Written> putCreds(PutCreds r) {
     return checked(() -> {
       RequestChecks.credsText(r.credsJson());
-      List<String> args = List.of(Long.toString(now()), Long.toString(r.ifMatch()), r.credsJson(),
+      List<String> args = List.of(Long.toString(now()), r.precondition(r.ifMatch()), r.credsJson(),
           Long.toString(limits(r.tenant()).maxBytesPerSession()));
       return script(r.tenant(), r.id(), scripts.creds, args, null).map(RedisSessionStore::written);
     });
@@ -264,7 +270,7 @@ final class RedisSessionStore implements SessionStore {
       RequestChecks.keyBatch(r.batch());
       List<String> args = new ArrayList<>(3 + 3 * r.batch().size() + 3 * keyCount(r.batch()));
       args.add(Long.toString(now()));
-      args.add(Long.toString(r.ifMatch()));
+      args.add(r.precondition(r.ifMatch()));
       args.add(Long.toString(limits(r.tenant()).maxBytesPerSession()));
       // Per type: type, set count, delete count, the ids (set ones first), the set pairs (see keys_write.lua).
       r.batch().forEach((type, values) -> {
@@ -300,7 +306,7 @@ final class RedisSessionStore implements SessionStore {
 
   @Override
   public Future<Written> clearKeys(SessionRef ref) {
-    return script(ref.tenant(), ref.id(), scripts.keysClear, writeArgs(ref.ifMatch()), null)
+    return script(ref.tenant(), ref.id(), scripts.keysClear, writeArgs(ref), null)
         .map(RedisSessionStore::written);
   }
 
@@ -310,7 +316,7 @@ final class RedisSessionStore implements SessionStore {
       RequestChecks.messages(r.messagesJson());
       List<String> args = new ArrayList<>(r.messagesJson().size() + 4);
       args.add(Long.toString(now()));
-      args.add(Long.toString(r.ifMatch()));
+      args.add(r.precondition(r.ifMatch()));
       args.add(Long.toString(limits(r.tenant()).maxBytesPerSession()));
       args.add(Integer.toString(settings.maxMessages()));
       // The script writes '{"seq":N,' in front of what follows the opening brace, as StoredMessage.of does.
@@ -370,7 +376,7 @@ final class RedisSessionStore implements SessionStore {
     String creds = RequestChecks.clearable(in.credsJson());
     Map<String, Map<String, String>> keys = r.export().keys() == null ? Map.of() : r.export().keys();
     List<String> args = new ArrayList<>(14 + keys.size() * 2 + keyCount(keys) * 2 + window.size());
-    Collections.addAll(args, Long.toString(now), Long.toString(r.ifMatch()), flag(mustExist),
+    Collections.addAll(args, Long.toString(now), r.precondition(r.ifMatch()), flag(mustExist),
         Long.toString(limits(r.tenant()).maxBytesPerSession()), in.state().wire(), in.dataJson(),
         creds == null ? "" : creds, Long.toString(in.ttlSeconds()),
         Long.toString(in.createdAt() > 0 ? in.createdAt() : now), Long.toString(in.version()),
@@ -411,7 +417,7 @@ final class RedisSessionStore implements SessionStore {
   public Future<StoreRequests.BlobWritten> commitBlob(StoreRequests.CommitBlob r) {
     return checked(() -> {
       RequestChecks.blobCommit(r);
-      List<String> args = List.of(Long.toString(now()), Long.toString(r.ifMatch()),
+      List<String> args = List.of(Long.toString(now()), r.precondition(r.ifMatch()),
           Long.toString(limits(r.tenant()).maxBytesPerSession()), r.name(), r.uploadId(), Integer.toString(r.chunks()),
           Long.toString(r.size()));
       return script(r.tenant(), r.id(), scripts.blobCommit, args, null)
@@ -467,8 +473,45 @@ final class RedisSessionStore implements SessionStore {
   public Future<Written> deleteBlob(StoreRequests.BlobRef ref) {
     return checked(() -> {
       RequestChecks.blobName(ref.name());
-      List<String> args = List.of(Long.toString(now()), Long.toString(ref.ifMatch()), ref.name());
+      List<String> args = List.of(Long.toString(now()), ref.precondition(ref.ifMatch()), ref.name());
       return script(ref.tenant(), ref.id(), scripts.blobDelete, args, null).map(RedisSessionStore::written);
+    });
+  }
+
+  // ---- leases -----------------------------------------------------------------------------------
+
+  @Override
+  public Future<LeaseGrant> acquireLease(AcquireLease r) {
+    return checked(() -> {
+      LeaseRequests.check(r);
+      List<String> args = List.of(Long.toString(now()), r.holder(), Long.toString(r.ttlSeconds() * 1000),
+          r.fence() == StoreRequests.NO_FENCE ? "" : Long.toString(r.fence()));
+      return script(r.tenant(), r.id(), scripts.lease, args, null).map(reply -> {
+        String lapsed = RedisReplies.text(reply.get(4));
+        return new LeaseGrant(r.holder(), RedisReplies.number(reply.get(2)), RedisReplies.number(reply.get(3)),
+            RedisReplies.number(reply.get(1)) == 1, lapsed.isEmpty() ? null : lapsed, RedisReplies.number(reply.get(5)));
+      });
+    });
+  }
+
+  @Override
+  public Future<LeaseReleased> releaseLease(ReleaseLease r) {
+    return checked(() -> {
+      RequestChecks.sessionId(r.id());
+      return script(r.tenant(), r.id(), scripts.leaseRelease, List.of(Long.toString(now()), Long.toString(r.token())), null)
+          .map(reply -> new LeaseReleased(RedisReplies.text(reply.get(1)), r.token()));
+    });
+  }
+
+  @Override
+  public Future<LeaseInfo> lease(SessionRef ref) {
+    return checked(() -> {
+      RequestChecks.sessionId(ref.id());
+      return script(ref.tenant(), ref.id(), scripts.leaseGet, List.of(Long.toString(now())), null).map(reply -> {
+        String holder = RedisReplies.text(reply.get(1));
+        return holder.isEmpty() ? LeaseInfo.FREE : new LeaseInfo(holder, RedisReplies.number(reply.get(2)),
+            RedisReplies.number(reply.get(3)), RedisReplies.number(reply.get(4)));
+      });
     });
   }
 
@@ -552,8 +595,8 @@ final class RedisSessionStore implements SessionStore {
     return n;
   }
 
-  private static List<String> writeArgs(long ifMatch) {
-    return List.of(Long.toString(now()), Long.toString(ifMatch));
+  private static List<String> writeArgs(SessionRef ref) {
+    return List.of(Long.toString(now()), ref.precondition(ref.ifMatch()));
   }
 
   private static Written written(Response reply) {

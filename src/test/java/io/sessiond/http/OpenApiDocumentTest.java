@@ -130,6 +130,7 @@ class OpenApiDocumentTest {
     Map<String, Object> problem = map(map(components.get("schemas")).get("Problem"));
     List<?> types = (List<?>) map(map(problem.get("properties")).get("type")).get("enum");
     for (String slug : List.of("bad-request", "unauthorized", "not-found", "method-not-allowed", "illegal-transition",
+        "fenced", "lease-held",
         "stale-version", "too-large", "unsupported-media-type", "rate-limited", "limit-reached", "internal",
         "unavailable")) {
       assertTrue(types.contains("urn:sessiond:problem:" + slug), slug);

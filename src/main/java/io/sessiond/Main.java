@@ -48,7 +48,8 @@ public final class Main {
     Vertx vertx = Metrics.newVertx();
     Sessiond.start(vertx, config, tenants)
         .onSuccess(d -> {
-          LOG.info("sessiond listening on {}:{} with the {} store", config.http().host(), d.httpPort(), config.store().kind());
+          LOG.info("sessiond listening on {}://{}:{} with the {} store", config.http().tls() ? "https" : "http",
+              config.http().host(), d.httpPort(), config.store().kind());
           Runtime.getRuntime().addShutdownHook(new Thread(() -> shutdown(vertx, d), "sessiond-shutdown"));
         })
         .onFailure(t -> {

@@ -13,12 +13,21 @@ package io.sessiond.config;
  * @param maxBlobBytes     largest blob upload (streamed in chunks, never held whole)
  * @param headerTimeoutMs  how long a new connection may take to send a request's headers
  * @param idleTimeoutMs    how long a connection may go without starting its next request (keep-alive)
+ * @param tlsCertFile      PEM certificate chain of the HTTPS server, or {@code null} for plain HTTP
+ * @param tlsKeyFile       PEM private key of that certificate, or {@code null}
+ * @param tlsReloadIntervalMs how often the two files are checked for a new certificate (0 = never)
  */
 public record HttpConfig(String host, int port, int instances, long maxBodyBytes, long maxKeyBatchBytes,
                          long maxImportBytes, long requestTimeoutMs, long maxBlobBytes, long headerTimeoutMs,
-                         long idleTimeoutMs) {
+                         long idleTimeoutMs, String tlsCertFile, String tlsKeyFile, long tlsReloadIntervalMs) {
 
   static HttpConfig from(Settings s) {
+    String cert = readableFile(s, "TLS_CERT_FILE");
+    String key = readableFile(s, "TLS_KEY_FILE");
+    if ((cert == null) != (key == null)) {
+      throw new ConfigException(cert == null ? "TLS_CERT_FILE" : "TLS_KEY_FILE",
+          "is required with " + (cert == null ? "TLS_KEY_FILE" : "TLS_CERT_FILE") + " (HTTPS needs both, PEM)");
+    }
     return new HttpConfig(
         s.string("HTTP_HOST", "0.0.0.0"),
         s.intValue("HTTP_PORT", 8080, 0, 65535),
@@ -30,6 +39,21 @@ public record HttpConfig(String host, int port, int instances, long maxBodyBytes
         s.longValue("MAX_BLOB_BYTES", 64L << 20, 0, 1L << 40),
         s.longValue("HTTP_HEADER_TIMEOUT_MS", 10_000, 100, 600_000),
         // Longer than a load balancer's idle keep-alive (nginx: 60 s), so the balancer closes first.
-        s.longValue("HTTP_IDLE_TIMEOUT_MS", 75_000, 1_000, 3_600_000));
+        s.longValue("HTTP_IDLE_TIMEOUT_MS", 75_000, 1_000, 3_600_000),
+        cert, key,
+        s.longValue("TLS_RELOAD_INTERVAL_MS", 60_000, 0, 86_400_000));
+  }
+
+  /** Whether the API port speaks HTTPS. */
+  public boolean tls() {
+    return tlsCertFile != null;
+  }
+
+  private static String readableFile(Settings s, String name) {
+    String path = s.optional(name);
+    if (path != null && !java.nio.file.Files.isReadable(java.nio.file.Path.of(path))) {
+      throw new ConfigException(name, "file " + path + " does not exist or cannot be read");
+    }
+    return path;
   }
 }

@@ -37,6 +37,7 @@ public final class HttpApiVerticle extends VerticleBase {
   private ConnectionGuard connections;
   private HttpServer server;
   private ApiRouter api;
+  private TlsReloader reloader;
 
   /**
    * @param openApi    the OpenAPI document served at {@code /openapi.yaml} (read once at start-up)
@@ -59,11 +60,20 @@ public final class HttpApiVerticle extends VerticleBase {
     // A verticle whose start fails is not stopped: the store client it opened is closed here.
     return storeAccess.open(vertx).compose(client -> {
       store = client;
-      return serve(client).recover(e -> client.close().transform(ar -> Future.failedFuture(e)));
+      return tlsFiles().compose(tls -> serve(client, tls))
+          .recover(e -> client.close().transform(ar -> Future.failedFuture(e)));
     });
   }
 
-  private Future<HttpServer> serve(StoreClient store) {
+  /** The certificate and key when the port speaks HTTPS (read and checked on a worker), else {@code null}. */
+  private Future<TlsFiles> tlsFiles() {
+    if (!http.tls()) {
+      return Future.succeededFuture();
+    }
+    return vertx.executeBlocking(() -> TlsFiles.read(vertx, http.tlsCertFile(), http.tlsKeyFile()), false);
+  }
+
+  private Future<HttpServer> serve(StoreClient store, TlsFiles tls) {
     Router router = Router.router(vertx);
     api = new ApiRouter(router, http);
     connections = new ConnectionGuard(vertx, http.headerTimeoutMs(), http.idleTimeoutMs());
@@ -108,9 +118,17 @@ public final class HttpApiVerticle extends VerticleBase {
         // slowloris would never be seen (ConnectionGuard).
         .setHttp2ClearTextEnabled(false)
         .setIdleTimeout(120);
+    if (tls != null) {
+      options.setSsl(true).setKeyCertOptions(tls.options());
+    }
     server = vertx.createHttpServer(options).connectionHandler(connections::opened)
         .invalidRequestHandler(Problems::invalidRequest).requestHandler(router);
-    return server.listen();
+    return server.listen().onSuccess(s -> {
+      if (tls != null) {
+        reloader = new TlsReloader(vertx, s, http, tls);
+        reloader.start();
+      }
+    });
   }
 
   @Override
@@ -118,6 +136,9 @@ public final class HttpApiVerticle extends VerticleBase {
     // Stops accepting at once; requests in flight get up to the grace period to finish.
     Future<Void> stopped = server == null ? Future.succeededFuture()
         : server.shutdown(ops.shutdownGraceMs(), TimeUnit.MILLISECONDS);
+    if (reloader != null) {
+      reloader.close();
+    }
     if (deadlines != null) {
       deadlines.close();
       connections.close();

@@ -97,15 +97,15 @@ public final class SyncVerticle extends VerticleBase {
   }
 
   private PgConnectOptions connectOptions() {
-    return new PgConnectOptions().setHost(config.host()).setPort(config.port()).setDatabase(config.database())
-        .setUser(config.user()).setPassword(config.password());
+    return PostgresConnection.options(config);
   }
 
   private Future<Void> checkConnection() {
     return pool.query("SELECT 1").execute().<Void>mapEmpty()
         .timeout(config.connectTimeoutMs() * 2, TimeUnit.MILLISECONDS)
         .recover(e -> Future.failedFuture(new IllegalStateException("PG_URL: cannot reach PostgreSQL at "
-            + config.describe() + ": " + e.getMessage(), e)));
+            + config.describe() + " (sslmode=" + config.sslMode() + "): " + e.getMessage()
+            + (config.password() == null ? " (no password was given: put it in PG_URL, PGPASSWORD or ~/.pgpass)" : ""), e)));
   }
 
   private Future<Void> serve() {

@@ -97,7 +97,15 @@ public final class TestPostgres {
 
   /** A new server of its own on a free port, already running, stopped at JVM exit. */
   public static Server privateServer() {
-    Server server = new Server(freePort());
+    return privateServer(java.util.Map.of());
+  }
+
+  /**
+   * A new server of its own with extra server settings ({@code ssl}, {@code hba_file}, ...), already
+   * running, stopped at JVM exit.
+   */
+  public static Server privateServer(java.util.Map<String, String> settings) {
+    Server server = new Server(freePort(), settings);
     server.start();
     Runtime.getRuntime().addShutdownHook(new Thread(server::stop));
     return server;
@@ -107,10 +115,12 @@ public final class TestPostgres {
   public static final class Server {
     private final int port;
     private final Path dataDir;
+    private final java.util.Map<String, String> settings;
     private EmbeddedPostgres pg;
 
-    Server(int port) {
+    Server(int port, java.util.Map<String, String> settings) {
       this.port = port;
+      this.settings = settings;
       try {
         this.dataDir = Files.createTempDirectory("sessiond-pg-");
       } catch (IOException e) {
@@ -132,8 +142,10 @@ public final class TestPostgres {
         return;
       }
       try {
-        pg = EmbeddedPostgres.builder().setPort(port).setDataDirectory(dataDir).setCleanDataDirectory(false)
-            .setRegisterShutdownHook(false).start();
+        EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder().setPort(port).setDataDirectory(dataDir)
+            .setCleanDataDirectory(false).setRegisterShutdownHook(false);
+        settings.forEach(builder::setServerConfig);
+        pg = builder.start();
       } catch (IOException e) {
         throw new IllegalStateException("cannot start the embedded PostgreSQL on port " + port, e);
       }

@@ -276,7 +276,7 @@ local function statusReply(m)
     counts[#counts + 1] = redis.call('HLEN', keysKey(t))
   end
   return { 'OK', m.ver, m.state, m.created, m.updated, m.activity, m.ttl, m.expires,
-    redis.call('EXISTS', CREDS), redis.call('LLEN', MSGS), counts }
+    redis.call('EXISTS', CREDS), redis.call('LLEN', MSGS), counts, m.bytes }
 end
 
 -- Whether a state may move to the target: ARGV carries the legal source states as ' a b c '.

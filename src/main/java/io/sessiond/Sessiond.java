@@ -26,7 +26,9 @@ import io.sessiond.sync.SyncVerticle;
 import io.sessiond.sync.WriteThrough;
 import io.sessiond.tenant.RateLimiter;
 import io.sessiond.tenant.RequestIds;
-import io.sessiond.tenant.TenantRegistry;
+import io.sessiond.tenant.RequestCounts;
+import io.sessiond.tenant.TenantDirectory;
+import io.sessiond.admin.AdminVerticle;
 import io.sessiond.tenant.TenantSpec;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -46,8 +48,9 @@ import java.util.List;
 public final class Sessiond {
   private final Vertx vertx;
   private final AppConfig config;
-  private final TenantRegistry tenants;
-  private final List<String> tenantIds;
+  private final TenantDirectory tenants;
+  private final List<TenantSpec> declared;
+  private final RequestCounts requestCounts = new RequestCounts();
   private final SessiondMeters meters;
   private final StoreBackend backend;
   private final StoreInterceptor interceptor;
@@ -60,8 +63,8 @@ public final class Sessiond {
   private Sessiond(Vertx vertx, AppConfig config, List<TenantSpec> tenants) {
     this.vertx = vertx;
     this.config = config;
-    this.tenants = new TenantRegistry(tenants);
-    this.tenantIds = tenants.stream().map(TenantSpec::id).distinct().toList();
+    this.tenants = new TenantDirectory(tenants);
+    this.declared = List.copyOf(tenants);
     this.meters = Metrics.meters(vertx);
     this.backend = backend();
     // In write-through mode, every store operation waits for PostgreSQL before it is answered.
@@ -85,6 +88,9 @@ public final class Sessiond {
             meters))
         .compose(this::deployed)
         .compose(v -> deploySync())
+        // The tenant catalog: seeded with the declared tenants, then served (and followed) before HTTP answers.
+        .compose(v -> vertx.deployVerticle(new AdminVerticle(config, tenants, declared, requestCounts)))
+        .compose(this::deployed)
         .compose(v -> vertx.deployVerticle(healthVerticle()))
         .compose(this::deployed)
         .compose(v -> openApi())
@@ -108,7 +114,7 @@ public final class Sessiond {
         ? List.of(HealthCheck.ping("store", StoreAddresses.PING, timeout),
             HealthCheck.sync(config.pg().writeThrough(), meters, timeout))
         : List.of(HealthCheck.ping("store", StoreAddresses.PING, timeout));
-    TenantUsage usage = new TenantUsage(StoreAccess.overBus(timeout), meters, tenantIds);
+    TenantUsage usage = new TenantUsage(StoreAccess.overBus(timeout), meters, tenants::ids);
     return new HealthVerticle(config.ops().healthIntervalMs(), config.ops().tenantMetricsIntervalMs(), checks, meters, usage);
   }
 
@@ -117,7 +123,7 @@ public final class Sessiond {
     StoreAccess access = httpStoreAccess();
     return vertx.deployVerticle(() -> {
       HttpApiVerticle v = new HttpApiVerticle(config.http(), config.store(), tenants, limiter, openApi, config.ops(), meters,
-          access);
+          access, config.admin(), config.tenants().defaultLimits(), requestCounts);
       synchronized (httpVerticles) {
         httpVerticles.add(v);
       }

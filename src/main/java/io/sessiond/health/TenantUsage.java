@@ -12,11 +12,12 @@ import io.sessiond.store.StoreRequests.StatusPage;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * Counts each declared tenant's sessions, connected sessions and keys by paging through its session
  * statuses over the event bus, as any other client of the store would, and sets the tenant gauges.
- * Tenants are declared at start-up, so the tenant label is bounded. Stops counting a tenant past
+ * Tenants come from the catalog, which administrators keep bounded, so the tenant label is bounded. Stops counting a tenant past
  * {@link #MAX_SESSIONS} sessions: a gauge must not cost a scan of millions of sessions.
  */
 public final class TenantUsage {
@@ -26,12 +27,13 @@ public final class TenantUsage {
   private final StoreAccess access;
   private final SessiondMeters meters;
   private StoreClient store;
-  private final List<String> tenants;
+  private final Supplier<List<String>> tenants;
 
-  public TenantUsage(StoreAccess access, SessiondMeters meters, List<String> tenants) {
+  /** @param tenants the tenants served now (the catalog can change while the daemon runs) */
+  public TenantUsage(StoreAccess access, SessiondMeters meters, Supplier<List<String>> tenants) {
     this.access = access;
     this.meters = meters;
-    this.tenants = List.copyOf(tenants);
+    this.tenants = tenants;
   }
 
   /** Opens the store client on the calling (health) verticle's context. */
@@ -42,7 +44,7 @@ public final class TenantUsage {
   /** Counts every tenant, one after the other, so the store sees one page request at a time. */
   public Future<Void> collect() {
     Future<Void> chain = Future.succeededFuture();
-    for (String tenant : tenants) {
+    for (String tenant : tenants.get()) {
       chain = chain.compose(v -> count(tenant, null, new long[3]));
     }
     return chain;

@@ -7,7 +7,10 @@ import io.sessiond.config.StoreConfig;
 import io.sessiond.store.StoreAccess;
 import io.sessiond.store.StoreClient;
 import io.sessiond.tenant.RateLimiter;
-import io.sessiond.tenant.TenantRegistry;
+import io.sessiond.tenant.RequestCounts;
+import io.sessiond.tenant.TenantDirectory;
+import io.sessiond.config.AdminConfig;
+import io.sessiond.tenant.TenantLimits;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
@@ -26,7 +29,10 @@ import java.util.concurrent.TimeUnit;
 public final class HttpApiVerticle extends VerticleBase {
   private final HttpConfig http;
   private final StoreConfig storeConfig;
-  private final TenantRegistry tenants;
+  private final TenantDirectory tenants;
+  private final RequestCounts counts;
+  private final AdminConfig admin;
+  private final TenantLimits defaultLimits;
   private final RateLimiter rateLimiter;
   private final Buffer openApi;
   private final OpsConfig ops;
@@ -43,8 +49,12 @@ public final class HttpApiVerticle extends VerticleBase {
    * @param openApi    the OpenAPI document served at {@code /openapi.yaml} (read once at start-up)
    * @param storeAccess how this verticle reaches the store (opened when it starts, closed when it stops)
    */
-  public HttpApiVerticle(HttpConfig http, StoreConfig storeConfig, TenantRegistry tenants, RateLimiter rateLimiter,
-                         Buffer openApi, OpsConfig ops, SessiondMeters meters, StoreAccess storeAccess) {
+  public HttpApiVerticle(HttpConfig http, StoreConfig storeConfig, TenantDirectory tenants, RateLimiter rateLimiter,
+                         Buffer openApi, OpsConfig ops, SessiondMeters meters, StoreAccess storeAccess,
+                         AdminConfig admin, TenantLimits defaultLimits, RequestCounts counts) {
+    this.admin = admin;
+    this.defaultLimits = defaultLimits;
+    this.counts = counts;
     this.storeAccess = storeAccess;
     this.ops = ops;
     this.meters = meters;
@@ -92,7 +102,8 @@ public final class HttpApiVerticle extends VerticleBase {
     deadlines = new RequestDeadlines(vertx, http.requestTimeoutMs());
     // One route with both handlers: a second "/v1/*" route would name every request's route
     // "/v1/>/v1/sessions/:id" in the HTTP meters instead of its template.
-    router.route("/v1/*").handler(deadlines).handler(new TenantAuth(tenants, rateLimiter));
+    router.route("/v1/*").handler(deadlines).handler(new TenantAuth(tenants, rateLimiter, counts,
+        new AdminAuth(admin.keyDigest(), tenants)));
     new SessionRoutes(store, new SyncQuarantine(vertx, http.requestTimeoutMs())).mount(api);
     new KeyRoutes(store).mount(api);
     new MessageRoutes(store).mount(api);
@@ -100,6 +111,7 @@ public final class HttpApiVerticle extends VerticleBase {
     new JobRoutes(vertx, http.requestTimeoutMs()).mount(api);
     new BlobRoutes(store, http.maxBlobBytes()).mount(api);
     new LeaseRoutes(store).mount(api);
+    new AdminRoutes(vertx, http.requestTimeoutMs(), defaultLimits).mount(api);
     router.route().failureHandler(Problems::handle);
     // A path the router cannot even match (a bad percent escape) fails with 400 outside every route.
     router.errorHandler(400, Problems::handle);

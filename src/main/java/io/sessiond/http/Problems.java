@@ -29,6 +29,7 @@ final class Problems {
   private static final Map<Integer, String[]> KINDS = Map.ofEntries(
       Map.entry(400, new String[] {"bad-request", "Bad Request"}),
       Map.entry(401, new String[] {"unauthorized", "Unauthorized"}),
+      Map.entry(403, new String[] {"forbidden", "Forbidden"}),
       Map.entry(404, new String[] {"not-found", "Not Found"}),
       Map.entry(405, new String[] {"method-not-allowed", "Method Not Allowed"}),
       Map.entry(409, new String[] {"illegal-transition", "Conflict"}),

@@ -1,7 +1,8 @@
 package io.sessiond.http;
 
 import io.sessiond.tenant.RateLimiter;
-import io.sessiond.tenant.TenantRegistry;
+import io.sessiond.tenant.RequestCounts;
+import io.sessiond.tenant.TenantDirectory;
 import io.sessiond.tenant.TenantSpec;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
@@ -9,20 +10,29 @@ import io.vertx.ext.web.RoutingContext;
 
 /**
  * Every {@code /v1} request: the bearer key names the tenant (the URL never does), then the
- * tenant's request rate is checked.
+ * tenant's request rate is checked and the request counted for its usage. {@code /v1/admin} requests
+ * go to {@link AdminAuth} instead (one route for both, so the HTTP meters keep each route's template).
  */
 final class TenantAuth implements Handler<RoutingContext> {
   private static final String BEARER = "bearer ";
-  private final TenantRegistry tenants;
+  private final TenantDirectory tenants;
   private final RateLimiter rateLimiter;
+  private final RequestCounts counts;
+  private final AdminAuth admin;
 
-  TenantAuth(TenantRegistry tenants, RateLimiter rateLimiter) {
+  TenantAuth(TenantDirectory tenants, RateLimiter rateLimiter, RequestCounts counts, AdminAuth admin) {
     this.tenants = tenants;
     this.rateLimiter = rateLimiter;
+    this.counts = counts;
+    this.admin = admin;
   }
 
   @Override
   public void handle(RoutingContext ctx) {
+    if (AdminAuth.isAdminPath(ctx.request().path())) {
+      admin.handle(ctx);
+      return;
+    }
     // Two keys would leave which tenant acts to whichever one a proxy or the server happens to read first.
     int given = ctx.request().headers().getAll(HttpHeaders.AUTHORIZATION).size();
     if (given > 1) {
@@ -45,6 +55,7 @@ final class TenantAuth implements Handler<RoutingContext> {
           + tenant.limits().requestsPerSecond() + " requests per second"));
       return;
     }
+    counts.count(tenant.id());
     ctx.put(Requests.TENANT, tenant);
     ctx.next();
   }

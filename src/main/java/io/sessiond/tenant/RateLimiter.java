@@ -15,16 +15,23 @@ public final class RateLimiter {
     if (rate <= 0) {
       return true;
     }
-    return buckets.computeIfAbsent(tenant.id(), id -> new Bucket(rate, nowNanos)).tryTake(nowNanos);
+    Bucket b = buckets.get(tenant.id());
+    if (b == null || b.rate != rate) { // new, or its limit was changed over the administration API
+      b = new Bucket(rate, nowNanos);
+      buckets.put(tenant.id(), b);
+    }
+    return b.tryTake(nowNanos);
   }
 
   private static final class Bucket {
+    final long rate;
     private final double perNano;
     private final double capacity;
     private double tokens;
     private long last;
 
     Bucket(long rate, long now) {
+      this.rate = rate;
       this.perNano = rate / 1e9;
       this.capacity = rate;
       this.tokens = rate;

@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The tenants declared at start-up, looked up by the digest of a presented API key. Immutable, so
+ * A set of tenants, looked up by the digest of a presented API key. Immutable, so
  * every HTTP verticle instance can share one.
  */
 public final class TenantRegistry {
@@ -32,5 +32,10 @@ public final class TenantRegistry {
 
   public int size() {
     return byId.size();
+  }
+
+  /** The tenant ids, sorted. */
+  public java.util.List<String> ids() {
+    return byId.keySet().stream().sorted().toList();
   }
 }

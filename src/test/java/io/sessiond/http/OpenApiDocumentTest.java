@@ -102,7 +102,18 @@ class OpenApiDocumentTest {
         Map<String, Object> operation = map(op.getValue());
         List<?> security = (List<?>) operation.get("security");
         Map<String, Object> responses = map(operation.get("responses"));
-        if (path.getKey().startsWith("/v1/")) {
+        if (path.getKey().startsWith("/v1/admin/")) {
+          // The administration key, not a tenant's: no tenant rate limit, and 403 for a tenant's key.
+          assertEquals(List.of(Map.of("adminKey", List.of())), security, name + " declares the administration key");
+          for (String status : List.of("401", "403", "503")) {
+            assertNotNull(responses.get(status), name + " declares " + status);
+          }
+          if (operation.containsKey("requestBody")) {
+            assertNotNull(responses.get("415"), name + " takes a body, so declares 415");
+            assertNotNull(responses.get("400"), name + " takes a body, so declares 400");
+          }
+          checked++;
+        } else if (path.getKey().startsWith("/v1/")) {
           assertEquals(List.of(Map.of("bearer", List.of())), security, name + " declares bearer security");
           for (String status : List.of("401", "429", "503")) {
             assertNotNull(responses.get(status), name + " declares " + status);
@@ -132,7 +143,7 @@ class OpenApiDocumentTest {
     for (String slug : List.of("bad-request", "unauthorized", "not-found", "method-not-allowed", "illegal-transition",
         "fenced", "lease-held",
         "stale-version", "too-large", "unsupported-media-type", "rate-limited", "limit-reached", "internal",
-        "unavailable")) {
+        "unavailable", "forbidden", "exists")) {
       assertTrue(types.contains("urn:sessiond:problem:" + slug), slug);
     }
     assertTrue(text.contains("type: Buffer"), "has a Baileys Buffer JSON example");

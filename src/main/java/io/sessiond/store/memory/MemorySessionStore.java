@@ -625,7 +625,7 @@ public final class MemorySessionStore implements SessionStore {
   private static SessionStatus statusOf(SessionEntry entry) {
     Session s = entry.session();
     return new SessionStatus(s.id(), s.state(), s.version(), s.createdAt(), s.updatedAt(), s.lastActivityAt(),
-        s.ttlSeconds(), s.expiresAt(), s.credsJson() != null, entry.keyCounts(), entry.messages().size());
+        s.ttlSeconds(), s.expiresAt(), s.credsJson() != null, entry.keyCounts(), entry.messages().size(), entry.bytes());
   }
 
   /** The document after a write: version + 1, updated and active now, expiry refreshed. */

@@ -7,11 +7,11 @@ import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.RedisRole;
 
 /** The vertx-redis-client options for a {@link RedisConfig}: mode, endpoints, credentials, pool, timeouts. */
-final class RedisClientOptions {
+public final class RedisClientOptions {
   private RedisClientOptions() {
   }
 
-  static RedisOptions of(RedisConfig c) {
+  public static RedisOptions of(RedisConfig c) {
     RedisOptions o = new RedisOptions()
         .setType(switch (c.mode()) {
           case RedisConfig.CLUSTER -> RedisClientType.CLUSTER;

@@ -68,7 +68,7 @@ final class RedisReplies {
         number(f.get(3)), number(f.get(4)), number(f.get(5)), ttl, number(f.get(7)));
   }
 
-  /** A status from {@code OK, ver, state, created, updated, activity, ttl, expires, hasCreds, messages, counts}. */
+  /** A status from {@code OK, ver, state, created, updated, activity, ttl, expires, hasCreds, messages, counts, bytes}. */
   static SessionStatus status(String id, Response r) {
     Map<String, Long> counts = new TreeMap<>();
     Response c = r.get(10);
@@ -77,7 +77,7 @@ final class RedisReplies {
     }
     return new SessionStatus(id, SessionState.parse(text(r.get(2))), number(r.get(1)), number(r.get(3)),
         number(r.get(4)), number(r.get(5)), number(r.get(6)), number(r.get(7)), number(r.get(8)) == 1, counts,
-        number(r.get(9)));
+        number(r.get(9)), r.size() > 11 ? number(r.get(11)) : 0);
   }
 
   /**

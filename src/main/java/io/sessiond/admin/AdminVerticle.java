@@ -77,7 +77,7 @@ public final class AdminVerticle extends VerticleBase {
           config.admin().reloadMs() + config.http().requestTimeoutMs());
       return catalog.open();
     }).compose(v -> catalog.change(new Seed(declared)))
-        .onSuccess(this::serve)
+        .onSuccess(this::remember)
         .compose(v -> serveBus())
         .onSuccess(v -> {
           if (redis) {
@@ -117,7 +117,7 @@ public final class AdminVerticle extends VerticleBase {
         LOG.warn("The tenant catalog in Redis is at version {}, behind the {} served here: Redis lost it; restoring it", v, served);
         return restore();
       }
-      return catalog.load().onSuccess(this::serve).mapEmpty();
+      return catalog.load().onSuccess(this::remember).mapEmpty();
     }).onComplete(ar -> {
       polling = false;
       if (ar.failed()) {
@@ -130,7 +130,8 @@ public final class AdminVerticle extends VerticleBase {
     return directoryCatalog().compose(known -> catalog instanceof RedisCatalogStore r ? r.restore(known) : Future.succeededFuture())
         .compose(v -> catalog.load()).map(c -> {
           served = -1;
-          serve(c);
+          lastLoaded = null;
+          remember(c);
           return null;
         });
   }

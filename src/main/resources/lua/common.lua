@@ -8,6 +8,12 @@ local META, CREDS, MSGS, TYPES = B .. ':meta', B .. ':creds', B .. ':msgs', B ..
 -- Redis never lets Redis drop a session that sessiond still considers alive.
 local GRACE_MS = 60000
 local UNPACK_CHUNK = 1000
+-- A staged import (import_stage.lua) writes its keys beside the session under this name, invisible to
+-- every reader, until import.lua renames them in; what an importer never commits expires after an hour.
+local STAGE_MS = 3600000
+local function stageKey(stagingId, t)
+  return B .. ':stage:' .. stagingId .. ':keys:' .. t
+end
 
 local function keysKey(t)
   return B .. ':keys:' .. t
@@ -147,17 +153,18 @@ local function types()
   return redis.call('SMEMBERS', TYPES)
 end
 
--- keepBlobs: leave the session's committed blobs in place (an import that keeps them).
+-- keepBlobs: leave the session's committed blobs in place (an import that keeps them). UNLINK, not
+-- DEL: a session of a million keys is freed by Redis's background thread, not inside this script.
 local function wipe(keepBlobs)
   for _, t in ipairs(types()) do
-    redis.call('DEL', keysKey(t))
+    redis.call('UNLINK', keysKey(t))
   end
   if not keepBlobs then
     for _, k in ipairs(blobKeys()) do
-      redis.call('DEL', k)
+      redis.call('UNLINK', k)
     end
   end
-  redis.call('DEL', META, CREDS, MSGS, TYPES)
+  redis.call('UNLINK', META, CREDS, MSGS, TYPES)
 end
 
 -- The safety net behind the sweeper: every key of the session expires in Redis too.

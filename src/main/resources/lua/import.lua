@@ -1,6 +1,11 @@
 -- import: ARGV now, ifMatch, mustExist, maxBytes, state, data, creds ('' = none), ttl, createdAt,
--- exportVersion, lastSeq, typeCount, keepBlobs ('1': keep the session's blobs), durableVersion, then
--- typeCount groups of type, n, then n pairs of keyId, value; then the messages.
+-- exportVersion, lastSeq, typeCount, keepBlobs ('1': keep the session's blobs), durableVersion,
+-- stagingId ('' = none), stagedBytes, stagedTypeCount, then stagedTypeCount type names, then typeCount
+-- groups of type, n, then n pairs of keyId, value; then the messages.
+-- A large import stages its keys first (import_stage.lua, bounded calls); this script then swaps the
+-- staged hashes in with RENAME (O(1) each) after UNLINKing the old ones, so a reader sees the old
+-- session or the whole new one, never a part. A refused import leaves the staging to the caller
+-- (import_unstage.lua).
 -- Replaces the whole session, blobs too unless keepBlobs (the caller trims the window and resolves createdAt).
 -- durableVersion > 0 makes it a restore of the session PostgreSQL holds at that version: refused when
 -- the session here is as new or newer (createdAt, version), and not recorded for sync when the session
@@ -9,6 +14,7 @@ local now, ifMatch, mustExist, maxBytes = tonumber(ARGV[1]), ARGV[2], ARGV[3] ==
 local state, data, creds, ttl = ARGV[5], ARGV[6], ARGV[7], tonumber(ARGV[8])
 local createdAt, exportVersion, lastSeq, typeCount = tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12])
 local keepBlobs, durableVersion = ARGV[13] == '1', tonumber(ARGV[14])
+local stagingId, stagedBytes, stagedTypeCount = ARGV[15], tonumber(ARGV[16]), tonumber(ARGV[17])
 local m, err = open(now, ifMatch, true)
 if err then
   return err
@@ -34,7 +40,7 @@ if durableVersion > 0 and not m then
 end
 local oldVer = created and 0 or m.ver
 -- groups[g] = { type, first ARGV index of its pairs, last one }
-local groups, pos, kbytes = {}, 15, 0
+local groups, pos, kbytes = {}, 18 + stagedTypeCount, stagedBytes
 for g = 1, typeCount do
   local last = pos + 1 + 2 * tonumber(ARGV[pos + 1])
   groups[g] = { ARGV[pos], pos + 2, last }
@@ -58,6 +64,12 @@ if err then
   return err
 end
 
+for i = 18, 17 + stagedTypeCount do
+  if redis.call('EXISTS', stageKey(stagingId, ARGV[i])) == 0 then
+    return { 'E', 'INVALID', 'the keys this import staged are gone (it took longer than an hour); nothing was changed' }
+  end
+end
+
 -- cmd key ARGV[from..to], in calls of at most UNPACK_CHUNK arguments (step keeps field/value pairs whole).
 local function chunked(cmd, key, from, to, step)
   for a = from, to, step do
@@ -74,6 +86,12 @@ for g = 1, typeCount do
     chunked('HSET', keysKey(t), from, to, UNPACK_CHUNK)
     types[#types + 1] = t
   end
+end
+for i = 18, 17 + stagedTypeCount do
+  local t = ARGV[i]
+  redis.call('RENAME', stageKey(stagingId, t), keysKey(t))
+  redis.call('PERSIST', keysKey(t))
+  types[#types + 1] = t
 end
 for a = 1, #types, UNPACK_CHUNK do
   redis.call('SADD', TYPES, unpack(types, a, math.min(a + UNPACK_CHUNK - 1, #types)))

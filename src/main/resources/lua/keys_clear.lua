@@ -5,7 +5,7 @@ if err then
   return err
 end
 for _, t in ipairs(types()) do
-  redis.call('DEL', keysKey(t))
+  redis.call('UNLINK', keysKey(t))
 end
 redis.call('DEL', TYPES)
 if m.kbytes > 0 then

@@ -16,10 +16,12 @@ package io.sessiond.config;
  * @param tlsCertFile      PEM certificate chain of the HTTPS server, or {@code null} for plain HTTP
  * @param tlsKeyFile       PEM private key of that certificate, or {@code null}
  * @param tlsReloadIntervalMs how often the two files are checked for a new certificate (0 = never)
+ * @param maxKeysPerBatch  most keys one key batch may name (one bounded Redis call)
  */
 public record HttpConfig(String host, int port, int instances, long maxBodyBytes, long maxKeyBatchBytes,
                          long maxImportBytes, long requestTimeoutMs, long maxBlobBytes, long headerTimeoutMs,
-                         long idleTimeoutMs, String tlsCertFile, String tlsKeyFile, long tlsReloadIntervalMs) {
+                         long idleTimeoutMs, String tlsCertFile, String tlsKeyFile, long tlsReloadIntervalMs,
+                         int maxKeysPerBatch) {
 
   static HttpConfig from(Settings s) {
     String cert = readableFile(s, "TLS_CERT_FILE");
@@ -41,7 +43,8 @@ public record HttpConfig(String host, int port, int instances, long maxBodyBytes
         // Longer than a load balancer's idle keep-alive (nginx: 60 s), so the balancer closes first.
         s.longValue("HTTP_IDLE_TIMEOUT_MS", 75_000, 1_000, 3_600_000),
         cert, key,
-        s.longValue("TLS_RELOAD_INTERVAL_MS", 60_000, 0, 86_400_000));
+        s.longValue("TLS_RELOAD_INTERVAL_MS", 60_000, 0, 86_400_000),
+        s.intValue("MAX_KEYS_PER_BATCH", 10_000, 1, 1_000_000));
   }
 
   /** Whether the API port speaks HTTPS. */

@@ -102,7 +102,8 @@ final class ApiRouter {
     Route route = router.route(method, path).order(nextOrders[frequent ? 0 : 1]++);
     if (body != BodyKind.NONE) {
       route.handler(Requests.requireJson(body == BodyKind.MERGE_PATCH)).handler(bodyHandlers.get(body));
-      if (body != BodyKind.KEY_BATCH) { // key batches are sliced in one pass, not parsed into a tree
+      // Key batches and imports are read by streaming parsers of their own, not into a tree.
+      if (body != BodyKind.KEY_BATCH && body != BodyKind.IMPORT) {
         route.handler(Requests::parseLargeBodyOffTheLoop);
       }
     }

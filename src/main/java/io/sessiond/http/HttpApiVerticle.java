@@ -105,7 +105,7 @@ public final class HttpApiVerticle extends VerticleBase {
     router.route("/v1/*").handler(deadlines).handler(new TenantAuth(tenants, rateLimiter, counts,
         new AdminAuth(admin.keyDigest(), tenants)));
     new SessionRoutes(store, new SyncQuarantine(vertx, http.requestTimeoutMs())).mount(api);
-    new KeyRoutes(store).mount(api);
+    new KeyRoutes(store, http.maxKeysPerBatch()).mount(api);
     new MessageRoutes(store).mount(api);
     new TransferRoutes(store, storeConfig.maxMessages(), storeConfig.defaultTtlSeconds()).mount(api);
     new JobRoutes(vertx, http.requestTimeoutMs()).mount(api);

@@ -24,7 +24,11 @@ final class KeyBatchReader {
   private KeyBatchReader() {
   }
 
-  static Map<String, Map<String, String>> read(Buffer body) {
+  /**
+   * The batch in {@code body}; 413 once it names more than {@code maxKeys} keys (counted as they are
+   * read, so an oversized batch costs no more than the limit's worth of parsing).
+   */
+  static Map<String, Map<String, String>> read(Buffer body, int maxKeys) {
     if (body == null || body.length() == 0) {
       throw ApiException.badRequest("the request body is empty; a JSON document is required");
     }
@@ -34,13 +38,14 @@ final class KeyBatchReader {
         throw ApiException.badRequest("the request body must be a JSON object");
       }
       Map<String, Map<String, String>> batch = new LinkedHashMap<>();
+      int[] left = {maxKeys};
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String type = Bodies.keyType(p.currentName());
         if (p.nextToken() != JsonToken.START_OBJECT) {
           p.skipChildren();
           throw ApiException.badRequest("keys of type '" + type + "' must be an object of keyId → value or null");
         }
-        batch.put(type, values(p, bytes, type));
+        batch.put(type, values(p, bytes, type, left, maxKeys));
       }
       if (p.nextToken() != null) {
         throw ApiException.badRequest("the request body is not valid JSON");
@@ -51,32 +56,45 @@ final class KeyBatchReader {
     }
   }
 
-  private static Map<String, String> values(JsonParser p, byte[] bytes, String type) throws IOException {
+  private static Map<String, String> values(JsonParser p, byte[] bytes, String type, int[] left, int maxKeys)
+      throws IOException {
     Map<String, String> values = new LinkedHashMap<>();
     String where = "/" + type;
     while (p.nextToken() == JsonToken.FIELD_NAME) {
+      if (--left[0] < 0) {
+        throw tooManyKeys(maxKeys);
+      }
       String keyId = Bodies.keyId(p.currentName(), where);
       JsonToken t = p.nextToken();
-      if (t == JsonToken.VALUE_NULL) {
-        values.put(keyId, null);
-        continue;
-      }
-      int start = (int) p.currentTokenLocation().getByteOffset();
-      if (t.isStructStart()) {
-        skipCheckingNumbers(p);
-      } else {
-        checkNumber(p, t);
-        // Strings are decoded lazily: finish the token so the position is past its closing quote.
-        p.finishToken();
-      }
-      int end = (int) p.currentLocation().getByteOffset();
-      try {
-        values.put(keyId, StorableText.value(bytes, start, end));
-      } catch (StorableText.Unstorable e) {
-        throw StorableJson.refusal(p, false, e.getMessage());
-      }
+      values.put(keyId, t == JsonToken.VALUE_NULL ? null : valueText(p, t, bytes));
     }
     return values;
+  }
+
+  static ApiException tooManyKeys(int maxKeys) {
+    return new ApiException(413, "a key batch may hold at most " + maxKeys + " keys (MAX_KEYS_PER_BATCH); split it"
+        + " into several batches");
+  }
+
+  /**
+   * The text of the value whose first token {@code t} the parser is at, exactly as sent (checked:
+   * {@link StorableText}); the parser is left on its last token.
+   */
+  static String valueText(JsonParser p, JsonToken t, byte[] bytes) throws IOException {
+    int start = (int) p.currentTokenLocation().getByteOffset();
+    if (t.isStructStart()) {
+      skipCheckingNumbers(p);
+    } else {
+      checkNumber(p, t);
+      // Strings are decoded lazily: finish the token so the position is past its closing quote.
+      p.finishToken();
+    }
+    int end = (int) p.currentLocation().getByteOffset();
+    try {
+      return StorableText.value(bytes, start, end);
+    } catch (StorableText.Unstorable e) {
+      throw StorableJson.refusal(p, false, e.getMessage());
+    }
   }
 
   /** What {@link JsonParser#skipChildren()} does, checking each number on the way; strings stay undecoded. */

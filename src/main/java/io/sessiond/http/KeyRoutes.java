@@ -7,14 +7,18 @@ import io.sessiond.store.StoreClient;
 import io.sessiond.store.StoreRequests.QueryKeys;
 import io.sessiond.store.StoreRequests.WriteKeys;
 import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.RoutingContext;
+import java.util.Map;
 
 /** The typed key store of a session: query, atomic batch write, clear. */
 final class KeyRoutes {
   private final StoreClient store;
+  private final int maxKeysPerBatch;
 
-  KeyRoutes(StoreClient store) {
+  KeyRoutes(StoreClient store, int maxKeysPerBatch) {
     this.store = store;
+    this.maxKeysPerBatch = maxKeysPerBatch;
   }
 
   void mount(ApiRouter api) {
@@ -30,11 +34,18 @@ final class KeyRoutes {
         .onSuccess(kv -> Responses.json(ctx, 200, Representations.keyValues(kv.values())));
   }
 
+  /** A batch larger than {@link Requests#PARSE_OFF_LOOP_BYTES} is read on a worker thread. */
   private Future<?> write(RoutingContext ctx) {
     String id = Requests.sessionId(ctx);
-    WriteKeys req = new WriteKeys(Requests.tenant(ctx), id, KeyBatchReader.read(ctx.body().buffer()), Requests.ifMatch(ctx),
-        Requests.fence(ctx));
-    return store.call(StoreAddresses.WRITE_KEYS, req).onSuccess(w -> Responses.noContent(ctx, w.version()));
+    String tenant = Requests.tenant(ctx);
+    long ifMatch = Requests.ifMatch(ctx);
+    long fence = Requests.fence(ctx);
+    Buffer body = ctx.body().buffer();
+    Future<Map<String, Map<String, String>>> batch = body != null && body.length() > Requests.PARSE_OFF_LOOP_BYTES
+        ? ctx.vertx().executeBlocking(() -> KeyBatchReader.read(body, maxKeysPerBatch), false)
+        : Future.succeededFuture(KeyBatchReader.read(body, maxKeysPerBatch));
+    return batch.compose(b -> store.call(StoreAddresses.WRITE_KEYS, new WriteKeys(tenant, id, b, ifMatch, fence)))
+        .onSuccess(w -> Responses.noContent(ctx, w.version()));
   }
 
   private Future<?> clear(RoutingContext ctx) {

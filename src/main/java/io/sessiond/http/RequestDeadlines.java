@@ -14,8 +14,12 @@ import java.util.Map;
  * store is then dropped). One periodic sweep per HTTP verticle, not one timer per request: requests in
  * flight are kept in arrival order, which is deadline order, and removed when they end. Blob transfers
  * are exempt (their length depends on the client's bandwidth); idle and header timeouts bound them.
+ * A request made of many bounded store calls (a large import) reports {@link #progress} after each:
+ * its deadline then counts from its last progress, so it still answers 503 within the timeout of the
+ * store stalling, but is not cut off for being large.
  */
 final class RequestDeadlines implements Handler<RoutingContext> {
+  private static final String PROGRESS = "sessiond.deadline-progress";
   private final long timeoutMs;
   private final long timeoutNanos;
   private final Map<Long, InFlight> inFlight = new LinkedHashMap<>();
@@ -40,10 +44,25 @@ final class RequestDeadlines implements Handler<RoutingContext> {
       ctx.next();
       return;
     }
-    long id = next++;
-    inFlight.put(id, new InFlight(ctx, System.nanoTime() + timeoutNanos));
-    ctx.addEndHandler(ar -> inFlight.remove(id));
+    long[] id = {next++};
+    inFlight.put(id[0], new InFlight(ctx, System.nanoTime() + timeoutNanos));
+    ctx.put(PROGRESS, (Runnable) () -> {
+      // Re-inserted last: its new deadline is the latest of all, so arrival order stays deadline order.
+      if (inFlight.remove(id[0]) != null) {
+        id[0] = next++;
+        inFlight.put(id[0], new InFlight(ctx, System.nanoTime() + timeoutNanos));
+      }
+    });
+    ctx.addEndHandler(ar -> inFlight.remove(id[0]));
     ctx.next();
+  }
+
+  /** The request made progress (a bounded store call answered): its deadline counts from now. */
+  static void progress(RoutingContext ctx) {
+    Runnable progress = ctx.get(PROGRESS);
+    if (progress != null) {
+      progress.run();
+    }
   }
 
   private void expire() {

@@ -21,9 +21,6 @@ import java.util.Set;
 
 /** Backup and restore of one whole session: creds, keys, data and messages. */
 final class TransferRoutes {
-  private static final Set<String> EXPORT_FIELDS = Set.of("format", "id", "state", "data", "creds", "ttlSeconds",
-      "version", "createdAt", "updatedAt", "keys", "messages");
-
   private final StoreClient store;
   private final int maxMessages;
   private final long defaultTtlSeconds;
@@ -45,9 +42,7 @@ final class TransferRoutes {
   }
 
   private Future<?> importSession(RoutingContext ctx) {
-    SessionExport export = parse(Requests.jsonObject(ctx), System.currentTimeMillis());
-    return store.call(StoreAddresses.IMPORT, new ImportSession(Requests.tenant(ctx), export, Requests.ifMatch(ctx), false, 0,
-        Requests.fence(ctx)))
+    return new ImportRun(ctx, store, (doc, keys) -> parse(doc, keys, System.currentTimeMillis())).run()
         .onSuccess(r -> {
           if (r.created()) {
             if (!ctx.response().ended()) {
@@ -58,17 +53,17 @@ final class TransferRoutes {
         });
   }
 
-  /** Validates an export document; messages beyond the window keep only the newest. */
-  SessionExport parse(JsonObject doc, long now) {
-    Bodies.onlyFields(doc, EXPORT_FIELDS, "the export");
+  /**
+   * Validates an export document whose keys were read apart ({@link ImportReader}): {@code keys} are
+   * those, {@code doc} the other members; messages beyond the window keep only the newest.
+   */
+  SessionExport parse(JsonObject doc, Map<String, Map<String, String>> keys, long now) {
+    Bodies.onlyFields(doc, ImportReader.FIELDS, "the export");
     Object format = doc.getValue("format");
     if (format != null && !Representations.EXPORT_FORMAT.equals(format)) {
       throw ApiException.badRequest("'format' must be " + Representations.EXPORT_FORMAT);
     }
-    if (!(doc.getValue("id") instanceof String id) || !SessionIds.isSessionId(id)) {
-      throw ApiException.badRequest("'id' must be a session id of 1-128 characters of A-Z a-z 0-9 . _ @ : + -");
-    }
-    Requests.checkNewSessionId(id);
+    String id = sessionId(doc.getValue("id"));
     Bodies.SessionBody body = Bodies.SessionBody.parse(new JsonObject()
         .put("data", doc.getValue("data")).put("creds", doc.getValue("creds")));
     SessionState state = doc.getValue("state") == null ? SessionState.UNREGISTERED : Bodies.state(doc.getValue("state"));
@@ -80,23 +75,15 @@ final class TransferRoutes {
     String creds = "null".equals(body.credsJson()) ? null : body.credsJson();
     Session session = new Session(id, state, body.dataJson(), creds, version, createdAt, updatedAt, now,
         ttl == null ? defaultTtlSeconds : ttl, 0);
-    return new SessionExport(session, keys(doc.getValue("keys")), messages(doc.getValue("messages"), now));
+    return new SessionExport(session, keys, messages(doc.getValue("messages"), now));
   }
 
-  private static Map<String, Map<String, String>> keys(Object v) {
-    if (v == null) {
-      return Map.of();
+  /** An export's {@code id}: a session id a client may create. */
+  static String sessionId(Object v) {
+    if (!(v instanceof String id) || !SessionIds.isSessionId(id)) {
+      throw ApiException.badRequest("'id' must be a session id of 1-128 characters of A-Z a-z 0-9 . _ @ : + -");
     }
-    if (!(v instanceof JsonObject keys)) {
-      throw ApiException.badRequest("'keys' must be an object of type → keyId → value");
-    }
-    Map<String, Map<String, String>> batch = Bodies.keyBatch(keys);
-    batch.forEach((type, values) -> values.forEach((keyId, value) -> {
-      if (value == null) {
-        throw ApiException.badRequest("'keys." + type + "." + keyId + "' is null; an export holds only present keys");
-      }
-    }));
-    return batch;
+    return Requests.checkNewSessionId(id);
   }
 
   private List<StoredMessage> messages(Object v, long now) {

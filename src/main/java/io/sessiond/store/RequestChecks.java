@@ -123,7 +123,7 @@ public final class RequestChecks {
     }
   }
 
-  private static void keyId(String keyId) {
+  public static void keyId(String keyId) {
     if (!SessionIds.isKeyId(keyId)) {
       throw invalid("key id must be 1-" + SessionIds.MAX_KEY_ID_LENGTH + " characters");
     }

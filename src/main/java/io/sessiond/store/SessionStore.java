@@ -112,6 +112,12 @@ public interface SessionStore {
   /** Creates or replaces a whole session from an export. */
   Future<PutResult> importSession(ImportSession request);
 
+  /** Stages a batch of an import's keys (see {@link StoreRequests.StageImportKeys}). */
+  Future<StoreRequests.StagedKeys> stageImportKeys(StoreRequests.StageImportKeys request);
+
+  /** Drops what an import staged (see {@link StoreRequests.DropStagedImport}); nothing when there is none. */
+  Future<Void> dropStagedImport(StoreRequests.DropStagedImport request);
+
   /** Removes every session expired at {@code now}; the number removed. */
   Future<Integer> sweepExpired(long now);
 

@@ -49,6 +49,10 @@ public final class StoreAddresses {
       op("read-messages", SessionStore::readMessages);
   public static final StoreOperation<SessionRef, SessionExport> EXPORT = op("export", SessionStore::export);
   public static final StoreOperation<ImportSession, PutResult> IMPORT = op("import", SessionStore::importSession);
+  public static final StoreOperation<StoreRequests.StageImportKeys, StoreRequests.StagedKeys> STAGE_IMPORT_KEYS =
+      op("stage-import-keys", SessionStore::stageImportKeys);
+  public static final StoreOperation<StoreRequests.DropStagedImport, Void> DROP_STAGED_IMPORT =
+      op("drop-staged-import", SessionStore::dropStagedImport);
 
   public static final StoreOperation<StoreRequests.BlobChunk, Void> STAGE_BLOB_CHUNK =
       op("stage-blob-chunk", SessionStore::stageBlobChunk);
@@ -75,8 +79,8 @@ public final class StoreAddresses {
   /** Every operation, for the store verticle to register. */
   public static final List<StoreOperation<?, ?>> ALL = List.of(PUT, GET, PATCH, DELETE, TOUCH, LIST, STATUS,
       STATUS_ALL, TRANSITION, PUT_CREDS, QUERY_KEYS, WRITE_KEYS, CLEAR_KEYS, APPEND_MESSAGES, READ_MESSAGES,
-      EXPORT, IMPORT, STAGE_BLOB_CHUNK, COMMIT_BLOB, ABORT_BLOB, BLOB_INFO, LIST_BLOBS, READ_BLOB_CHUNK, DELETE_BLOB,
-      ACQUIRE_LEASE, RELEASE_LEASE, GET_LEASE);
+      EXPORT, IMPORT, STAGE_IMPORT_KEYS, DROP_STAGED_IMPORT, STAGE_BLOB_CHUNK, COMMIT_BLOB, ABORT_BLOB, BLOB_INFO,
+      LIST_BLOBS, READ_BLOB_CHUNK, DELETE_BLOB, ACQUIRE_LEASE, RELEASE_LEASE, GET_LEASE);
 
   private StoreAddresses() {
   }

@@ -161,12 +161,19 @@ public final class StoreRequests {
    * {@code durableVersion > 0} makes it a restore of the session PostgreSQL holds at that version: it
    * is applied only when the store lacks the session or holds an older one (createdAt, version), is
    * refused with VERSION_MISMATCH otherwise, and is not recorded for sync when the session keeps the
-   * export's version (PostgreSQL holds exactly that already).
+   * export's version (PostgreSQL holds exactly that already). {@code staged} names keys staged
+   * beforehand ({@link StageImportKeys}; {@code null}: none), which become the session's keys with
+   * those of the export; the staging is left in place when the import is refused.
    */
   public record ImportSession(String tenant, SessionExport export, long ifMatch, boolean keepBlobs,
-                              long durableVersion, long fence) implements FencedWrite {
+                              long durableVersion, long fence, StagedImport staged) implements FencedWrite {
     public ImportSession(String tenant, SessionExport export, long ifMatch, boolean keepBlobs, long durableVersion) {
-      this(tenant, export, ifMatch, keepBlobs, durableVersion, NO_FENCE);
+      this(tenant, export, ifMatch, keepBlobs, durableVersion, NO_FENCE, null);
+    }
+
+    public ImportSession(String tenant, SessionExport export, long ifMatch, boolean keepBlobs, long durableVersion,
+                         long fence) {
+      this(tenant, export, ifMatch, keepBlobs, durableVersion, fence, null);
     }
 
     /** An import that replaces the session's blobs too (removes them: an export carries none). */
@@ -192,6 +199,38 @@ public final class StoreRequests {
       return export.session().id();
     }
   }
+
+  /**
+   * Stage a batch of an import's keys: {@code pairs} alternates keyId and value (compact JSON text) of
+   * type {@code type}. Staged keys are invisible until the {@link ImportSession} naming
+   * {@code stagingId} swaps them in, all at once; a large import is so applied in bounded store calls
+   * and still atomically. INVALID when the import names a key twice.
+   */
+  public record StageImportKeys(String tenant, String id, String stagingId, String type, List<String> pairs)
+      implements SessionRequest {
+    public StageImportKeys {
+      pairs = List.copyOf(pairs);
+    }
+  }
+
+  /** What one staging call stored: the bytes of its ids and values (UTF-8), as the byte limit counts them. */
+  public record StagedKeys(long bytes) {
+  }
+
+  /**
+   * The keys an import staged ({@link StageImportKeys}) under {@code stagingId}: their types and total
+   * bytes. The import's own {@code export.keys()} is then empty.
+   */
+  public record StagedImport(String stagingId, List<String> types, long bytes) {
+    public StagedImport {
+      types = List.copyOf(types);
+    }
+  }
+
+  /** Drop what an import staged and will not commit (it was refused, or its request failed). */
+  public record DropStagedImport(String tenant, String id, StagedImport staged) implements SessionRequest {
+  }
+
 
   /** A write that returns only the session's new version. */
   public record Written(long version) {

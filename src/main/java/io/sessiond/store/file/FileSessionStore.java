@@ -190,6 +190,17 @@ final class FileSessionStore implements SessionStore {
     return write(() -> memory.importSession(request));
   }
 
+  /** Staged import keys are not journaled: an import that was not committed never happened. */
+  @Override
+  public Future<StoreRequests.StagedKeys> stageImportKeys(StoreRequests.StageImportKeys request) {
+    return read(() -> memory.stageImportKeys(request));
+  }
+
+  @Override
+  public Future<Void> dropStagedImport(StoreRequests.DropStagedImport request) {
+    return read(() -> memory.dropStagedImport(request));
+  }
+
   @Override
   public Future<Void> stageBlobChunk(StoreRequests.BlobChunk request) {
     return write(() -> memory.stageBlobChunk(request));

@@ -66,6 +66,7 @@ public final class MemorySessionStore implements SessionStore {
   private final StoreSettings settings;
   private final SessionTable table = new SessionTable();
   private final LeaseTable leases = new LeaseTable();
+  private final StagedImports stagedImports = new StagedImports();
   private Consumer<StoreChange> listener = change -> { };
   private LeaseEvents leaseEvents = LeaseEvents.NONE;
 
@@ -321,12 +322,13 @@ public final class MemorySessionStore implements SessionStore {
   @Override
   public Future<PutResult> importSession(ImportSession r) {
     return attempt(() -> {
-      RequestChecks.export(r.export());
+      SessionExport export = r.staged() == null ? r.export() : stagedImports.merged(r.tenant(), r.export(), r.staged());
+      RequestChecks.export(export);
       long now = now();
       if (!r.isRestore()) {
         leases.checkFence(r, now);
       }
-      Session incoming = r.export().session();
+      Session incoming = export.session();
       SessionEntry current = live(r.tenant(), incoming.id(), now);
       long oldVersion = current == null ? 0 : current.session().version();
       checkVersion(r.ifMatch(), oldVersion);
@@ -337,7 +339,7 @@ public final class MemorySessionStore implements SessionStore {
       if (current == null) {
         checkRoomForNewSession(r.tenant(), now);
       }
-      Imported imported = SessionImport.of(r.tenant(), r.export(), oldVersion, settings.maxMessages(), now);
+      Imported imported = SessionImport.of(r.tenant(), export, oldVersion, settings.maxMessages(), now);
       long keptBlobBytes = 0;
       if (r.keepBlobs() && current != null) {
         Map<String, StoredBlob> kept = current.blobs();
@@ -347,7 +349,23 @@ public final class MemorySessionStore implements SessionStore {
       checkSize(r.tenant(), SessionEntry.of(imported.export(), imported.nextSeq()).bytes() + keptBlobBytes,
           current == null ? 0 : current.bytes());
       commit(imported);
+      if (r.staged() != null) {
+        stagedImports.drop(r.tenant(), incoming.id(), r.staged().stagingId());
+      }
       return new PutResult(imported.export().session(), current == null);
+    });
+  }
+
+  @Override
+  public Future<StoreRequests.StagedKeys> stageImportKeys(StoreRequests.StageImportKeys r) {
+    return attempt(() -> new StoreRequests.StagedKeys(stagedImports.stage(r)));
+  }
+
+  @Override
+  public Future<Void> dropStagedImport(StoreRequests.DropStagedImport r) {
+    return attempt(() -> {
+      stagedImports.drop(r.tenant(), r.id(), r.staged().stagingId());
+      return null;
     });
   }
 

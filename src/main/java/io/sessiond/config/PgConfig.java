@@ -8,7 +8,7 @@ import java.util.Set;
  * The PostgreSQL durable copy and how changes reach it. Sync needs the Redis store (PostgreSQL is
  * the durable copy behind the shared hot store): {@code SYNC_MODE} defaults to write-behind when
  * {@code PG_URL} is set and {@code SESSION_STORE=redis}, and to off otherwise; naming a mode other
- * than off without {@code PG_URL}, with another store, or on Redis Cluster stops start-up.
+ * than off without {@code PG_URL} or with another store stops start-up.
  * {@code PG_URL} takes libpq's {@code sslmode} (default {@code prefer}) and {@code sslrootcert} query
  * parameters; a URL without a password takes it from {@code PGPASSWORD}, else from the password file
  * ({@code PGPASSFILE}, else {@code ~/.pgpass}), else connects without one (trust authentication).
@@ -57,9 +57,6 @@ public record PgConfig(String syncMode, String host, int port, String database, 
       }
       if (!redis) {
         throw new ConfigException("SYNC_MODE", mode + " needs SESSION_STORE=redis: PostgreSQL is the durable copy behind the shared Redis store (the file store is durable on its own)");
-      }
-      if ("cluster".equalsIgnoreCase(s.string("REDIS_MODE", "standalone"))) {
-        throw new ConfigException("SYNC_MODE", mode + " is not supported on Redis Cluster yet: the change stream must share a slot with every session (see docs/decisions.md)");
       }
     }
     String user = url == null ? null : emptyToNull(url.user());

@@ -106,7 +106,7 @@ final class SyncWorker {
     return log.claim(consumer, claimIdleMs, batchSize).compose(this::process)
         .compose(n -> log.pending(consumer, batchSize)).compose(this::process)
         .compose(pendingDone -> log.fresh(consumer, batchSize)).compose(this::process)
-        .compose(n -> n == batchSize && batches < MAX_BATCHES_PER_TICK ? cycle(batches + 1) : Future.succeededFuture());
+        .compose(n -> n >= batchSize && batches < MAX_BATCHES_PER_TICK ? cycle(batches + 1) : Future.succeededFuture());
   }
 
   /** Syncs one batch of changes; the number of entries it took. */

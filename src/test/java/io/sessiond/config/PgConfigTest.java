@@ -49,9 +49,15 @@ class PgConfigTest {
   }
 
   @Test
-  void syncMode_withAnotherStore_orOnCluster_isRefused() {
+  void syncMode_withAnotherStore_isRefused() {
     assertThrows(ConfigException.class, () -> of(Map.of("SESSION_STORE", "file", "PG_URL", URL, "SYNC_MODE", "write-behind")));
-    assertThrows(ConfigException.class, () -> of(Map.of("SESSION_STORE", "redis", "REDIS_MODE", "cluster", "PG_URL", URL)));
+  }
+
+  @Test
+  void syncMode_onCluster_isAccepted() {
+    assertEquals(PgConfig.WRITE_BEHIND, of(Map.of("SESSION_STORE", "redis", "REDIS_MODE", "cluster", "PG_URL", URL)).syncMode());
+    assertEquals(PgConfig.WRITE_THROUGH, of(Map.of("SESSION_STORE", "redis", "REDIS_MODE", "cluster", "PG_URL", URL,
+        "SYNC_MODE", "write-through")).syncMode());
   }
 
   @Test

@@ -22,7 +22,7 @@ import java.util.Map;
  * (see {@link RedisLink}). Entries are acknowledged and deleted once their changes are committed in
  * PostgreSQL, so the stream holds only the backlog.
  */
-final class RedisChangeFeed implements ChangeFeed {
+class RedisChangeFeed implements ChangeFeed {
   static final String GROUP = "sync";
 
   private final RedisLink link;
@@ -229,7 +229,7 @@ final class RedisChangeFeed implements ChangeFeed {
     return out;
   }
 
-  private static List<Change> entries(Response list) {
+  static List<Change> entries(Response list) {
     List<Change> out = new ArrayList<>();
     if (list == null) {
       return out;
@@ -243,7 +243,7 @@ final class RedisChangeFeed implements ChangeFeed {
   }
 
   /** An entry's fields; an entry deleted meanwhile (nil fields) or unreadable names no session. */
-  private static Change change(String entryId, Response fields) {
+  static Change change(String entryId, Response fields) {
     Map<String, String> f = fields(fields);
     String tag = f.get("s");
     int colon = tag == null ? -1 : tag.indexOf(':');

@@ -129,7 +129,7 @@ final class RedisIndex {
 
   /** Deletes one candidate if it expired (1), or fixes its index entry (0). Safe against other sweepers. */
   private Future<Integer> sweepOne(RedisConnection conn, String tenant, String id, long now) {
-    return link.eval(conn, recording.of(scripts.sweep), keys.session(tenant, id), List.of(Long.toString(now))).compose(r -> {
+    return recording.eval(link, conn, scripts.sweep, keys.session(tenant, id), List.of(Long.toString(now))).compose(r -> {
       long outcome = r.get(0).toLong();
       if (outcome == 0) {
         return rescore(conn, tenant, id, r.get(1).toLong()).map(0);

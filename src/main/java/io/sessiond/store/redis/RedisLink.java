@@ -332,18 +332,24 @@ final class RedisLink {
    * {@link io.vertx.core.buffer.Buffer}s for binary values (blob chunks).
    */
   Future<Response> eval(RedisConnection conn, Script script, String key, List<?> args) {
-    return timed(write(conn, scriptRequest(Command.EVALSHA, script.sha(), key, args)))
+    return eval(conn, script, List.of(key), args);
+  }
+
+  /** {@link #eval(RedisConnection, Script, String, List)} with several keys (all of one cluster slot). */
+  Future<Response> eval(RedisConnection conn, Script script, List<String> keys, List<?> args) {
+    return timed(write(conn, scriptRequest(Command.EVALSHA, script.sha(), keys, args)))
         .recover(e -> {
           if (e.getMessage() != null && e.getMessage().startsWith("NOSCRIPT")) {
             LOG.info("Redis lost script {}; loading it again", script.name());
-            return send(conn, scriptRequest(Command.EVAL, script.source(), key, args));
+            return send(conn, scriptRequest(Command.EVAL, script.source(), keys, args));
           }
           return Future.failedFuture(RedisFailures.translate(config.timeoutMs(), e));
         });
   }
 
-  private static Request scriptRequest(Command command, String scriptOrSha, String key, List<?> args) {
-    Request r = Request.cmd(command).arg(scriptOrSha).arg(1).arg(key);
+  private static Request scriptRequest(Command command, String scriptOrSha, List<String> keys, List<?> args) {
+    Request r = Request.cmd(command).arg(scriptOrSha).arg(keys.size());
+    keys.forEach(r::arg);
     for (Object a : args) {
       if (a instanceof io.vertx.core.buffer.Buffer b) {
         r.arg(b);

@@ -83,7 +83,14 @@ final class RedisSessionStore implements SessionStore {
    *                      ({@code <prefix>sync}), atomically in the script that makes it
    */
   RedisSessionStore(Vertx vertx, StoreSettings settings, RedisConfig config, boolean recordChanges) {
-    this.recording = new ChangeRecording(recordChanges ? changeStream(config.prefix()) : null);
+    this(vertx, settings, config, !recordChanges ? ChangeRecording.off()
+        : RedisConfig.CLUSTER.equals(config.mode()) ? ChangeRecording.perSlot(new SlotStreams(config.prefix()))
+        : ChangeRecording.stream(changeStream(config.prefix())));
+  }
+
+  /** @param recording how every change is recorded for PostgreSQL sync (off, one stream, or per cluster slot) */
+  RedisSessionStore(Vertx vertx, StoreSettings settings, RedisConfig config, ChangeRecording recording) {
+    this.recording = recording;
     this.settings = settings;
     this.keys = new RedisKeys(config.prefix());
     this.link = new RedisLink(vertx, config);
@@ -99,6 +106,11 @@ final class RedisSessionStore implements SessionStore {
   /** The change feed sync reads, on this store's connections and scripts. */
   RedisChangeFeed changeFeed(String prefix) {
     return new RedisChangeFeed(link, scripts, prefix);
+  }
+
+  /** The change feed over a cluster's per-slot streams, on this store's connections and scripts. */
+  RedisChangeFeed slotChangeFeed(SlotStreams streams, SlotActivity activity) {
+    return new SlotChangeFeed(link, scripts, streams, activity);
   }
 
   /** The key of the PostgreSQL change stream under {@code prefix}. */
@@ -632,7 +644,7 @@ final class RedisSessionStore implements SessionStore {
 
   private Future<Response> eval(RedisConnection conn, String tenant, String id, Script script, List<String> args,
                                 SessionState target) {
-    return link.eval(conn, recording.of(script), keys.session(tenant, id), args).map(reply -> RedisReplies.ok(reply, id, target));
+    return recording.eval(link, conn, script, keys.session(tenant, id), args).map(reply -> RedisReplies.ok(reply, id, target));
   }
 
   private static int keyCount(Map<String, ? extends Map<String, String>> byType) {

@@ -1,0 +1,90 @@
+package io.sessiond.store.redis;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * What this process knows about the per-slot change streams of a cluster, shared by the store
+ * verticles that serve the change feed (calls of one sync worker reach them in turn): slots that had
+ * more entries than the last read took, slots where this process holds delivered entries not yet
+ * acknowledged, slots whose streams held entries at the last sweep, and when hints and the sweep were
+ * last read. Only an optimisation: losing it (a restart) costs a sweep, never a change.
+ */
+final class SlotActivity {
+  private final Set<Integer> carry = new LinkedHashSet<>();
+  private final Set<Integer> pending = new LinkedHashSet<>();
+  private final Set<Integer> backlog = new LinkedHashSet<>();
+  private long hintsReadAt;
+  private long sweptAt;
+  private long claimedAt;
+
+  synchronized long hintsReadAt() {
+    return hintsReadAt;
+  }
+
+  synchronized void hintsRead(long at) {
+    hintsReadAt = at;
+  }
+
+  synchronized boolean sweepDue(long now, long everyMs) {
+    return now - sweptAt >= everyMs;
+  }
+
+  /** A sweep found entries in these slots: read them (new entries) and claim from them (a crashed instance's). */
+  synchronized void swept(long at, List<Integer> nonEmpty) {
+    sweptAt = at;
+    backlog.addAll(nonEmpty);
+    carry.addAll(nonEmpty);
+  }
+
+  synchronized boolean claimDue(long now, long everyMs) {
+    if (now - claimedAt < everyMs) {
+      return false;
+    }
+    claimedAt = now;
+    return true;
+  }
+
+  /** After a read of new entries: a slot whose read was full (or not done) is read again next time. */
+  synchronized void read(int slot, int entries, boolean full) {
+    if (full) {
+      carry.add(slot);
+    } else {
+      carry.remove(slot);
+    }
+    if (entries > 0) {
+      pending.add(slot);
+      backlog.add(slot);
+    }
+  }
+
+  synchronized void unread(int slot) {
+    carry.add(slot);
+  }
+
+  synchronized void pendingEmpty(int slot) {
+    pending.remove(slot);
+  }
+
+  synchronized void claimed(int slot, int entries) {
+    if (entries > 0) {
+      pending.add(slot);
+    } else {
+      backlog.remove(slot);
+    }
+  }
+
+  synchronized List<Integer> carry() {
+    return new ArrayList<>(carry);
+  }
+
+  synchronized List<Integer> pending() {
+    return new ArrayList<>(pending);
+  }
+
+  synchronized List<Integer> backlog() {
+    return new ArrayList<>(backlog);
+  }
+}

@@ -67,8 +67,7 @@ class ClusterFailoverApiTest {
     AtomicBoolean stop = new AtomicBoolean();
     AtomicInteger notReady = new AtomicInteger();
     Map<String, Integer> phaseFailures = new ConcurrentHashMap<>();
-    ClusterSyncApiTest.daemon(vertx, cluster, prefix, pg, "SESSION_SYNC_INTERVAL_MS", "100",
-        "REDIS_TIMEOUT_MS", "1000").compose(d -> {
+    ClusterSyncApiTest.daemon(vertx, cluster, prefix, pg, "SESSION_SYNC_INTERVAL_MS", "100").compose(d -> {
       Api api = d.api(ClusterSyncApiTest.TENANT);
       writers.forEach(w -> w.slot = ((Long) Resp.call(cluster.nodes().get(0).port, "CLUSTER", "KEYSLOT",
           ClusterSyncApiTest.TENANT + ":" + w.id)).intValue());

@@ -72,6 +72,9 @@ final class RedisLink {
   private final Queue<AwaitedReply> awaited = new ConcurrentLinkedQueue<>();
   private final long timeoutNanos;
   private long timeoutSweep = -1;
+  /** Redis Cluster: a failed connection is replaced in the background rather than dropped (see {@link #broken}). */
+  private final boolean cluster;
+  private final java.util.Set<RedisConnection> replacing = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
 
   @SuppressWarnings("unchecked")
   RedisLink(Vertx vertx, RedisConfig config) {
@@ -79,6 +82,11 @@ final class RedisLink {
     this.config = config;
     this.slots = new Future[config.poolSize()];
     this.timeoutNanos = TimeUnit.MILLISECONDS.toNanos(config.timeoutMs());
+    this.cluster = RedisConfig.CLUSTER.equals(config.mode());
+  }
+
+  boolean cluster() {
+    return cluster;
   }
 
   /** Creates the client, checks that Redis answers with these credentials, and loads the scripts. */
@@ -187,9 +195,70 @@ final class RedisLink {
     return result.onComplete(ar -> {
       inFlight.decrementAndGet();
       if (ar.failed() && RedisFailures.brokeTheConnection(ar.cause())) {
-        drop(conn);
+        broken(conn);
       }
     });
+  }
+
+  /**
+   * A connection failed. On a single Redis it is dropped and the next request opens a new one. On a
+   * cluster the connection is a set of node connections routed by slot, and the failure is one
+   * node's (a master that died): the connection keeps serving the other nodes' slots, and the
+   * driver sends the dead node's slots to its successor once the slot map shows it, while a
+   * replacement is opened in the background and swapped in once every node in the map answers.
+   */
+  private void broken(RedisConnection conn) {
+    if (!cluster) {
+      drop(conn);
+      return;
+    }
+    synchronized (slots) {
+      if (closed || !replacing.add(conn)) {
+        return;
+      }
+    }
+    replace(conn, config.retryBackoffMs());
+  }
+
+  private void replace(RedisConnection conn, long backoffMs) {
+    vertx.setTimer(backoffMs, t -> redis.connect().onComplete(ar -> {
+      boolean swapped = false;
+      synchronized (slots) {
+        for (int i = 0; ar.succeeded() && !closed && i < slots.length; i++) {
+          if (slots[i] != null && slots[i].succeeded() && slots[i].result() == conn) {
+            slots[i] = Future.succeededFuture(ar.result());
+            swapped = true;
+          }
+        }
+      }
+      if (ar.succeeded()) {
+        if (swapped) {
+          watch(ar.result());
+          conn.close();
+          LOG.info("Redis cluster connection renewed after a node failure");
+        } else {
+          ar.result().close();
+        }
+      }
+      if (ar.failed() && !closed && inUse(conn)) {
+        replace(conn, Math.min(backoffMs * 2, config.reconnectMaxBackoffMs()));
+      } else {
+        synchronized (slots) {
+          replacing.remove(conn);
+        }
+      }
+    }));
+  }
+
+  private boolean inUse(RedisConnection conn) {
+    synchronized (slots) {
+      for (Future<RedisConnection> f : slots) {
+        if (f != null && f.succeeded() && f.result() == conn) {
+          return true;
+        }
+      }
+      return false;
+    }
   }
 
   /** The next slot in turn whose connection can take one more request; -1 when all are full. */
@@ -207,8 +276,8 @@ final class RedisLink {
 
   /** Forgets a connection once it closes or fails, so the next request on its slot opens a new one. */
   private void watch(RedisConnection conn) {
-    conn.exceptionHandler(e -> drop(conn));
-    conn.endHandler(v -> drop(conn));
+    conn.exceptionHandler(e -> broken(conn));
+    conn.endHandler(v -> broken(conn));
   }
 
   private void forgetConnections() {

@@ -144,6 +144,15 @@ final class RedisSessionStore implements SessionStore {
    */
   @Override
   public Future<Void> ping() {
+    return pingOnce().recover(e -> link.cluster() ? pingOnce().recover(again -> pingOnce()) : Future.failedFuture(e));
+  }
+
+  /**
+   * One PING. On a cluster it goes to a node the driver picks at random, and the store counts as up
+   * when any of three answers: one failed node (its slots moving to a replica) must not take the whole
+   * instance out of a load balancer while the other masters serve their slots.
+   */
+  private Future<Void> pingOnce() {
     return link.with(conn -> link.send(conn, io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.PING)))
         .mapEmpty();
   }

@@ -128,7 +128,8 @@ class ClusterSyncApiTest {
         });
         return second.stop();
       });
-    }).compose(v -> daemon(vertx, cluster, prefix, pg, "AUTO_RESTORE_SESSIONS", "false")).compose(third -> {
+    }).compose(v -> daemon(vertx, cluster, prefix, pg, "AUTO_RESTORE_SESSIONS", "false", "REFILL_CHECK_MS", "0"))
+        .compose(third -> { // only the job may restore: no start-up restore, no refill when the cluster empties
       Api api = third.api(TENANT);
       List<String> restored = new ArrayList<>();
       return vertx.executeBlocking(() -> {

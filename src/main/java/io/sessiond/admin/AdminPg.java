@@ -4,7 +4,7 @@ import io.sessiond.config.PgConfig;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.pgclient.PgBuilder;
-import io.vertx.pgclient.PgConnectOptions;
+import io.sessiond.sync.PostgresConnection;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import java.util.concurrent.TimeUnit;
@@ -21,8 +21,8 @@ final class AdminPg {
         .with(new PoolOptions().setMaxSize(POOL_SIZE)
             .setConnectionTimeout((int) config.connectTimeoutMs()).setConnectionTimeoutUnit(TimeUnit.MILLISECONDS))
         .with(new NetClientOptions().setConnectTimeout((int) config.connectTimeoutMs()))
-        .connectingTo(new PgConnectOptions().setHost(config.host()).setPort(config.port()).setDatabase(config.database())
-            .setUser(config.user()).setPassword(config.password()))
+        // The same connection settings as sync (sslmode, sslrootcert, password sources).
+        .connectingTo(PostgresConnection.options(config))
         .using(vertx).build();
   }
 }

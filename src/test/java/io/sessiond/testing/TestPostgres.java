@@ -151,6 +151,51 @@ public final class TestPostgres {
       }
     }
 
+    /**
+     * Crashes the server: SIGKILL of the postmaster, no shutdown and no checkpoint (its backends exit
+     * when they notice); {@link #restartAfterCrash()} then recovers from the write-ahead log, as after a
+     * power cut.
+     */
+    public synchronized void crash() {
+      if (pg == null) {
+        return;
+      }
+      try {
+        long pid = Long.parseLong(Files.readAllLines(dataDir.resolve("postmaster.pid")).get(0).trim());
+        ProcessHandle.of(pid).ifPresent(h -> {
+          h.destroyForcibly();
+          h.onExit().join();
+        });
+      } catch (IOException e) {
+        throw new IllegalStateException("cannot read the postmaster's pid in " + dataDir, e);
+      }
+      pg = null;
+    }
+
+    /**
+     * Starts the server after {@link #crash()}: PostgreSQL refuses while the dead postmaster's backends
+     * still hold its shared memory, so start-up is tried again until they are gone (20 s at most).
+     */
+    public void restartAfterCrash() {
+      long deadline = System.currentTimeMillis() + 20_000;
+      while (true) {
+        try {
+          start();
+          return;
+        } catch (IllegalStateException e) {
+          if (System.currentTimeMillis() > deadline) {
+            throw e;
+          }
+          try {
+            Thread.sleep(200);
+          } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+            throw e;
+          }
+        }
+      }
+    }
+
     /** Stops the server (fast shutdown: open connections are cut); the data stays for {@link #start()}. */
     public synchronized void stop() {
       if (pg == null) {

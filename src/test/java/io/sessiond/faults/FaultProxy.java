@@ -64,13 +64,19 @@ final class FaultProxy implements AutoCloseable {
           abort(client);
           continue;
         }
-        Socket upstream = new Socket(InetAddress.getLoopbackAddress(), target);
+        Socket upstream;
+        try {
+          upstream = new Socket(InetAddress.getLoopbackAddress(), target);
+        } catch (IOException e) {
+          abort(client); // Redis is down: the daemon sees its connection refused, as without the proxy
+          continue;
+        }
         open.add(client);
         open.add(upstream);
         pump(client, upstream);
         pump(upstream, client);
       } catch (IOException e) {
-        // the upstream refused (Redis down) or the proxy closed: the client's connection just ends
+        // the proxy closed
       }
     }
   }

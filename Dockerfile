@@ -1,5 +1,5 @@
 # Multi-stage build: Maven builds the shaded jar, a JRE runs it as a non-root user.
-FROM maven:3.9-eclipse-temurin-17 AS build
+FROM maven:3.9.9-eclipse-temurin-17 AS build
 WORKDIR /src
 COPY pom.xml .
 RUN mvn -q -B dependency:go-offline
@@ -8,16 +8,17 @@ COPY conf/config.json conf/config.json
 COPY docs/openapi.yaml docs/openapi.yaml
 RUN mvn -q -B -DskipTests package
 
-FROM eclipse-temurin:17-jre
+FROM eclipse-temurin:17.0.13_11-jre
 RUN useradd --system --uid 10001 --user-group --home-dir /app sessiond \
     && mkdir -p /app/data /app/conf && chown -R sessiond:sessiond /app
 WORKDIR /app
 COPY --from=build /src/target/sessiond.jar /app/sessiond.jar
 COPY conf/config.json /app/conf/config.json
 COPY docker/entrypoint.sh /app/entrypoint.sh
-# Readiness over plain bash (/dev/tcp): the JRE image needs no curl.
+# Readiness over plain bash (/dev/tcp): the JRE image needs no curl. The management port when there
+# is one (plain HTTP even when the API port speaks HTTPS), else the API port.
 RUN printf '%s\n' '#!/bin/bash' \
-    'exec 3<>/dev/tcp/127.0.0.1/${HTTP_PORT:-8080} || exit 1' \
+    'exec 3<>/dev/tcp/127.0.0.1/${MANAGEMENT_PORT:-${HTTP_PORT:-8080}} || exit 1' \
     'printf "GET /health/ready HTTP/1.0\r\nHost: localhost\r\n\r\n" >&3' \
     'head -n 1 <&3 | grep -q " 200 "' > /app/healthcheck.sh && chmod 755 /app/healthcheck.sh /app/entrypoint.sh
 USER sessiond

@@ -73,7 +73,7 @@ class StackFilesTest {
     assertEquals(SERVICES, services.keySet());
     services.forEach((name, s) -> assertNotNull(s.get("healthcheck"), name + " has no healthcheck"));
     assertTrue(services.get("nginx").get("ports").toString().contains("8080:8080"));
-    assertTrue(services.get("redis-ui").get("ports").toString().contains("8081:8081"));
+    assertTrue(services.get("redis-ui").get("ports").toString().contains("127.0.0.1:8081:8081"));
     String redis = services.get("redis").get("command").toString();
     assertTrue(redis.contains("--appendonly, yes") && redis.contains("--requirepass"), redis);
     assertTrue(services.get("postgres").get("volumes").toString().contains("/var/lib/postgresql/data"));
@@ -279,6 +279,12 @@ class StackFilesTest {
     assertTrue(((List<Object>) services().get("nginx").get("ports")).contains("8080:" + listen.group(1)),
         "compose publishes nginx's port 8080 as " + services().get("nginx").get("ports"));
 
+    Set<String> managementPorts = new TreeSet<>();
+    for (String name : services().keySet()) {
+      if (name.startsWith("sessiond-")) {
+        managementPorts.add(name + ":" + setting(name, "MANAGEMENT_PORT", null));
+      }
+    }
     Map<String, Object> prometheus = new Yaml().load(Files.readString(Path.of("conf/prometheus.yml")));
     List<Map<String, Object>> jobs = (List<Map<String, Object>>) prometheus.get("scrape_configs");
     Set<String> targets = new TreeSet<>();
@@ -288,7 +294,8 @@ class StackFilesTest {
         targets.addAll((List<String>) group.get("targets"));
       }
     }
-    assertEquals(replicas, targets, "Prometheus's targets");
+    assertEquals(managementPorts, targets, "Prometheus scrapes each replica's management port");
+    assertTrue(managementPorts.stream().noneMatch(t -> t.endsWith(":null")), "every replica has a MANAGEMENT_PORT");
     String command = services().get("prometheus").get("command").toString();
     assertTrue(command.contains("--config.file=/etc/prometheus/prometheus.yml")
         && services().get("prometheus").get("volumes").toString()
@@ -296,18 +303,111 @@ class StackFilesTest {
   }
 
   /** The HTTP port a sessiond service listens on: HTTP_PORT from its environment or env file, else 8080. */
-  @SuppressWarnings("unchecked")
   private static String httpPort(String service) throws IOException {
+    return setting(service, "HTTP_PORT", "8080");
+  }
+
+  /** A setting of a sessiond service: from its environment, else its env files, else {@code fallback}. */
+  @SuppressWarnings("unchecked")
+  private static String setting(String service, String name, String fallback) throws IOException {
     Map<String, Object> s = services().get(service);
-    Object port = ((Map<String, Object>) s.get("environment")).get("HTTP_PORT");
+    Object value = ((Map<String, Object>) s.get("environment")).get(name);
     for (Object f : (List<Object>) s.get("env_file")) {
       for (String line : Files.readAllLines(Path.of(f.toString()))) {
-        if (line.startsWith("HTTP_PORT=") && port == null) {
-          port = line.substring("HTTP_PORT=".length()).trim();
+        if (line.startsWith(name + "=") && value == null) {
+          value = line.substring(name.length() + 1).trim();
         }
       }
     }
-    return port == null ? "8080" : port.toString();
+    return value == null ? fallback : value.toString();
+  }
+
+  private static final Pattern VARIABLE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)([^}]*)}");
+
+  /**
+   * No secret has a default and none is committed: every variable compose.yaml reads is required
+   * ({@code ${NAME:?why}}), so a forgotten password stops {@code docker compose} instead of starting a
+   * stack on a known one; .env.example names exactly those variables, with no values; .env is neither
+   * committed nor sent to the image build; the shared env file holds no key, password or token.
+   */
+  @Test
+  void secrets_areRequired_neverDefaulted_andNoneIsCommitted() throws IOException {
+    String compose = Files.readString(Path.of("compose.yaml"));
+    Set<String> required = new TreeSet<>();
+    Matcher m = VARIABLE.matcher(compose);
+    while (m.find()) {
+      assertTrue(m.group(2).startsWith(":?") && m.group(2).length() > 3,
+          "${" + m.group(1) + m.group(2) + "} must be required with a reason (${NAME:?why}), not defaulted");
+      required.add(m.group(1));
+    }
+    assertTrue(required.containsAll(Set.of("REDIS_PASSWORD", "POSTGRES_PASSWORD", "GRAFANA_ADMIN_PASSWORD", "TENANTS")),
+        required.toString());
+    for (String file : List.of("compose.yaml", "conf/sessiond.env", "conf/nginx.conf", "conf/prometheus.yml", ".env.example")) {
+      assertFalse(Files.readString(Path.of(file)).toLowerCase().contains("change-me"), file + " holds a known password");
+    }
+    for (String line : Files.readAllLines(Path.of("conf/sessiond.env"))) {
+      assertFalse(!line.startsWith("#") && line.matches("(?i).*(TENANTS|KEY|PASSWORD|TOKEN|SECRET).*=.*"),
+          "conf/sessiond.env holds a secret: " + line);
+    }
+    Map<String, String> example = new java.util.TreeMap<>();
+    for (String line : Files.readAllLines(Path.of(".env.example"))) {
+      if (!line.isBlank() && !line.startsWith("#")) {
+        example.put(line.substring(0, line.indexOf('=')), line.substring(line.indexOf('=') + 1));
+      }
+    }
+    assertEquals(required, example.keySet(), ".env.example names exactly the variables compose.yaml requires");
+    example.forEach((name, value) -> assertEquals("", value, ".env.example gives " + name + " a value"));
+    assertTrue(Files.readAllLines(Path.of(".gitignore")).contains(".env"), ".env is not ignored by git");
+    assertTrue(Files.readAllLines(Path.of(".dockerignore")).contains(".env"), ".env would be sent to the image build");
+  }
+
+  /** Every image names a version (never latest), in compose.yaml and the Dockerfile's stages. */
+  @Test
+  void images_arePinnedToAVersion() throws IOException {
+    List<String> images = new ArrayList<>();
+    services().forEach((name, s) -> {
+      if (s.get("build") == null) {
+        images.add(String.valueOf(s.get("image")));
+      }
+    });
+    Pattern.compile("(?m)^FROM (\\S+)").matcher(Files.readString(Path.of("Dockerfile"))).results()
+        .forEach(r -> images.add(r.group(1)));
+    assertTrue(images.size() >= 8, images.toString());
+    for (String image : images) {
+      String tag = image.contains(":") ? image.substring(image.lastIndexOf(':') + 1) : "";
+      assertTrue(tag.matches("v?\\d+\\.\\d+[0-9A-Za-z._-]*") && !tag.contains("latest"),
+          image + " is not pinned to a version");
+    }
+  }
+
+  /**
+   * Only the API (nginx) is published on every interface. The Redis UI, which reads and edits every
+   * credential, is off by default (a profile), on the host's loopback, behind a login; Prometheus and
+   * Grafana, which show the metrics, are on loopback; Redis, PostgreSQL and the replicas publish nothing.
+   */
+  @Test
+  @SuppressWarnings("unchecked")
+  void onlyTheApi_isPublished_andTheRedisUi_isOffByDefault_onLoopback_behindALogin() throws IOException {
+    services().forEach((name, s) -> {
+      for (Object port : (List<Object>) s.getOrDefault("ports", List.of())) {
+        assertTrue(name.equals("nginx") || port.toString().startsWith("127.0.0.1:"), name + " publishes " + port);
+      }
+    });
+    for (String name : List.of("redis", "postgres", "sessiond-1", "sessiond-2")) {
+      assertEquals(null, services().get(name).get("ports"), name + " publishes ports");
+    }
+    Map<String, Object> ui = services().get("redis-ui");
+    assertFalse(((List<Object>) ui.getOrDefault("profiles", List.of())).isEmpty(), "the Redis UI starts by default");
+    Map<String, Object> env = (Map<String, Object>) ui.get("environment");
+    assertTrue(env.containsKey("HTTP_USER") && String.valueOf(env.get("HTTP_PASSWORD")).startsWith("${"),
+        "the Redis UI has no login: " + env.keySet());
+  }
+
+  /** The shipped nginx config never passes /metrics to a replica (ShippedNginxTest runs it). */
+  @Test
+  void nginx_refusesMetrics() throws IOException {
+    String nginx = Files.readString(Path.of("conf/nginx.conf"));
+    assertTrue(Pattern.compile("location \\^~ /metrics \\{\\s*return 404;\\s*}").matcher(nginx).find(), nginx);
   }
 
   @Test

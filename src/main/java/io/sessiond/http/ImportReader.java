@@ -41,6 +41,7 @@ final class ImportReader implements AutoCloseable {
   private boolean inKeys;
   private String type;
   private boolean done;
+  private String idSeen;
 
   /** A batch ends at {@code batchKeys} keys or once its ids and values pass {@code batchBytes}, whichever first. */
   ImportReader(Buffer body, int batchKeys, long batchBytes) {
@@ -91,10 +92,14 @@ final class ImportReader implements AutoCloseable {
   }
 
   /**
-   * The document's {@code id}, read ahead without moving this reader (a second parser skips every
-   * other member): a staged import must know its session before its keys are written.
+   * The document's {@code id}: a staged import must know its session before its keys are written.
+   * An export names it first; when the keys come first it is read ahead without moving this reader
+   * (a second parser skips every other member).
    */
   String sessionId() {
+    if (idSeen != null) {
+      return idSeen;
+    }
     try (JsonParser ahead = FACTORY.createParser(bytes)) {
       ahead.nextToken();
       while (ahead.nextToken() == JsonToken.FIELD_NAME) {
@@ -183,6 +188,9 @@ final class ImportReader implements AutoCloseable {
       p.skipChildren();
     } else {
       p.finishToken();
+    }
+    if ("id".equals(name) && value == JsonToken.VALUE_STRING && idSeen == null) {
+      idSeen = p.getText();
     }
     int end = (int) p.currentLocation().getByteOffset();
     if (!restEmpty) {

@@ -65,6 +65,7 @@ final class ImportRun {
 
   Future<PutResult> run() {
     return step(reader::next).compose(first -> {
+      RequestDeadlines.progress(ctx);
       if (reader.done()) {
         return commit(inline(first), null);
       }

@@ -60,7 +60,8 @@ final class SessionRoutes {
     PutSession req = new PutSession(Requests.tenant(ctx), id, b.dataJson(), b.credsJson(), b.state(), b.ttlSeconds(),
         Requests.ifMatch(ctx), Requests.fence(ctx));
     return store.call(StoreAddresses.PUT, req).onSuccess(r -> {
-      if (r.created()) {
+      // Not when the deadline answered 503 already: its head is sent.
+      if (r.created() && !ctx.response().headWritten()) {
         ctx.response().putHeader("Location", "/v1/sessions/" + id);
       }
       Responses.json(ctx, r.created() ? 201 : 200, Representations.session(r.session()), r.session().version());

@@ -8,6 +8,7 @@ import io.sessiond.testing.Api;
 import io.sessiond.testing.DaemonExtension;
 import io.sessiond.testing.TestDaemon;
 import io.sessiond.testing.TestRedis;
+import io.sessiond.tenant.TenantLimits;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -44,6 +45,8 @@ class BoundedWorkApiTest {
   private static final String PREFIX = TestRedis.uniquePrefix();
   private static final String BULK = TestDaemon.freshTenant();
   private static final String OTHER = TestDaemon.freshTenant();
+  private static final String LIMITED = TestDaemon.freshTenant();
+  private static final long LIMITED_BYTES = 4L << 20;
   /**
    * The slowest GET the other tenant may see while the largest requests run, and the longest single
    * Redis command. Generous, because the machines this runs on are shared and noisy (at load averages
@@ -56,7 +59,8 @@ class BoundedWorkApiTest {
 
   @RegisterExtension
   static final DaemonExtension daemon = DaemonExtension.of(redis(TestDaemon.builder())
-      .set("MAX_IMPORT_BYTES", MAX_IMPORT_BYTES).set("REQUEST_TIMEOUT_MS", 60_000).set("REDIS_TIMEOUT_MS", 30_000).tenant(BULK).tenant(OTHER));
+      .set("MAX_IMPORT_BYTES", MAX_IMPORT_BYTES).set("REQUEST_TIMEOUT_MS", 60_000).set("REDIS_TIMEOUT_MS", 30_000).tenant(BULK).tenant(OTHER)
+      .tenant(LIMITED, new TenantLimits(0, LIMITED_BYTES, 0)));
 
   private static TestDaemon.Builder redis(TestDaemon.Builder b) {
     b.set("SESSION_STORE", "redis").set("REDIS_PREFIX", PREFIX);
@@ -255,6 +259,56 @@ class BoundedWorkApiTest {
           redis.close();
           t.completeNow();
         })));
+  }
+
+  /**
+   * Limits are coherent: a session grown by appends and key batches until its byte limit refuses
+   * more is exported, and that export imports again (here the limit is half of MAX_IMPORT_BYTES, the
+   * ratio of the defaults).
+   */
+  @Test
+  void sessionGrownToItsByteLimit_exportsAndImportsAgain(Vertx vertx, VertxTestContext t) {
+    Api api = daemon.api(LIMITED);
+    String id = TestDaemon.freshSession();
+    String copy = TestDaemon.freshSession();
+    String content = "c".repeat(100_000);
+    StringBuilder messages = new StringBuilder("[");
+    for (int i = 0; i < 5; i++) {
+      messages.append(i == 0 ? "" : ",").append("{\"role\":\"user\",\"content\":\"").append(content).append("\"}");
+    }
+    String append = messages.append("]").toString();
+    api.create(id, new JsonObject())
+        .compose(r -> grow(api, "/v1/sessions/" + id + "/messages", i -> append, 0))
+        .compose(appends -> grow(api, "/v1/sessions/" + id + "/keys",
+            i -> "{\"session\":{\"k" + i + "\":\"" + "v".repeat(20_000) + "\"}}", 0))
+        .compose(batches -> api.get("/v1/sessions/" + id + "/export"))
+        .compose(export -> {
+          assertEquals(200, export.statusCode(), export.bodyAsString());
+          assertTrue(export.body().length() > LIMITED_BYTES * 9 / 10, "the session is at its limit: " + export.body().length());
+          JsonObject doc = export.bodyAsJsonObject().put("id", copy);
+          return post(api, "/v1/sessions/import", doc.encode()).map(imported -> {
+            assertEquals(201, imported.statusCode(), imported.bodyAsString());
+            return doc;
+          });
+        })
+        .compose(doc -> api.get("/v1/sessions/" + copy + "/export").map(again -> {
+          JsonObject back = again.bodyAsJsonObject();
+          assertEquals(doc.getJsonObject("keys"), back.getJsonObject("keys"));
+          assertEquals(doc.getJsonArray("messages").size(), back.getJsonArray("messages").size());
+          return null;
+        }))
+        .onComplete(t.succeedingThenComplete());
+  }
+
+  /** Posts {@code body(i)} until the byte limit answers 413 (at most 200 times); how many were taken. */
+  private static Future<Integer> grow(Api api, String path, java.util.function.IntFunction<String> body, int i) {
+    return post(api, path, body.apply(i)).compose(r -> {
+      if (r.statusCode() == 413) {
+        return Future.succeededFuture(i);
+      }
+      assertTrue(r.statusCode() / 100 == 2 && i < 200, r.statusCode() + " " + r.bodyAsString());
+      return grow(api, path, body, i + 1);
+    });
   }
 
   @Test

@@ -1,0 +1,168 @@
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One tenant's steady GETs while another sends the largest requests the limits allow. Run with the
+ * JDK's source launcher:
+ * {@code java bench/StallLoad.java <baseUrl> <keyOfBulkTenant> <keyOfOtherTenant> <importBytes> <keyBatchBytes> <keysPerBatch> <putBytes> <seconds>}.
+ *
+ * <p>The other tenant sends a GET of one small session every 2 ms (open loop: at most 64 in flight,
+ * beyond that a GET counts as skipped) for {@code seconds}. One second in, the bulk tenant sends,
+ * at once: an import of {@code importBytes} (small pre-keys, the shape that costs most per byte), a
+ * key batch of {@code keysPerBatch} keys filling {@code keyBatchBytes}, and a PUT of {@code putBytes}
+ * of data made of small members. Prints the bulk requests' statuses and times and one RESULT line
+ * with the other tenant's GET latency (p50, p99, p99.9, max), counted over the whole run and over the
+ * window in which the bulk requests were in flight.
+ */
+public final class StallLoad {
+  record Sample(long startNanos, long micros, int status) {}
+
+  public static void main(String[] args) throws Exception {
+    String base = args[0];
+    String bulkKey = args[1];
+    String otherKey = args[2];
+    int importBytes = Integer.parseInt(args[3]);
+    int batchBytes = Integer.parseInt(args[4]);
+    int batchKeys = Integer.parseInt(args[5]);
+    int putBytes = Integer.parseInt(args[6]);
+    int seconds = Integer.parseInt(args[7]);
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+        .executor(Executors.newFixedThreadPool(4)).connectTimeout(Duration.ofSeconds(5)).build();
+
+    send(http, base, otherKey, "PUT", "/v1/sessions/probe", "{\"data\":{\"n\":1}}").join();
+    send(http, base, bulkKey, "PUT", "/v1/sessions/batch", "{\"data\":{}}").join();
+    String importDoc = importDoc(importBytes);
+    String keyBatch = keyBatch(batchBytes, batchKeys);
+    String put = put(putBytes);
+    System.out.printf("bodies: import %d bytes (%d keys), key batch %d bytes (%d keys), PUT %d bytes%n",
+        importDoc.length(), count(importDoc, "{\"k\":"), keyBatch.length(), batchKeys, put.length());
+
+    ConcurrentLinkedQueue<Sample> samples = new ConcurrentLinkedQueue<>();
+    AtomicLong inFlight = new AtomicLong();
+    AtomicLong skipped = new AtomicLong();
+    ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+    long began = System.nanoTime();
+    timer.scheduleAtFixedRate(() -> {
+      if (inFlight.incrementAndGet() > 64) {
+        inFlight.decrementAndGet();
+        skipped.incrementAndGet();
+        return;
+      }
+      long start = System.nanoTime();
+      send(http, base, otherKey, "GET", "/v1/sessions/probe", null).whenComplete((r, e) -> {
+        inFlight.decrementAndGet();
+        samples.add(new Sample(start, (System.nanoTime() - start) / 1000, e != null ? -1 : r.statusCode()));
+      });
+    }, 0, 2, TimeUnit.MILLISECONDS);
+
+    Thread.sleep(1000);
+    long bulkStart = System.nanoTime();
+    List<CompletableFuture<String>> bulk = List.of(
+        timed(send(http, base, bulkKey, "POST", "/v1/sessions/import", importDoc), "import", bulkStart),
+        timed(send(http, base, bulkKey, "POST", "/v1/sessions/batch/keys", keyBatch), "key batch", bulkStart),
+        timed(send(http, base, bulkKey, "PUT", "/v1/sessions/big", put), "PUT", bulkStart));
+    CompletableFuture.allOf(bulk.toArray(CompletableFuture[]::new)).join();
+    long bulkEnd = System.nanoTime();
+    bulk.forEach(f -> System.out.println(f.join()));
+    long left = seconds * 1_000_000_000L - (System.nanoTime() - began);
+    if (left > 0) {
+      Thread.sleep(left / 1_000_000);
+    }
+    timer.shutdownNow();
+    Thread.sleep(3000);
+
+    List<Sample> all = new ArrayList<>(samples);
+    List<Long> window = new ArrayList<>();
+    List<Long> every = new ArrayList<>();
+    long errors = 0;
+    for (Sample s : all) {
+      if (s.status() != 200) {
+        errors++;
+      }
+      every.add(s.micros());
+      if (s.startNanos() + s.micros() * 1000 >= bulkStart && s.startNanos() <= bulkEnd) {
+        window.add(s.micros());
+      }
+    }
+    System.out.printf("RESULT gets=%d errors=%d skipped=%d all[%s] during-bulk(%d ms)[%s]%n", all.size(), errors,
+        skipped.get(), stats(every), (bulkEnd - bulkStart) / 1_000_000, stats(window));
+    System.exit(0);
+  }
+
+  private static CompletableFuture<String> timed(CompletableFuture<HttpResponse<String>> f, String what, long start) {
+    return f.handle((r, e) -> String.format("%s: %s in %d ms%s", what, e != null ? "failed " + e : r.statusCode(),
+        (System.nanoTime() - start) / 1_000_000,
+        e == null && r.statusCode() >= 300 ? " " + r.body().substring(0, Math.min(300, r.body().length())) : ""));
+  }
+
+  private static String stats(List<Long> micros) {
+    if (micros.isEmpty()) {
+      return "n=0";
+    }
+    Collections.sort(micros);
+    return String.format("n=%d p50=%.1fms p99=%.1fms p99.9=%.1fms max=%.1fms", micros.size(), pct(micros, 0.50),
+        pct(micros, 0.99), pct(micros, 0.999), micros.get(micros.size() - 1) / 1000.0);
+  }
+
+  private static double pct(List<Long> sorted, double p) {
+    return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p * sorted.size()) - 1)) / 1000.0;
+  }
+
+  private static CompletableFuture<HttpResponse<String>> send(HttpClient http, String base, String key, String method,
+                                                              String path, String body) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(120))
+        .header("Authorization", "Bearer " + key);
+    if (body != null) {
+      b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(body));
+    } else {
+      b.method(method, HttpRequest.BodyPublishers.noBody());
+    }
+    return http.sendAsync(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  static String importDoc(int bytes) {
+    StringBuilder b = new StringBuilder(bytes).append("{\"id\":\"imported\",\"data\":{},\"keys\":{\"pre-key\":{");
+    for (int i = 0; b.length() < bytes - 64; i++) {
+      b.append(i == 0 ? "" : ",").append('"').append(i).append("\":{\"k\":").append(i % 10).append('}');
+    }
+    return b.append("}},\"messages\":[]}").toString();
+  }
+
+  static String keyBatch(int bytes, int keys) {
+    int valueLength = Math.max(1, (bytes - 64) / keys - 16);
+    String value = "\"" + "v".repeat(valueLength) + "\"";
+    StringBuilder b = new StringBuilder(bytes).append("{\"session\":{");
+    for (int i = 0; i < keys; i++) {
+      b.append(i == 0 ? "" : ",").append("\"s").append(i).append("\":").append(value);
+    }
+    return b.append("}}").toString();
+  }
+
+  static String put(int bytes) {
+    StringBuilder b = new StringBuilder(bytes).append("{\"data\":{");
+    for (int i = 0; b.length() < bytes - 64; i++) {
+      b.append(i == 0 ? "" : ",").append("\"m").append(i).append("\":").append(i % 10);
+    }
+    return b.append("}}").toString();
+  }
+
+  private static int count(String s, String what) {
+    int n = 0;
+    for (int i = s.indexOf(what); i >= 0; i = s.indexOf(what, i + 1)) {
+      n++;
+    }
+    return n;
+  }
+}

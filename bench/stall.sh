@@ -119,7 +119,8 @@ run() {
   # Each entry's third field is its duration in microseconds.
   slow=$(grep -E '^ +3\) \(integer\)' "$WORK/$name-slowlog" | awk '{print $3}' | sort -n | tail -1)
   latency=$(redis-cli -p "$RP" latency latest | paste -sd' ' -)
-  gc=$(grep -oE '[0-9]+\.[0-9]+ms$' "$WORK/$name-gc.log" | sed 's/ms//' | sort -n | tail -1)
+  # Stop-the-world pauses only (G1's concurrent phases are logged with durations too).
+  gc=$(grep 'Pause' "$WORK/$name-gc.log" | grep -oE '[0-9]+\.[0-9]+ms$' | sed 's/ms//' | sort -n | tail -1)
   rss_peak=$(sort -n "$WORK/$name-rss" | tail -1)
   if kill -0 "$pid" 2> /dev/null; then alive=yes; else alive="no (see log: $(grep -m1 -E 'OutOfMemory|Exception' "$WORK/$name.log" || echo exited))"; fi
   kill "$pid" 2> /dev/null || true

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Timeout;
  * default limits allow, one after the other (an import of the whole MAX_IMPORT_BYTES in 2.6 million
  * small keys, a key batch of MAX_KEYS_PER_BATCH keys filling MAX_KEY_BATCH_BYTES, a PUT of
  * MAX_BODY_BYTES in 80,000 members), answers each with success and is still alive and live after
- * them. Before imports were read as a stream, the import alone ran such a daemon out of memory.
+ * them (with {@code -XX:+ExitOnOutOfMemoryError}, so running out of heap anywhere ends the process).
  */
 class SmallHeapDaemonTest {
   private static final String BULK_KEY = "bulk-small-heap-0123456789";

@@ -29,6 +29,8 @@ import io.sessiond.tenant.RequestIds;
 import io.sessiond.tenant.RequestCounts;
 import io.sessiond.tenant.TenantDirectory;
 import io.sessiond.admin.AdminVerticle;
+import io.sessiond.admin.SharedRateLimiter;
+import io.sessiond.tenant.RequestRate;
 import io.sessiond.tenant.TenantSpec;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -51,6 +53,7 @@ public final class Sessiond {
   private final TenantDirectory tenants;
   private final List<TenantSpec> declared;
   private final RequestCounts requestCounts = new RequestCounts();
+  private RequestRate limiter;
   private final SessiondMeters meters;
   private final StoreBackend backend;
   private final StoreInterceptor interceptor;
@@ -119,7 +122,8 @@ public final class Sessiond {
   }
 
   private Future<String> deployHttp(Buffer openApi) {
-    RateLimiter limiter = new RateLimiter();
+    limiter = config.store().kind().equals(StoreConfig.REDIS) && config.admin().sharedRateLimit()
+        ? new SharedRateLimiter(vertx, config.redis()) : RequestRate.local(new RateLimiter());
     StoreAccess access = httpStoreAccess();
     return vertx.deployVerticle(() -> {
       HttpApiVerticle v = new HttpApiVerticle(config.http(), config.store(), tenants, limiter, openApi, config.ops(), meters,
@@ -227,6 +231,8 @@ public final class Sessiond {
       chain = chain.compose(v -> vertx.undeploy(id).otherwiseEmpty());
     }
     deployments.clear();
-    return chain;
+    RequestRate rate = limiter;
+    limiter = null;
+    return rate == null ? chain : chain.eventually(rate::close);
   }
 }

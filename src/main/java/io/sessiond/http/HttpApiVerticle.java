@@ -6,7 +6,7 @@ import io.sessiond.metrics.SessiondMeters;
 import io.sessiond.config.StoreConfig;
 import io.sessiond.store.StoreAccess;
 import io.sessiond.store.StoreClient;
-import io.sessiond.tenant.RateLimiter;
+import io.sessiond.tenant.RequestRate;
 import io.sessiond.tenant.RequestCounts;
 import io.sessiond.tenant.TenantDirectory;
 import io.sessiond.config.AdminConfig;
@@ -33,7 +33,7 @@ public final class HttpApiVerticle extends VerticleBase {
   private final RequestCounts counts;
   private final AdminConfig admin;
   private final TenantLimits defaultLimits;
-  private final RateLimiter rateLimiter;
+  private final RequestRate rateLimiter;
   private final Buffer openApi;
   private final OpsConfig ops;
   private final SessiondMeters meters;
@@ -49,7 +49,7 @@ public final class HttpApiVerticle extends VerticleBase {
    * @param openApi    the OpenAPI document served at {@code /openapi.yaml} (read once at start-up)
    * @param storeAccess how this verticle reaches the store (opened when it starts, closed when it stops)
    */
-  public HttpApiVerticle(HttpConfig http, StoreConfig storeConfig, TenantDirectory tenants, RateLimiter rateLimiter,
+  public HttpApiVerticle(HttpConfig http, StoreConfig storeConfig, TenantDirectory tenants, RequestRate rateLimiter,
                          Buffer openApi, OpsConfig ops, SessiondMeters meters, StoreAccess storeAccess,
                          AdminConfig admin, TenantLimits defaultLimits, RequestCounts counts) {
     this.admin = admin;

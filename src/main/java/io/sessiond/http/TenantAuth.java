@@ -1,6 +1,6 @@
 package io.sessiond.http;
 
-import io.sessiond.tenant.RateLimiter;
+import io.sessiond.tenant.RequestRate;
 import io.sessiond.tenant.RequestCounts;
 import io.sessiond.tenant.TenantDirectory;
 import io.sessiond.tenant.TenantSpec;
@@ -16,11 +16,11 @@ import io.vertx.ext.web.RoutingContext;
 final class TenantAuth implements Handler<RoutingContext> {
   private static final String BEARER = "bearer ";
   private final TenantDirectory tenants;
-  private final RateLimiter rateLimiter;
+  private final RequestRate rateLimiter;
   private final RequestCounts counts;
   private final AdminAuth admin;
 
-  TenantAuth(TenantDirectory tenants, RateLimiter rateLimiter, RequestCounts counts, AdminAuth admin) {
+  TenantAuth(TenantDirectory tenants, RequestRate rateLimiter, RequestCounts counts, AdminAuth admin) {
     this.tenants = tenants;
     this.rateLimiter = rateLimiter;
     this.counts = counts;
@@ -49,7 +49,16 @@ final class TenantAuth implements Handler<RoutingContext> {
       unauthorized(ctx, "the API key is not known");
       return;
     }
-    if (!rateLimiter.tryAcquire(tenant, System.nanoTime())) {
+    io.vertx.core.Future<Boolean> allowed = rateLimiter.acquire(tenant);
+    if (allowed.isComplete()) {
+      admit(ctx, tenant, allowed.result());
+    } else {
+      allowed.onComplete(ar -> admit(ctx, tenant, ar.succeeded() && ar.result()));
+    }
+  }
+
+  private void admit(RoutingContext ctx, TenantSpec tenant, boolean allowed) {
+    if (!allowed) {
       ctx.response().putHeader("Retry-After", "1");
       ctx.fail(new ApiException(429, "tenant '" + tenant.id() + "' is over its limit of "
           + tenant.limits().requestsPerSecond() + " requests per second"));

@@ -53,7 +53,12 @@ final class TenantAuth implements Handler<RoutingContext> {
     if (allowed.isComplete()) {
       admit(ctx, tenant, allowed.result());
     } else {
-      allowed.onComplete(ar -> admit(ctx, tenant, ar.succeeded() && ar.result()));
+      // The body must wait for the body handler, which runs only once the request is let through.
+      ctx.request().pause();
+      allowed.onComplete(ar -> {
+        admit(ctx, tenant, ar.succeeded() && ar.result());
+        ctx.request().resume();
+      });
     }
   }
 

@@ -1,6 +1,11 @@
--- append: ARGV now, ifMatch, maxBytes, maxMessages, then each message's JSON without its opening brace
--- ('}' for an empty object). Numbers the messages, appends and trims the window in one step.
+-- append: ARGV now, ifMatch, maxBytes, maxMessages, idempotency key ('' for none), request digest,
+-- record TTL in seconds (see once.lua), then each message's JSON without its opening brace ('}' for an
+-- empty object). Numbers the messages, appends and trims the window in one step.
 local now, ifMatch, maxBytes, maxMessages = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local replay = onceReplay(ARGV[5], ARGV[6])
+if replay then
+  return replay
+end
 local m, err = open(now, ifMatch)
 if err then
   return err
@@ -8,7 +13,7 @@ end
 countKeys(m, maxBytes)
 local seq, stored, added = m.seq, {}, 0
 local first = seq + 1
-for i = 5, #ARGV do
+for i = 8, #ARGV do
   seq = seq + 1
   local rest = ARGV[i]
   local json
@@ -47,4 +52,4 @@ end
 m.bytes = bytes
 redis.call('HSET', META, 'seq', seq)
 bump(m, now, false, { MSGS }, { p = 'm', m = first })
-return { 'OK', m.ver, first, seq, redis.call('LLEN', MSGS) }
+return onceRecord(ARGV[7], { 'OK', m.ver, first, seq, redis.call('LLEN', MSGS) })

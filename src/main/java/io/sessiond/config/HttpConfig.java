@@ -17,11 +17,12 @@ package io.sessiond.config;
  * @param tlsKeyFile       PEM private key of that certificate, or {@code null}
  * @param tlsReloadIntervalMs how often the two files are checked for a new certificate (0 = never)
  * @param maxKeysPerBatch  most keys one key batch may name (one bounded Redis call)
+ * @param idempotencyTtlSeconds how long the outcome of a request with an {@code Idempotency-Key} is kept
  */
 public record HttpConfig(String host, int port, int instances, long maxBodyBytes, long maxKeyBatchBytes,
                          long maxImportBytes, long requestTimeoutMs, long maxBlobBytes, long headerTimeoutMs,
                          long idleTimeoutMs, String tlsCertFile, String tlsKeyFile, long tlsReloadIntervalMs,
-                         int maxKeysPerBatch) {
+                         int maxKeysPerBatch, long idempotencyTtlSeconds) {
 
   static HttpConfig from(Settings s) {
     String cert = readableFile(s, "TLS_CERT_FILE");
@@ -44,7 +45,8 @@ public record HttpConfig(String host, int port, int instances, long maxBodyBytes
         s.longValue("HTTP_IDLE_TIMEOUT_MS", 75_000, 1_000, 3_600_000),
         cert, key,
         s.longValue("TLS_RELOAD_INTERVAL_MS", 60_000, 0, 86_400_000),
-        s.intValue("MAX_KEYS_PER_BATCH", 10_000, 1, 1_000_000));
+        s.intValue("MAX_KEYS_PER_BATCH", 10_000, 1, 1_000_000),
+        s.longValue("IDEMPOTENCY_TTL_SECONDS", 86_400, 1, 30L * 86_400));
   }
 
   /** Whether the API port speaks HTTPS. */

@@ -45,14 +45,18 @@ final class ApiRouter {
   /** The next order of a frequent route and of any other, shared with {@link #frequent()}'s view. */
   private final int[] nextOrders;
   private final boolean frequent;
+  private final Handler<RoutingContext> idempotencyKeys;
+  private final IdempotencyKeys claims;
 
-  ApiRouter(Router router, HttpConfig config) {
+  ApiRouter(Router router, HttpConfig config, IdempotencyKeys claims) {
+    this.claims = claims;
     this.router = router;
     this.bodyHandlers = new EnumMap<>(BodyKind.class);
     this.endpoints = new ArrayList<>();
     this.unlisted = new ArrayList<>();
     this.nextOrders = new int[] {FREQUENT_ORDERS, OTHER_ORDERS};
     this.frequent = false;
+    this.idempotencyKeys = IdempotencyKeys.reader(config.idempotencyTtlSeconds());
     bodyHandlers.put(BodyKind.SMALL, bodyHandler(config.maxBodyBytes()));
     bodyHandlers.put(BodyKind.MERGE_PATCH, bodyHandler(config.maxBodyBytes()));
     bodyHandlers.put(BodyKind.KEY_BATCH, bodyHandler(config.maxKeyBatchBytes()));
@@ -66,6 +70,8 @@ final class ApiRouter {
     this.unlisted = of.unlisted;
     this.nextOrders = of.nextOrders;
     this.frequent = true;
+    this.idempotencyKeys = of.idempotencyKeys;
+    this.claims = of.claims;
   }
 
   /** The same API whose routes are tried before every route not registered through this view. */
@@ -93,6 +99,14 @@ final class ApiRouter {
     add(HttpMethod.POST, path, body, handler);
   }
 
+  /**
+   * A POST that is not one atomic store step, made at most once per {@code Idempotency-Key} by
+   * claiming the key first ({@link IdempotencyKeys#claimed}).
+   */
+  void postOnce(String path, BodyKind body, Handler<RoutingContext> handler) {
+    add(HttpMethod.POST, path, body, claims.claimed(handler));
+  }
+
   void patch(String path, BodyKind body, Handler<RoutingContext> handler) {
     add(HttpMethod.PATCH, path, body, handler);
   }
@@ -106,6 +120,9 @@ final class ApiRouter {
       if (body != BodyKind.KEY_BATCH && body != BodyKind.IMPORT) {
         route.handler(Requests::parseLargeBodyOffTheLoop);
       }
+    }
+    if (method == HttpMethod.POST) {
+      route.handler(idempotencyKeys);
     }
     route.handler(handler);
   }

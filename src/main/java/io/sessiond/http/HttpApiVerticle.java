@@ -85,7 +85,8 @@ public final class HttpApiVerticle extends VerticleBase {
 
   private Future<HttpServer> serve(StoreClient store, TlsFiles tls) {
     Router router = Router.router(vertx);
-    api = new ApiRouter(router, http);
+    // A claim whose request never settles it lapses after twice the request timeout (10 s at least).
+    api = new ApiRouter(router, http, new IdempotencyKeys(store, Math.max(10_000, 2 * http.requestTimeoutMs())));
     connections = new ConnectionGuard(vertx, http.headerTimeoutMs(), http.idleTimeoutMs());
     router.route().handler(connections);
     router.route().handler(new RequestTracking(meters));

@@ -29,7 +29,7 @@ final class JobRoutes {
   }
 
   void mount(ApiRouter api) {
-    api.post("/v1/sessions/restore", BodyKind.NONE, Responses.async(this::start));
+    api.postOnce("/v1/sessions/restore", BodyKind.NONE, Responses.async(this::start));
     api.get("/v1/jobs/:jobId", Responses.async(this::show));
   }
 

@@ -2,6 +2,8 @@ package io.sessiond.http;
 
 import static io.sessiond.http.Responses.async;
 
+import io.sessiond.store.OnceRequests.AppendOnce;
+import io.sessiond.store.OnceRequests.Once;
 import io.sessiond.store.StoreAddresses;
 import io.sessiond.store.StoreClient;
 import io.sessiond.store.StoreRequests.AppendMessages;
@@ -29,8 +31,17 @@ final class MessageRoutes {
   private Future<?> append(RoutingContext ctx) {
     String id = Requests.sessionId(ctx);
     List<String> messages = Bodies.messages(Requests.jsonValue(ctx), System.currentTimeMillis());
-    return store.call(StoreAddresses.APPEND_MESSAGES, new AppendMessages(Requests.tenant(ctx), id, messages, Requests.ifMatch(ctx),
-        Requests.fence(ctx)))
+    AppendMessages append = new AppendMessages(Requests.tenant(ctx), id, messages, Requests.ifMatch(ctx),
+        Requests.fence(ctx));
+    Once once = IdempotencyKeys.once(ctx);
+    if (once != null) {
+      // The store records the outcome under the key in the same atomic step as the append.
+      return store.call(StoreAddresses.APPEND_ONCE, new AppendOnce(append, once)).onSuccess(o -> {
+        IdempotencyKeys.markReplayed(ctx, o.replayed());
+        Responses.json(ctx, 201, Representations.appended(o.result()), o.result().version());
+      });
+    }
+    return store.call(StoreAddresses.APPEND_MESSAGES, append)
         .onSuccess(r -> Responses.json(ctx, 201, Representations.appended(r), r.version()));
   }
 

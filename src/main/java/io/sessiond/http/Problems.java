@@ -36,6 +36,7 @@ final class Problems {
       Map.entry(412, new String[] {"stale-version", "Precondition Failed"}),
       Map.entry(413, new String[] {"too-large", "Content Too Large"}),
       Map.entry(415, new String[] {"unsupported-media-type", "Unsupported Media Type"}),
+      Map.entry(422, new String[] {"idempotency-key-reused", "Unprocessable Content"}),
       Map.entry(429, new String[] {"rate-limited", "Too Many Requests"}),
       Map.entry(500, new String[] {"internal", "Internal Server Error"}),
       Map.entry(503, new String[] {"unavailable", "Service Unavailable"}));
@@ -99,6 +100,7 @@ final class Problems {
   /** Answers {@code status} with a problem document; {@code slug} overrides the status's default type. */
   static void send(RoutingContext ctx, int status, String detail, String slug) {
     int code = KINDS.containsKey(status) ? status : (status >= 500 ? 500 : 400);
+    IdempotencyKeys.failed(ctx, code);
     ctx.put(SENT_TYPE, slug == null ? KINDS.get(code)[0] : slug);
     write(ctx.response().setStatusCode(code), problem(code, detail, slug, ctx.request().path()).close().toString());
   }

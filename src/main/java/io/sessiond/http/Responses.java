@@ -20,24 +20,33 @@ final class Responses {
   private Responses() {
   }
 
-  /** Answers, unless the request was answered already (its deadline passed: {@link RequestDeadlines}). */
+  /**
+   * Answers, unless the request was answered already (its deadline passed: {@link RequestDeadlines});
+   * a request that holds an {@code Idempotency-Key} claim records the answer under it either way.
+   */
   static void json(RoutingContext ctx, int status, String body) {
-    if (!ctx.response().ended()) {
-      ctx.response().setStatusCode(status).putHeader(CONTENT_TYPE, JSON_TYPE).end(body);
-    }
+    json(ctx, status, body, null);
   }
 
   static void json(RoutingContext ctx, int status, String body, long version) {
+    json(ctx, status, body, Requests.etag(version));
+  }
+
+  private static void json(RoutingContext ctx, int status, String body, String etag) {
     if (!ctx.response().ended()) {
-      ctx.response().putHeader(ETAG, Requests.etag(version));
-      json(ctx, status, body);
+      if (etag != null) {
+        ctx.response().putHeader(ETAG, etag);
+      }
+      ctx.response().setStatusCode(status).putHeader(CONTENT_TYPE, JSON_TYPE);
     }
+    IdempotencyKeys.end(ctx, status, body, etag);
   }
 
   static void noContent(RoutingContext ctx) {
     if (!ctx.response().ended()) {
-      ctx.response().setStatusCode(204).end();
+      ctx.response().setStatusCode(204);
     }
+    IdempotencyKeys.end(ctx, 204, null, null);
   }
 
   static void notModified(RoutingContext ctx, long version) {
@@ -47,9 +56,11 @@ final class Responses {
   }
 
   static void noContent(RoutingContext ctx, long version) {
+    String etag = Requests.etag(version);
     if (!ctx.response().ended()) {
-      ctx.response().setStatusCode(204).putHeader(ETAG, Requests.etag(version)).end();
+      ctx.response().setStatusCode(204).putHeader(ETAG, etag);
     }
+    IdempotencyKeys.end(ctx, 204, null, etag);
   }
 
   /**

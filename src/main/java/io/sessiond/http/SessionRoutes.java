@@ -5,6 +5,8 @@ import static io.sessiond.http.Responses.async;
 import io.sessiond.session.Session;
 import io.sessiond.session.SessionIds;
 import io.sessiond.session.SessionState;
+import io.sessiond.store.OnceRequests.Once;
+import io.sessiond.store.OnceRequests.TransitionOnce;
 import io.sessiond.store.StoreAddresses;
 import io.sessiond.store.StoreClient;
 import io.sessiond.store.StoreException;
@@ -47,7 +49,7 @@ final class SessionRoutes {
     api.frequent().put("/v1/sessions/:id", BodyKind.SMALL, async(this::put));
     api.patch("/v1/sessions/:id", BodyKind.MERGE_PATCH, async(this::patch));
     api.delete("/v1/sessions/:id", async(this::delete));
-    api.post("/v1/sessions/:id/touch", BodyKind.NONE, async(this::touch));
+    api.postOnce("/v1/sessions/:id/touch", BodyKind.NONE, async(this::touch));
     api.get("/v1/sessions/:id/status", async(this::status));
     api.post("/v1/sessions/:id/state", BodyKind.SMALL, async(this::transition));
     api.get("/v1/sessions/:id/creds", async(this::getCreds));
@@ -116,7 +118,15 @@ final class SessionRoutes {
     JsonObject body = Requests.jsonObject(ctx);
     Bodies.onlyFields(body, Set.of("state"), "the transition");
     SessionState to = Bodies.state(body.getValue("state"));
-    return store.call(StoreAddresses.TRANSITION, new Transition(Requests.tenant(ctx), id, to, Requests.ifMatch(ctx), Requests.fence(ctx)))
+    Transition transition = new Transition(Requests.tenant(ctx), id, to, Requests.ifMatch(ctx), Requests.fence(ctx));
+    Once once = IdempotencyKeys.once(ctx);
+    if (once != null) {
+      return store.call(StoreAddresses.TRANSITION_ONCE, new TransitionOnce(transition, once)).onSuccess(o -> {
+        IdempotencyKeys.markReplayed(ctx, o.replayed());
+        Responses.json(ctx, 200, Representations.status(o.result()), o.result().version());
+      });
+    }
+    return store.call(StoreAddresses.TRANSITION, transition)
         .onSuccess(s -> Responses.json(ctx, 200, Representations.status(s), s.version()));
   }
 

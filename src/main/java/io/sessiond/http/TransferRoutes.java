@@ -33,7 +33,7 @@ final class TransferRoutes {
 
   void mount(ApiRouter api) {
     api.get("/v1/sessions/:id/export", async(this::export));
-    api.post("/v1/sessions/import", BodyKind.IMPORT, async(this::importSession));
+    api.postOnce("/v1/sessions/import", BodyKind.IMPORT, async(this::importSession));
   }
 
   private Future<?> export(RoutingContext ctx) {

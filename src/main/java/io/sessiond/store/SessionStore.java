@@ -154,4 +154,23 @@ public interface SessionStore {
 
   /** Who holds the session's lease and until when ({@link LeaseRequests.LeaseInfo#FREE} when nobody). */
   Future<LeaseRequests.LeaseInfo> lease(SessionRef ref);
+
+  /**
+   * An append made at most once per key of the session: the outcome is recorded in the same atomic
+   * step as the write, and a repeat with the same digest returns it (replayed) without writing; a
+   * repeat with another digest fails with KEY_REUSED. Failures are not recorded.
+   */
+  Future<OnceRequests.Outcome<AppendResult>> appendMessagesOnce(OnceRequests.AppendOnce request);
+
+  /** A transition made at most once per key of the session, as {@link #appendMessagesOnce}. */
+  Future<OnceRequests.Outcome<SessionStatus>> transitionOnce(OnceRequests.TransitionOnce request);
+
+  /** Claims a tenant's idempotency key for a request that is not one atomic step. */
+  Future<OnceRequests.Claim> claimKey(OnceRequests.ClaimKey request);
+
+  /** Records the answer of a claimed request. */
+  Future<Void> settleKey(OnceRequests.SettleKey request);
+
+  /** Drops an unsettled claim. */
+  Future<Void> releaseKey(OnceRequests.ReleaseKey request);
 }

@@ -72,6 +72,13 @@ public final class StoreAddresses {
   public static final StoreOperation<LeaseRequests.ReleaseLease, LeaseRequests.LeaseReleased> RELEASE_LEASE =
       op("release-lease", SessionStore::releaseLease);
   public static final StoreOperation<SessionRef, LeaseRequests.LeaseInfo> GET_LEASE = op("get-lease", SessionStore::lease);
+  public static final StoreOperation<OnceRequests.AppendOnce, OnceRequests.Outcome<AppendResult>> APPEND_ONCE =
+      op("append-messages-once", SessionStore::appendMessagesOnce);
+  public static final StoreOperation<OnceRequests.TransitionOnce, OnceRequests.Outcome<SessionStatus>> TRANSITION_ONCE =
+      op("transition-once", SessionStore::transitionOnce);
+  public static final StoreOperation<OnceRequests.ClaimKey, OnceRequests.Claim> CLAIM_KEY = op("claim-key", SessionStore::claimKey);
+  public static final StoreOperation<OnceRequests.SettleKey, Void> SETTLE_KEY = op("settle-key", SessionStore::settleKey);
+  public static final StoreOperation<OnceRequests.ReleaseKey, Void> RELEASE_KEY = op("release-key", SessionStore::releaseKey);
 
   /** Answers "pong" when the store verticle is responsive and its backend can serve requests. */
   public static final String PING = PREFIX + "ping";
@@ -80,7 +87,8 @@ public final class StoreAddresses {
   public static final List<StoreOperation<?, ?>> ALL = List.of(PUT, GET, PATCH, DELETE, TOUCH, LIST, STATUS,
       STATUS_ALL, TRANSITION, PUT_CREDS, QUERY_KEYS, WRITE_KEYS, CLEAR_KEYS, APPEND_MESSAGES, READ_MESSAGES,
       EXPORT, IMPORT, STAGE_IMPORT_KEYS, DROP_STAGED_IMPORT, STAGE_BLOB_CHUNK, COMMIT_BLOB, ABORT_BLOB, BLOB_INFO,
-      LIST_BLOBS, READ_BLOB_CHUNK, DELETE_BLOB, ACQUIRE_LEASE, RELEASE_LEASE, GET_LEASE);
+      LIST_BLOBS, READ_BLOB_CHUNK, DELETE_BLOB, ACQUIRE_LEASE, RELEASE_LEASE, GET_LEASE,
+      APPEND_ONCE, TRANSITION_ONCE, CLAIM_KEY, SETTLE_KEY, RELEASE_KEY);
 
   private StoreAddresses() {
   }

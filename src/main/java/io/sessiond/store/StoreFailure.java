@@ -18,6 +18,8 @@ public enum StoreFailure {
   LIMIT_REACHED(429),
   /** The request is well-formed JSON but not a valid operation (a bad merge patch, a bad import). */
   INVALID(400),
+  /** An {@code Idempotency-Key} that was used before with a different request. */
+  KEY_REUSED(422),
   /** The backing store cannot be reached or failed; nothing was applied. */
   UNAVAILABLE(503),
   /** The write's fencing token is not the token of the session's live lease. */

@@ -2,6 +2,11 @@ package io.sessiond.sync;
 
 import io.sessiond.session.SessionExport;
 import io.sessiond.store.SessionStore;
+import io.sessiond.store.OnceRequests.AppendOnce;
+import io.sessiond.store.OnceRequests.Once;
+import io.sessiond.store.OnceRequests.Outcome;
+import io.sessiond.store.OnceRequests.ReleaseKey;
+import io.sessiond.store.OnceRequests.TransitionOnce;
 import io.sessiond.store.StoreAddresses;
 import io.sessiond.store.StoreException;
 import io.sessiond.store.StoreFailure;
@@ -36,7 +41,8 @@ public final class WriteThrough implements StoreInterceptor {
   private static final Logger LOG = LoggerFactory.getLogger(WriteThrough.class);
   private static final Set<StoreOperation<?, ?>> WRITES = Set.of(StoreAddresses.PUT, StoreAddresses.PATCH,
       StoreAddresses.DELETE, StoreAddresses.TOUCH, StoreAddresses.TRANSITION, StoreAddresses.PUT_CREDS,
-      StoreAddresses.WRITE_KEYS, StoreAddresses.CLEAR_KEYS, StoreAddresses.APPEND_MESSAGES, StoreAddresses.IMPORT);
+      StoreAddresses.WRITE_KEYS, StoreAddresses.CLEAR_KEYS, StoreAddresses.APPEND_MESSAGES, StoreAddresses.IMPORT,
+      StoreAddresses.APPEND_ONCE, StoreAddresses.TRANSITION_ONCE);
 
   /** Tries of a deletion without If-Match that keeps losing the race against other writes. */
   private static final int DELETE_ATTEMPTS = 3;
@@ -59,10 +65,31 @@ public final class WriteThrough implements StoreInterceptor {
     if (op == StoreAddresses.DELETE) {
       return (Future<R>) delete(store, (SessionRef) request, DELETE_ATTEMPTS);
     }
-    return image(store, ref).compose(before -> op.invoke().apply(store, request)
-        .compose(result -> image(store, ref).compose(after -> persist(ref, before, after)
-            .map(result)
-            .recover(e -> undo(store, ref, before, after, e)))));
+    return image(store, ref).compose(before -> op.invoke().apply(store, request).compose(result -> {
+      if (result instanceof Outcome<?> o && o.replayed()) {
+        return Future.succeededFuture(result); // a recorded outcome: nothing changed, nothing to persist
+      }
+      return image(store, ref).compose(after -> persist(ref, before, after)
+          .map(result)
+          .recover(e -> WriteThrough.<R>undo(store, ref, before, after, e)
+              .transform(ar -> forgetOnce(store, request).transform(v -> (Future<R>) ar))));
+    }));
+  }
+
+  /**
+   * An append or transition made once per Idempotency-Key recorded its outcome with the write; once
+   * the write is undone that record goes too, so a retry runs again instead of replaying it.
+   */
+  private static Future<Void> forgetOnce(SessionStore store, Object request) {
+    Once once = request instanceof AppendOnce a ? a.once() : request instanceof TransitionOnce t ? t.once() : null;
+    if (once == null) {
+      return Future.succeededFuture();
+    }
+    SessionRef ref = target(request);
+    return store.releaseKey(new ReleaseKey(ref.tenant(), ref.id(), once.key(), once.digest()))
+        .onFailure(e -> LOG.error("Session {} of tenant {}: the record of an undone write under an Idempotency-Key"
+            + " could not be removed ({}); a retry with that key gets the undone outcome", ref.id(), ref.tenant(),
+            e.getMessage()));
   }
 
   /**

@@ -6,6 +6,7 @@ import io.sessiond.store.StoreException;
 import io.sessiond.store.StoreFailure;
 import io.sessiond.store.StoreRequests;
 import io.sessiond.store.StoreSettings;
+import io.sessiond.store.OnceRequests;
 import io.sessiond.store.memory.MemorySessionStore;
 import io.sessiond.session.Session;
 import io.sessiond.session.SessionExport;
@@ -255,6 +256,32 @@ final class FileSessionStore implements SessionStore {
   @Override
   public Future<Integer> sweepExpired(long now) {
     return write(() -> memory.sweepExpired(now));
+  }
+
+  @Override
+  public Future<OnceRequests.Outcome<AppendResult>> appendMessagesOnce(OnceRequests.AppendOnce request) {
+    return write(() -> memory.appendMessagesOnce(request));
+  }
+
+  @Override
+  public Future<OnceRequests.Outcome<SessionStatus>> transitionOnce(OnceRequests.TransitionOnce request) {
+    return write(() -> memory.transitionOnce(request));
+  }
+
+  // Claims of idempotency keys are kept in memory only, like every idempotency record of this store.
+  @Override
+  public Future<OnceRequests.Claim> claimKey(OnceRequests.ClaimKey request) {
+    return read(() -> memory.claimKey(request));
+  }
+
+  @Override
+  public Future<Void> settleKey(OnceRequests.SettleKey request) {
+    return read(() -> memory.settleKey(request));
+  }
+
+  @Override
+  public Future<Void> releaseKey(OnceRequests.ReleaseKey request) {
+    return read(() -> memory.releaseKey(request));
   }
 
   /**

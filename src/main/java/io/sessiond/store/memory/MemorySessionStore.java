@@ -2,6 +2,7 @@ package io.sessiond.store.memory;
 
 import io.sessiond.store.LeaseEvents;
 import io.sessiond.store.LeaseRequests;
+import io.sessiond.store.OnceRequests;
 import io.sessiond.store.RequestChecks;
 import io.sessiond.store.SessionStore;
 import io.sessiond.store.StoreException;
@@ -67,6 +68,7 @@ public final class MemorySessionStore implements SessionStore {
   private final SessionTable table = new SessionTable();
   private final LeaseTable leases = new LeaseTable();
   private final StagedImports stagedImports = new StagedImports();
+  private final OnceTable once = new OnceTable();
   private Consumer<StoreChange> listener = change -> { };
   private LeaseEvents leaseEvents = LeaseEvents.NONE;
 
@@ -677,5 +679,56 @@ public final class MemorySessionStore implements SessionStore {
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
+  }
+
+  // ---- at most once per Idempotency-Key --------------------------------------------------------
+
+  @Override
+  public Future<OnceRequests.Outcome<AppendResult>> appendMessagesOnce(OnceRequests.AppendOnce r) {
+    return onceIn(r.tenant(), r.id(), r.once(), () -> appendMessages(r.append()));
+  }
+
+  @Override
+  public Future<OnceRequests.Outcome<SessionStatus>> transitionOnce(OnceRequests.TransitionOnce r) {
+    return onceIn(r.tenant(), r.id(), r.once(), () -> transition(r.transition()));
+  }
+
+  /**
+   * Replays the outcome recorded for the key in the session's scope, or applies the write and records
+   * its outcome: every future of this store completes before it returns, so the two are one step.
+   */
+  @SuppressWarnings("unchecked")
+  private <T> Future<OnceRequests.Outcome<T>> onceIn(String tenant, String id, OnceRequests.Once key,
+                                                      Supplier<Future<T>> write) {
+    Object recorded;
+    try {
+      recorded = once.recorded(tenant, id, key, now());
+    } catch (StoreException e) {
+      return Future.failedFuture(e);
+    }
+    if (recorded != null) {
+      return Future.succeededFuture(new OnceRequests.Outcome<>((T) recorded, true));
+    }
+    return write.get().map(result -> {
+      once.record(tenant, id, key, result, now());
+      return new OnceRequests.Outcome<>(result, false);
+    });
+  }
+
+  @Override
+  public Future<OnceRequests.Claim> claimKey(OnceRequests.ClaimKey r) {
+    return Future.succeededFuture(once.claim(r, now()));
+  }
+
+  @Override
+  public Future<Void> settleKey(OnceRequests.SettleKey r) {
+    once.settle(r, now());
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<Void> releaseKey(OnceRequests.ReleaseKey r) {
+    once.release(r, now());
+    return Future.succeededFuture();
   }
 }

@@ -23,12 +23,12 @@ final class LuaScripts {
   final Script delete = session("delete");
   final Script touch = session("touch");
   final Script status = session("status");
-  final Script transition = session("transition");
+  final Script transition = session("transition", "once");
   final Script creds = session("creds");
   final Script keysQuery = session("keys_query");
   final Script keysWrite = session("keys_write");
   final Script keysClear = session("keys_clear");
-  final Script append = session("append");
+  final Script append = session("append", "once");
   final Script messages = session("messages");
   final Script export = session("export");
   final Script importSession = session("import");
@@ -47,15 +47,25 @@ final class LuaScripts {
   final Script lease = session("lease");
   final Script leaseRelease = session("lease_release");
   final Script leaseGet = session("lease_get");
+  final Script keyClaim = script("key_claim", read("key_claim"));
+  final Script keySettle = script("key_settle", read("key_settle"));
+  final Script keyRelease = script("key_release", read("key_release"));
+  final Script onceForget = session("once_forget", "once");
 
   Script[] all() {
     return new Script[] {get, put, patch, delete, touch, status, transition, creds, keysQuery, keysWrite, keysClear,
         append, messages, export, importSession, importStage, importUnstage, sweep, index, blobStage, blobCommit,
-        blobAbort, blobInfo, blobList, blobRead, blobDelete, syncRead, lease, leaseRelease, leaseGet};
+        blobAbort, blobInfo, blobList, blobRead, blobDelete, syncRead, lease, leaseRelease, leaseGet, keyClaim, keySettle,
+        keyRelease, onceForget};
   }
 
-  private static Script session(String name) {
-    return script(name, read("common") + "\n" + read(name));
+  /** A session script: common.lua, then the named parts (such as once.lua), then the script itself. */
+  private static Script session(String name, String... parts) {
+    StringBuilder source = new StringBuilder(read("common")).append('\n');
+    for (String part : parts) {
+      source.append(read(part)).append('\n');
+    }
+    return script(name, source.append(read(name)).toString());
   }
 
   private static Script script(String name, String source) {

@@ -11,6 +11,8 @@ package io.sessiond.store.redis;
  *   sessiond:{acme:bot-1}:msgs          list: the message window, oldest first
  *   sessiond:{acme}:ids                 zset, score 0: the tenant's session ids, paged with ZRANGEBYLEX
  *   sessiond:{acme}:expiry              zset: id → a lower bound of its expiry, driving the sweeper
+ *   sessiond:{acme:bot-1}:once:KEY      string: an Idempotency-Key's record of an append or transition (once.lua)
+ *   sessiond:{acme}:once:KEY            hash: an Idempotency-Key claimed by another request (key_claim.lua)
  *   sessiond:tenants                    set: tenants that have indexes, for the sweeper
  * </pre>
  * Session ids and tenant ids cannot contain braces, and the prefix is refused when it does, so the
@@ -43,6 +45,11 @@ final class RedisKeys {
 
   String expiry(String tenant) {
     return tenant(tenant) + ":expiry";
+  }
+
+  /** A tenant's claim of an idempotency key (see key_claim.lua). */
+  String once(String tenant, String key) {
+    return tenant(tenant) + ":once:" + key;
   }
 
   String tenants() {

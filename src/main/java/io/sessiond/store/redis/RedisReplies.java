@@ -26,12 +26,20 @@ final class RedisReplies {
     }
   }
 
+  /** The first element of a reply an idempotent write recorded earlier and now replays (see once.lua). */
+  static final String REPLAY = "REPLAY";
+
   private RedisReplies() {
   }
 
-  /** The reply itself when it is OK; otherwise the store failure it names. */
+  /** Whether the reply is a recorded one replayed. */
+  static boolean replayed(Response reply) {
+    return REPLAY.equals(text(reply.get(0)));
+  }
+
+  /** The reply itself when it is OK (or a recorded OK replayed); otherwise the store failure it names. */
   static Response ok(Response reply, String id, SessionState target) {
-    if ("OK".equals(text(reply.get(0)))) {
+    if ("OK".equals(text(reply.get(0))) || REPLAY.equals(text(reply.get(0)))) {
       return reply;
     }
     String code = text(reply.get(1));
@@ -45,6 +53,8 @@ final class RedisReplies {
       case "INVALID" -> new StoreException(StoreFailure.INVALID, text(reply.get(2)));
       case "FENCED" -> io.sessiond.store.LeaseRequests.fenced(number(reply.get(2)), number(reply.get(3)));
       case "LEASE_HELD" -> io.sessiond.store.LeaseRequests.held(text(reply.get(2)), number(reply.get(3)));
+      case "KEY_REUSED" -> new StoreException(StoreFailure.KEY_REUSED, "the Idempotency-Key was used before with a"
+          + " different request (method, path or body); use a new key for a new request");
       case "BLOB_NOT_FOUND" -> new StoreException(StoreFailure.NOT_FOUND, "session '" + id + "' has no such blob");
       case "BLOB_REPLACED" -> new StoreException(StoreFailure.NOT_FOUND, "the blob was replaced while being read");
       default -> new StoreException(StoreFailure.UNAVAILABLE, "unexpected Redis script reply " + code);

@@ -6,6 +6,15 @@ import io.sessiond.store.LeaseRequests.LeaseGrant;
 import io.sessiond.store.LeaseRequests.LeaseInfo;
 import io.sessiond.store.LeaseRequests.LeaseReleased;
 import io.sessiond.store.LeaseRequests.ReleaseLease;
+import io.sessiond.store.OnceRequests.AppendOnce;
+import io.sessiond.store.OnceRequests.Claim;
+import io.sessiond.store.OnceRequests.ClaimKey;
+import io.sessiond.store.OnceRequests.ClaimState;
+import io.sessiond.store.OnceRequests.Once;
+import io.sessiond.store.OnceRequests.Outcome;
+import io.sessiond.store.OnceRequests.ReleaseKey;
+import io.sessiond.store.OnceRequests.SettleKey;
+import io.sessiond.store.OnceRequests.TransitionOnce;
 import io.sessiond.store.RequestChecks;
 import io.sessiond.store.SessionStore;
 import io.sessiond.store.StoreException;
@@ -243,8 +252,21 @@ final class RedisSessionStore implements SessionStore {
 
   @Override
   public Future<SessionStatus> transition(Transition r) {
-    List<String> args = List.of(Long.toString(now()), r.precondition(r.ifMatch()), r.to().wire(), sources(r.to()));
-    return script(r.tenant(), r.id(), scripts.transition, args, r.to()).map(reply -> RedisReplies.status(r.id(), reply));
+    return transitionScript(r, null).map(reply -> RedisReplies.status(r.id(), reply));
+  }
+
+  @Override
+  public Future<Outcome<SessionStatus>> transitionOnce(TransitionOnce r) {
+    Transition t = r.transition();
+    return transitionScript(t, r.once())
+        .map(reply -> new Outcome<>(RedisReplies.status(t.id(), reply), RedisReplies.replayed(reply)));
+  }
+
+  private Future<Response> transitionScript(Transition r, Once once) {
+    List<String> args = new ArrayList<>(7);
+    args.addAll(List.of(Long.toString(now()), r.precondition(r.ifMatch()), r.to().wire(), sources(r.to())));
+    onceArgs(args, once);
+    return script(r.tenant(), r.id(), scripts.transition, args, r.to());
   }
 
   @Override
@@ -333,19 +355,73 @@ final class RedisSessionStore implements SessionStore {
 
   @Override
   public Future<AppendResult> appendMessages(AppendMessages r) {
+    return appendScript(r, null).map(RedisSessionStore::appended);
+  }
+
+  @Override
+  public Future<Outcome<AppendResult>> appendMessagesOnce(AppendOnce r) {
+    return appendScript(r.append(), r.once()).map(reply -> new Outcome<>(appended(reply), RedisReplies.replayed(reply)));
+  }
+
+  private Future<Response> appendScript(AppendMessages r, Once once) {
     return checked(() -> {
       RequestChecks.messages(r.messagesJson());
-      List<String> args = new ArrayList<>(r.messagesJson().size() + 4);
+      List<String> args = new ArrayList<>(r.messagesJson().size() + 7);
       args.add(Long.toString(now()));
       args.add(r.precondition(r.ifMatch()));
       args.add(Long.toString(limits(r.tenant()).maxBytesPerSession()));
       args.add(Integer.toString(settings.maxMessages()));
+      onceArgs(args, once);
       // The script writes '{"seq":N,' in front of what follows the opening brace, as StoredMessage.of does.
       r.messagesJson().forEach(json -> args.add(json.substring(1).trim()));
-      return script(r.tenant(), r.id(), scripts.append, args, null).map(reply -> new AppendResult(
-          RedisReplies.number(reply.get(1)), RedisReplies.number(reply.get(2)), RedisReplies.number(reply.get(3)),
-          RedisReplies.number(reply.get(4))));
+      return script(r.tenant(), r.id(), scripts.append, args, null);
     });
+  }
+
+  private static AppendResult appended(Response reply) {
+    return new AppendResult(RedisReplies.number(reply.get(1)), RedisReplies.number(reply.get(2)),
+        RedisReplies.number(reply.get(3)), RedisReplies.number(reply.get(4)));
+  }
+
+  /** The idempotency arguments of append.lua and transition.lua (see once.lua): key, digest, TTL; empty without a key. */
+  private static void onceArgs(List<String> args, Once once) {
+    if (once == null) {
+      args.add("");
+      args.add("");
+      args.add("0");
+    } else {
+      args.add(once.key());
+      args.add(once.digest());
+      args.add(Long.toString(once.ttlSeconds()));
+    }
+  }
+
+  // ---- claimed idempotency keys (requests that are not one script) ------------------------------
+
+  @Override
+  public Future<Claim> claimKey(ClaimKey r) {
+    return link.with(conn -> link.eval(conn, scripts.keyClaim, keys.once(r.tenant(), r.key()),
+        List.of(r.digest(), Long.toString(r.pendingMs())))).map(reply -> switch (RedisReplies.text(reply.get(0))) {
+          case "CLAIMED" -> new Claim(ClaimState.CLAIMED, null, 0);
+          case "CONFLICT" -> new Claim(ClaimState.CONFLICT, null, 0);
+          case "IN_FLIGHT" -> new Claim(ClaimState.IN_FLIGHT, null, Math.max(0, RedisReplies.number(reply.get(1))));
+          default -> new Claim(ClaimState.DONE, reply.get(1).toString(), 0);
+        });
+  }
+
+  @Override
+  public Future<Void> settleKey(SettleKey r) {
+    return link.with(conn -> link.eval(conn, scripts.keySettle, keys.once(r.tenant(), r.key()),
+        List.of(r.digest(), r.answer(), Long.toString(r.ttlSeconds())))).mapEmpty();
+  }
+
+  @Override
+  public Future<Void> releaseKey(ReleaseKey r) {
+    if (r.sessionId() != null) {
+      return script(r.tenant(), r.sessionId(), scripts.onceForget, List.of(r.key(), r.digest()), null).mapEmpty();
+    }
+    return link.with(conn -> link.eval(conn, scripts.keyRelease, keys.once(r.tenant(), r.key()), List.of(r.digest())))
+        .mapEmpty();
   }
 
   @Override

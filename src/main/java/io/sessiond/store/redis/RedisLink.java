@@ -430,8 +430,7 @@ final class RedisLink {
   }
 
   private Future<RedisConnection> connect(int attempt) {
-    return redis.connect()
-        .timeout(config.connectTimeoutMs(), TimeUnit.MILLISECONDS)
+    return connectWithin(config.connectTimeoutMs())
         .recover(e -> Future.failedFuture(e instanceof TimeoutException
             ? new StoreException(StoreFailure.UNAVAILABLE, "Redis at " + config.describe()
             + " did not complete a connection within " + config.connectTimeoutMs() + " ms", e)
@@ -453,6 +452,26 @@ final class RedisLink {
         });
   }
 
+  /**
+   * A connection from the client's pool within {@code timeoutMs}. One that arrives after the timeout
+   * (a Redis that was frozen answers the handshake once thawed) is closed at once: kept by nobody, it
+   * would hold a place in the pool for ever, and a few of them leave the pool, and so the probe that
+   * ends an outage, waiting without end.
+   */
+  private Future<RedisConnection> connectWithin(long timeoutMs) {
+    Promise<RedisConnection> result = Promise.promise();
+    long timer = vertx.setTimer(timeoutMs, t -> result.tryFail(new TimeoutException("Timeout " + timeoutMs + " (ms) fired")));
+    redis.connect().onComplete(ar -> {
+      vertx.cancelTimer(timer);
+      if (ar.failed()) {
+        result.tryFail(ar.cause());
+      } else if (!result.tryComplete(ar.result())) {
+        ar.result().close();
+      }
+    });
+    return result.future();
+  }
+
   private synchronized void markDown(Throwable cause) {
     if (down || closed) {
       return;
@@ -466,7 +485,7 @@ final class RedisLink {
   }
 
   private void scheduleProbe() {
-    probeTimer = vertx.setTimer(probeBackoffMs, t -> redis.connect()
+    probeTimer = vertx.setTimer(probeBackoffMs, t -> connectWithin(config.connectTimeoutMs())
         .compose(conn -> ping(conn).andThen(ar -> conn.close()))
         .timeout(config.connectTimeoutMs() + config.timeoutMs(), TimeUnit.MILLISECONDS)
         .onSuccess(v -> {

@@ -2,6 +2,7 @@ package io.sessiond;
 
 import io.sessiond.config.AppConfig;
 import io.sessiond.config.StoreConfig;
+import io.sessiond.encryption.Encryption;
 import io.sessiond.health.HealthAddresses;
 import io.sessiond.health.HealthCheck;
 import io.sessiond.health.HealthVerticle;
@@ -59,6 +60,7 @@ public final class Sessiond {
   private final StoreInterceptor interceptor;
   /** Whether Redis is being refilled from PostgreSQL: sync notices it, the HTTP stores restore on demand meanwhile. */
   private final Refill refill = new Refill();
+  private final Encryption encryption;
   private final List<String> deployments = new ArrayList<>();
   private final List<HttpApiVerticle> httpVerticles = new ArrayList<>();
   private ManagementVerticle management;
@@ -73,6 +75,7 @@ public final class Sessiond {
     // In write-through mode, every store operation waits for PostgreSQL before it is answered.
     this.interceptor = config.pg().writeThrough() ? new WriteThrough(vertx, config.http().requestTimeoutMs())
         : StoreInterceptor.DIRECT;
+    this.encryption = new Encryption(config.encryption(), meters.registry());
   }
 
   /** Deploys a daemon with the given tenants on {@code vertx}; fails when any verticle fails to start. */
@@ -91,6 +94,7 @@ public final class Sessiond {
             meters))
         .compose(this::deployed)
         .compose(v -> deploySync())
+        .compose(v -> checkEncryption())
         // The tenant catalog: seeded with the declared tenants, then served (and followed) before HTTP answers.
         .compose(v -> vertx.deployVerticle(new AdminVerticle(config, tenants, declared, requestCounts)))
         .compose(this::deployed)
@@ -148,19 +152,29 @@ public final class Sessiond {
   }
 
   /**
+   * After the restore (the store holds what PostgreSQL held) and before anything answers: refuses a
+   * store whose encrypted data this daemon's master key cannot open (docs/encryption.md).
+   */
+  private Future<Void> checkEncryption() {
+    return StoreAccess.overBus(config.http().requestTimeoutMs()).open(vertx)
+        .compose(client -> encryption.checkStore(client).eventually(client::close));
+  }
+
+  /**
    * A backend that keeps no state in the process (Redis) runs a store on each HTTP event loop, called
    * directly: no event-bus hop to another thread and back per request (docs/decisions.md). The memory
    * and file stores have one writer, which HTTP reaches over the event bus.
    */
   private StoreAccess httpStoreAccess() {
     if (!backend.perEventLoop()) {
-      return StoreAccess.overBus(config.http().requestTimeoutMs());
+      // Values are sealed at the edge: every backend, and PostgreSQL through sync, sees only sealed ones.
+      return encryption.seal(StoreAccess.overBus(config.http().requestTimeoutMs()));
     }
     // With PostgreSQL behind it, a Redis that comes back empty is refilled while serving: requests
     // restore their session first (the sync verticle's own store is left alone: it runs the refill).
     StoreInterceptor http = config.pg().enabled() && config.pg().refillCheckMs() > 0
         ? new RestoreOnDemand(vertx, refill, interceptor, config.http().requestTimeoutMs()) : interceptor;
-    return StoreAccess.inProcess(backend, http, config.store().maxMessages(), meters);
+    return encryption.seal(StoreAccess.inProcess(backend, http, config.store().maxMessages(), meters));
   }
 
   private Future<Void> deployed(String id) {

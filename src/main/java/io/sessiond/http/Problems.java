@@ -36,7 +36,7 @@ final class Problems {
       Map.entry(412, new String[] {"stale-version", "Precondition Failed"}),
       Map.entry(413, new String[] {"too-large", "Content Too Large"}),
       Map.entry(415, new String[] {"unsupported-media-type", "Unsupported Media Type"}),
-      Map.entry(422, new String[] {"idempotency-key-reused", "Unprocessable Content"}),
+      Map.entry(422, new String[] {"unprocessable", "Unprocessable Content"}),
       Map.entry(429, new String[] {"rate-limited", "Too Many Requests"}),
       Map.entry(500, new String[] {"internal", "Internal Server Error"}),
       Map.entry(503, new String[] {"unavailable", "Service Unavailable"}));
@@ -75,6 +75,8 @@ final class Problems {
       case INVALID -> "bad-request";
       case FENCED -> "fenced";
       case LEASE_HELD -> "lease-held";
+      case UNREADABLE -> "unreadable-value";
+      case KEY_REUSED -> "idempotency-key-reused";
       default -> null;
     };
     if (status == 503) {

@@ -41,10 +41,11 @@ public final class RequestChecks {
     }
   }
 
-  /** A chunk index within the limits a blob can have, and its data no longer than a chunk. */
+  /** A chunk index within the limits a blob can have, and its data no longer than a chunk (sealed, maybe). */
   public static void blobChunk(StoreRequests.BlobChunk c) {
     uploadId(c.uploadId());
-    if (c.index() < 0 || c.data() == null || c.data().length() > StoreRequests.BLOB_CHUNK_BYTES) {
+    if (c.index() < 0 || c.data() == null
+        || c.data().length() > StoreRequests.BLOB_CHUNK_BYTES + StoreRequests.BLOB_CHUNK_SEAL_BYTES) {
       throw invalid("a blob chunk needs an index from 0 and at most " + StoreRequests.BLOB_CHUNK_BYTES + " bytes");
     }
   }

@@ -20,6 +20,11 @@ public enum StoreFailure {
   INVALID(400),
   /** An {@code Idempotency-Key} that was used before with a different request. */
   KEY_REUSED(422),
+  /**
+   * A stored value failed to open (encryption at rest): sealed for another session or field, altered,
+   * or sealed with a key this daemon does not hold. It is never served.
+   */
+  UNREADABLE(422),
   /** The backing store cannot be reached or failed; nothing was applied. */
   UNAVAILABLE(503),
   /** The write's fencing token is not the token of the session's live lease. */

@@ -242,6 +242,12 @@ public final class StoreRequests {
   public static final int BLOB_CHUNK_BYTES = 512 * 1024;
 
   /**
+   * What a stored chunk may hold beyond {@link #BLOB_CHUNK_BYTES}: room for the header, nonce and tag
+   * of a sealed chunk (encryption at rest).
+   */
+  public static final int BLOB_CHUNK_SEAL_BYTES = 64;
+
+  /**
    * Stage chunk {@code index} (0-based, {@link #BLOB_CHUNK_BYTES} except the last) of the upload
    * {@code uploadId}; staged chunks are invisible until {@link CommitBlob} and never change the
    * session. NOT_FOUND when the session does not exist.

@@ -1,0 +1,46 @@
+package io.sessiond.encryption;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.sessiond.config.EncryptionConfig;
+import io.sessiond.store.StoreAccess;
+import io.sessiond.store.StoreClient;
+import io.vertx.core.Future;
+
+/**
+ * Encryption at rest as the daemon's assembly sees it: how the HTTP edge's store access is wrapped
+ * so that values are sealed, and the start-up check of the master key. Off when no master key is
+ * configured; the check still runs then, and refuses a store that holds encrypted data.
+ */
+public final class Encryption {
+  private final EncryptionConfig config;
+  private final MasterKeys master;
+  private final EncryptionMeters meters;
+
+  public Encryption(EncryptionConfig config, MeterRegistry registry) {
+    this.config = config;
+    this.master = config.enabled() ? new MasterKeys(config.masterKey(), config.previousMasterKey()) : null;
+    this.meters = new EncryptionMeters(registry);
+  }
+
+  public boolean enabled() {
+    return master != null;
+  }
+
+  /** The edge's access: each client it opens seals and opens values ({@code raw} itself when off). */
+  public StoreAccess seal(StoreAccess raw) {
+    if (!enabled()) {
+      return raw;
+    }
+    return vertx -> raw.open(vertx).map(client -> new SealingStoreClient(client,
+        new Keyring(master, config.keyringRefreshMs()), config.acceptPlaintext(), meters));
+  }
+
+  /**
+   * Checks the master key against the store (after the restore, before serving); fails with one line
+   * when the store holds encrypted data this daemon cannot open. Rotates the master key when the
+   * store's data keys are wrapped by {@code ENCRYPTION_KEY_PREVIOUS}.
+   */
+  public Future<Void> checkStore(StoreClient store) {
+    return new MasterKeyCheck(store, master).run();
+  }
+}

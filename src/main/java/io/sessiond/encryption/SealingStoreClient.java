@@ -1,0 +1,226 @@
+package io.sessiond.encryption;
+
+import io.sessiond.session.Session;
+import io.sessiond.session.SessionExport;
+import io.sessiond.session.StoredMessage;
+import io.sessiond.store.StoreAddresses;
+import io.sessiond.store.StoreClient;
+import io.sessiond.store.StoreException;
+import io.sessiond.store.StoreFailure;
+import io.sessiond.store.StoreOperation;
+import io.sessiond.store.StoreRequests.AppendMessages;
+import io.sessiond.store.StoreRequests.BlobChunk;
+import io.sessiond.store.StoreRequests.BlobData;
+import io.sessiond.store.StoreRequests.ImportSession;
+import io.sessiond.store.StoreRequests.KeyValues;
+import io.sessiond.store.StoreRequests.ListSessions;
+import io.sessiond.store.StoreRequests.MessagePage;
+import io.sessiond.store.StoreRequests.PutCreds;
+import io.sessiond.store.StoreRequests.PutResult;
+import io.sessiond.store.StoreRequests.PutSession;
+import io.sessiond.store.StoreRequests.QueryKeys;
+import io.sessiond.store.StoreRequests.ReadBlobChunk;
+import io.sessiond.store.StoreRequests.ReadMessages;
+import io.sessiond.store.StoreRequests.SessionPage;
+import io.sessiond.store.StoreRequests.SessionRef;
+import io.sessiond.store.StoreRequests.WriteKeys;
+import io.vertx.core.Future;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * A {@link StoreClient} that seals every value a client stores before the store sees it, and opens
+ * every value it reads before the edge sees it: session data, creds, key values, messages and blob
+ * chunks. The store (memory, file, Redis, and PostgreSQL through sync) only ever holds sealed values.
+ * Operations that carry no value pass through; a merge patch is applied here ({@link SealedPatch}),
+ * since the store cannot read the data it patches. Used on the context of the client it wraps.
+ */
+public final class SealingStoreClient implements StoreClient {
+  private final StoreClient raw;
+  private final Keyring keyring;
+  private final boolean acceptPlaintext;
+  private final EncryptionMeters meters;
+
+  SealingStoreClient(StoreClient raw, Keyring keyring, boolean acceptPlaintext, EncryptionMeters meters) {
+    this.raw = raw;
+    this.keyring = keyring;
+    this.acceptPlaintext = acceptPlaintext;
+    this.meters = meters;
+  }
+
+  /** The client this one wraps: values through it stay sealed (exports for backups, re-encryption). */
+  StoreClient raw() {
+    return raw;
+  }
+
+  Keyring keyring() {
+    return keyring;
+  }
+
+  @Override
+  @SuppressWarnings("unchecked")
+  public <Q, R> Future<R> call(StoreOperation<Q, R> op, Q request) {
+    return (Future<R>) dispatch(op, request);
+  }
+
+  private Future<?> dispatch(StoreOperation<?, ?> op, Object r) {
+    if (op == StoreAddresses.PUT) {
+      return put((PutSession) r);
+    } else if (op == StoreAddresses.GET) {
+      SessionRef ref = (SessionRef) r;
+      return raw.call(StoreAddresses.GET, ref).compose(s -> withKeys(ref.tenant(), seal -> openSession(seal, s)));
+    } else if (op == StoreAddresses.PATCH) {
+      return new SealedPatch(this).patch((io.sessiond.store.StoreRequests.PatchSession) r);
+    } else if (op == StoreAddresses.LIST) {
+      return list((ListSessions) r);
+    } else if (op == StoreAddresses.PUT_CREDS) {
+      PutCreds c = (PutCreds) r;
+      return withKeys(c.tenant(), seal -> new PutCreds(c.tenant(), c.id(), seal.sealCreds(c.id(), c.credsJson()), c.ifMatch()))
+          .compose(sealed -> raw.call(StoreAddresses.PUT_CREDS, sealed));
+    } else if (op == StoreAddresses.QUERY_KEYS) {
+      return queryKeys((QueryKeys) r);
+    } else if (op == StoreAddresses.WRITE_KEYS) {
+      return writeKeys((WriteKeys) r);
+    } else if (op == StoreAddresses.APPEND_MESSAGES) {
+      AppendMessages a = (AppendMessages) r;
+      return withKeys(a.tenant(), seal -> new AppendMessages(a.tenant(), a.id(),
+          a.messagesJson().stream().map(m -> seal.sealMessage(a.id(), m)).toList(), a.ifMatch()))
+          .compose(sealed -> raw.call(StoreAddresses.APPEND_MESSAGES, sealed));
+    } else if (op == StoreAddresses.READ_MESSAGES) {
+      ReadMessages q = (ReadMessages) r;
+      return raw.call(StoreAddresses.READ_MESSAGES, q).compose(page -> withKeys(q.tenant(), seal ->
+          new MessagePage(page.messages().stream().map(m -> seal.openMessage(q.id(), m)).toList(), page.nextBeforeSeq())));
+    } else if (op == StoreAddresses.EXPORT) {
+      SessionRef ref = (SessionRef) r;
+      return raw.call(StoreAddresses.EXPORT, ref).compose(e -> withKeys(ref.tenant(), seal -> openExport(seal, e)));
+    } else if (op == StoreAddresses.IMPORT) {
+      ImportSession i = (ImportSession) r;
+      return withKeys(i.tenant(), seal -> new ImportSession(i.tenant(), sealExport(seal, i.export()), i.ifMatch(),
+          i.keepBlobs(), i.durableVersion()))
+          .compose(sealed -> raw.call(StoreAddresses.IMPORT, sealed))
+          .compose(p -> withKeys(i.tenant(), seal -> new PutResult(openSession(seal, p.session()), p.created())));
+    } else if (op == StoreAddresses.STAGE_BLOB_CHUNK) {
+      BlobChunk c = (BlobChunk) r;
+      return withKeys(c.tenant(), seal -> new BlobChunk(c.tenant(), c.id(), c.uploadId(), c.index(),
+          seal.sealChunk(c.id(), c.uploadId(), c.index(), c.data())))
+          .compose(sealed -> raw.call(StoreAddresses.STAGE_BLOB_CHUNK, sealed));
+    } else if (op == StoreAddresses.READ_BLOB_CHUNK) {
+      ReadBlobChunk q = (ReadBlobChunk) r;
+      return raw.call(StoreAddresses.READ_BLOB_CHUNK, q).compose(d -> withKeys(q.tenant(), seal ->
+          new BlobData(seal.openChunk(q.id(), q.generation(), q.index(), d.data()))));
+    }
+    // No value travels in the others (status, touch, delete, transition, blob metadata, ...).
+    return pass(op, r);
+  }
+
+  @SuppressWarnings("unchecked")
+  private <Q, R> Future<R> pass(StoreOperation<Q, R> op, Object r) {
+    return raw.call(op, (Q) r);
+  }
+
+  @Override
+  public Future<Void> ping() {
+    return raw.ping();
+  }
+
+  @Override
+  public Future<Void> close() {
+    return raw.close();
+  }
+
+  /**
+   * Runs {@code work} with the tenant's keys; when a stored value names a key this replica has not
+   * read yet (rotated on another replica), reads the keyring again and runs it once more.
+   */
+  <T> Future<T> withKeys(String tenant, Function<TenantSeal, T> work) {
+    return keyring.keys(raw, tenant).map(k -> work.apply(seal(k))).recover(e -> {
+      if (!(e instanceof TenantSeal.UnknownKey)) {
+        return Future.failedFuture(e);
+      }
+      return keyring.reload(raw, tenant).map(k -> {
+        try {
+          return work.apply(seal(k));
+        } catch (TenantSeal.UnknownKey again) {
+          meters.rejected("unknown-key");
+          throw new StoreException(StoreFailure.UNREADABLE, "a stored value names data key " + again.getMessage()
+              + ", which this tenant's keyring does not hold; it is not served");
+        }
+      });
+    });
+  }
+
+  private TenantSeal seal(TenantKeys k) {
+    return new TenantSeal(k, acceptPlaintext, meters);
+  }
+
+  private Future<PutResult> put(PutSession p) {
+    return withKeys(p.tenant(), seal -> new PutSession(p.tenant(), p.id(), seal.sealData(p.id(), p.dataJson() == null ? "{}" : p.dataJson()),
+            seal.sealCreds(p.id(), p.credsJson()), p.state(), p.ttlSeconds(), p.ifMatch()))
+        .compose(sealed -> raw.call(StoreAddresses.PUT, sealed))
+        .compose(r -> withKeys(p.tenant(), seal -> new PutResult(openSession(seal, r.session()), r.created())));
+  }
+
+  private Future<SessionPage> list(ListSessions q) {
+    return raw.call(StoreAddresses.LIST, q).compose(page -> withKeys(q.tenant(), seal ->
+        new SessionPage(page.sessions().stream().map(s -> openSession(seal, s)).toList(), page.nextAfterId())));
+  }
+
+  private Future<KeyValues> queryKeys(QueryKeys q) {
+    return raw.call(StoreAddresses.QUERY_KEYS, q).compose(found -> withKeys(q.tenant(), seal -> {
+      Map<String, String> open = new LinkedHashMap<>();
+      found.values().forEach((keyId, v) -> open.put(keyId, seal.openKey(q.id(), q.type(), keyId, v)));
+      return new KeyValues(open);
+    }));
+  }
+
+  private Future<?> writeKeys(WriteKeys w) {
+    return withKeys(w.tenant(), seal -> new WriteKeys(w.tenant(), w.id(), sealKeys(seal, w.id(), w.batch()), w.ifMatch()))
+        .compose(sealed -> raw.call(StoreAddresses.WRITE_KEYS, sealed));
+  }
+
+  private static Map<String, Map<String, String>> sealKeys(TenantSeal seal, String session,
+                                                           Map<String, Map<String, String>> batch) {
+    Map<String, Map<String, String>> out = new LinkedHashMap<>();
+    batch.forEach((type, values) -> {
+      Map<String, String> sealed = new LinkedHashMap<>();
+      values.forEach((keyId, v) -> sealed.put(keyId, seal.sealKey(session, type, keyId, v)));
+      out.put(type, sealed);
+    });
+    return out;
+  }
+
+  static Session openSession(TenantSeal seal, Session s) {
+    return new Session(s.id(), s.state(), seal.openData(s.id(), s.dataJson()), seal.openCreds(s.id(), s.credsJson()),
+        s.version(), s.createdAt(), s.updatedAt(), s.lastActivityAt(), s.ttlSeconds(), s.expiresAt());
+  }
+
+  static Session sealSession(TenantSeal seal, Session s) {
+    return new Session(s.id(), s.state(), seal.sealData(s.id(), s.dataJson()), seal.sealCreds(s.id(), s.credsJson()),
+        s.version(), s.createdAt(), s.updatedAt(), s.lastActivityAt(), s.ttlSeconds(), s.expiresAt());
+  }
+
+  /** Every value of an export opened (fails with UNREADABLE on the first that does not open). */
+  static SessionExport openExport(TenantSeal seal, SessionExport e) {
+    String id = e.session().id();
+    Map<String, Map<String, String>> keys = new LinkedHashMap<>();
+    e.keys().forEach((type, values) -> {
+      Map<String, String> open = new LinkedHashMap<>();
+      values.forEach((keyId, v) -> open.put(keyId, seal.openKey(id, type, keyId, v)));
+      keys.put(type, open);
+    });
+    List<StoredMessage> messages = new ArrayList<>(e.messages().size());
+    e.messages().forEach(m -> messages.add(seal.openMessage(id, m)));
+    return new SessionExport(openSession(seal, e.session()), keys, messages);
+  }
+
+  /** Every value of a plain export sealed under the tenant's current key. */
+  static SessionExport sealExport(TenantSeal seal, SessionExport e) {
+    String id = e.session().id();
+    List<StoredMessage> messages = new ArrayList<>(e.messages().size());
+    e.messages().forEach(m -> messages.add(seal.sealStoredMessage(id, m)));
+    return new SessionExport(sealSession(seal, e.session()), sealKeys(seal, id, e.keys()), messages);
+  }
+}

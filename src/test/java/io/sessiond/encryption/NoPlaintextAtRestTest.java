@@ -1,0 +1,110 @@
+package io.sessiond.encryption;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sessiond.testing.Api;
+import io.sessiond.testing.Poll;
+import io.sessiond.testing.TestDaemon;
+import io.sessiond.testing.TestPostgres;
+import io.sessiond.testing.TestRedis;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.junit5.Timeout;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * With a master key, no field a client stores (data, a merge patch of it, creds, a key value, a
+ * message, a blob) reaches Redis, PostgreSQL (through write-behind sync) or the file store's journal
+ * in plain text, while the API reads every one back as written. The same scan without a key finds
+ * every marker, so the scan itself reads every field.
+ */
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 120, timeUnit = TimeUnit.SECONDS)
+class NoPlaintextAtRestTest {
+
+  @Test
+  void redisAndPostgres_holdNoPlaintext_ofAnyField_butTheApiReadsItBack(Vertx vertx, VertxTestContext ctx) {
+    redisAndPostgres(vertx, Scenario.newKey()).onComplete(ctx.succeeding(dumps -> ctx.verify(() -> {
+      for (String marker : dumps.scenario().markers()) {
+        assertFalse(RawStores.holds(dumps.redis(), marker), () -> marker + " is in Redis: " + dumps.redis());
+        assertFalse(RawStores.holds(dumps.pg(), marker), () -> marker + " is in PostgreSQL");
+      }
+      assertTrue(dumps.redis().contains("{\"$sealed\":\"k1."), "Redis holds sealed values");
+      assertTrue(dumps.pg().contains("$sealed"), "PostgreSQL holds sealed values");
+      ctx.completeNow();
+    })));
+  }
+
+  @Test
+  void withoutAKey_theSameScan_findsEveryMarker(Vertx vertx, VertxTestContext ctx) {
+    redisAndPostgres(vertx, null).onComplete(ctx.succeeding(dumps -> ctx.verify(() -> {
+      for (String marker : dumps.scenario().markers()) {
+        assertTrue(RawStores.holds(dumps.redis(), marker), () -> marker + " is not in Redis");
+        assertTrue(RawStores.holds(dumps.pg(), marker), () -> marker + " is not in PostgreSQL");
+      }
+      ctx.completeNow();
+    })));
+  }
+
+  @Test
+  void fileStore_journalAndSnapshot_holdNoPlaintext(Vertx vertx, VertxTestContext ctx) throws Exception {
+    Path sealedDir = Files.createTempDirectory("sessiond-enc-");
+    Path plainDir = Files.createTempDirectory("sessiond-plain-");
+    Scenario s = new Scenario();
+    fileStore(vertx, sealedDir, Scenario.newKey(), s)
+        .compose(v -> fileStore(vertx, plainDir, null, s))
+        .compose(v -> vertx.executeBlocking(() -> new String[] {RawStores.files(sealedDir), RawStores.files(plainDir)}))
+        .onComplete(ctx.succeeding(files -> ctx.verify(() -> {
+          for (String marker : s.markers()) {
+            assertFalse(RawStores.holds(files[0], marker), () -> marker + " is in the encrypted file store");
+            assertTrue(RawStores.holds(files[1], marker), () -> marker + " is not in the plain file store: the scan misses it");
+          }
+          ctx.completeNow();
+        })));
+  }
+
+  private static Future<Void> fileStore(Vertx vertx, Path dir, String masterKey, Scenario s) {
+    TestDaemon.Builder b = TestDaemon.builder().set("SESSION_STORE", "file").set("DATA_DIR", dir)
+        .tenantWithKeys(Scenario.TENANT, "key-" + Scenario.TENANT);
+    if (masterKey != null) {
+      b.set("ENCRYPTION_KEY", masterKey);
+    }
+    String id = TestDaemon.freshSession();
+    return b.start(vertx).compose(d -> {
+      Api api = d.api(Scenario.TENANT);
+      return s.write(api, id).compose(v -> s.readBack(api, id)).eventually(d::stop);
+    });
+  }
+
+  record Dumps(Scenario scenario, String redis, String pg) {
+  }
+
+  private static Future<Dumps> redisAndPostgres(Vertx vertx, String masterKey) {
+    Scenario s = new Scenario();
+    String prefix = TestRedis.uniquePrefix();
+    String pg = TestPostgres.newDatabase();
+    String id = TestDaemon.freshSession();
+    AtomicReference<String> redis = new AtomicReference<>();
+    return Scenario.redisDaemon(TestRedis.url(), prefix, pg, masterKey).start(vertx).compose(d -> {
+      Api api = d.api(Scenario.TENANT);
+      return s.write(api, id).compose(v -> s.readBack(api, id))
+          .compose(v -> Scenario.version(api, id))
+          .compose(version -> Poll.until(vertx, 30_000, 50, "PostgreSQL holds the session and its blob",
+              () -> vertx.executeBlocking(() -> Scenario.inPostgres(pg, id, version))))
+          .compose(v -> RawStores.redis(vertx, TestRedis.url(), prefix))
+          .map(dump -> {
+            redis.set(String.join("\n", dump));
+            return null;
+          })
+          .eventually(d::stop);
+    }).compose(v -> vertx.executeBlocking(() -> new Dumps(s, redis.get(), RawStores.postgres(pg))));
+  }
+}

@@ -31,8 +31,8 @@ public final class Encryption {
     if (!enabled()) {
       return raw;
     }
-    return vertx -> raw.open(vertx).map(client -> new SealingStoreClient(client,
-        new Keyring(master, config.keyringRefreshMs()), config.acceptPlaintext(), meters));
+    return vertx -> raw.open(vertx).map(client -> new SealingStoreClient(vertx, client,
+        new Keyring(master, config.keyringRefreshMs()), config.keyringRefreshMs(), config.acceptPlaintext(), meters));
   }
 
   /**

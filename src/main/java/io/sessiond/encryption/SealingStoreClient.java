@@ -25,6 +25,8 @@ import io.sessiond.store.StoreRequests.SessionPage;
 import io.sessiond.store.StoreRequests.SessionRef;
 import io.sessiond.store.StoreRequests.WriteKeys;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,12 +45,41 @@ public final class SealingStoreClient implements StoreClient {
   private final Keyring keyring;
   private final boolean acceptPlaintext;
   private final EncryptionMeters meters;
+  private final KeyRotation rotation;
 
-  SealingStoreClient(StoreClient raw, Keyring keyring, boolean acceptPlaintext, EncryptionMeters meters) {
+  SealingStoreClient(Vertx vertx, StoreClient raw, Keyring keyring, long refreshMs, boolean acceptPlaintext,
+                     EncryptionMeters meters) {
     this.raw = raw;
     this.keyring = keyring;
     this.acceptPlaintext = acceptPlaintext;
     this.meters = meters;
+    this.rotation = new KeyRotation(vertx, this, refreshMs);
+  }
+
+  /**
+   * Rotates the tenant's data key: a new key becomes current and a job seals every session again
+   * under it (or resumes a job whose runner stopped); answers the job's progress.
+   */
+  public Future<JsonObject> startRotation(String tenant) {
+    return rotation.start(tenant);
+  }
+
+  /** The progress of the tenant's last data-key rotation; fails with NOT_FOUND when none ran. */
+  public Future<JsonObject> rotation(String tenant) {
+    return rotation.progress(tenant);
+  }
+
+  /**
+   * The session as an export whose values are sealed under the tenant's current data key (for
+   * backups): every stored value is opened first, so a value that does not open fails it (422).
+   */
+  public Future<SessionExport> exportSealed(SessionRef ref) {
+    return raw.call(StoreAddresses.EXPORT, ref).compose(e -> withKeys(ref.tenant(), seal -> sealExport(seal, openExport(seal, e))));
+  }
+
+  /** A sealed export document with its values opened, ready to be imported as a plain one. */
+  public Future<JsonObject> openSealed(String tenant, JsonObject doc) {
+    return withKeys(tenant, seal -> SealedExports.open(seal, doc));
   }
 
   /** The client this one wraps: values through it stay sealed (exports for backups, re-encryption). */

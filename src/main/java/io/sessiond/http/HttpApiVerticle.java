@@ -4,6 +4,7 @@ import io.sessiond.config.HttpConfig;
 import io.sessiond.config.OpsConfig;
 import io.sessiond.metrics.SessiondMeters;
 import io.sessiond.config.StoreConfig;
+import io.sessiond.encryption.SealingStoreClient;
 import io.sessiond.store.StoreAccess;
 import io.sessiond.store.StoreClient;
 import io.sessiond.tenant.RequestRate;
@@ -108,7 +109,9 @@ public final class HttpApiVerticle extends VerticleBase {
     new SessionRoutes(store, new SyncQuarantine(vertx, http.requestTimeoutMs())).mount(api);
     new KeyRoutes(store, http.maxKeysPerBatch()).mount(api);
     new MessageRoutes(store).mount(api);
-    new TransferRoutes(store, storeConfig.maxMessages(), storeConfig.defaultTtlSeconds()).mount(api);
+    SealingStoreClient sealing = store instanceof SealingStoreClient s ? s : null;
+    new TransferRoutes(store, sealing, storeConfig.maxMessages(), storeConfig.defaultTtlSeconds()).mount(api);
+    new EncryptionRoutes(sealing).mount(api);
     new JobRoutes(vertx, http.requestTimeoutMs()).mount(api);
     new BlobRoutes(store, http.maxBlobBytes()).mount(api);
     new LeaseRoutes(store).mount(api);

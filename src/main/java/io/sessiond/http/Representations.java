@@ -13,6 +13,8 @@ import java.util.Map;
 /** The JSON documents the API answers with; field names and shapes are those of docs/openapi.yaml. */
 final class Representations {
   static final String EXPORT_FORMAT = "sessiond.session.v1";
+  /** An export whose values are sealed under the tenant's data key (encryption at rest, for backups). */
+  static final String SEALED_EXPORT_FORMAT = "sessiond.session.v1.sealed";
 
   private Representations() {
   }
@@ -78,9 +80,13 @@ final class Representations {
   }
 
   static String export(SessionExport e) {
+    return export(e, EXPORT_FORMAT);
+  }
+
+  static String export(SessionExport e, String format) {
     Session s = e.session();
     JsonText j = new JsonText(4096).open()
-        .string("format", EXPORT_FORMAT)
+        .string("format", format)
         .string("id", s.id())
         .string("state", s.state().wire())
         .raw("data", s.dataJson())

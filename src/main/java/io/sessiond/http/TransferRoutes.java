@@ -2,6 +2,7 @@ package io.sessiond.http;
 
 import static io.sessiond.http.Responses.async;
 
+import io.sessiond.encryption.SealingStoreClient;
 import io.sessiond.session.Session;
 import io.sessiond.session.SessionExport;
 import io.sessiond.session.SessionIds;
@@ -10,6 +11,7 @@ import io.sessiond.session.StoredMessage;
 import io.sessiond.store.StoreAddresses;
 import io.sessiond.store.StoreClient;
 import io.sessiond.store.StoreRequests.ImportSession;
+import io.sessiond.store.StoreRequests.PutResult;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -22,11 +24,14 @@ import java.util.Set;
 /** Backup and restore of one whole session: creds, keys, data and messages. */
 final class TransferRoutes {
   private final StoreClient store;
+  private final SealingStoreClient sealing;
   private final int maxMessages;
   private final long defaultTtlSeconds;
 
-  TransferRoutes(StoreClient store, int maxMessages, long defaultTtlSeconds) {
+  /** @param sealing the sealing client {@code store} is, or {@code null} when encryption is off */
+  TransferRoutes(StoreClient store, SealingStoreClient sealing, int maxMessages, long defaultTtlSeconds) {
     this.store = store;
+    this.sealing = sealing;
     this.maxMessages = maxMessages;
     this.defaultTtlSeconds = defaultTtlSeconds;
   }
@@ -36,13 +41,42 @@ final class TransferRoutes {
     api.postOnce("/v1/sessions/import", BodyKind.IMPORT, async(this::importSession));
   }
 
+  /** {@code ?sealed=true}: the values sealed under the tenant's data key, for a backup (encryption at rest). */
   private Future<?> export(RoutingContext ctx) {
+    if (sealedExport(ctx)) {
+      return sealing.exportSealed(SessionRoutes.ref(ctx)).onSuccess(e ->
+          Responses.json(ctx, 200, Representations.export(e, Representations.SEALED_EXPORT_FORMAT), e.session().version()));
+    }
     return store.call(StoreAddresses.EXPORT, SessionRoutes.ref(ctx))
         .onSuccess(e -> Responses.json(ctx, 200, Representations.export(e), e.session().version()));
   }
 
+  private boolean sealedExport(RoutingContext ctx) {
+    return sealedQuery(ctx);
+  }
+
+  private boolean sealedQuery(RoutingContext ctx) {
+    String sealed = Requests.query(ctx, "sealed");
+    if (sealed == null || sealed.equals("false")) {
+      return false;
+    }
+    if (!sealed.equals("true")) {
+      throw ApiException.badRequest("query parameter 'sealed' must be true or false");
+    }
+    if (sealing == null) {
+      throw EncryptionRoutes.off();
+    }
+    return true;
+  }
+
+  /**
+   * {@code ?sealed=true}: a sealed export, opened with the tenant's keys first (bound to its session
+   * id: another id answers 422), then imported as one store call. Otherwise the streaming import.
+   */
   private Future<?> importSession(RoutingContext ctx) {
-    return new ImportRun(ctx, store, (doc, keys) -> parse(doc, keys, System.currentTimeMillis())).run()
+    Future<PutResult> imported = sealedQuery(ctx) ? importSealed(ctx)
+        : new ImportRun(ctx, store, (doc, keys) -> parse(doc, keys, System.currentTimeMillis())).run();
+    return imported
         .onSuccess(r -> {
           if (r.created()) {
             if (!ctx.response().ended()) {
@@ -53,6 +87,35 @@ final class TransferRoutes {
         });
   }
 
+  private Future<PutResult> importSealed(RoutingContext ctx) {
+    JsonObject doc = Requests.jsonObject(ctx);
+    if (!Representations.SEALED_EXPORT_FORMAT.equals(doc.getValue("format"))) {
+      throw ApiException.badRequest("with ?sealed=true, 'format' must be " + Representations.SEALED_EXPORT_FORMAT);
+    }
+    return sealing.openSealed(Requests.tenant(ctx), doc).compose(open -> {
+      Map<String, Map<String, String>> keys = sealedKeys(open.remove("keys"));
+      SessionExport export = parse(open.put("format", Representations.EXPORT_FORMAT), keys, System.currentTimeMillis());
+      return store.call(StoreAddresses.IMPORT, new ImportSession(Requests.tenant(ctx), export, Requests.ifMatch(ctx),
+          false, 0, Requests.fence(ctx)));
+    });
+  }
+
+  private static Map<String, Map<String, String>> sealedKeys(Object v) {
+    if (v == null) {
+      return Map.of();
+    }
+    if (!(v instanceof JsonObject keys)) {
+      throw ApiException.badRequest("'keys' must be an object of type → keyId → value");
+    }
+    Map<String, Map<String, String>> batch = Bodies.keyBatch(keys);
+    batch.forEach((type, values) -> values.forEach((keyId, value) -> {
+      if (value == null) {
+        throw ApiException.badRequest("'keys." + type + "." + keyId + "' is null; an export holds only present keys");
+      }
+    }));
+    return batch;
+  }
+
   /**
    * Validates an export document whose keys were read apart ({@link ImportReader}): {@code keys} are
    * those, {@code doc} the other members; messages beyond the window keep only the newest.
@@ -60,6 +123,9 @@ final class TransferRoutes {
   SessionExport parse(JsonObject doc, Map<String, Map<String, String>> keys, long now) {
     Bodies.onlyFields(doc, ImportReader.FIELDS, "the export");
     Object format = doc.getValue("format");
+    if (Representations.SEALED_EXPORT_FORMAT.equals(format)) {
+      throw ApiException.badRequest("a sealed export (format " + format + ") imports with ?sealed=true");
+    }
     if (format != null && !Representations.EXPORT_FORMAT.equals(format)) {
       throw ApiException.badRequest("'format' must be " + Representations.EXPORT_FORMAT);
     }

@@ -111,7 +111,11 @@ public final class TestDaemon {
       Future<TestDaemon> started = clientVertx.executeBlocking(() -> Metrics.newVertx()).compose(vertx ->
           Sessiond.start(vertx, config, declared)
               .map(d -> new TestDaemon(vertx, clientVertx, d, keys))
-              .recover(t -> vertx.close().transform(ar -> Future.failedFuture(t))));
+              // Closed without waiting: a callback on the closing instance's context would never run.
+              .recover(t -> {
+                vertx.close();
+                return Future.failedFuture(t);
+              }));
       // Callbacks go back to the test's context: the daemon's own may be closed before the test ends.
       return Future.fromCompletionStage(started.toCompletionStage(), clientContext);
     }
@@ -126,9 +130,21 @@ public final class TestDaemon {
     return store;
   }
 
+  /**
+   * The system property that turns encryption at rest on (a fresh master key) in daemons whose
+   * settings name no key: the build runs some HTTP suites so (pom.xml, execution {@code http-suites-encrypted}).
+   */
+  public static final String ENCRYPTION_PROPERTY = "sessiond.test.encryption";
+
   /** The settings with the default store filled in, when they name none. */
   private static Map<String, String> withDefaultStore(Map<String, String> settings) {
     Map<String, String> effective = new HashMap<>(settings);
+    if (Boolean.getBoolean(ENCRYPTION_PROPERTY) && !effective.containsKey("ENCRYPTION_KEY")
+        && !effective.containsKey("ENCRYPTION_KEY_FILE")) {
+      byte[] key = new byte[32];
+      new java.security.SecureRandom().nextBytes(key);
+      effective.put("ENCRYPTION_KEY", java.util.Base64.getEncoder().encodeToString(key));
+    }
     if (!effective.containsKey("SESSION_STORE") && defaultStore().equals("redis")) {
       effective.put("SESSION_STORE", "redis");
       effective.putAll(TestRedis.settings());

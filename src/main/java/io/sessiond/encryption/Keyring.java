@@ -122,8 +122,21 @@ final class Keyring {
         .recover(e -> create && notFound(e) ? create(raw, tenant) : Future.failedFuture(e));
   }
 
-  /** Creates the keyring with its first key; when another replica created it first, reads that one. */
+  /**
+   * Creates the keyring with its first key; when another replica created it first, reads that one.
+   * Only while the store holds the canary, written at start-up: a store without it lost data (Redis
+   * came back empty), and a new keyring there would replace, through sync, the one PostgreSQL still
+   * holds, leaving every value sealed under it unreadable.
+   */
   private Future<TenantKeys> create(StoreClient raw, String tenant) {
+    return raw.call(StoreAddresses.GET, new SessionRef(TENANT, MasterKeyCheck.CANARY_SESSION))
+        .recover(e -> Future.failedFuture(notFound(e) ? new StoreException(StoreFailure.UNAVAILABLE,
+            "the store lost its encryption metadata (Redis came back empty?); no data key is created until it is"
+                + " restored from PostgreSQL") : e))
+        .compose(canary -> createKeyring(raw, tenant));
+  }
+
+  private Future<TenantKeys> createKeyring(StoreClient raw, String tenant) {
     JsonObject doc = new JsonObject().put("current", "k1")
         .put("keys", new JsonObject().put("k1", master.wrap(tenant, "k1", Aead.newKey())))
         .put("createdAt", System.currentTimeMillis());

@@ -39,7 +39,7 @@ final class SealedPatch {
       return client.withKeys(r.tenant(), seal -> {
         String merged = MergePatch.apply(new JsonObject(seal.openData(r.id(), current.dataJson())), patch).encode();
         return new PatchSession(r.tenant(), r.id(), replacing(current.dataJson(), seal.sealData(r.id(), merged)),
-            current.version());
+            current.version(), r.fence());
       });
     }).compose(sealed -> client.raw().call(StoreAddresses.PATCH, sealed)).recover(e -> {
       boolean raced = e instanceof StoreException se && se.failure() == StoreFailure.VERSION_MISMATCH;

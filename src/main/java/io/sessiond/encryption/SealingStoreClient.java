@@ -109,7 +109,7 @@ public final class SealingStoreClient implements StoreClient {
       return list((ListSessions) r);
     } else if (op == StoreAddresses.PUT_CREDS) {
       PutCreds c = (PutCreds) r;
-      return withKeys(c.tenant(), seal -> new PutCreds(c.tenant(), c.id(), seal.sealCreds(c.id(), c.credsJson()), c.ifMatch()))
+      return withKeys(c.tenant(), seal -> new PutCreds(c.tenant(), c.id(), seal.sealCreds(c.id(), c.credsJson()), c.ifMatch(), c.fence()))
           .compose(sealed -> raw.call(StoreAddresses.PUT_CREDS, sealed));
     } else if (op == StoreAddresses.QUERY_KEYS) {
       return queryKeys((QueryKeys) r);
@@ -118,7 +118,7 @@ public final class SealingStoreClient implements StoreClient {
     } else if (op == StoreAddresses.APPEND_MESSAGES) {
       AppendMessages a = (AppendMessages) r;
       return withKeys(a.tenant(), seal -> new AppendMessages(a.tenant(), a.id(),
-          a.messagesJson().stream().map(m -> seal.sealMessage(a.id(), m)).toList(), a.ifMatch()))
+          a.messagesJson().stream().map(m -> seal.sealMessage(a.id(), m)).toList(), a.ifMatch(), a.fence()))
           .compose(sealed -> raw.call(StoreAddresses.APPEND_MESSAGES, sealed));
     } else if (op == StoreAddresses.READ_MESSAGES) {
       ReadMessages q = (ReadMessages) r;
@@ -130,7 +130,7 @@ public final class SealingStoreClient implements StoreClient {
     } else if (op == StoreAddresses.IMPORT) {
       ImportSession i = (ImportSession) r;
       return withKeys(i.tenant(), seal -> new ImportSession(i.tenant(), sealExport(seal, i.export()), i.ifMatch(),
-          i.keepBlobs(), i.durableVersion()))
+          i.keepBlobs(), i.durableVersion(), i.fence()))
           .compose(sealed -> raw.call(StoreAddresses.IMPORT, sealed))
           .compose(p -> withKeys(i.tenant(), seal -> new PutResult(openSession(seal, p.session()), p.created())));
     } else if (op == StoreAddresses.STAGE_BLOB_CHUNK) {
@@ -189,7 +189,7 @@ public final class SealingStoreClient implements StoreClient {
 
   private Future<PutResult> put(PutSession p) {
     return withKeys(p.tenant(), seal -> new PutSession(p.tenant(), p.id(), seal.sealData(p.id(), p.dataJson() == null ? "{}" : p.dataJson()),
-            seal.sealCreds(p.id(), p.credsJson()), p.state(), p.ttlSeconds(), p.ifMatch()))
+            seal.sealCreds(p.id(), p.credsJson()), p.state(), p.ttlSeconds(), p.ifMatch(), p.fence()))
         .compose(sealed -> raw.call(StoreAddresses.PUT, sealed))
         .compose(r -> withKeys(p.tenant(), seal -> new PutResult(openSession(seal, r.session()), r.created())));
   }
@@ -208,7 +208,7 @@ public final class SealingStoreClient implements StoreClient {
   }
 
   private Future<?> writeKeys(WriteKeys w) {
-    return withKeys(w.tenant(), seal -> new WriteKeys(w.tenant(), w.id(), sealKeys(seal, w.id(), w.batch()), w.ifMatch()))
+    return withKeys(w.tenant(), seal -> new WriteKeys(w.tenant(), w.id(), sealKeys(seal, w.id(), w.batch()), w.ifMatch(), w.fence()))
         .compose(sealed -> raw.call(StoreAddresses.WRITE_KEYS, sealed));
   }
 

@@ -31,18 +31,18 @@ final class RawStores {
     Redis client = Redis.createClient(vertx, url);
     RedisAPI api = RedisAPI.api(client);
     return api.keys(prefix + "*").compose(keys -> {
-      List<Future<String>> dumps = new ArrayList<>();
+      // One key after the other: the client's pool queues only a few requests.
+      List<String> out = new ArrayList<>();
+      Future<Void> chain = Future.succeededFuture();
       for (Response k : keys) {
         String key = k.toString();
-        dumps.add(api.type(key).compose(t -> values(api, key, t.toString())).map(v -> key + " => " + v));
+        chain = chain.compose(v -> api.type(key).compose(t -> values(api, key, t.toString())))
+            .map(v -> {
+              out.add(key + " => " + v);
+              return null;
+            });
       }
-      return Future.all(dumps).map(all -> {
-        List<String> out = new ArrayList<>();
-        for (int i = 0; i < all.size(); i++) {
-          out.add(all.resultAt(i));
-        }
-        return out;
-      });
+      return chain.map(v -> out);
     }).eventually(() -> {
       client.close();
       return Future.succeededFuture();

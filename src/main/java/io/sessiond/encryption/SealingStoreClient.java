@@ -23,6 +23,7 @@ import io.sessiond.store.StoreRequests.ReadBlobChunk;
 import io.sessiond.store.StoreRequests.ReadMessages;
 import io.sessiond.store.StoreRequests.SessionPage;
 import io.sessiond.store.StoreRequests.SessionRef;
+import io.sessiond.store.StoreRequests.StageImportKeys;
 import io.sessiond.store.StoreRequests.WriteKeys;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -31,6 +32,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -130,9 +132,14 @@ public final class SealingStoreClient implements StoreClient {
     } else if (op == StoreAddresses.IMPORT) {
       ImportSession i = (ImportSession) r;
       return withKeys(i.tenant(), seal -> new ImportSession(i.tenant(), sealExport(seal, i.export()), i.ifMatch(),
-          i.keepBlobs(), i.durableVersion(), i.fence()))
+          i.keepBlobs(), i.durableVersion(), i.fence(), i.staged()))
           .compose(sealed -> raw.call(StoreAddresses.IMPORT, sealed))
           .compose(p -> withKeys(i.tenant(), seal -> new PutResult(openSession(seal, p.session()), p.created())));
+    } else if (op == StoreAddresses.STAGE_IMPORT_KEYS) {
+      StageImportKeys k = (StageImportKeys) r;
+      return withKeys(k.tenant(), seal -> new StageImportKeys(k.tenant(), k.id(), k.stagingId(), k.type(),
+          sealPairs(seal, k.id(), k.type(), k.pairs())))
+          .compose(sealed -> raw.call(StoreAddresses.STAGE_IMPORT_KEYS, sealed));
     } else if (op == StoreAddresses.STAGE_BLOB_CHUNK) {
       BlobChunk c = (BlobChunk) r;
       return withKeys(c.tenant(), seal -> new BlobChunk(c.tenant(), c.id(), c.uploadId(), c.index(),
@@ -143,8 +150,29 @@ public final class SealingStoreClient implements StoreClient {
       return raw.call(StoreAddresses.READ_BLOB_CHUNK, q).compose(d -> withKeys(q.tenant(), seal ->
           new BlobData(seal.openChunk(q.id(), q.generation(), q.index(), d.data()))));
     }
-    // No value travels in the others (status, touch, delete, transition, blob metadata, ...).
+    if (!VALUELESS.contains(op)) {
+      // Fail closed: an operation added to the contract later must say how its values are sealed.
+      return Future.failedFuture(new IllegalStateException("store operation " + op.action()
+          + " has no sealing rule (encryption at rest)"));
+    }
     return pass(op, r);
+  }
+
+  /** Operations that carry no stored value either way: passed through as they are. */
+  private static final Set<StoreOperation<?, ?>> VALUELESS = Set.of(StoreAddresses.DELETE, StoreAddresses.TOUCH,
+      StoreAddresses.STATUS, StoreAddresses.STATUS_ALL, StoreAddresses.TRANSITION, StoreAddresses.CLEAR_KEYS,
+      StoreAddresses.DROP_STAGED_IMPORT, StoreAddresses.COMMIT_BLOB, StoreAddresses.ABORT_BLOB,
+      StoreAddresses.BLOB_INFO, StoreAddresses.LIST_BLOBS, StoreAddresses.DELETE_BLOB, StoreAddresses.ACQUIRE_LEASE,
+      StoreAddresses.RELEASE_LEASE, StoreAddresses.GET_LEASE);
+
+  /** {@code id, value, id, value, …} with every value sealed for its key id. */
+  private static List<String> sealPairs(TenantSeal seal, String session, String type, List<String> pairs) {
+    List<String> out = new ArrayList<>(pairs.size());
+    for (int i = 0; i + 1 < pairs.size(); i += 2) {
+      out.add(pairs.get(i));
+      out.add(seal.sealKey(session, type, pairs.get(i), pairs.get(i + 1)));
+    }
+    return out;
   }
 
   @SuppressWarnings("unchecked")

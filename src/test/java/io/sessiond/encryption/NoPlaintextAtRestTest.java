@@ -1,5 +1,6 @@
 package io.sessiond.encryption;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,6 +11,8 @@ import io.sessiond.testing.TestPostgres;
 import io.sessiond.testing.TestRedis;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
@@ -52,6 +55,41 @@ class NoPlaintextAtRestTest {
       }
       ctx.completeNow();
     })));
+  }
+
+  @Test
+  void aLargeImport_stagedInBatches_reachesRedisSealed(Vertx vertx, VertxTestContext ctx) {
+    String prefix = TestRedis.uniquePrefix();
+    String id = TestDaemon.freshSession();
+    String marker = "MARK-STAGED-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+    JsonObject keys = new JsonObject();
+    for (int i = 0; i < 2_500; i++) {
+      keys.put("k" + i, marker + "-" + i);
+    }
+    JsonObject doc = new JsonObject().put("format", "sessiond.session.v1").put("id", id)
+        .put("keys", new JsonObject().put("pre-key", keys));
+    AtomicReference<TestDaemon> daemon = new AtomicReference<>();
+    Scenario.redisDaemon(TestRedis.url(), prefix, null, Scenario.newKey()).start(vertx).compose(d -> {
+      daemon.set(d);
+      Api api = d.api(Scenario.TENANT);
+      return api.post("/v1/sessions/import", doc).compose(r -> Scenario.expect(r, 201))
+          .compose(v -> api.post("/v1/sessions/" + id + "/keys/query", new JsonObject().put("type", "pre-key")
+              .put("ids", new JsonArray().add("k0").add("k2499"))))
+          .compose(r -> {
+            ctx.verify(() -> assertEquals(new JsonObject().put("k0", marker + "-0").put("k2499", marker + "-2499"),
+                r.bodyAsJsonObject()));
+            return RawStores.redis(vertx, TestRedis.url(), prefix);
+          })
+          .map(dump -> {
+            String all = String.join("\n", dump);
+            ctx.verify(() -> {
+              assertFalse(all.contains(marker), "a staged key value is in Redis in plain text");
+              assertTrue(all.contains("\"k1."), "the staged values are sealed");
+            });
+            return null;
+          });
+    }).eventually(() -> daemon.get() == null ? Future.succeededFuture() : daemon.get().stop())
+        .onComplete(ctx.succeedingThenComplete());
   }
 
   @Test

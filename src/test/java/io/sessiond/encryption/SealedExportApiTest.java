@@ -19,8 +19,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Exports: plain JSON by default (the authorized client reads its own values); {@code ?sealed=true}
- * a backup whose every value is sealed (no marker in it), which imports back into the same session
- * after it was deleted, and fails with 422 into another session id (nothing imported). Without a
+ * a backup whose every value is sealed (no marker in it), which imports back with {@code ?sealed=true}
+ * (400 without it) into the same session after it was deleted, and fails with 422 into another session id (nothing imported). Without a
  * master key, a sealed export is refused with 409.
  */
 @ExtendWith(VertxExtension.class)
@@ -58,7 +58,10 @@ class SealedExportApiTest {
               assertTrue(doc.getJsonObject("data").getString("$sealed").startsWith("k1."));
             });
             JsonObject elsewhere = doc.copy().put("id", other);
-            return api.post("/v1/sessions/import", elsewhere).compose(x -> {
+            return api.post("/v1/sessions/import", doc).compose(x -> {
+              ctx.verify(() -> assertEquals(400, x.statusCode(), "a sealed export needs ?sealed=true: " + x.bodyAsString()));
+              return api.post("/v1/sessions/import?sealed=true", elsewhere);
+            }).compose(x -> {
               ctx.verify(() -> {
                 assertEquals(422, x.statusCode(), x::bodyAsString);
                 assertEquals("urn:sessiond:problem:unreadable-value", x.bodyAsJsonObject().getString("type"));
@@ -68,7 +71,7 @@ class SealedExportApiTest {
               ctx.verify(() -> assertEquals(404, x.statusCode(), "nothing was imported"));
               return api.delete(path);
             }).compose(x -> Scenario.expect(x, 204))
-                .compose(v -> api.post("/v1/sessions/import", doc))
+                .compose(v -> api.post("/v1/sessions/import?sealed=true", doc))
                 .compose(x -> Scenario.expect(x, 201));
           }).compose(v -> api.get(path + "/export")).map(r -> {
             ctx.verify(() -> {

@@ -132,7 +132,7 @@ public final class TestDaemon {
 
   /**
    * The system property that turns encryption at rest on (a fresh master key) in daemons whose
-   * settings name no key: the build runs some HTTP suites so (pom.xml, execution {@code http-suites-encrypted}).
+   * settings name no key ({@code -Dsessiond.test.encryption=true} runs any HTTP suite through sealing).
    */
   public static final String ENCRYPTION_PROPERTY = "sessiond.test.encryption";
 

@@ -43,6 +43,11 @@ final class Aad {
     return of(tenant, session, "blob", uploadId, Integer.toString(index));
   }
 
+  /** The answer recorded under a tenant's Idempotency-Key (not bound to a session: the key is the tenant's). */
+  static byte[] answer(String tenant, String idempotencyKey) {
+    return of(tenant, "", "answer", idempotencyKey);
+  }
+
   /** A tenant's data key, wrapped by the master key. */
   static byte[] wrappedKey(String tenant, String keyId) {
     return of(tenant, "", "data-key", keyId);

@@ -8,7 +8,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * {@code sessiond_encryption_rejected_total{field}}: stored values that failed to open and were not
  * served (tampered, copied from another session or field, or sealed under a key this daemon lacks).
- * {@code field} is one of data, creds, key, message, blob, export (bounded).
+ * {@code field} is one of data, creds, key, message, blob, answer (recorded under an Idempotency-Key),
+ * unknown-key (bounded). Each is also logged at WARN with its tenant and session.
  */
 final class EncryptionMeters {
   private final MeterRegistry registry;

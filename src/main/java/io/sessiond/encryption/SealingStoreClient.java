@@ -8,6 +8,10 @@ import io.sessiond.store.StoreClient;
 import io.sessiond.store.StoreException;
 import io.sessiond.store.StoreFailure;
 import io.sessiond.store.StoreOperation;
+import io.sessiond.store.OnceRequests.AppendOnce;
+import io.sessiond.store.OnceRequests.Claim;
+import io.sessiond.store.OnceRequests.ClaimKey;
+import io.sessiond.store.OnceRequests.SettleKey;
 import io.sessiond.store.StoreRequests.AppendMessages;
 import io.sessiond.store.StoreRequests.BlobChunk;
 import io.sessiond.store.StoreRequests.BlobData;
@@ -34,6 +38,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A {@link StoreClient} that seals every value a client stores before the store sees it, and opens
@@ -43,6 +49,7 @@ import java.util.function.Function;
  * since the store cannot read the data it patches. Used on the context of the client it wraps.
  */
 public final class SealingStoreClient implements StoreClient {
+  private static final Logger LOG = LoggerFactory.getLogger(SealingStoreClient.class);
   private final StoreClient raw;
   private final Keyring keyring;
   private final boolean acceptPlaintext;
@@ -150,6 +157,23 @@ public final class SealingStoreClient implements StoreClient {
       return raw.call(StoreAddresses.READ_BLOB_CHUNK, q).compose(d -> withKeys(q.tenant(), seal ->
           new BlobData(seal.openChunk(q.id(), q.generation(), q.index(), d.data()))));
     }
+    if (op == StoreAddresses.APPEND_ONCE) {
+      AppendOnce o = (AppendOnce) r;
+      AppendMessages a = o.append();
+      return withKeys(a.tenant(), seal -> new AppendOnce(new AppendMessages(a.tenant(), a.id(),
+          a.messagesJson().stream().map(m -> seal.sealMessage(a.id(), m)).toList(), a.ifMatch(), a.fence()), o.once()))
+          .compose(sealed -> raw.call(StoreAddresses.APPEND_ONCE, sealed));
+    } else if (op == StoreAddresses.SETTLE_KEY) {
+      // The recorded answer of a request made once holds what the response held (a session, say).
+      SettleKey k = (SettleKey) r;
+      return withKeys(k.tenant(), seal -> new SettleKey(k.tenant(), k.key(), k.digest(),
+          seal.sealAnswer(k.key(), k.answer()), k.ttlSeconds()))
+          .compose(sealed -> raw.call(StoreAddresses.SETTLE_KEY, sealed));
+    } else if (op == StoreAddresses.CLAIM_KEY) {
+      ClaimKey k = (ClaimKey) r;
+      return raw.call(StoreAddresses.CLAIM_KEY, k).compose(c -> c.answer() == null ? Future.succeededFuture(c)
+          : withKeys(k.tenant(), seal -> new Claim(c.state(), seal.openAnswer(k.key(), c.answer()), c.retryAfterMs())));
+    }
     if (!VALUELESS.contains(op)) {
       // Fail closed: an operation added to the contract later must say how its values are sealed.
       return Future.failedFuture(new IllegalStateException("store operation " + op.action()
@@ -159,11 +183,19 @@ public final class SealingStoreClient implements StoreClient {
   }
 
   /** Operations that carry no stored value either way: passed through as they are. */
-  private static final Set<StoreOperation<?, ?>> VALUELESS = Set.of(StoreAddresses.DELETE, StoreAddresses.TOUCH,
+  static final Set<StoreOperation<?, ?>> VALUELESS = Set.of(StoreAddresses.DELETE, StoreAddresses.TOUCH,
       StoreAddresses.STATUS, StoreAddresses.STATUS_ALL, StoreAddresses.TRANSITION, StoreAddresses.CLEAR_KEYS,
       StoreAddresses.DROP_STAGED_IMPORT, StoreAddresses.COMMIT_BLOB, StoreAddresses.ABORT_BLOB,
       StoreAddresses.BLOB_INFO, StoreAddresses.LIST_BLOBS, StoreAddresses.DELETE_BLOB, StoreAddresses.ACQUIRE_LEASE,
-      StoreAddresses.RELEASE_LEASE, StoreAddresses.GET_LEASE);
+      StoreAddresses.RELEASE_LEASE, StoreAddresses.GET_LEASE, StoreAddresses.TRANSITION_ONCE,
+      StoreAddresses.RELEASE_KEY);
+
+  /** Operations whose values are sealed on the way in and opened on the way out (the rules above). */
+  static final Set<StoreOperation<?, ?>> SEALED = Set.of(StoreAddresses.PUT, StoreAddresses.GET, StoreAddresses.PATCH,
+      StoreAddresses.LIST, StoreAddresses.PUT_CREDS, StoreAddresses.QUERY_KEYS, StoreAddresses.WRITE_KEYS,
+      StoreAddresses.APPEND_MESSAGES, StoreAddresses.READ_MESSAGES, StoreAddresses.EXPORT, StoreAddresses.IMPORT,
+      StoreAddresses.STAGE_IMPORT_KEYS, StoreAddresses.STAGE_BLOB_CHUNK, StoreAddresses.READ_BLOB_CHUNK,
+      StoreAddresses.APPEND_ONCE, StoreAddresses.SETTLE_KEY, StoreAddresses.CLAIM_KEY);
 
   /** {@code id, value, id, value, …} with every value sealed for its key id. */
   private static List<String> sealPairs(TenantSeal seal, String session, String type, List<String> pairs) {
@@ -204,6 +236,8 @@ public final class SealingStoreClient implements StoreClient {
           return work.apply(seal(k));
         } catch (TenantSeal.UnknownKey again) {
           meters.rejected("unknown-key");
+          LOG.warn("a stored value of tenant '{}' names data key {}, which its keyring does not hold; it is not served",
+              tenant, again.getMessage());
           throw new StoreException(StoreFailure.UNREADABLE, "a stored value names data key " + again.getMessage()
               + ", which this tenant's keyring does not hold; it is not served");
         }

@@ -6,6 +6,8 @@ import io.sessiond.store.StoreFailure;
 import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
 import javax.crypto.SecretKey;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Seals and opens the values of one tenant with its data keys: new values under the current key,
@@ -14,6 +16,7 @@ import javax.crypto.SecretKey;
  * (a store that held data before encryption was turned on).
  */
 final class TenantSeal {
+  private static final Logger LOG = LoggerFactory.getLogger(TenantSeal.class);
   /** A stored value names a data key this replica has not read yet: read the keyring again and retry. */
   static final class UnknownKey extends RuntimeException {
     UnknownKey(String keyId) {
@@ -71,6 +74,15 @@ final class TenantSeal {
 
   String openKey(String session, String type, String keyId, String stored) {
     return openJson(Aad.key(tenant(), session, type, keyId), stored, "key", session);
+  }
+
+  /** The answer recorded under an Idempotency-Key (status, headers and body, as JSON text). */
+  String sealAnswer(String idempotencyKey, String answerJson) {
+    return answerJson == null ? null : sealJson(Aad.answer(tenant(), idempotencyKey), answerJson);
+  }
+
+  String openAnswer(String idempotencyKey, String stored) {
+    return openJson(Aad.answer(tenant(), idempotencyKey), stored, "answer", "");
   }
 
   /** A message without seq, as appended: the store then writes {@code {"seq":N,"$sealed":…}}. */
@@ -161,8 +173,12 @@ final class TenantSeal {
 
   private StoreException refused(String field, String session) {
     meters.rejected(field);
-    return new StoreException(StoreFailure.UNREADABLE, "a stored " + field + " value of session '" + session
-        + "' does not open: it was sealed for another session or field, altered, or sealed under a key this"
+    String which = session.isEmpty() ? "a stored " + field + " value" : "a stored " + field + " value of session '" + session + "'";
+    LOG.warn("{} of tenant '{}' does not open and is not served (sealed for another session or field, altered,"
+        + " or sealed under a key this daemon does not hold)", which, tenant());
+    return new StoreException(StoreFailure.UNREADABLE, which
+        + " does not open: it was sealed for another session or field, altered, or sealed under a key this"
         + " daemon does not hold; it is not served");
   }
+
 }

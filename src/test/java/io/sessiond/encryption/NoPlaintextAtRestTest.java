@@ -92,6 +92,46 @@ class NoPlaintextAtRestTest {
         .onComplete(ctx.succeedingThenComplete());
   }
 
+  /**
+   * An import made with an Idempotency-Key records its answer (the session, data and creds included)
+   * in Redis for replays: the record is sealed, and a replay still answers the plain session.
+   */
+  @Test
+  void theAnswerRecordedUnderAnIdempotencyKey_reachesRedisSealed_andReplaysPlain(Vertx vertx, VertxTestContext ctx) {
+    String prefix = TestRedis.uniquePrefix();
+    String id = TestDaemon.freshSession();
+    String marker = "MARK-ANSWER-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+    JsonObject doc = new JsonObject().put("format", "sessiond.session.v1").put("id", id)
+        .put("data", new JsonObject().put("note", marker)).put("creds", new JsonObject().put("noiseKey", marker));
+    AtomicReference<TestDaemon> daemon = new AtomicReference<>();
+    Scenario.redisDaemon(TestRedis.url(), prefix, null, Scenario.newKey()).start(vertx).compose(d -> {
+      daemon.set(d);
+      Api api = d.api(Scenario.TENANT);
+      java.util.function.Supplier<Future<io.vertx.ext.web.client.HttpResponse<io.vertx.core.buffer.Buffer>>> importOnce =
+          () -> api.request(io.vertx.core.http.HttpMethod.POST, "/v1/sessions/import")
+              .putHeader("Idempotency-Key", "import-" + id).sendJsonObject(doc);
+      return importOnce.get().compose(r -> Scenario.expect(r, 201))
+          .compose(v -> RawStores.redis(vertx, TestRedis.url(), prefix))
+          .compose(dump -> {
+            String all = String.join("\n", dump);
+            ctx.verify(() -> {
+              assertFalse(all.contains(marker), () -> "the marker is in Redis in plain text: " + all);
+              assertTrue(all.contains("import-" + id), "the answer is recorded under its Idempotency-Key");
+            });
+            return importOnce.get();
+          })
+          .map(r -> {
+            ctx.verify(() -> {
+              assertEquals(201, r.statusCode(), r::bodyAsString);
+              assertEquals("true", r.getHeader("Idempotent-Replayed"));
+              assertEquals(marker, r.bodyAsJsonObject().getJsonObject("data").getString("note"));
+            });
+            return null;
+          });
+    }).eventually(() -> daemon.get() == null ? Future.succeededFuture() : daemon.get().stop())
+        .onComplete(ctx.succeedingThenComplete());
+  }
+
   @Test
   void fileStore_journalAndSnapshot_holdNoPlaintext(Vertx vertx, VertxTestContext ctx) throws Exception {
     Path sealedDir = Files.createTempDirectory("sessiond-enc-");

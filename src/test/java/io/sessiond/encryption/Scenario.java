@@ -78,7 +78,9 @@ final class Scenario {
         .compose(v -> api.patch(path, new JsonObject().put("extra", patched))).compose(r -> expect(r, 200))
         .compose(v -> api.post(path + "/keys", new JsonObject().put("pre-key",
             new JsonObject().put("1", new JsonObject().put("private", key))))).compose(r -> expect(r, 204))
-        .compose(v -> api.post(path + "/messages", new JsonObject().put("role", "user").put("content", message)))
+        // With an Idempotency-Key: the append and its recorded outcome are one store step (its own sealing rule).
+        .compose(v -> api.request(HttpMethod.POST, path + "/messages").putHeader("Idempotency-Key", "append-" + suffix)
+            .sendJsonObject(new JsonObject().put("role", "user").put("content", message)))
         .compose(r -> expect(r, 201))
         .compose(v -> api.request(HttpMethod.PUT, path + "/blobs/RemoteAuth.zip")
             .putHeader("Content-Type", "application/octet-stream").sendBuffer(Buffer.buffer(blob)))

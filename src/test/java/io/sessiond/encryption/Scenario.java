@@ -56,7 +56,9 @@ final class Scenario {
   /** A daemon on Redis (and PostgreSQL when {@code pg} is not null) for {@link #TENANT}. */
   static TestDaemon.Builder redisDaemon(String redisUrl, String prefix, String pg, String masterKey) {
     TestDaemon.Builder b = TestDaemon.builder().set("SESSION_STORE", "redis").set("REDIS_URL", redisUrl)
-        .set("REDIS_PREFIX", prefix).set("HTTP_INSTANCES", 2).tenantWithKeys(TENANT, "key-" + TENANT);
+        .set("REDIS_PREFIX", prefix).set("HTTP_INSTANCES", 2).tenantWithKeys(TENANT, "key-" + TENANT)
+        // A cold JVM on a loaded machine takes seconds to connect and load the scripts; no test here times Redis.
+        .set("REDIS_CONNECT_TIMEOUT_MS", 15_000).set("REDIS_TIMEOUT_MS", 15_000);
     if (pg != null) {
       b.set("PG_URL", pg).set("SESSION_SYNC_INTERVAL_MS", 50);
     }

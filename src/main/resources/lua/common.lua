@@ -153,6 +153,42 @@ local function types()
   return redis.call('SMEMBERS', TYPES)
 end
 
+-- Creds history: a list of the last kept creds documents, newest first, each '<version> <at> <creds>'
+-- (the session version that wrote it, its time, the text as written). The creds text of every entry
+-- counts towards the session's bytes.
+local CREDSH = B .. ':credsh'
+
+local function historyEntryBytes(e)
+  local a = string.find(e, ' ', 1, true)
+  local b = string.find(e, ' ', a + 1, true)
+  return #e - b
+end
+
+-- The change in bytes of writing creds of newLen bytes (nil: a write that keeps none, a clear) and
+-- keeping `keep` entries: the new entry in, the entries past the kept ones out.
+local function historyDelta(newLen, keep)
+  local delta, kept = 0, keep
+  if newLen and keep > 0 then
+    delta, kept = newLen, keep - 1
+  end
+  for _, e in ipairs(redis.call('LRANGE', CREDSH, kept, -1)) do
+    delta = delta - historyEntryBytes(e)
+  end
+  return delta
+end
+
+-- Records creds written at version ver (false: none, a clear) and trims the history to `keep`.
+local function pushHistory(ver, now, creds, keep)
+  if keep <= 0 then
+    redis.call('DEL', CREDSH)
+    return
+  end
+  if creds then
+    redis.call('LPUSH', CREDSH, ver .. ' ' .. now .. ' ' .. creds)
+  end
+  redis.call('LTRIM', CREDSH, 0, keep - 1)
+end
+
 -- keepBlobs: leave the session's committed blobs in place (an import that keeps them). UNLINK, not
 -- DEL: a session of a million keys is freed by Redis's background thread, not inside this script.
 local function wipe(keepBlobs)
@@ -164,12 +200,12 @@ local function wipe(keepBlobs)
       redis.call('UNLINK', k)
     end
   end
-  redis.call('UNLINK', META, CREDS, MSGS, TYPES)
+  redis.call('UNLINK', META, CREDS, MSGS, TYPES, CREDSH)
 end
 
 -- The safety net behind the sweeper: every key of the session expires in Redis too.
 local function expireAll(expires)
-  local all = { META, CREDS, MSGS, TYPES }
+  local all = { META, CREDS, MSGS, TYPES, CREDSH }
   for _, t in ipairs(types()) do
     all[#all + 1] = keysKey(t)
   end
@@ -271,6 +307,8 @@ end
 
 -- The parts of a change to the session row only.
 local DOC = { p = 'd' }
+-- A change to the session row and the creds history.
+local HISTORY = { p = 'dh' }
 
 local function sessionFields()
   return redis.call('HMGET', META, 'ver', 'state', 'data', 'created', 'updated', 'activity', 'ttl', 'expires')

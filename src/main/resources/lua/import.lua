@@ -1,7 +1,8 @@
 -- import: ARGV now, ifMatch, mustExist, maxBytes, state, data, creds ('' = none), ttl, createdAt,
 -- exportVersion, lastSeq, typeCount, keepBlobs ('1': keep the session's blobs), durableVersion,
--- stagingId ('' = none), stagedBytes, stagedTypeCount, then stagedTypeCount type names, then typeCount
--- groups of type, n, then n pairs of keyId, value; then the messages.
+-- stagingId ('' = none), stagedBytes, stagedTypeCount, then stagedTypeCount type names, then
+-- historyCount, then historyCount creds history entries ('<version> <at> <creds>', newest first, as
+-- many as are kept), then typeCount groups of type, n, then n pairs of keyId, value; then the messages.
 -- A large import stages its keys first (import_stage.lua, bounded calls); this script then swaps the
 -- staged hashes in with RENAME (O(1) each) after UNLINKing the old ones, so a reader sees the old
 -- session or the whole new one, never a part. A refused import leaves the staging to the caller
@@ -40,7 +41,9 @@ if durableVersion > 0 and not m then
 end
 local oldVer = created and 0 or m.ver
 -- groups[g] = { type, first ARGV index of its pairs, last one }
-local groups, pos, kbytes = {}, 18 + stagedTypeCount, stagedBytes
+local historyAt = 18 + stagedTypeCount
+local historyCount = tonumber(ARGV[historyAt])
+local groups, pos, kbytes = {}, historyAt + 1 + historyCount, stagedBytes
 for g = 1, typeCount do
   local last = pos + 1 + 2 * tonumber(ARGV[pos + 1])
   groups[g] = { ARGV[pos], pos + 2, last }
@@ -51,6 +54,9 @@ for g = 1, typeCount do
 end
 local firstMsg = pos
 local bytes = #data + #creds + kbytes
+for i = historyAt + 1, historyAt + historyCount do
+  bytes = bytes + historyEntryBytes(ARGV[i])
+end
 for i = firstMsg, #ARGV do
   bytes = bytes + #ARGV[i]
 end
@@ -101,6 +107,9 @@ if firstMsg <= #ARGV then
 end
 if creds ~= '' then
   redis.call('SET', CREDS, creds)
+end
+if historyCount > 0 then
+  redis.call('RPUSH', CREDSH, unpack(ARGV, historyAt + 1, historyAt + historyCount))
 end
 -- bump adds one: the version ends at max(export's, replaced + 1, 1), as in the memory store.
 m = { ver = math.max(exportVersion, oldVer + 1, 1) - 1, ttl = ttl, bytes = bytes, kbytes = kbytes, state = state,

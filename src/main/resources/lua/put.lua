@@ -1,10 +1,10 @@
 -- put: ARGV now, ifMatch, mustExist, data, credsGiven, creds, state ('' = keep), ttl ('' = keep),
--- defaultTtl, maxBytes, legal source states for the state ('*' = any).
+-- defaultTtl, maxBytes, legal source states for the state ('*' = any), creds history kept.
 -- Replies OK, created, expiryMovedEarlier, session fields, creds; or ABSENT when mustExist and there
 -- is no session (the caller then reserves a place in the tenant's index and calls again).
 local now, ifMatch, mustExist = tonumber(ARGV[1]), ARGV[2], ARGV[3] == '1'
 local data, credsGiven, creds, state, ttl = ARGV[4], ARGV[5] == '1', ARGV[6], ARGV[7], ARGV[8]
-local defaultTtl, maxBytes, sources = tonumber(ARGV[9]), tonumber(ARGV[10]), ARGV[11]
+local defaultTtl, maxBytes, sources, keep = tonumber(ARGV[9]), tonumber(ARGV[10]), ARGV[11], tonumber(ARGV[12])
 local m, err = open(now, ifMatch, true)
 if err then
   return err
@@ -25,11 +25,18 @@ else
     return { 'E', 'ILLEGAL_TRANSITION', m.state }
   end
 end
-local newCreds = oldCreds
+local newCreds, hdelta = oldCreds, 0
+local kept = credsGiven and creds ~= 'null' and creds
 if credsGiven then
   newCreds = (creds == 'null') and 0 or #creds
+  if created then
+    -- a new session starts a history of its own (wipe drops what an expired one left)
+    hdelta = (kept and keep > 0) and #creds or 0
+  else
+    hdelta = historyDelta(kept and #creds or nil, keep)
+  end
 end
-local bytes = m.bytes - oldData - oldCreds + #data + newCreds
+local bytes = m.bytes - oldData - oldCreds + #data + newCreds + hdelta
 err = tooLarge(bytes, m.bytes, maxBytes)
 if err then
   return err
@@ -52,7 +59,8 @@ if credsGiven then
   else
     redis.call('SET', CREDS, creds)
   end
+  pushHistory(m.ver + 1, now, kept, keep)
 end
-bump(m, now, false, { CREDS }, DOC)
+bump(m, now, false, { CREDS, CREDSH }, credsGiven and HISTORY or DOC)
 local earlier = (m.expires > 0 and (oldExpires == 0 or m.expires < oldExpires)) and 1 or 0
 return { 'OK', created and 1 or 0, earlier, sessionFields(), redis.call('GET', CREDS) }

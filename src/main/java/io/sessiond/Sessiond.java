@@ -184,7 +184,7 @@ public final class Sessiond {
 
   private StoreBackend backend() {
     StoreConfig c = config.store();
-    StoreSettings settings = new StoreSettings(c.defaultTtlSeconds(), c.maxMessages(), tenants::limits);
+    StoreSettings settings = new StoreSettings(c.defaultTtlSeconds(), c.maxMessages(), tenants::limits, c.credsHistory());
     return switch (c.kind()) {
       case StoreConfig.FILE -> new FileBackend(settings, c.dataDir(), c.autoRestore(), c.snapshotEvery());
       case StoreConfig.REDIS -> new RedisBackend(settings, config.redis(), config.pg().enabled());

@@ -13,9 +13,10 @@ import java.util.Set;
  * @param maxMessages           rolling window size per session
  * @param snapshotEvery         journal records between file-store snapshots
  * @param sweepIntervalMs       how often expired sessions are removed
+ * @param credsHistory          creds versions kept per session (0 = none)
  */
 public record StoreConfig(String kind, Path dataDir, boolean autoRestore, long defaultTtlSeconds, int maxMessages,
-                          int snapshotEvery, long sweepIntervalMs) {
+                          int snapshotEvery, long sweepIntervalMs, int credsHistory) {
   public static final String MEMORY = "memory";
   public static final String FILE = "file";
   public static final String REDIS = "redis";
@@ -28,6 +29,7 @@ public record StoreConfig(String kind, Path dataDir, boolean autoRestore, long d
         s.longValue("SESSION_TTL_SECONDS", 3600, 0, 10L * 365 * 24 * 3600),
         s.intValue("MAX_MESSAGES_PER_SESSION", 1000, 1, 1_000_000),
         s.intValue("SNAPSHOT_EVERY", 10_000, 1, 100_000_000),
-        s.longValue("EXPIRY_SWEEP_INTERVAL_MS", 1000, 10, 3_600_000));
+        s.longValue("EXPIRY_SWEEP_INTERVAL_MS", 1000, 10, 3_600_000),
+        s.intValue("CREDS_HISTORY", 5, 0, 100));
   }
 }

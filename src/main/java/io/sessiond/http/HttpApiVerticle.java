@@ -116,6 +116,7 @@ public final class HttpApiVerticle extends VerticleBase {
     new BlobRoutes(store, http.maxBlobBytes()).mount(api);
     new LeaseRoutes(store).mount(api);
     new AdminRoutes(vertx, http.requestTimeoutMs(), defaultLimits).mount(api);
+    new CredsHistoryRoutes(store, storeConfig.credsHistory()).mount(api);
     router.route().failureHandler(Problems::handle);
     // A path the router cannot even match (a bad percent escape) fails with 400 outside every route.
     router.errorHandler(400, Problems::handle);

@@ -26,7 +26,7 @@ final class ImportReader implements AutoCloseable {
       .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(1000).build())
       .build();
   static final Set<String> FIELDS = Set.of("format", "id", "state", "data", "creds", "ttlSeconds",
-      "version", "createdAt", "updatedAt", "keys", "messages");
+      "version", "createdAt", "updatedAt", "keys", "messages", "credsHistory");
 
   /** Keys read by one {@link #next} call: per type, keyId and value text alternating. */
   record Batch(Map<String, List<String>> pairs, int count) {

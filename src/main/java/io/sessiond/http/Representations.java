@@ -1,5 +1,6 @@
 package io.sessiond.http;
 
+import io.sessiond.session.CredsVersion;
 import io.sessiond.session.Session;
 import io.sessiond.session.SessionExport;
 import io.sessiond.session.SessionState;
@@ -105,7 +106,32 @@ final class Representations {
     for (StoredMessage m : e.messages()) {
       j.rawElement(m.json());
     }
+    j.closeArray().openArray("credsHistory");
+    for (CredsVersion v : e.credsHistory()) {
+      writeCredsVersion(j.element(), v);
+    }
     return j.closeArray().close().toString();
+  }
+
+  /** A session's kept creds versions, newest first, with the creds as written. */
+  static String credsHistory(String id, long version, int keep, List<CredsVersion> history) {
+    JsonText j = new JsonText(1024).open()
+        .string("id", id)
+        .number("version", version)
+        .number("keep", keep)
+        .openArray("history");
+    for (CredsVersion v : history) {
+      writeCredsVersion(j.element(), v);
+    }
+    return j.closeArray().close().toString();
+  }
+
+  private static JsonText writeCredsVersion(JsonText j, CredsVersion v) {
+    return j.open()
+        .number("version", v.version())
+        .time("writtenAt", v.writtenAt(), false)
+        .raw("creds", v.credsJson())
+        .close();
   }
 
   private static JsonText writeSession(JsonText j, Session s) {

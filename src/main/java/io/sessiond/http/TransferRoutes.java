@@ -3,6 +3,7 @@ package io.sessiond.http;
 import static io.sessiond.http.Responses.async;
 
 import io.sessiond.encryption.SealingStoreClient;
+import io.sessiond.session.CredsVersion;
 import io.sessiond.session.Session;
 import io.sessiond.session.SessionExport;
 import io.sessiond.session.SessionIds;
@@ -23,6 +24,10 @@ import java.util.Set;
 
 /** Backup and restore of one whole session: creds, keys, data and messages. */
 final class TransferRoutes {
+  private static final Set<String> HISTORY_FIELDS = Set.of("version", "writtenAt", "creds");
+  /** The most creds versions an import may carry (CREDS_HISTORY's largest value). */
+  static final int MAX_HISTORY = 100;
+
   private final StoreClient store;
   private final SealingStoreClient sealing;
   private final int maxMessages;
@@ -141,7 +146,38 @@ final class TransferRoutes {
     String creds = "null".equals(body.credsJson()) ? null : body.credsJson();
     Session session = new Session(id, state, body.dataJson(), creds, version, createdAt, updatedAt, now,
         ttl == null ? defaultTtlSeconds : ttl, 0);
-    return new SessionExport(session, keys, messages(doc.getValue("messages"), now));
+    return new SessionExport(session, keys, messages(doc.getValue("messages"), now),
+        credsHistory(doc.getValue("credsHistory"), now));
+  }
+
+  /** Kept creds versions, newest first: strictly decreasing versions, each with its creds object. */
+  private static List<CredsVersion> credsHistory(Object v, long now) {
+    if (v == null) {
+      return List.of();
+    }
+    if (!(v instanceof JsonArray array) || array.size() > MAX_HISTORY) {
+      throw ApiException.badRequest("'credsHistory' must be an array of at most " + MAX_HISTORY
+          + " {version, writtenAt, creds}, newest first");
+    }
+    List<CredsVersion> out = new ArrayList<>(array.size());
+    long previous = Long.MAX_VALUE;
+    for (int i = 0; i < array.size(); i++) {
+      String at = "credsHistory[" + i + "]";
+      if (!(array.getValue(i) instanceof JsonObject h)) {
+        throw ApiException.badRequest(at + " must be a JSON object");
+      }
+      Bodies.onlyFields(h, HISTORY_FIELDS, at);
+      long version = Bodies.wholeNumber(h.getValue("version"), at + ".version", 1, Bodies.MAX_IMPORTED_COUNT);
+      if (version >= previous) {
+        throw ApiException.badRequest(at + ".version must be lower than the one before it (newest first)");
+      }
+      previous = version;
+      if (!(h.getValue("creds") instanceof JsonObject creds)) {
+        throw ApiException.badRequest(at + ".creds must be a JSON object");
+      }
+      out.add(new CredsVersion(version, instant(h.getValue("writtenAt"), at + ".writtenAt", now), creds.encode()));
+    }
+    return out;
   }
 
   /** An export's {@code id}: a session id a client may create. */

@@ -142,6 +142,12 @@ public interface SessionStore {
   /** Deletes a blob; a write. NOT_FOUND when absent. */
   Future<Written> deleteBlob(StoreRequests.BlobRef ref);
 
+  /** The session's kept creds versions (CREDS_HISTORY of them), newest first. */
+  Future<StoreRequests.CredsHistory> credsHistory(SessionRef ref);
+
+  /** Restores a kept creds version byte for byte, as a creds write; NOT_FOUND when it is not kept. */
+  Future<Written> rollbackCreds(StoreRequests.RollbackCreds request);
+
   /**
    * Grants the session's lease to a holder, or renews it for its holder (the session need not exist);
    * LEASE_HELD while another holder's lease is live. A new grant's token is above every token the

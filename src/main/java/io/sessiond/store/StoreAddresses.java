@@ -67,6 +67,10 @@ public final class StoreAddresses {
       op("read-blob-chunk", SessionStore::readBlobChunk);
   public static final StoreOperation<StoreRequests.BlobRef, Written> DELETE_BLOB = op("delete-blob", SessionStore::deleteBlob);
 
+  public static final StoreOperation<SessionRef, StoreRequests.CredsHistory> CREDS_HISTORY =
+      op("creds-history", SessionStore::credsHistory);
+  public static final StoreOperation<StoreRequests.RollbackCreds, Written> ROLLBACK_CREDS =
+      op("rollback-creds", SessionStore::rollbackCreds);
   public static final StoreOperation<LeaseRequests.AcquireLease, LeaseRequests.LeaseGrant> ACQUIRE_LEASE =
       op("acquire-lease", SessionStore::acquireLease);
   public static final StoreOperation<LeaseRequests.ReleaseLease, LeaseRequests.LeaseReleased> RELEASE_LEASE =
@@ -88,7 +92,7 @@ public final class StoreAddresses {
       STATUS_ALL, TRANSITION, PUT_CREDS, QUERY_KEYS, WRITE_KEYS, CLEAR_KEYS, APPEND_MESSAGES, READ_MESSAGES,
       EXPORT, IMPORT, STAGE_IMPORT_KEYS, DROP_STAGED_IMPORT, STAGE_BLOB_CHUNK, COMMIT_BLOB, ABORT_BLOB, BLOB_INFO,
       LIST_BLOBS, READ_BLOB_CHUNK, DELETE_BLOB, ACQUIRE_LEASE, RELEASE_LEASE, GET_LEASE,
-      APPEND_ONCE, TRANSITION_ONCE, CLAIM_KEY, SETTLE_KEY, RELEASE_KEY);
+      APPEND_ONCE, TRANSITION_ONCE, CLAIM_KEY, SETTLE_KEY, RELEASE_KEY, CREDS_HISTORY, ROLLBACK_CREDS);
 
   private StoreAddresses() {
   }

@@ -231,6 +231,19 @@ public final class StoreRequests {
   public record DropStagedImport(String tenant, String id, StagedImport staged) implements SessionRequest {
   }
 
+  /**
+   * Make the creds kept in the history at {@code version} the current creds again, byte for byte: a
+   * creds write (version + 1, a new history entry). NOT_FOUND when the history has no such version.
+   */
+  public record RollbackCreds(String tenant, String id, long version, long ifMatch, long fence) implements FencedWrite {
+  }
+
+  /** The session's version and its kept creds versions, newest first. */
+  public record CredsHistory(long version, List<io.sessiond.session.CredsVersion> history) {
+    public CredsHistory {
+      history = List.copyOf(history);
+    }
+  }
 
   /** A write that returns only the session's new version. */
   public record Written(long version) {

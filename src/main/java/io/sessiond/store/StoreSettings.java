@@ -9,6 +9,14 @@ import java.util.function.Function;
  * @param defaultTtlSeconds TTL given to a session created without one (0 = no expiry)
  * @param maxMessages       size of each session's rolling message window
  * @param limits            the limits of a tenant, by tenant id (never {@code null})
+ * @param credsHistory      how many versions of a session's creds are kept, newest first (0 = none)
  */
-public record StoreSettings(long defaultTtlSeconds, int maxMessages, Function<String, TenantLimits> limits) {
+public record StoreSettings(long defaultTtlSeconds, int maxMessages, Function<String, TenantLimits> limits,
+                            int credsHistory) {
+  /** The default number of creds versions kept (CREDS_HISTORY). */
+  public static final int DEFAULT_CREDS_HISTORY = 5;
+
+  public StoreSettings(long defaultTtlSeconds, int maxMessages, Function<String, TenantLimits> limits) {
+    this(defaultTtlSeconds, maxMessages, limits, DEFAULT_CREDS_HISTORY);
+  }
 }

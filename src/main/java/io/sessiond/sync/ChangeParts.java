@@ -11,12 +11,17 @@ import java.util.TreeSet;
  * What a recorded write changed, as its change-stream entry names it, so that the sync copies only
  * that: the session row is always copied; besides it, {@code keys} (type → key ids written or deleted),
  * every key ({@code allKeys}, after a clear), the messages from {@code fromSeq} on (0: none) and the
- * window's trim, the blobs; or the whole session ({@code full}: an import, or an entry without parts,
+ * window's trim, the blobs, the creds history ({@code history}); or the whole session ({@code full}: an import, or an entry without parts,
  * such as one recorded before parts existed). Entries of one session merge into one.
  */
-public record ChangeParts(boolean full, boolean allKeys, Map<String, Set<String>> keys, long fromSeq, boolean blobs) {
-  public static final ChangeParts FULL = new ChangeParts(true, false, Map.of(), 0, false);
-  public static final ChangeParts ROW = new ChangeParts(false, false, Map.of(), 0, false);
+public record ChangeParts(boolean full, boolean allKeys, Map<String, Set<String>> keys, long fromSeq, boolean blobs,
+                          boolean history) {
+  public static final ChangeParts FULL = new ChangeParts(true, false, Map.of(), 0, false, false);
+  public static final ChangeParts ROW = new ChangeParts(false, false, Map.of(), 0, false, false);
+
+  public ChangeParts(boolean full, boolean allKeys, Map<String, Set<String>> keys, long fromSeq, boolean blobs) {
+    this(full, allKeys, keys, fromSeq, blobs, false);
+  }
 
   /** Both changes' parts: the union of key ids, the lowest seq, full or allKeys or blobs when either says so. */
   public ChangeParts merge(ChangeParts other) {
@@ -28,7 +33,7 @@ public record ChangeParts(boolean full, boolean allKeys, Map<String, Set<String>
     other.keys.forEach((t, ids) -> union.computeIfAbsent(t, x -> new TreeSet<>()).addAll(ids));
     long seq = fromSeq == 0 ? other.fromSeq : other.fromSeq == 0 ? fromSeq : Math.min(fromSeq, other.fromSeq);
     boolean all = allKeys || other.allKeys;
-    return new ChangeParts(false, all, all ? Map.of() : union, seq, blobs || other.blobs);
+    return new ChangeParts(false, all, all ? Map.of() : union, seq, blobs || other.blobs, history || other.history);
   }
 
   /**
@@ -42,6 +47,7 @@ public record ChangeParts(boolean full, boolean allKeys, Map<String, Set<String>
     }
     boolean allKeys = false;
     boolean blobs = false;
+    boolean history = false;
     long fromSeq = 0;
     Map<String, Set<String>> keys = new TreeMap<>();
     for (char f : flags.toCharArray()) {
@@ -49,6 +55,7 @@ public record ChangeParts(boolean full, boolean allKeys, Map<String, Set<String>
         case 'd' -> { }
         case 'K' -> allKeys = true;
         case 'b' -> blobs = true;
+        case 'h' -> history = true;
         case 'k' -> {
           if (!namedKeys(keysJson, keys)) {
             return FULL;
@@ -65,7 +72,7 @@ public record ChangeParts(boolean full, boolean allKeys, Map<String, Set<String>
         }
       }
     }
-    return new ChangeParts(false, allKeys, allKeys ? Map.of() : keys, fromSeq, blobs);
+    return new ChangeParts(false, allKeys, allKeys ? Map.of() : keys, fromSeq, blobs, history);
   }
 
   /** Adds the pairs of {@code json} to {@code into}; false when it is not a flat array of strings in pairs. */

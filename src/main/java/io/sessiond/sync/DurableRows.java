@@ -1,5 +1,6 @@
 package io.sessiond.sync;
 
+import io.sessiond.session.CredsVersion;
 import io.sessiond.session.Session;
 import io.sessiond.session.SessionExport;
 import io.sessiond.session.StoredMessage;
@@ -16,7 +17,7 @@ import java.util.Map;
 
 /**
  * Reads what PostgreSQL holds beside a run of one tenant's sessions (consecutive in the restore
- * cursor's order): their keys, messages and blob rows. Each is one range scan of its table's primary
+ * cursor's order): their keys, messages, kept creds versions and blob rows. Each is one range scan of its table's primary
  * key between the run's first and last id (in the cursor's collation, so exactly the run plus rows of
  * sessions the cursor left out, which are dropped), not one index look-up per session.
  */
@@ -26,6 +27,8 @@ final class DurableRows {
       + " ORDER BY session_id, type, key_id";
   private static final String MESSAGES = "SELECT session_id, seq, body FROM messages" + RANGE
       + " ORDER BY session_id, seq";
+  private static final String HISTORY = "SELECT session_id, version, written_at, creds FROM creds_history" + RANGE
+      + " ORDER BY session_id, version DESC";
   private static final String BLOBS = "SELECT session_id, name, generation, size, chunks FROM blobs" + RANGE
       + " ORDER BY session_id, name";
 
@@ -49,7 +52,8 @@ final class DurableRows {
     Future<RowSet<Row>> keys = pool.preparedQuery(KEYS).execute(range);
     Future<RowSet<Row>> messages = pool.preparedQuery(MESSAGES).execute(range);
     Future<RowSet<Row>> blobs = pool.preparedQuery(BLOBS).execute(range);
-    return Future.all(keys, messages, blobs).map(all -> {
+    Future<RowSet<Row>> history = pool.preparedQuery(HISTORY).execute(range);
+    return Future.all(keys, messages, blobs, history).map(all -> {
       Map<String, Parts> byId = new HashMap<>(sessions.size() * 2);
       for (Session s : sessions) {
         byId.put(s.id(), new Parts(s));
@@ -75,10 +79,16 @@ final class DurableRows {
           p.blobs.add(new StoredBlobRow(r.getString(1), r.getString(2), r.getLong(3), r.getInteger(4)));
         }
       }
+      for (Row r : history.result()) {
+        Parts p = byId.get(r.getString(0));
+        if (p != null) {
+          p.history.add(new CredsVersion(r.getLong(1), r.getLong(2), r.getString(3)));
+        }
+      }
       List<Restorable> out = new ArrayList<>(sessions.size());
       for (Session s : sessions) {
         Parts p = byId.get(s.id());
-        out.add(new Restorable(new SessionExport(s, p.keys, p.messages), p.blobs.isEmpty() ? List.of() : p.blobs));
+        out.add(new Restorable(new SessionExport(s, p.keys, p.messages, p.history), p.blobs.isEmpty() ? List.of() : p.blobs));
       }
       return out;
     });
@@ -90,6 +100,7 @@ final class DurableRows {
     final Map<String, Map<String, String>> keys = new LinkedHashMap<>(2);
     final List<StoredMessage> messages = new ArrayList<>();
     final List<StoredBlobRow> blobs = new ArrayList<>(0);
+    final List<CredsVersion> history = new ArrayList<>(0);
     private String lastType;
     private Map<String, String> lastValues;
 

@@ -48,6 +48,10 @@ final class PostgresPartsWriter {
       + " ON CONFLICT (tenant, session_id, type, key_id) DO UPDATE SET value = EXCLUDED.value";
   private static final String INSERT_MESSAGES = "INSERT INTO messages (tenant, session_id, seq, body)"
       + " SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[]) ON CONFLICT DO NOTHING";
+  private static final String CLEAR_HISTORY = "DELETE FROM creds_history h USING unnest($1::text[], $2::text[]) AS w(tenant, id)"
+      + " WHERE h.tenant = w.tenant AND h.session_id = w.id";
+  private static final String INSERT_HISTORY = "INSERT INTO creds_history (tenant, session_id, version, written_at, creds)"
+      + " SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::text[])";
   private static final String TRIM_MESSAGES = "DELETE FROM messages m"
       + " USING unnest($1::text[], $2::text[], $3::bigint[]) AS w(tenant, id, lowest)"
       + " WHERE m.tenant = w.tenant AND m.session_id = w.id AND m.seq < w.lowest";
@@ -120,6 +124,8 @@ final class PostgresPartsWriter {
     private final Columns upsertKeys = new Columns(5);
     private final Columns messages = new Columns(4);
     private final Columns trims = new Columns(3);
+    private final Columns clearHistory = new Columns(2);
+    private final Columns history = new Columns(5);
 
     void add(SessionParts p) {
       String tenant = p.tenant();
@@ -143,13 +149,18 @@ final class PostgresPartsWriter {
       for (StoredMessage m : p.messages()) {
         messages.add(tenant, id, m.seq(), m.json());
       }
+      if (p.credsHistory() != null) {
+        clearHistory.add(tenant, id);
+        p.credsHistory().forEach(v -> history.add(tenant, id, v.version(), v.writtenAt(), v.credsJson()));
+      }
     }
 
     /** Sends the statements in order without waiting for each other (pipelined on the connection). */
     Future<Void> run(SqlConnection conn) {
       return Future.all(List.of(clearKeys.run(conn, CLEAR_KEYS), clearMessages.run(conn, CLEAR_MESSAGES),
           deleteKeys.run(conn, DELETE_KEYS), upsertKeys.run(conn, UPSERT_KEYS), messages.run(conn, INSERT_MESSAGES),
-          trims.run(conn, TRIM_MESSAGES))).mapEmpty();
+          trims.run(conn, TRIM_MESSAGES), clearHistory.run(conn, CLEAR_HISTORY), history.run(conn, INSERT_HISTORY)))
+          .mapEmpty();
     }
   }
 

@@ -210,6 +210,8 @@ final class PostgresSessionWriter {
         messages.add(Tuple.of(tenant, id, m.seq(), m.json()));
       }
     }
+    List<Tuple> history = new ArrayList<>();
+    e.credsHistory().forEach(v -> history.add(Tuple.of(tenant, id, v.version(), v.writtenAt(), v.credsJson())));
     Tuple ref = Tuple.of(tenant, id);
     return conn.preparedQuery("DELETE FROM keys WHERE tenant = $1 AND session_id = $2").execute(ref)
         .compose(v -> keys.isEmpty() ? Future.succeededFuture() : conn.preparedQuery(
@@ -217,6 +219,10 @@ final class PostgresSessionWriter {
         .compose(v -> conn.preparedQuery("DELETE FROM messages WHERE tenant = $1 AND session_id = $2").execute(ref))
         .compose(v -> messages.isEmpty() ? Future.succeededFuture() : conn.preparedQuery(
             "INSERT INTO messages (tenant, session_id, seq, body) VALUES ($1, $2, $3, $4)").executeBatch(messages))
+        .compose(v -> conn.preparedQuery("DELETE FROM creds_history WHERE tenant = $1 AND session_id = $2").execute(ref))
+        .compose(v -> history.isEmpty() ? Future.succeededFuture() : conn.preparedQuery(
+            "INSERT INTO creds_history (tenant, session_id, version, written_at, creds) VALUES ($1, $2, $3, $4, $5)")
+            .executeBatch(history))
         .mapEmpty();
   }
 }

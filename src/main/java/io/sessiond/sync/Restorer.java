@@ -247,7 +247,7 @@ final class Restorer {
     Session s = export.session();
     SessionExport imported = blobs.isEmpty() ? export : new SessionExport(new Session(s.id(), s.state(), s.dataJson(),
         s.credsJson(), Math.max(1, s.version() - blobs.size()), s.createdAt(), s.updatedAt(), s.lastActivityAt(),
-        s.ttlSeconds(), s.expiresAt()), export.keys(), export.messages());
+        s.ttlSeconds(), s.expiresAt()), export.keys(), export.messages(), export.credsHistory());
     return store.call(StoreAddresses.IMPORT, ImportSession.restore(tenant, imported, s.version()))
         .compose(r -> restoreBlobs(tenant, id, blobs, 0, r.session().version())
             .compose(v -> keepExpiry(tenant, s, r.session())))

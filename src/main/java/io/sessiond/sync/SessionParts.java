@@ -1,5 +1,6 @@
 package io.sessiond.sync;
 
+import io.sessiond.session.CredsVersion;
 import io.sessiond.session.Session;
 import io.sessiond.session.StoredMessage;
 import io.sessiond.store.StoreRequests.BlobInfo;
@@ -20,10 +21,12 @@ import java.util.Map;
  * @param messages  full: the window; otherwise the window from the lowest named seq on (maybe empty)
  * @param lowestSeq the window's lowest seq, 0 when it is empty
  * @param blobs     the committed blobs; {@code null} when not asked for
+ * @param credsHistory the kept creds versions, newest first (full, or the creds changed); {@code null}
+ *                  when not read
  */
 public record SessionParts(String tenant, Session session, boolean full, boolean allKeys,
                            Map<String, Map<String, String>> keys, boolean window, List<StoredMessage> messages, long lowestSeq,
-                           List<BlobInfo> blobs) {
+                           List<BlobInfo> blobs, List<CredsVersion> credsHistory) {
 
   /** Read the parts {@code parts} names of a session; {@code pgCreatedAt} is what PostgreSQL holds (null: no row). */
   public record Request(String tenant, String id, Long pgCreatedAt, ChangeParts parts) {

@@ -42,7 +42,7 @@ public final class WriteThrough implements StoreInterceptor {
   private static final Set<StoreOperation<?, ?>> WRITES = Set.of(StoreAddresses.PUT, StoreAddresses.PATCH,
       StoreAddresses.DELETE, StoreAddresses.TOUCH, StoreAddresses.TRANSITION, StoreAddresses.PUT_CREDS,
       StoreAddresses.WRITE_KEYS, StoreAddresses.CLEAR_KEYS, StoreAddresses.APPEND_MESSAGES, StoreAddresses.IMPORT,
-      StoreAddresses.APPEND_ONCE, StoreAddresses.TRANSITION_ONCE);
+      StoreAddresses.APPEND_ONCE, StoreAddresses.TRANSITION_ONCE, StoreAddresses.ROLLBACK_CREDS);
 
   /** Tries of a deletion without If-Match that keeps losing the race against other writes. */
   private static final int DELETE_ATTEMPTS = 3;

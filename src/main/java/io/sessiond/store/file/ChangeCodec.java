@@ -2,6 +2,7 @@ package io.sessiond.store.file;
 
 import io.sessiond.store.memory.StoreChange;
 import io.sessiond.store.memory.StoredBlob;
+import io.sessiond.session.CredsVersion;
 import io.sessiond.session.Session;
 import io.sessiond.session.SessionExport;
 import io.sessiond.session.SessionState;
@@ -39,6 +40,8 @@ final class ChangeCodec {
     JsonObject json = new JsonObject().put("tenant", change.tenant());
     if (change instanceof DocumentWritten c) {
       json.put("op", "document").put("session", session(c.session()));
+    } else if (change instanceof StoreChange.CredsWritten c) {
+      json.put("op", "creds").put("session", session(c.session())).put("history", history(c.history()));
     } else if (change instanceof KeysWritten c) {
       json.put("op", "keys").put("session", session(c.session())).put("batch", keys(c.batch()));
     } else if (change instanceof KeysCleared c) {
@@ -51,6 +54,9 @@ final class ChangeCodec {
     } else if (change instanceof Imported c) {
       json.put("op", "import").put("session", session(c.export().session())).put("keys", keys(c.export().keys()))
           .put("messages", messages(c.export().messages())).put("nextSeq", c.nextSeq());
+      if (!c.export().credsHistory().isEmpty()) {
+        json.put("history", history(c.export().credsHistory()));
+      }
       if (!c.blobs().isEmpty()) {
         json.put("blobs", blobs(c.blobs()));
       }
@@ -77,13 +83,16 @@ final class ChangeCodec {
     String op = json.getString("op", "");
     return switch (op) {
       case "document" -> new DocumentWritten(tenant, session(json.getJsonObject("session")));
+      case "creds" -> new StoreChange.CredsWritten(tenant, session(json.getJsonObject("session")),
+          history(json.getJsonArray("history")));
       case "keys" -> new KeysWritten(tenant, session(json.getJsonObject("session")), keys(json.getJsonObject("batch")));
       case "clear-keys" -> new KeysCleared(tenant, session(json.getJsonObject("session")));
       case "append" -> new MessagesAppended(tenant, session(json.getJsonObject("session")),
           messages(json.getJsonArray("messages")), json.getInteger("window"));
       case "delete" -> new Deleted(tenant, json.getString("id"));
       case "import" -> new Imported(tenant, new SessionExport(session(json.getJsonObject("session")),
-          keys(json.getJsonObject("keys")), messages(json.getJsonArray("messages"))), json.getLong("nextSeq"),
+          keys(json.getJsonObject("keys")), messages(json.getJsonArray("messages")),
+          history(json.getJsonArray("history", new JsonArray()))), json.getLong("nextSeq"),
           blobs(json.getJsonObject("blobs", new JsonObject())));
       case "blob-chunk" -> new BlobChunkStaged(tenant, json.getString("id"), json.getString("upload"),
           json.getInteger("index"), Buffer.buffer(json.getBinary("data")));
@@ -159,6 +168,22 @@ final class ChangeCodec {
       blobs.put(name, new StoredBlob(blob.getString("generation"), blob.getLong("size"), data));
     }
     return blobs;
+  }
+
+  /** Kept creds versions as [version, writtenAt, creds text], newest first. */
+  private static JsonArray history(List<CredsVersion> history) {
+    JsonArray json = new JsonArray();
+    history.forEach(v -> json.add(new JsonArray().add(v.version()).add(v.writtenAt()).add(v.credsJson())));
+    return json;
+  }
+
+  private static List<CredsVersion> history(JsonArray json) {
+    List<CredsVersion> history = new ArrayList<>(json.size());
+    for (int i = 0; i < json.size(); i++) {
+      JsonArray v = json.getJsonArray(i);
+      history.add(new CredsVersion(v.getLong(0), v.getLong(1), v.getString(2)));
+    }
+    return List.copyOf(history);
   }
 
   private static JsonArray messages(List<StoredMessage> messages) {

@@ -237,6 +237,16 @@ final class FileSessionStore implements SessionStore {
     return write(() -> memory.deleteBlob(ref));
   }
 
+  @Override
+  public Future<StoreRequests.CredsHistory> credsHistory(SessionRef ref) {
+    return read(() -> memory.credsHistory(ref));
+  }
+
+  @Override
+  public Future<Written> rollbackCreds(StoreRequests.RollbackCreds request) {
+    return write(() -> memory.rollbackCreds(request));
+  }
+
   // Leases are not journaled (LeaseTable): they take no write path.
   @Override
   public Future<LeaseRequests.LeaseGrant> acquireLease(LeaseRequests.AcquireLease request) {

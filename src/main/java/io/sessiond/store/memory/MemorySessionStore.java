@@ -9,6 +9,7 @@ import io.sessiond.store.StoreException;
 import io.sessiond.store.StoreFailure;
 import io.sessiond.store.StoreRequests;
 import io.sessiond.store.StoreSettings;
+import io.sessiond.session.CredsVersion;
 import io.sessiond.session.MergePatch;
 import io.sessiond.session.Session;
 import io.sessiond.session.SessionExport;
@@ -19,6 +20,7 @@ import io.sessiond.store.memory.StoreChange.BlobChunkStaged;
 import io.sessiond.store.memory.StoreChange.BlobCommitted;
 import io.sessiond.store.memory.StoreChange.BlobDeleted;
 import io.sessiond.store.memory.StoreChange.BlobUploadDropped;
+import io.sessiond.store.memory.StoreChange.CredsWritten;
 import io.sessiond.store.memory.StoreChange.Deleted;
 import io.sessiond.store.memory.StoreChange.DocumentWritten;
 import io.sessiond.store.memory.StoreChange.Imported;
@@ -125,8 +127,9 @@ public final class MemorySessionStore implements SessionStore {
     long ttl = r.ttlSeconds() != null ? r.ttlSeconds() : settings.defaultTtlSeconds();
     Session created = new Session(r.id(), state, dataOrEmpty(r.dataJson()), RequestChecks.clearable(r.credsJson()), 1,
         now, now, now, ttl, Session.expiryFor(now, ttl));
-    checkSize(r.tenant(), SessionEntry.documentBytes(created), 0);
-    commit(new DocumentWritten(r.tenant(), created));
+    List<CredsVersion> history = SessionEntry.historyAfter(List.of(), created.credsJson(), 1, now, settings.credsHistory());
+    checkSize(r.tenant(), SessionEntry.documentBytes(created) + SessionEntry.historyBytes(history), 0);
+    commit(new CredsWritten(r.tenant(), created, history));
     return new PutResult(created, true);
   }
 
@@ -136,8 +139,12 @@ public final class MemorySessionStore implements SessionStore {
     String creds = r.credsJson() == null ? old.credsJson() : RequestChecks.clearable(r.credsJson());
     long ttl = r.ttlSeconds() != null ? r.ttlSeconds() : old.ttlSeconds();
     Session replaced = written(old, state, dataOrEmpty(r.dataJson()), creds, ttl, now);
-    checkSize(r.tenant(), current.bytesWithDocument(replaced), current.bytes());
-    commit(new DocumentWritten(r.tenant(), replaced));
+    if (r.credsJson() == null) {
+      checkSize(r.tenant(), current.bytesWithDocument(replaced), current.bytes());
+      commit(new DocumentWritten(r.tenant(), replaced));
+    } else {
+      writeCreds(r.tenant(), current, replaced, now);
+    }
     return new PutResult(replaced, false);
   }
 
@@ -235,8 +242,40 @@ public final class MemorySessionStore implements SessionStore {
       SessionEntry entry = writable(r.tenant(), r.id(), r.ifMatch(), now);
       Session old = entry.session();
       Session next = written(old, old.state(), old.dataJson(), RequestChecks.clearable(r.credsJson()), old.ttlSeconds(), now);
-      checkSize(r.tenant(), entry.bytesWithDocument(next), entry.bytes());
-      commit(new DocumentWritten(r.tenant(), next));
+      writeCreds(r.tenant(), entry, next, now);
+      return new Written(next.version());
+    });
+  }
+
+  /** A write of {@code next}'s creds: the document and the kept creds versions after it, size-checked. */
+  private void writeCreds(String tenant, SessionEntry entry, Session next, long now) {
+    List<CredsVersion> history = SessionEntry.historyAfter(entry.history(), next.credsJson(), next.version(), now,
+        settings.credsHistory());
+    checkSize(tenant, entry.bytesWithCreds(next, history), entry.bytes());
+    commit(new CredsWritten(tenant, next, history));
+  }
+
+  @Override
+  public Future<StoreRequests.CredsHistory> credsHistory(SessionRef ref) {
+    return attempt(() -> {
+      SessionEntry entry = requireLive(ref.tenant(), ref.id(), now());
+      return new StoreRequests.CredsHistory(entry.session().version(), entry.history());
+    });
+  }
+
+  @Override
+  public Future<Written> rollbackCreds(StoreRequests.RollbackCreds r) {
+    return attempt(() -> {
+      RequestChecks.sessionId(r.id());
+      long now = now();
+      leases.checkFence(r, now);
+      SessionEntry entry = writable(r.tenant(), r.id(), r.ifMatch(), now);
+      CredsVersion kept = entry.history().stream().filter(v -> v.version() == r.version()).findFirst()
+          .orElseThrow(() -> new StoreException(StoreFailure.NOT_FOUND, "session '" + r.id() + "' keeps no creds version "
+              + r.version() + "; versions kept: " + entry.history().stream().map(CredsVersion::version).toList()));
+      Session old = entry.session();
+      Session next = written(old, old.state(), old.dataJson(), kept.credsJson(), old.ttlSeconds(), now);
+      writeCreds(r.tenant(), entry, next, now);
       return new Written(next.version());
     });
   }
@@ -341,7 +380,8 @@ public final class MemorySessionStore implements SessionStore {
       if (current == null) {
         checkRoomForNewSession(r.tenant(), now);
       }
-      Imported imported = SessionImport.of(r.tenant(), export, oldVersion, settings.maxMessages(), now);
+      Imported imported = SessionImport.of(r.tenant(), export, oldVersion, settings.maxMessages(),
+          settings.credsHistory(), now);
       long keptBlobBytes = 0;
       if (r.keepBlobs() && current != null) {
         Map<String, StoredBlob> kept = current.blobs();

@@ -1,5 +1,6 @@
 package io.sessiond.store.memory;
 
+import io.sessiond.session.CredsVersion;
 import io.sessiond.session.Session;
 import io.sessiond.session.SessionExport;
 import io.sessiond.session.SessionSize;
@@ -26,6 +27,8 @@ final class SessionEntry {
   private long blobBytes;
   private long keyBytes;
   private long messageBytes;
+  private List<CredsVersion> history = List.of();
+  private long historyBytes;
 
   SessionEntry(Session session) {
     this.session = session;
@@ -35,6 +38,7 @@ final class SessionEntry {
     SessionEntry entry = new SessionEntry(export.session());
     export.keys().forEach((type, values) -> entry.applyKeys(Map.of(type, values)));
     export.messages().forEach(entry::addMessage);
+    entry.history(export.credsHistory());
     entry.nextSeq = nextSeq;
     return entry;
   }
@@ -53,7 +57,7 @@ final class SessionEntry {
 
   /** UTF-8 bytes of data, creds, key ids and values, and stored message JSON. */
   long bytes() {
-    return documentBytes(session) + keyBytes + messageBytes + blobBytes;
+    return documentBytes(session) + keyBytes + messageBytes + blobBytes + historyBytes;
   }
 
   static long documentBytes(Session session) {
@@ -62,7 +66,48 @@ final class SessionEntry {
 
   /** {@link #bytes()} as it would be with {@code next} as the document. */
   long bytesWithDocument(Session next) {
-    return documentBytes(next) + keyBytes + messageBytes + blobBytes;
+    return documentBytes(next) + keyBytes + messageBytes + blobBytes + historyBytes;
+  }
+
+  /** {@link #bytes()} as it would be with {@code next} as the document and {@code nextHistory} kept. */
+  long bytesWithCreds(Session next, List<CredsVersion> nextHistory) {
+    return documentBytes(next) + keyBytes + messageBytes + blobBytes + historyBytes(nextHistory);
+  }
+
+  /** The kept creds versions, newest first. */
+  List<CredsVersion> history() {
+    return history;
+  }
+
+  void history(List<CredsVersion> next) {
+    history = List.copyOf(next);
+    historyBytes = historyBytes(history);
+  }
+
+  /**
+   * The kept creds versions after creds {@code credsJson} ({@code null}: a clear, which keeps no
+   * version) were written at {@code version}: newest first, at most {@code keep}.
+   */
+  static List<CredsVersion> historyAfter(List<CredsVersion> current, String credsJson, long version, long now, int keep) {
+    List<CredsVersion> next = new ArrayList<>(keep + 1);
+    if (credsJson != null && keep > 0) {
+      next.add(new CredsVersion(version, now, credsJson));
+    }
+    for (CredsVersion v : current) {
+      if (next.size() >= keep) {
+        break;
+      }
+      next.add(v);
+    }
+    return next;
+  }
+
+  static long historyBytes(List<CredsVersion> history) {
+    long n = 0;
+    for (CredsVersion v : history) {
+      n += SessionSize.utf8Length(v.credsJson());
+    }
+    return n;
   }
 
   long bytesAfterKeys(Session next, Map<String, Map<String, String>> batch) {
@@ -74,11 +119,11 @@ final class SessionEntry {
         delta += keySize(key.getKey(), key.getValue());
       }
     }
-    return documentBytes(next) + keyBytes + delta + messageBytes + blobBytes;
+    return documentBytes(next) + keyBytes + delta + messageBytes + blobBytes + historyBytes;
   }
 
   long bytesAfterClearingKeys(Session next) {
-    return documentBytes(next) + messageBytes + blobBytes;
+    return documentBytes(next) + messageBytes + blobBytes + historyBytes;
   }
 
   long bytesAfterAppend(Session next, List<StoredMessage> appended, int windowSize) {
@@ -93,7 +138,7 @@ final class SessionEntry {
       StoredMessage dropped = oldestFirst.hasNext() ? oldestFirst.next() : newOnes.next();
       total -= SessionSize.utf8Length(dropped.json());
     }
-    return documentBytes(next) + keyBytes + total + blobBytes;
+    return documentBytes(next) + keyBytes + total + blobBytes + historyBytes;
   }
 
   void applyKeys(Map<String, Map<String, String>> batch) {
@@ -168,7 +213,7 @@ final class SessionEntry {
   SessionExport export() {
     Map<String, Map<String, String>> keyCopy = new TreeMap<>();
     keys.forEach((type, values) -> keyCopy.put(type, new LinkedHashMap<>(values)));
-    return new SessionExport(session, keyCopy, new ArrayList<>(messages));
+    return new SessionExport(session, keyCopy, new ArrayList<>(messages), history);
   }
 
   private static long keySize(String keyId, String value) {

@@ -107,6 +107,8 @@ final class SessionTable {
   void apply(StoreChange change) {
     if (change instanceof DocumentWritten c) {
       writeDocument(c.tenant(), c.session());
+    } else if (change instanceof StoreChange.CredsWritten c) {
+      writeDocument(c.tenant(), c.session()).history(c.history());
     } else if (change instanceof KeysWritten c) {
       writeDocument(c.tenant(), c.session()).applyKeys(c.batch());
     } else if (change instanceof KeysCleared c) {

@@ -56,7 +56,7 @@ final class StagedImports {
     if (keys != null) {
       keys.forEach((type, values) -> all.computeIfAbsent(type, t -> new LinkedHashMap<>()).putAll(values));
     }
-    return new SessionExport(export.session(), all, export.messages());
+    return new SessionExport(export.session(), all, export.messages(), export.credsHistory());
   }
 
   void drop(String tenant, String id, String stagingId) {

@@ -1,5 +1,6 @@
 package io.sessiond.store.memory;
 
+import io.sessiond.session.CredsVersion;
 import io.sessiond.session.Session;
 import io.sessiond.session.SessionExport;
 import io.sessiond.session.StoredMessage;
@@ -18,6 +19,10 @@ public sealed interface StoreChange {
 
   /** The session document was created or replaced; keys and messages are untouched. */
   record DocumentWritten(String tenant, Session session) implements StoreChange {
+  }
+
+  /** The creds were written (or cleared): the document and the kept creds versions after it. */
+  record CredsWritten(String tenant, Session session, List<CredsVersion> history) implements StoreChange {
   }
 
   /** A key batch (type → keyId → value, {@code null} deletes) and the document after it. */

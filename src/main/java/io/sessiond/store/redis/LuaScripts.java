@@ -51,12 +51,14 @@ final class LuaScripts {
   final Script keySettle = script("key_settle", read("key_settle"));
   final Script keyRelease = script("key_release", read("key_release"));
   final Script onceForget = session("once_forget", "once");
+  final Script credsHistory = session("creds_history");
+  final Script credsRollback = session("creds_rollback");
 
   Script[] all() {
     return new Script[] {get, put, patch, delete, touch, status, transition, creds, keysQuery, keysWrite, keysClear,
         append, messages, export, importSession, importStage, importUnstage, sweep, index, blobStage, blobCommit,
         blobAbort, blobInfo, blobList, blobRead, blobDelete, syncRead, lease, leaseRelease, leaseGet, keyClaim, keySettle,
-        keyRelease, onceForget};
+        keyRelease, onceForget, credsHistory, credsRollback};
   }
 
   /** A session script: common.lua, then the named parts (such as once.lua), then the script itself. */

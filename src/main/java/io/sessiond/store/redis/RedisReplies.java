@@ -2,6 +2,7 @@ package io.sessiond.store.redis;
 
 import io.sessiond.store.StoreException;
 import io.sessiond.store.StoreFailure;
+import io.sessiond.session.CredsVersion;
 import io.sessiond.session.Session;
 import io.sessiond.session.SessionExport;
 import io.sessiond.session.SessionState;
@@ -55,6 +56,8 @@ final class RedisReplies {
       case "LEASE_HELD" -> io.sessiond.store.LeaseRequests.held(text(reply.get(2)), number(reply.get(3)));
       case "KEY_REUSED" -> new StoreException(StoreFailure.KEY_REUSED, "the Idempotency-Key was used before with a"
           + " different request (method, path or body); use a new key for a new request");
+      case "NO_SUCH_CREDS" -> new StoreException(StoreFailure.NOT_FOUND, "session '" + id + "' keeps no creds version "
+          + text(reply.get(2)) + "; versions kept: [" + text(reply.get(3)).replace(",", ", ") + "]");
       case "BLOB_NOT_FOUND" -> new StoreException(StoreFailure.NOT_FOUND, "session '" + id + "' has no such blob");
       case "BLOB_REPLACED" -> new StoreException(StoreFailure.NOT_FOUND, "the blob was replaced while being read");
       default -> new StoreException(StoreFailure.UNAVAILABLE, "unexpected Redis script reply " + code);
@@ -106,7 +109,26 @@ final class RedisReplies {
       }
       keys.put(types.get(i).toString(), values);
     }
-    return new SessionExport(session(id, r.get(1), r.get(2)), keys, messages(r.get(4)));
+    return new SessionExport(session(id, r.get(1), r.get(2)), keys, messages(r.get(4)), history(r.get(5)));
+  }
+
+  /** Creds history entries {@code '<version> <at> <creds>'}, newest first. */
+  static List<CredsVersion> history(Response list) {
+    List<CredsVersion> out = new ArrayList<>(list == null ? 0 : list.size());
+    if (list != null) {
+      for (Response item : list) {
+        String e = item.toString();
+        int a = e.indexOf(' ');
+        int b = e.indexOf(' ', a + 1);
+        out.add(new CredsVersion(Long.parseLong(e.substring(0, a)), Long.parseLong(e.substring(a + 1, b)), e.substring(b + 1)));
+      }
+    }
+    return out;
+  }
+
+  /** A creds history entry as the scripts store it. */
+  static String historyEntry(CredsVersion v) {
+    return v.version() + " " + v.writtenAt() + " " + v.credsJson();
   }
 
   static List<StoredMessage> messages(Response list) {

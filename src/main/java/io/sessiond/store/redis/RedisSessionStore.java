@@ -179,7 +179,8 @@ final class RedisSessionStore implements SessionStore {
           flag(mustExist), r.dataJson() == null ? EMPTY_DATA : r.dataJson(), flag(r.credsJson() != null),
           r.credsJson() == null ? "" : r.credsJson(), r.state() == null ? "" : r.state().wire(),
           r.ttlSeconds() == null ? "" : Long.toString(r.ttlSeconds()), Long.toString(settings.defaultTtlSeconds()),
-          Long.toString(limits(r.tenant()).maxBytesPerSession()), sources(r.state()));
+          Long.toString(limits(r.tenant()).maxBytesPerSession()), sources(r.state()),
+          Integer.toString(settings.credsHistory()));
       return createOrReplace(r.tenant(), r.id(), r.state(), scripts.put, args, Session.expiryFor(now, ttl), now);
     });
   }
@@ -274,8 +275,24 @@ final class RedisSessionStore implements SessionStore {
     return checked(() -> {
       RequestChecks.credsText(r.credsJson());
       List<String> args = List.of(Long.toString(now()), r.precondition(r.ifMatch()), r.credsJson(),
-          Long.toString(limits(r.tenant()).maxBytesPerSession()));
+          Long.toString(limits(r.tenant()).maxBytesPerSession()), Integer.toString(settings.credsHistory()));
       return script(r.tenant(), r.id(), scripts.creds, args, null).map(RedisSessionStore::written);
+    });
+  }
+
+  @Override
+  public Future<StoreRequests.CredsHistory> credsHistory(SessionRef ref) {
+    return script(ref.tenant(), ref.id(), scripts.credsHistory, List.of(Long.toString(now())), null)
+        .map(reply -> new StoreRequests.CredsHistory(RedisReplies.number(reply.get(1)), RedisReplies.history(reply.get(2))));
+  }
+
+  @Override
+  public Future<Written> rollbackCreds(StoreRequests.RollbackCreds r) {
+    return checked(() -> {
+      RequestChecks.sessionId(r.id());
+      List<String> args = List.of(Long.toString(now()), r.precondition(r.ifMatch()), Long.toString(r.version()),
+          Long.toString(limits(r.tenant()).maxBytesPerSession()), Integer.toString(settings.credsHistory()));
+      return script(r.tenant(), r.id(), scripts.credsRollback, args, null).map(RedisSessionStore::written);
     });
   }
 
@@ -474,7 +491,10 @@ final class RedisSessionStore implements SessionStore {
     Map<String, Map<String, String>> keys = r.export().keys() == null ? Map.of() : r.export().keys();
     StoreRequests.StagedImport staged = r.staged();
     List<String> stagedTypes = staged == null ? List.of() : staged.types();
-    List<String> args = new ArrayList<>(17 + stagedTypes.size() + keys.size() * 2 + keyCount(keys) * 2 + window.size());
+    List<io.sessiond.session.CredsVersion> history = r.export().credsHistory();
+    history = history.subList(0, Math.min(history.size(), settings.credsHistory()));
+    List<String> args = new ArrayList<>(18 + stagedTypes.size() + history.size() + keys.size() * 2 + keyCount(keys) * 2
+        + window.size());
     Collections.addAll(args, Long.toString(now), r.precondition(r.ifMatch()), flag(mustExist),
         Long.toString(limits(r.tenant()).maxBytesPerSession()), in.state().wire(), in.dataJson(),
         creds == null ? "" : creds, Long.toString(in.ttlSeconds()),
@@ -483,6 +503,8 @@ final class RedisSessionStore implements SessionStore {
         Long.toString(r.durableVersion()), staged == null ? "" : staged.stagingId(),
         Long.toString(staged == null ? 0 : staged.bytes()), Integer.toString(stagedTypes.size()));
     args.addAll(stagedTypes);
+    args.add(Integer.toString(history.size()));
+    history.forEach(h -> args.add(RedisReplies.historyEntry(h)));
     int types = 0;
     for (Map.Entry<String, Map<String, String>> type : keys.entrySet()) {
       if (type.getValue().isEmpty() || stagedTypes.contains(type.getKey())) {

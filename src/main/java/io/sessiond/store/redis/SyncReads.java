@@ -53,6 +53,7 @@ final class SyncReads {
     args.add(p.allKeys() ? "1" : "0");
     args.add(Long.toString(p.fromSeq()));
     args.add(p.blobs() ? "1" : "0");
+    args.add(p.history() ? "1" : "0");
     if (!p.full() && !p.allKeys()) {
       p.keys().forEach((type, ids) -> ids.forEach(id -> {
         args.add(type);
@@ -75,7 +76,8 @@ final class SyncReads {
     Map<String, Map<String, String>> values = allKeys ? allKeys(reply.get(4)) : namedKeys(reply.get(4));
     return new SessionParts(r.tenant(), session, full, allKeys, values, full || r.parts().fromSeq() > 0,
         RedisReplies.messages(reply.get(5)),
-        RedisReplies.number(reply.get(6)), blobs(reply.get(7), session.version()));
+        RedisReplies.number(reply.get(6)), blobs(reply.get(7), session.version()),
+        full || r.parts().history() ? RedisReplies.history(reply.get(8)) : null);
   }
 
   /** {type, {keyId, value, ...}, ...}. */

@@ -39,6 +39,76 @@ export class SessiondError extends Error {
   title?: string
   detail?: string
   instance?: string
+  /** A write refused because its fencing token is stale (409 urn:sessiond:problem:fenced) */
+  readonly fenced: boolean
+  /** A lease refused because another holder's lease is live (409 urn:sessiond:problem:lease-held) */
+  readonly leaseHeld: boolean
+}
+
+/** Preconditions of a write: If-Match (the version expected) and Fence (a lease's token). */
+export interface Preconditions {
+  ifMatch?: number
+  /** The token of the lease this process holds: the write is refused (fenced) unless that lease is live */
+  fence?: number
+}
+
+export interface LeaseGrant {
+  held: true
+  holder: string
+  /** The fencing token: rises with every new grant of the session's lease */
+  token: number
+  ttlSeconds: number
+  expiresAt: string
+  /** true when the call renewed a live lease (same token) */
+  renewed: boolean
+}
+
+export type LeaseInfo = { held: false } | { held: true, holder: string, token: number, grantedAt: string, expiresAt: string }
+
+export interface CredsVersion {
+  version: number
+  writtenAt: string
+  creds: JsonObject
+}
+
+export interface CredsHistory {
+  id: string
+  version: number
+  keep: number
+  history: CredsVersion[]
+}
+
+export interface LeaseOptions {
+  /** Unique per process (default host:pid:random) */
+  holder?: string
+  /** How long the lease lasts unless renewed (default 30) */
+  ttlSeconds?: number
+  /** Default a third of the TTL */
+  renewEveryMs?: number
+  /** How often a waiting process asks again (default a third of the TTL, at most 5 s) */
+  pollMs?: number
+  /** Stops waiting and renewing */
+  signal?: AbortSignal
+  /** Called once when a renewal is refused: the lease is gone and every later write is refused */
+  onLost?: (error: Error) => void
+}
+
+/** One process's exclusive, renewed ownership of a session. */
+export class SessiondLease {
+  constructor (client: SessiondClient, sessionId: string, options?: LeaseOptions)
+  readonly holder: string
+  /** The token of the lease held; send it as `fence` */
+  readonly token: number | undefined
+  /** Epoch ms the lease runs until, as last granted or renewed */
+  readonly expiresAt: number
+  /** true once the lease was released or lost */
+  readonly lost: boolean
+  /** Waits until the lease is granted (asking again while another holder's lease is live) */
+  acquire (): Promise<this>
+  /** Stops renewing and releases the lease; false when it was no longer live */
+  release (): Promise<boolean>
+  /** Stops renewing without releasing */
+  stop (): void
 }
 
 export type SessionState = 'unregistered' | 'registering' | 'registered' | 'connected' | 'disconnected' | 'expired' | 'logged-out'
@@ -198,13 +268,13 @@ export class SessiondClient {
   request (method: string, path: string, options?: RequestOptions): Promise<Response>
 
   getSession (id: string): Promise<Session | null>
-  putSession (id: string, body: SessionPut, options?: { ifMatch?: number }): Promise<Session>
+  putSession (id: string, body: SessionPut, options?: Preconditions): Promise<Session>
   /** JSON merge patch (RFC 7396) of the session's data */
-  patchSession (id: string, patch: JsonObject, options?: { ifMatch?: number }): Promise<Session>
+  patchSession (id: string, patch: JsonObject, options?: Preconditions): Promise<Session>
   /** false when there was no such session */
-  deleteSession (id: string, options?: { ifMatch?: number }): Promise<boolean>
+  deleteSession (id: string, options?: Preconditions): Promise<boolean>
   /** The status after the touch; null when there is no session */
-  touch (id: string): Promise<SessionStatus | null>
+  touch (id: string, options?: { fence?: number }): Promise<SessionStatus | null>
   listSessions (options?: { cursor?: string, limit?: number, state?: SessionState, prefix?: string }): Promise<Page<Session>>
   allSessions (options?: { limit?: number, state?: SessionState, prefix?: string }): AsyncGenerator<Session, void, undefined>
   /** DELETE /v1/sessions?prefix=, called again while the server answers more: deletes every session whose id starts with prefix; the number deleted */
@@ -214,39 +284,48 @@ export class SessiondClient {
   listStatuses (options?: { cursor?: string, limit?: number, state?: SessionState, prefix?: string }): Promise<Page<SessionStatus>>
   allStatuses (options?: { limit?: number, state?: SessionState, prefix?: string }): AsyncGenerator<SessionStatus, void, undefined>
   /** A lifecycle transition; SessiondError 409 when it is illegal */
-  setState (id: string, state: SessionState, options?: { ifMatch?: number }): Promise<SessionStatus>
+  setState (id: string, state: SessionState, options?: Preconditions): Promise<SessionStatus>
 
   getCredsText (id: string): Promise<string | null>
   getCreds<T = JsonObject> (id: string, reviver?: JsonReviver): Promise<T | null>
-  putCredsText (id: string, json: string, options?: { ifMatch?: number }): Promise<void>
-  putCreds (id: string, creds: object, options?: { replacer?: JsonReplacer, ifMatch?: number }): Promise<void>
+  putCredsText (id: string, json: string, options?: Preconditions): Promise<void>
+  putCreds (id: string, creds: object, options?: Preconditions & { replacer?: JsonReplacer }): Promise<void>
   queryKeysText (id: string, type: string, ids: string[]): Promise<string>
   queryKeys<T = JsonValue> (id: string, type: string, ids: string[], reviver?: JsonReviver): Promise<{ [keyId: string]: T }>
-  writeKeysText (id: string, batchJson: string, options?: { ifMatch?: number }): Promise<void>
+  writeKeysText (id: string, batchJson: string, options?: Preconditions): Promise<void>
   /** One atomic batch: type → keyId → value; null deletes */
-  writeKeys (id: string, batch: { [type: string]: { [keyId: string]: unknown } }, options?: { replacer?: JsonReplacer, ifMatch?: number }): Promise<void>
-  clearKeys (id: string, options?: { ifMatch?: number }): Promise<void>
+  writeKeys (id: string, batch: { [type: string]: { [keyId: string]: unknown } }, options?: Preconditions & { replacer?: JsonReplacer }): Promise<void>
+  clearKeys (id: string, options?: Preconditions): Promise<void>
 
   /** One message or an array of 1-1000; not retried (not idempotent) */
-  appendMessages (id: string, messages: Message | Message[], options?: { ifMatch?: number }): Promise<AppendResult>
+  appendMessages (id: string, messages: Message | Message[], options?: Preconditions): Promise<AppendResult>
   /** A page of the window, newest first; order 'asc' gives the same page oldest first */
   getMessages (id: string, options?: { limit?: number, before?: number, order?: 'asc' | 'desc' }): Promise<MessagePage>
   /** Every message of the window, newest first */
   allMessages (id: string, options?: { limit?: number }): AsyncGenerator<StoredMessage, void, undefined>
 
   exportSession (id: string): Promise<ExportDocument | null>
-  importSession (doc: ImportDocument, options?: { ifMatch?: number }): Promise<Session>
+  importSession (doc: ImportDocument, options?: Preconditions): Promise<Session>
   /** POST /v1/sessions/restore (needs PostgreSQL) */
   restoreSessions (): Promise<Job>
   getJob (jobId: string): Promise<Job | null>
   waitForJob (jobId: string, options?: { intervalMs?: number, timeoutMs?: number }): Promise<Job>
 
-  putBlob (id: string, name: string, body: BlobBody, options?: { ifMatch?: number, contentLength?: number }): Promise<{ created: boolean, version?: number }>
+  putBlob (id: string, name: string, body: BlobBody, options?: Preconditions & { contentLength?: number }): Promise<{ created: boolean, version?: number }>
   getBlobResponse (id: string, name: string, options?: { ifNoneMatch?: number }): Promise<Response | null>
   getBlob (id: string, name: string): Promise<Buffer | null>
-  deleteBlob (id: string, name: string, options?: { ifMatch?: number }): Promise<boolean>
+  deleteBlob (id: string, name: string, options?: Preconditions): Promise<boolean>
   /** GET /v1/sessions/{id}/blobs; null when there is no session */
   listBlobs (id: string, options?: { cursor?: string, limit?: number }): Promise<BlobList | null>
+  /** The kept creds versions, newest first, or null when there is no session */
+  getCredsHistory (id: string): Promise<CredsHistory | null>
+  /** Makes the creds kept at `version` current again, byte for byte */
+  rollbackCreds (id: string, version: number, options?: Preconditions): Promise<void>
+  /** Takes or renews the session's lease; throws SessiondError (leaseHeld) while another holder's is live */
+  acquireLease (id: string, options: { holder: string, ttlSeconds: number, fence?: number }): Promise<LeaseGrant>
+  getLease (id: string): Promise<LeaseInfo>
+  /** false when the lease with that token was no longer live */
+  releaseLease (id: string, token: number): Promise<boolean>
 }
 
 // ---- Baileys ------------------------------------------------------------------------------------
@@ -278,6 +357,11 @@ export interface SessiondAuthStateOptions {
   initAuthCreds?: () => AuthenticationCreds
   /** Baileys' proto, to revive app-state-sync-key values */
   proto?: typeof Baileys.proto
+  /**
+   * Own the account through a lease (true: the defaults): wait while another process holds it, renew
+   * it in the background, fence every write with its token
+   */
+  lease?: boolean | LeaseOptions
 }
 
 /** Drop-in for Baileys' useMultiFileAuthState. */
@@ -286,6 +370,8 @@ export function useSessiondAuthState (options: SessiondAuthStateOptions): Promis
   saveCreds: () => Promise<void>
   /** Deletes the whole session (creds, keys, data, blobs): a logout */
   clear: () => Promise<void>
+  /** The lease held, with the `lease` option */
+  lease?: SessiondLease
 }>
 
 export interface MigrateMultiFileAuthStateOptions {

@@ -3,6 +3,7 @@
 // sessiond. Values are (de)serialized exactly as Baileys' BufferJSON does, so a folder imported with
 // `java -jar sessiond.jar import-baileys` and this adapter see the same bytes.
 const { SessiondClient } = require('./client.cjs')
+const { SessiondLease } = require('./lease.cjs')
 
 /** Baileys' BufferJSON, reproduced so the package needs no runtime dependency. */
 const BufferJSON = {
@@ -35,17 +36,23 @@ async function loadBaileys (given) {
 }
 
 /**
- * @returns {Promise<{state: {creds, keys}, saveCreds: () => Promise<void>, clear: () => Promise<void>}>}
+ * With `lease` ({holder?, ttlSeconds?, pollMs?, signal?, onLost?}, or true for the defaults), the
+ * account is owned by one process at a time: this call waits while another process holds the
+ * session's lease, then renews it in the background and fences every write with its token, so a
+ * process that lost the lease (paused past its expiry) cannot overwrite its successor's keys.
+ * @returns {Promise<{state: {creds, keys}, saveCreds: () => Promise<void>, clear: () => Promise<void>, lease?: SessiondLease}>}
  */
-async function useSessiondAuthState ({ url, apiKey, sessionId, client, baileys, ttlSeconds = 0, initAuthCreds, proto } = {}) {
+async function useSessiondAuthState ({ url, apiKey, sessionId, client, baileys, ttlSeconds = 0, initAuthCreds, proto, lease } = {}) {
   if (!sessionId) throw new TypeError('sessiond: sessionId is required')
   const c = client || new SessiondClient({ url, apiKey })
+  const owner = lease ? await new SessiondLease(c, sessionId, lease === true ? {} : lease).acquire() : null
+  const fenced = () => owner ? { fence: owner.token } : {}
   const B = await loadBaileys(baileys)
   const init = initAuthCreds || B?.initAuthCreds
   const appStateSyncKey = proto || B?.proto
   if (!(await c.getSession(sessionId))) {
     // A bot's session must not expire by default: ttlSeconds 0.
-    await c.putSession(sessionId, { data: {}, ttlSeconds })
+    await c.putSession(sessionId, { data: {}, ttlSeconds }, fenced())
   }
   const credsText = await c.getCredsText(sessionId)
   let creds
@@ -91,19 +98,21 @@ async function useSessiondAuthState ({ url, apiKey, sessionId, client, baileys, 
       }
       if (Object.keys(batch).length === 0) return
       const text = JSON.stringify(batch, BufferJSON.replacer)
-      await serialized(() => c.writeKeysText(sessionId, text))
+      await serialized(() => c.writeKeysText(sessionId, text, fenced()))
     },
     async clear () {
-      await serialized(() => c.clearKeys(sessionId))
+      await serialized(() => c.clearKeys(sessionId, fenced()))
     }
   }
 
-  return {
+  const auth = {
     state: { creds, keys },
-    saveCreds: () => serialized(() => c.putCredsText(sessionId, JSON.stringify(creds, BufferJSON.replacer))),
+    saveCreds: () => serialized(() => c.putCredsText(sessionId, JSON.stringify(creds, BufferJSON.replacer), fenced())),
     /** Removes everything stored for this bot (creds, keys, data, blobs): a logout. */
-    clear: () => serialized(() => c.deleteSession(sessionId))
+    clear: () => serialized(() => c.deleteSession(sessionId, fenced()))
   }
+  if (owner) auth.lease = owner
+  return auth
 }
 
 // Baileys' key types, longest first so sender-key-memory is not read as sender-key (as the CLI's

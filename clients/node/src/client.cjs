@@ -15,6 +15,16 @@ class SessiondError extends Error {
     this.detail = detail
     this.instance = instance
   }
+
+  /** A write refused because its fencing token is stale (the lease expired, was released or taken over). */
+  get fenced () {
+    return this.status === 409 && typeof this.type === 'string' && this.type.endsWith(':fenced')
+  }
+
+  /** A lease refused because another holder's lease is live. */
+  get leaseHeld () {
+    return this.status === 409 && typeof this.type === 'string' && this.type.endsWith(':lease-held')
+  }
 }
 
 const IDEMPOTENT = new Set(['GET', 'PUT', 'DELETE', 'HEAD'])
@@ -119,25 +129,25 @@ class SessiondClient {
   }
 
   /** Create or replace; body {data?, creds?, state?, ttlSeconds?}. */
-  putSession (id, body, { ifMatch } = {}) {
-    return this.#json('PUT', sessionPath(id), { json: body, headers: ifMatchHeader(ifMatch) })
+  putSession (id, body, { ifMatch, fence } = {}) {
+    return this.#json('PUT', sessionPath(id), { json: body, headers: preconditions(ifMatch, fence) })
   }
 
   /** JSON merge patch (RFC 7396) of the session's data; the patched session. */
-  patchSession (id, patch, { ifMatch } = {}) {
-    return this.#json('PATCH', sessionPath(id), { json: patch, headers: ifMatchHeader(ifMatch) })
+  patchSession (id, patch, { ifMatch, fence } = {}) {
+    return this.#json('PATCH', sessionPath(id), { json: patch, headers: preconditions(ifMatch, fence) })
   }
 
   /** Deletes the session with everything in it; false when there was none. */
-  async deleteSession (id, { ifMatch } = {}) {
-    const res = await this.request('DELETE', sessionPath(id), { allow: [404], headers: ifMatchHeader(ifMatch) })
+  async deleteSession (id, { ifMatch, fence } = {}) {
+    const res = await this.request('DELETE', sessionPath(id), { allow: [404], headers: preconditions(ifMatch, fence) })
     await res.body?.cancel()
     return res.status !== 404
   }
 
   /** Refreshes TTL and activity: the session's status, or null when there is no session. */
-  async touch (id) {
-    const res = await this.request('POST', sessionPath(id) + '/touch', { allow: [404], idempotent: true })
+  async touch (id, { fence } = {}) {
+    const res = await this.request('POST', sessionPath(id) + '/touch', { allow: [404], idempotent: true, headers: preconditions(null, fence) })
     if (res.status === 404) { await res.body?.cancel(); return null }
     return res.json()
   }
@@ -195,8 +205,8 @@ class SessiondClient {
   }
 
   /** A lifecycle transition; the status after it (SessiondError 409 when illegal). */
-  setState (id, state, { ifMatch } = {}) {
-    return this.#json('POST', sessionPath(id) + '/state', { json: { state }, headers: ifMatchHeader(ifMatch) })
+  setState (id, state, { ifMatch, fence } = {}) {
+    return this.#json('POST', sessionPath(id) + '/state', { json: { state }, headers: preconditions(ifMatch, fence) })
   }
 
   // ---- creds and keys -------------------------------------------------------------------------
@@ -213,14 +223,14 @@ class SessiondClient {
     return text == null ? null : JSON.parse(text, reviver)
   }
 
-  async putCredsText (id, json, { ifMatch } = {}) {
-    const res = await this.request('PUT', sessionPath(id) + '/creds', { json, headers: ifMatchHeader(ifMatch) })
+  async putCredsText (id, json, { ifMatch, fence } = {}) {
+    const res = await this.request('PUT', sessionPath(id) + '/creds', { json, headers: preconditions(ifMatch, fence) })
     await res.body?.cancel()
   }
 
   /** Stores the creds document (an object, serialized with an optional JSON replacer). */
-  putCreds (id, creds, { replacer, ifMatch } = {}) {
-    return this.putCredsText(id, JSON.stringify(creds, replacer), { ifMatch })
+  putCreds (id, creds, { replacer, ifMatch, fence } = {}) {
+    return this.putCredsText(id, JSON.stringify(creds, replacer), { ifMatch, fence })
   }
 
   /** Keys of one type as the response's JSON text ({id: value}; missing ids absent). */
@@ -235,26 +245,26 @@ class SessiondClient {
   }
 
   /** An atomic batch {type: {keyId: value|null}} given as JSON text; null deletes. */
-  async writeKeysText (id, batchJson, { ifMatch } = {}) {
-    const res = await this.request('POST', sessionPath(id) + '/keys', { json: batchJson, idempotent: true, headers: ifMatchHeader(ifMatch) })
+  async writeKeysText (id, batchJson, { ifMatch, fence } = {}) {
+    const res = await this.request('POST', sessionPath(id) + '/keys', { json: batchJson, idempotent: true, headers: preconditions(ifMatch, fence) })
     await res.body?.cancel()
   }
 
   /** An atomic batch {type: {keyId: value|null}}; null deletes. */
-  writeKeys (id, batch, { replacer, ifMatch } = {}) {
-    return this.writeKeysText(id, JSON.stringify(batch, replacer), { ifMatch })
+  writeKeys (id, batch, { replacer, ifMatch, fence } = {}) {
+    return this.writeKeysText(id, JSON.stringify(batch, replacer), { ifMatch, fence })
   }
 
-  async clearKeys (id, { ifMatch } = {}) {
-    const res = await this.request('DELETE', sessionPath(id) + '/keys', { headers: ifMatchHeader(ifMatch) })
+  async clearKeys (id, { ifMatch, fence } = {}) {
+    const res = await this.request('DELETE', sessionPath(id) + '/keys', { headers: preconditions(ifMatch, fence) })
     await res.body?.cancel()
   }
 
   // ---- messages -------------------------------------------------------------------------------
 
   /** Appends one message or an array of 1-1000: {version, firstSeq, lastSeq, messageCount}. Not retried. */
-  appendMessages (id, messages, { ifMatch } = {}) {
-    return this.#json('POST', sessionPath(id) + '/messages', { json: messages, headers: ifMatchHeader(ifMatch) })
+  appendMessages (id, messages, { ifMatch, fence } = {}) {
+    return this.#json('POST', sessionPath(id) + '/messages', { json: messages, headers: preconditions(ifMatch, fence) })
   }
 
   /** One page of messages, newest first (order 'asc' for oldest first): {messages, nextBefore}. */
@@ -281,8 +291,8 @@ class SessiondClient {
   }
 
   /** Creates or replaces a whole session from an export document; the session. */
-  importSession (doc, { ifMatch } = {}) {
-    return this.#json('POST', '/v1/sessions/import', { json: doc, headers: ifMatchHeader(ifMatch), idempotent: ifMatch == null })
+  importSession (doc, { ifMatch, fence } = {}) {
+    return this.#json('POST', '/v1/sessions/import', { json: doc, headers: preconditions(ifMatch, fence), idempotent: ifMatch == null })
   }
 
   /** Starts restoring the tenant's sessions from PostgreSQL: the job. */
@@ -308,11 +318,50 @@ class SessiondClient {
     }
   }
 
+  // ---- creds history --------------------------------------------------------------------------
+
+  /** The kept creds versions, newest first: {id, version, keep, history: [{version, writtenAt, creds}]}, or null. */
+  async getCredsHistory (id) {
+    const res = await this.request('GET', sessionPath(id) + '/creds/history', { allow: [404] })
+    return res.status === 404 ? null : res.json()
+  }
+
+  /** Makes the creds kept at `version` current again, byte for byte (a creds write). */
+  async rollbackCreds (id, version, { ifMatch, fence } = {}) {
+    const res = await this.request('POST', sessionPath(id) + '/creds/rollback', { json: { version }, headers: preconditions(ifMatch, fence) })
+    await res.body?.cancel()
+  }
+
+  // ---- leases ---------------------------------------------------------------------------------
+
+  /**
+   * Takes the session's lease for `holder` (or renews it when `holder` holds it): {held, holder, token,
+   * ttlSeconds, expiresAt, renewed}. With `fence`, only renews the live lease with that token. Throws
+   * a SessiondError 409 whose `leaseHeld` is true while another holder's lease is live (`fenced` for a
+   * stale fence). Send `token` as `fence` on writes.
+   */
+  acquireLease (id, { holder, ttlSeconds, fence } = {}) {
+    // A repeated grant for the same holder is a renewal: safe to retry.
+    return this.#json('POST', sessionPath(id) + '/lease', { json: { holder, ttlSeconds }, headers: preconditions(null, fence), idempotent: true })
+  }
+
+  /** Who holds the session's lease: {held: true, holder, token, grantedAt, expiresAt} or {held: false}. */
+  getLease (id) {
+    return this.#json('GET', sessionPath(id) + '/lease')
+  }
+
+  /** Releases the live lease with `token`; false when that lease was no longer live. */
+  async releaseLease (id, token) {
+    const res = await this.request('DELETE', sessionPath(id) + '/lease', { allow: [409], headers: preconditions(null, token) })
+    await res.body?.cancel()
+    return res.status !== 409
+  }
+
   // ---- blobs ----------------------------------------------------------------------------------
 
   /** Uploads a blob: a Buffer/string (retried) or a stream/async iterable (not retried). */
-  async putBlob (id, name, body, { ifMatch, contentLength } = {}) {
-    const headers = ifMatchHeader(ifMatch)
+  async putBlob (id, name, body, { ifMatch, fence, contentLength } = {}) {
+    const headers = preconditions(ifMatch, fence)
     if (contentLength != null) headers['content-length'] = String(contentLength)
     const res = await this.request('PUT', blobPath(id, name), { body, headers })
     await res.body?.cancel()
@@ -333,8 +382,8 @@ class SessiondClient {
   }
 
   /** false when there was no such blob. */
-  async deleteBlob (id, name, { ifMatch } = {}) {
-    const res = await this.request('DELETE', blobPath(id, name), { allow: [404], headers: ifMatchHeader(ifMatch) })
+  async deleteBlob (id, name, { ifMatch, fence } = {}) {
+    const res = await this.request('DELETE', blobPath(id, name), { allow: [404], headers: preconditions(ifMatch, fence) })
     await res.body?.cancel()
     return res.status !== 404
   }
@@ -361,8 +410,12 @@ function query (params) {
   return q.toString()
 }
 
-function ifMatchHeader (v) {
-  return v == null ? {} : { 'if-match': `"${v}"` }
+/** If-Match and Fence headers (a lease's fencing token: the write applies only while that lease is live). */
+function preconditions (ifMatch, fence) {
+  const h = {}
+  if (ifMatch != null) h['if-match'] = `"${ifMatch}"`
+  if (fence != null) h.fence = String(fence)
+  return h
 }
 
 function etagVersion (res) {

@@ -5,6 +5,7 @@ import cjs from './index.cjs'
 export const {
   SessiondClient,
   SessiondError,
+  SessiondLease,
   useSessiondAuthState,
   migrateMultiFileAuthState,
   BufferJSON,

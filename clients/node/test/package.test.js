@@ -30,7 +30,8 @@ test('npm pack holds exactly the intended files', async () => {
   const [pack] = JSON.parse(await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root }))
   assert.deepEqual(pack.files.map(f => f.path).sort(), [
     'CHANGELOG.md', 'LICENSE', 'README.md', 'index.d.cts', 'index.d.ts', 'package.json',
-    'src/baileys.cjs', 'src/client.cjs', 'src/express-session.cjs', 'src/index.cjs', 'src/index.js', 'src/wwebjs.cjs'
+    'src/baileys.cjs', 'src/client.cjs', 'src/express-session.cjs', 'src/index.cjs', 'src/index.js', 'src/lease.cjs',
+    'src/wwebjs.cjs'
   ])
 })
 

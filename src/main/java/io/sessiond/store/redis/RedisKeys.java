@@ -9,6 +9,8 @@ package io.sessiond.store.redis;
  *   sessiond:{acme:bot-1}:keys:pre-key  hash per key type: keyId → value JSON
  *   sessiond:{acme:bot-1}:types         set: the key types present
  *   sessiond:{acme:bot-1}:msgs          list: the message window, oldest first
+ *   sessiond:{acme:bot-1}:credsh        list: the kept creds versions, newest first ('version at creds')
+ *   sessiond:{acme:bot-1}:lease         hash: holder, expires, token, granted (not part of the session)
  *   sessiond:{acme}:ids                 zset, score 0: the tenant's session ids, paged with ZRANGEBYLEX
  *   sessiond:{acme}:expiry              zset: id → a lower bound of its expiry, driving the sweeper
  *   sessiond:{acme:bot-1}:once:KEY      string: an Idempotency-Key's record of an append or transition (once.lua)

@@ -63,7 +63,7 @@ class RedisKeyLayoutTest {
           keys.forEach(k -> names.add(k.toString()));
           assertEquals(new TreeSet<>(List.of(
               prefix + tag + ":meta", prefix + tag + ":creds", prefix + tag + ":keys:pre-key",
-              prefix + tag + ":keys:session", prefix + tag + ":types", prefix + tag + ":msgs",
+              prefix + tag + ":keys:session", prefix + tag + ":types", prefix + tag + ":msgs", prefix + tag + ":credsh",
               prefix + "{" + tenant + "}:ids", prefix + "{" + tenant + "}:expiry", prefix + "tenants")), names);
           tc.completeNow();
         })));
@@ -73,7 +73,7 @@ class RedisKeyLayoutTest {
   void everyKeyOfASession_expiresInRedisToo_asASafetyNet(VertxTestContext tc) {
     String base = prefix + "{" + tenant + ":" + id + "}";
     List<String> sessionKeys = List.of(base + ":meta", base + ":creds", base + ":keys:pre-key", base + ":keys:session",
-        base + ":types", base + ":msgs");
+        base + ":types", base + ":msgs", base + ":credsh");
     populate()
         .compose(v -> {
           List<Future<Response>> ttls = new ArrayList<>();

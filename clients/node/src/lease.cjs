@@ -33,11 +33,13 @@ class SessiondLease {
     this.token = undefined
     this.expiresAt = 0
     this.lost = false
+    this.stopped = false
     this.timer = null
   }
 
   /** Waits until this holder is granted the lease (while another holds it, asks again every pollMs). */
   async acquire () {
+    this.stopped = false
     for (;;) {
       this.signal?.throwIfAborted()
       try {
@@ -61,6 +63,7 @@ class SessiondLease {
 
   /** Stops renewing, without releasing: the lease runs out by itself. */
   stop () {
+    this.stopped = true
     if (this.timer) clearTimeout(this.timer)
     this.timer = null
   }
@@ -71,7 +74,7 @@ class SessiondLease {
   }
 
   #schedule () {
-    if (this.lost || this.signal?.aborted) return
+    if (this.lost || this.stopped || this.signal?.aborted) return
     this.timer = setTimeout(() => this.#renew(), this.renewEveryMs)
     this.timer.unref?.()
   }
@@ -79,8 +82,12 @@ class SessiondLease {
   async #renew () {
     this.timer = null
     try {
-      this.#granted(await this.client.acquireLease(this.sessionId, { holder: this.holder, ttlSeconds: this.ttlSeconds, fence: this.token }))
+      const grant = await this.client.acquireLease(this.sessionId, { holder: this.holder, ttlSeconds: this.ttlSeconds, fence: this.token })
+      if (this.stopped) return // stopped while the renewal was in flight: no more renewals
+      this.#granted(grant)
     } catch (e) {
+      // A renewal in flight when stop() was called reports nothing: the owner gave the lease up.
+      if (this.stopped) return
       // A refusal is final: the lease lapsed (and maybe passed on). A failure to reach sessiond is
       // retried at the next tick until the lease has run out.
       if (e.status === 409 || Date.now() >= this.expiresAt) {

@@ -109,6 +109,11 @@ final class Reseal {
         }
       }
     }
+    for (io.sessiond.session.CredsVersion v : e.credsHistory()) {
+      if (!current.equals(TenantSeal.keyIdOf(v.credsJson()))) {
+        return true;
+      }
+    }
     for (StoredMessage m : e.messages()) {
       if (!current.equals(TenantSeal.keyIdOfMessage(m))) {
         return true;

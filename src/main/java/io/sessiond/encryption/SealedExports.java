@@ -10,7 +10,7 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * Opens the values of a sealed export document (format {@code sessiond.session.v1.sealed}) in place:
- * data, creds, every key value and every message, each with the tenant's keys and bound to the
+ * data, creds, kept creds versions, every key value and every message, each with the tenant's keys and bound to the
  * document's session id, so a sealed export imports only as the session, and into the tenant, it was
  * taken from. Anything else in the document is left for the import's own validation.
  */
@@ -27,6 +27,13 @@ final class SealedExports {
     }
     if (doc.getValue("creds") != null) {
       doc.put("creds", decode(seal.openCreds(id, sealed(doc.getValue("creds"), "creds"))));
+    }
+    if (doc.getValue("credsHistory") instanceof JsonArray history) {
+      for (int i = 0; i < history.size(); i++) {
+        if (history.getValue(i) instanceof JsonObject h && h.getValue("creds") != null) {
+          h.put("creds", decode(seal.openCreds(id, sealed(h.getValue("creds"), "credsHistory[" + i + "].creds"))));
+        }
+      }
     }
     if (doc.getValue("keys") instanceof JsonObject keys) {
       for (String type : keys.fieldNames()) {

@@ -1,5 +1,6 @@
 package io.sessiond.encryption;
 
+import io.sessiond.session.CredsVersion;
 import io.sessiond.session.Session;
 import io.sessiond.session.SessionExport;
 import io.sessiond.session.StoredMessage;
@@ -15,6 +16,7 @@ import io.sessiond.store.OnceRequests.SettleKey;
 import io.sessiond.store.StoreRequests.AppendMessages;
 import io.sessiond.store.StoreRequests.BlobChunk;
 import io.sessiond.store.StoreRequests.BlobData;
+import io.sessiond.store.StoreRequests.CredsHistory;
 import io.sessiond.store.StoreRequests.ImportSession;
 import io.sessiond.store.StoreRequests.KeyValues;
 import io.sessiond.store.StoreRequests.ListSessions;
@@ -169,6 +171,10 @@ public final class SealingStoreClient implements StoreClient {
       return withKeys(k.tenant(), seal -> new SettleKey(k.tenant(), k.key(), k.digest(),
           seal.sealAnswer(k.key(), k.answer()), k.ttlSeconds()))
           .compose(sealed -> raw.call(StoreAddresses.SETTLE_KEY, sealed));
+    } else if (op == StoreAddresses.CREDS_HISTORY) {
+      SessionRef ref = (SessionRef) r;
+      return raw.call(StoreAddresses.CREDS_HISTORY, ref).compose(h -> withKeys(ref.tenant(), seal ->
+          new CredsHistory(h.version(), openHistory(seal, ref.id(), h.history()))));
     } else if (op == StoreAddresses.CLAIM_KEY) {
       ClaimKey k = (ClaimKey) r;
       return raw.call(StoreAddresses.CLAIM_KEY, k).compose(c -> c.answer() == null ? Future.succeededFuture(c)
@@ -188,14 +194,14 @@ public final class SealingStoreClient implements StoreClient {
       StoreAddresses.DROP_STAGED_IMPORT, StoreAddresses.COMMIT_BLOB, StoreAddresses.ABORT_BLOB,
       StoreAddresses.BLOB_INFO, StoreAddresses.LIST_BLOBS, StoreAddresses.DELETE_BLOB, StoreAddresses.ACQUIRE_LEASE,
       StoreAddresses.RELEASE_LEASE, StoreAddresses.GET_LEASE, StoreAddresses.TRANSITION_ONCE,
-      StoreAddresses.RELEASE_KEY);
+      StoreAddresses.RELEASE_KEY, StoreAddresses.ROLLBACK_CREDS);
 
   /** Operations whose values are sealed on the way in and opened on the way out (the rules above). */
   static final Set<StoreOperation<?, ?>> SEALED = Set.of(StoreAddresses.PUT, StoreAddresses.GET, StoreAddresses.PATCH,
       StoreAddresses.LIST, StoreAddresses.PUT_CREDS, StoreAddresses.QUERY_KEYS, StoreAddresses.WRITE_KEYS,
       StoreAddresses.APPEND_MESSAGES, StoreAddresses.READ_MESSAGES, StoreAddresses.EXPORT, StoreAddresses.IMPORT,
       StoreAddresses.STAGE_IMPORT_KEYS, StoreAddresses.STAGE_BLOB_CHUNK, StoreAddresses.READ_BLOB_CHUNK,
-      StoreAddresses.APPEND_ONCE, StoreAddresses.SETTLE_KEY, StoreAddresses.CLAIM_KEY);
+      StoreAddresses.APPEND_ONCE, StoreAddresses.SETTLE_KEY, StoreAddresses.CLAIM_KEY, StoreAddresses.CREDS_HISTORY);
 
   /** {@code id, value, id, value, …} with every value sealed for its key id. */
   private static List<String> sealPairs(TenantSeal seal, String session, String type, List<String> pairs) {
@@ -306,7 +312,19 @@ public final class SealingStoreClient implements StoreClient {
     });
     List<StoredMessage> messages = new ArrayList<>(e.messages().size());
     e.messages().forEach(m -> messages.add(seal.openMessage(id, m)));
-    return new SessionExport(openSession(seal, e.session()), keys, messages);
+    return new SessionExport(openSession(seal, e.session()), keys, messages, openHistory(seal, id, e.credsHistory()));
+  }
+
+  /**
+   * Kept creds versions with their documents opened. A rollback copies a kept document into the creds
+   * as stored, so each is sealed exactly as the creds are (same associated data).
+   */
+  static List<CredsVersion> openHistory(TenantSeal seal, String id, List<CredsVersion> history) {
+    return history.stream().map(v -> new CredsVersion(v.version(), v.writtenAt(), seal.openCreds(id, v.credsJson()))).toList();
+  }
+
+  static List<CredsVersion> sealHistory(TenantSeal seal, String id, List<CredsVersion> history) {
+    return history.stream().map(v -> new CredsVersion(v.version(), v.writtenAt(), seal.sealCreds(id, v.credsJson()))).toList();
   }
 
   /** Every value of a plain export sealed under the tenant's current key. */
@@ -314,6 +332,7 @@ public final class SealingStoreClient implements StoreClient {
     String id = e.session().id();
     List<StoredMessage> messages = new ArrayList<>(e.messages().size());
     e.messages().forEach(m -> messages.add(seal.sealStoredMessage(id, m)));
-    return new SessionExport(sealSession(seal, e.session()), sealKeys(seal, id, e.keys()), messages);
+    return new SessionExport(sealSession(seal, e.session()), sealKeys(seal, id, e.keys()), messages,
+        sealHistory(seal, id, e.credsHistory()));
   }
 }

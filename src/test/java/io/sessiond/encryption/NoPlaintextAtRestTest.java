@@ -132,6 +132,52 @@ class NoPlaintextAtRestTest {
         .onComplete(ctx.succeedingThenComplete());
   }
 
+  /**
+   * Kept creds versions are sealed like the creds (Redis holds neither document in plain text), the
+   * history answers them opened, and a rollback restores the older document byte for byte.
+   */
+  @Test
+  void keptCredsVersions_reachRedisSealed_andRollBackByteForByte(Vertx vertx, VertxTestContext ctx) {
+    String prefix = TestRedis.uniquePrefix();
+    String id = TestDaemon.freshSession();
+    String path = "/v1/sessions/" + id;
+    String marker = "MARK-HISTORY-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+    String first = "{\"noiseKey\":\"" + marker + "-1\",\"z\":0.5}";
+    String second = "{\"noiseKey\":\"" + marker + "-2\"}";
+    AtomicReference<TestDaemon> daemon = new AtomicReference<>();
+    Scenario.redisDaemon(TestRedis.url(), prefix, null, Scenario.newKey()).start(vertx).compose(d -> {
+      daemon.set(d);
+      Api api = d.api(Scenario.TENANT);
+      java.util.function.Function<String, Future<Void>> putCreds = text -> api.request(io.vertx.core.http.HttpMethod.PUT,
+          path + "/creds").putHeader("Content-Type", "application/json")
+          .sendBuffer(io.vertx.core.buffer.Buffer.buffer(text)).compose(r -> Scenario.expect(r, 204));
+      return api.create(id, new JsonObject())
+          .compose(r -> putCreds.apply(first))
+          .compose(v -> putCreds.apply(second))
+          .compose(v -> api.get(path + "/creds/history"))
+          .compose(h -> {
+            ctx.verify(() -> {
+              assertEquals(200, h.statusCode(), h::bodyAsString);
+              assertTrue(h.bodyAsString().contains("\"creds\":" + first), () -> "the history opens each version: " + h.bodyAsString());
+              assertTrue(h.bodyAsString().contains("\"creds\":" + second), h::bodyAsString);
+            });
+            return RawStores.redis(vertx, TestRedis.url(), prefix);
+          })
+          .compose(dump -> {
+            String all = String.join("\n", dump);
+            ctx.verify(() -> assertFalse(all.contains(marker), () -> "a kept creds version is in Redis in plain text: " + all));
+            return api.post(path + "/creds/rollback", new JsonObject().put("version", 2));
+          })
+          .compose(r -> Scenario.expect(r, 204))
+          .compose(v -> api.get(path + "/creds"))
+          .map(r -> {
+            ctx.verify(() -> assertEquals(first, r.bodyAsString(), "byte for byte the creds written at version 2"));
+            return null;
+          });
+    }).eventually(() -> daemon.get() == null ? Future.succeededFuture() : daemon.get().stop())
+        .onComplete(ctx.succeedingThenComplete());
+  }
+
   @Test
   void fileStore_journalAndSnapshot_holdNoPlaintext(Vertx vertx, VertxTestContext ctx) throws Exception {
     Path sealedDir = Files.createTempDirectory("sessiond-enc-");

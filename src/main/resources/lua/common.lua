@@ -3,6 +3,11 @@
 local B = KEYS[1]
 -- The PostgreSQL change stream's key; LuaScripts puts it here when sync is on (false: off).
 local SYNC = false
+-- The change event log: the per-tenant stream keys' prefix ('<prefix>events:') and its bounds, put
+-- here by ChangeRecording when events are on (false: off).
+local EVENTS, EVENTS_MAX_LEN, EVENTS_MAX_AGE_MS = false, 0, 0
+-- The event a successful write records (bump); a script sets it before bump, false for none.
+local EVENT = 'updated'
 local META, CREDS, MSGS, TYPES = B .. ':meta', B .. ':creds', B .. ':msgs', B .. ':types'
 -- Keys outlive their logical expiry by a minute, so that clock skew between sessiond instances and
 -- Redis never lets Redis drop a session that sessiond still considers alive.
@@ -49,6 +54,40 @@ local function blobKeys()
   return all
 end
 
+-- The change event log: one entry per change in the tenant's stream (<prefix>events:<tenant>), atomic
+-- with the change: t type, s session id, v version, at time; never a value. The stream keeps about
+-- EVENTS_MAX_LEN entries and none older than EVENTS_MAX_AGE_MS (both trims approximate, so whole
+-- macro nodes go at once, rarely). When a trim drops entries, <stream>:floor takes the first id left:
+-- a reader resuming from before it may have missed events (events_read.lua).
+-- A lease event also names the lease's holder (h) and token (k).
+local function recordEvent(type, ver, now, holder, token)
+  if not EVENTS or not type then
+    return
+  end
+  local tag = string.sub(B, string.find(B, '{', 1, true) + 1, -2)
+  local colon = string.find(tag, ':', 1, true)
+  local stream = EVENTS .. string.sub(tag, 1, colon - 1)
+  if holder then
+    redis.call('XADD', stream, '*', 't', type, 's', string.sub(tag, colon + 1), 'v', ver, 'at', now, 'h', holder,
+      'k', token)
+  else
+    redis.call('XADD', stream, '*', 't', type, 's', string.sub(tag, colon + 1), 'v', ver, 'at', now)
+  end
+  local dropped = redis.call('XTRIM', stream, 'MAXLEN', '~', EVENTS_MAX_LEN)
+    + redis.call('XTRIM', stream, 'MINID', '~', now - EVENTS_MAX_AGE_MS)
+  if dropped > 0 then
+    redis.call('SET', stream .. ':floor', redis.call('XRANGE', stream, '-', '+', 'COUNT', 1)[1][1])
+  end
+end
+
+-- The event of a session that goes away (deleted, expired), with the last version it had.
+local function recordGone(type, now)
+  local v = redis.call('HGET', META, 'ver')
+  if v then
+    recordEvent(type, v, now)
+  end
+end
+
 -- Ownership lease: a hash (holder, expires, token) beside the session, not part of it: a lease may be
 -- taken on a session that does not exist yet, outlives the session's deletion, and is neither exported
 -- nor synced. Once a lease ends the hash keeps its token until LEASE's own Redis expiry (expires +
@@ -58,8 +97,9 @@ local LEASE = B .. ':lease'
 
 -- Lease events: lease.lua and lease_release.lua call this on every grant ('lease-acquired') and on every
 -- end they see ('lease-lost': a release, or a lapsed lease a new grant takes over), with the holder and
--- token concerned. The hook of the change event log; it records nothing by itself.
+-- token concerned: an event in the change event log, at the session's version (0 when it does not exist).
 local function leaseEvent(type, holder, token, now)
+  recordEvent(type, redis.call('HGET', META, 'ver') or 0, now, holder, token)
 end
 
 -- A write that names a fencing token succeeds only while the lease with that token is live: a token
@@ -303,6 +343,7 @@ local function bump(m, now, isTouch, fresh, parts)
   redis.call('HSET', META, 'ver', m.ver, 'updated', m.updated, 'activity', now, 'expires', m.expires,
     'bytes', m.bytes, 'kbytes', m.kbytes, 'pexp', m.pexp)
   recordChange('w', m.ver, m.created, parts)
+  recordEvent(EVENT, m.ver, now)
 end
 
 -- The parts of a change to the session row only.

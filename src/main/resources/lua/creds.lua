@@ -13,6 +13,7 @@ if err then
   return err
 end
 m.bytes = bytes
+EVENT = 'creds-changed'
 if creds == 'null' then
   redis.call('DEL', CREDS)
 else

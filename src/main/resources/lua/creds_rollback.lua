@@ -27,5 +27,6 @@ end
 m.bytes = bytes
 redis.call('SET', CREDS, creds)
 pushHistory(m.ver + 1, now, creds, keep)
+EVENT = 'creds-changed'
 bump(m, now, false, { CREDS, CREDSH }, HISTORY)
 return { 'OK', m.ver }

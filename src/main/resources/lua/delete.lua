@@ -5,5 +5,6 @@ if err then
   return err
 end
 recordDelete()
+recordEvent('deleted', m.ver, now)
 wipe()
 return { 'OK' }

@@ -16,7 +16,7 @@ local state, data, creds, ttl = ARGV[5], ARGV[6], ARGV[7], tonumber(ARGV[8])
 local createdAt, exportVersion, lastSeq, typeCount = tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12])
 local keepBlobs, durableVersion = ARGV[13] == '1', tonumber(ARGV[14])
 local stagingId, stagedBytes, stagedTypeCount = ARGV[15], tonumber(ARGV[16]), tonumber(ARGV[17])
-local m, err = open(now, ifMatch, true)
+local m, err, expired = open(now, ifMatch, true)
 if err then
   return err
 end
@@ -84,6 +84,9 @@ local function chunked(cmd, key, from, to, step)
 end
 
 local kept = keepBlobs and not created
+if expired then
+  recordGone('expired', now)
+end
 wipe(kept)
 local types = {}
 for g = 1, typeCount do
@@ -121,6 +124,13 @@ if kept and ttl <= 0 then
 end
 if durableVersion > 0 and m.ver + 1 == exportVersion then
   SYNC = false
+end
+-- A restore brings back a state that existed already: no event (a reader learns of a lost log by the
+-- events-lost marker). An import through the API is a change like a PUT.
+if durableVersion > 0 then
+  EVENT = false
+elseif created then
+  EVENT = 'created'
 end
 bump(m, now, false)
 return { 'OK', created and 1 or 0, 1, sessionFields(), redis.call('GET', CREDS) }

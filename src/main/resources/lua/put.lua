@@ -5,7 +5,7 @@
 local now, ifMatch, mustExist = tonumber(ARGV[1]), ARGV[2], ARGV[3] == '1'
 local data, credsGiven, creds, state, ttl = ARGV[4], ARGV[5] == '1', ARGV[6], ARGV[7], ARGV[8]
 local defaultTtl, maxBytes, sources, keep = tonumber(ARGV[9]), tonumber(ARGV[10]), ARGV[11], tonumber(ARGV[12])
-local m, err = open(now, ifMatch, true)
+local m, err, expired = open(now, ifMatch, true)
 if err then
   return err
 end
@@ -42,8 +42,12 @@ if err then
   return err
 end
 if created then
+  if expired then
+    recordGone('expired', now)
+  end
   wipe()
   redis.call('HSET', META, 'created', now, 'seq', 0)
+  EVENT = 'created'
 end
 if state ~= '' then
   m.state = state

@@ -17,5 +17,6 @@ if not allowed(m.state, sources) then
 end
 m.state = to
 redis.call('HSET', META, 'state', to)
+EVENT = 'state-changed'
 bump(m, now, false, nil, DOC)
 return onceRecord(ARGV[7], statusReply(m))

@@ -1,6 +1,7 @@
 package io.sessiond;
 
 import io.sessiond.config.AppConfig;
+import io.sessiond.config.EventsConfig;
 import io.sessiond.config.StoreConfig;
 import io.sessiond.encryption.Encryption;
 import io.sessiond.health.HealthAddresses;
@@ -11,6 +12,7 @@ import io.sessiond.http.ManagementVerticle;
 import io.sessiond.metrics.Metrics;
 import io.sessiond.metrics.SessiondMeters;
 import io.sessiond.health.TenantUsage;
+import io.sessiond.store.EventLogSettings;
 import io.sessiond.store.LocalRecordCodec;
 import io.sessiond.store.StoreAccess;
 import io.sessiond.store.StoreAddresses;
@@ -41,6 +43,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One running daemon, assembled here and nowhere else: picks the store backend and how the HTTP
@@ -128,10 +131,12 @@ public final class Sessiond {
   private Future<String> deployHttp(Buffer openApi) {
     limiter = config.store().kind().equals(StoreConfig.REDIS) && config.admin().sharedRateLimit()
         ? new SharedRateLimiter(vertx, config.redis()) : RequestRate.local(new RateLimiter());
+    AtomicInteger openEventStreams = new AtomicInteger();
     StoreAccess access = httpStoreAccess();
     return vertx.deployVerticle(() -> {
       HttpApiVerticle v = new HttpApiVerticle(config.http(), config.store(), tenants, limiter, openApi, config.ops(), meters,
-          access, config.admin(), config.tenants().defaultLimits(), requestCounts);
+          access, config.admin(), config.tenants().defaultLimits(), requestCounts, config.events(),
+          openEventStreams);
       synchronized (httpVerticles) {
         httpVerticles.add(v);
       }
@@ -184,7 +189,9 @@ public final class Sessiond {
 
   private StoreBackend backend() {
     StoreConfig c = config.store();
-    StoreSettings settings = new StoreSettings(c.defaultTtlSeconds(), c.maxMessages(), tenants::limits, c.credsHistory());
+    EventsConfig e = config.events();
+    StoreSettings settings = new StoreSettings(c.defaultTtlSeconds(), c.maxMessages(), tenants::limits, c.credsHistory(),
+        e.enabled() ? new EventLogSettings(true, e.maxLength(), e.maxAgeSeconds() * 1000) : EventLogSettings.OFF);
     return switch (c.kind()) {
       case StoreConfig.FILE -> new FileBackend(settings, c.dataDir(), c.autoRestore(), c.snapshotEvery());
       case StoreConfig.REDIS -> new RedisBackend(settings, config.redis(), config.pg().enabled());

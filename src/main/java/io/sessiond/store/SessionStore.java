@@ -179,4 +179,11 @@ public interface SessionStore {
 
   /** Drops an unsettled claim. */
   Future<Void> releaseKey(OnceRequests.ReleaseKey request);
+
+  /**
+   * A page of the tenant's change events (see {@link EventType}): every write that bumps a version,
+   * every deletion and expiry records one, atomically with the change, in one per-tenant log bounded
+   * by length and age; reading never changes anything.
+   */
+  Future<StoreRequests.EventPage> readEvents(StoreRequests.ReadEvents request);
 }

@@ -83,6 +83,8 @@ public final class StoreAddresses {
   public static final StoreOperation<OnceRequests.ClaimKey, OnceRequests.Claim> CLAIM_KEY = op("claim-key", SessionStore::claimKey);
   public static final StoreOperation<OnceRequests.SettleKey, Void> SETTLE_KEY = op("settle-key", SessionStore::settleKey);
   public static final StoreOperation<OnceRequests.ReleaseKey, Void> RELEASE_KEY = op("release-key", SessionStore::releaseKey);
+  public static final StoreOperation<StoreRequests.ReadEvents, StoreRequests.EventPage> READ_EVENTS =
+      op("read-events", SessionStore::readEvents);
 
   /** Answers "pong" when the store verticle is responsive and its backend can serve requests. */
   public static final String PING = PREFIX + "ping";
@@ -92,7 +94,8 @@ public final class StoreAddresses {
       STATUS_ALL, TRANSITION, PUT_CREDS, QUERY_KEYS, WRITE_KEYS, CLEAR_KEYS, APPEND_MESSAGES, READ_MESSAGES,
       EXPORT, IMPORT, STAGE_IMPORT_KEYS, DROP_STAGED_IMPORT, STAGE_BLOB_CHUNK, COMMIT_BLOB, ABORT_BLOB, BLOB_INFO,
       LIST_BLOBS, READ_BLOB_CHUNK, DELETE_BLOB, ACQUIRE_LEASE, RELEASE_LEASE, GET_LEASE,
-      APPEND_ONCE, TRANSITION_ONCE, CLAIM_KEY, SETTLE_KEY, RELEASE_KEY, CREDS_HISTORY, ROLLBACK_CREDS);
+      APPEND_ONCE, TRANSITION_ONCE, CLAIM_KEY, SETTLE_KEY, RELEASE_KEY, CREDS_HISTORY, ROLLBACK_CREDS,
+      READ_EVENTS);
 
   private StoreAddresses() {
   }

@@ -320,4 +320,24 @@ public final class StoreRequests {
       blobs = List.copyOf(blobs);
     }
   }
+
+  /**
+   * Up to {@code max} events of the tenant's log after {@code afterId}, oldest first. {@code afterId}
+   * {@code null} reads nothing and answers the log's current end as the cursor: a reader that starts
+   * there gets every later event.
+   */
+  public record ReadEvents(String tenant, String afterId, int max) {
+  }
+
+  /**
+   * Events in log order and the cursor to read on from ({@code lastId}: the last event's id, or the
+   * id read after when there was none). {@code lost} is true when events after the requested id are
+   * gone: it is older than the log's start (trimmed by length or age), or newer than anything the log
+   * holds (the log was reset). The events are then the log's from its start.
+   */
+  public record EventPage(List<SessionEvent> events, String lastId, boolean lost) {
+    public EventPage {
+      events = List.copyOf(events);
+    }
+  }
 }

@@ -264,6 +264,11 @@ final class FileSessionStore implements SessionStore {
   }
 
   @Override
+  public Future<StoreRequests.EventPage> readEvents(StoreRequests.ReadEvents request) {
+    return read(() -> memory.readEvents(request));
+  }
+
+  @Override
   public Future<Integer> sweepExpired(long now) {
     return write(() -> memory.sweepExpired(now));
   }

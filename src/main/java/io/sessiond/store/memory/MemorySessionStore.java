@@ -3,6 +3,7 @@ package io.sessiond.store.memory;
 import io.sessiond.store.LeaseEvents;
 import io.sessiond.store.LeaseRequests;
 import io.sessiond.store.OnceRequests;
+import io.sessiond.store.EventType;
 import io.sessiond.store.RequestChecks;
 import io.sessiond.store.SessionStore;
 import io.sessiond.store.StoreException;
@@ -71,11 +72,27 @@ public final class MemorySessionStore implements SessionStore {
   private final LeaseTable leases = new LeaseTable();
   private final StagedImports stagedImports = new StagedImports();
   private final OnceTable once = new OnceTable();
+  private final MemoryEvents events;
   private Consumer<StoreChange> listener = change -> { };
-  private LeaseEvents leaseEvents = LeaseEvents.NONE;
+  private LeaseEvents leaseEvents;
 
   public MemorySessionStore(StoreSettings settings) {
     this.settings = settings;
+    this.events = new MemoryEvents(settings.events());
+    this.leaseEvents = this::recordLeaseEvent;
+  }
+
+  /** The store's change event log. */
+  public MemoryEvents events() {
+    return events;
+  }
+
+  /** A lease's grant or end, in the change event log at the session's version (0 when it does not exist). */
+  private void recordLeaseEvent(String tenant, String id, LeaseEvents.Kind kind, String holder, long token, long at) {
+    SessionEntry entry = table.find(tenant, id);
+    long version = entry == null || entry.session().expiredAt(at) ? 0 : entry.session().version();
+    events.record(tenant, kind == LeaseEvents.Kind.ACQUIRED ? EventType.LEASE_ACQUIRED : EventType.LEASE_LOST, id,
+        version, at, holder, token);
   }
 
   /** Sends every change applied from now on to {@code listener}, after it is applied. */
@@ -83,7 +100,7 @@ public final class MemorySessionStore implements SessionStore {
     this.listener = listener;
   }
 
-  /** Reports every lease grant and end from now on to {@code events}. */
+  /** Reports every lease grant and end from now on to {@code events} (by default: the change event log). */
   public void onLeaseEvent(LeaseEvents events) {
     this.leaseEvents = events;
   }
@@ -129,7 +146,7 @@ public final class MemorySessionStore implements SessionStore {
         now, now, now, ttl, Session.expiryFor(now, ttl));
     List<CredsVersion> history = SessionEntry.historyAfter(List.of(), created.credsJson(), 1, now, settings.credsHistory());
     checkSize(r.tenant(), SessionEntry.documentBytes(created) + SessionEntry.historyBytes(history), 0);
-    commit(new CredsWritten(r.tenant(), created, history));
+    commit(new CredsWritten(r.tenant(), created, history), EventType.CREATED, created);
     return new PutResult(created, true);
   }
 
@@ -141,9 +158,9 @@ public final class MemorySessionStore implements SessionStore {
     Session replaced = written(old, state, dataOrEmpty(r.dataJson()), creds, ttl, now);
     if (r.credsJson() == null) {
       checkSize(r.tenant(), current.bytesWithDocument(replaced), current.bytes());
-      commit(new DocumentWritten(r.tenant(), replaced));
+      commit(new DocumentWritten(r.tenant(), replaced), EventType.UPDATED, replaced);
     } else {
-      writeCreds(r.tenant(), current, replaced, now);
+      writeCreds(r.tenant(), current, replaced, now, EventType.UPDATED);
     }
     return new PutResult(replaced, false);
   }
@@ -164,7 +181,7 @@ public final class MemorySessionStore implements SessionStore {
       String data = MergePatch.apply(new JsonObject(old.dataJson()), patch).encode();
       Session patched = written(old, old.state(), data, old.credsJson(), old.ttlSeconds(), now);
       checkSize(r.tenant(), entry.bytesWithDocument(patched), entry.bytes());
-      commit(new DocumentWritten(r.tenant(), patched));
+      commit(new DocumentWritten(r.tenant(), patched), EventType.UPDATED, patched);
       return patched;
     });
   }
@@ -174,8 +191,9 @@ public final class MemorySessionStore implements SessionStore {
     return attempt(() -> {
       long now = now();
       leases.checkFence(ref, now);
-      writable(ref.tenant(), ref.id(), ref.ifMatch(), now);
+      SessionEntry entry = writable(ref.tenant(), ref.id(), ref.ifMatch(), now);
       commit(new Deleted(ref.tenant(), ref.id()));
+      events.record(ref.tenant(), EventType.DELETED, ref.id(), entry.session().version(), now);
       return null;
     });
   }
@@ -190,7 +208,7 @@ public final class MemorySessionStore implements SessionStore {
       // A touch is activity, not an update: updatedAt stays.
       Session touched = new Session(old.id(), old.state(), old.dataJson(), old.credsJson(), old.version() + 1,
           old.createdAt(), old.updatedAt(), now, old.ttlSeconds(), Session.expiryFor(now, old.ttlSeconds()));
-      commit(new DocumentWritten(ref.tenant(), touched));
+      commit(new DocumentWritten(ref.tenant(), touched), EventType.UPDATED, touched);
       return statusOf(entry);
     });
   }
@@ -227,8 +245,8 @@ public final class MemorySessionStore implements SessionStore {
         return statusOf(entry); // staying in place succeeds and changes nothing, not even the version
       }
       SessionState to = checkTransition(old.state(), r.to());
-      commit(new DocumentWritten(r.tenant(),
-          written(old, to, old.dataJson(), old.credsJson(), old.ttlSeconds(), now)));
+      Session next = written(old, to, old.dataJson(), old.credsJson(), old.ttlSeconds(), now);
+      commit(new DocumentWritten(r.tenant(), next), EventType.STATE_CHANGED, next);
       return statusOf(entry);
     });
   }
@@ -242,17 +260,17 @@ public final class MemorySessionStore implements SessionStore {
       SessionEntry entry = writable(r.tenant(), r.id(), r.ifMatch(), now);
       Session old = entry.session();
       Session next = written(old, old.state(), old.dataJson(), RequestChecks.clearable(r.credsJson()), old.ttlSeconds(), now);
-      writeCreds(r.tenant(), entry, next, now);
+      writeCreds(r.tenant(), entry, next, now, EventType.CREDS_CHANGED);
       return new Written(next.version());
     });
   }
 
-  /** A write of {@code next}'s creds: the document and the kept creds versions after it, size-checked. */
-  private void writeCreds(String tenant, SessionEntry entry, Session next, long now) {
+  /** A write of {@code next}'s creds: the document and the kept creds versions after it, size-checked, recorded as {@code event}. */
+  private void writeCreds(String tenant, SessionEntry entry, Session next, long now, EventType event) {
     List<CredsVersion> history = SessionEntry.historyAfter(entry.history(), next.credsJson(), next.version(), now,
         settings.credsHistory());
     checkSize(tenant, entry.bytesWithCreds(next, history), entry.bytes());
-    commit(new CredsWritten(tenant, next, history));
+    commit(new CredsWritten(tenant, next, history), event, next);
   }
 
   @Override
@@ -275,7 +293,7 @@ public final class MemorySessionStore implements SessionStore {
               + r.version() + "; versions kept: " + entry.history().stream().map(CredsVersion::version).toList()));
       Session old = entry.session();
       Session next = written(old, old.state(), old.dataJson(), kept.credsJson(), old.ttlSeconds(), now);
-      writeCreds(r.tenant(), entry, next, now);
+      writeCreds(r.tenant(), entry, next, now, EventType.CREDS_CHANGED);
       return new Written(next.version());
     });
   }
@@ -306,7 +324,7 @@ public final class MemorySessionStore implements SessionStore {
       Session next = written(entry.session(), now);
       Map<String, Map<String, String>> batch = copyOf(r.batch());
       checkSize(r.tenant(), entry.bytesAfterKeys(next, batch), entry.bytes());
-      commit(new KeysWritten(r.tenant(), next, batch));
+      commit(new KeysWritten(r.tenant(), next, batch), EventType.UPDATED, next);
       return new Written(next.version());
     });
   }
@@ -318,7 +336,7 @@ public final class MemorySessionStore implements SessionStore {
       leases.checkFence(ref, now);
       SessionEntry entry = writable(ref.tenant(), ref.id(), ref.ifMatch(), now);
       Session next = written(entry.session(), now);
-      commit(new KeysCleared(ref.tenant(), next));
+      commit(new KeysCleared(ref.tenant(), next), EventType.UPDATED, next);
       return new Written(next.version());
     });
   }
@@ -333,7 +351,8 @@ public final class MemorySessionStore implements SessionStore {
       List<StoredMessage> stored = numbered(r.messagesJson(), entry.nextSeq());
       Session next = written(entry.session(), now);
       checkSize(r.tenant(), entry.bytesAfterAppend(next, stored, settings.maxMessages()), entry.bytes());
-      commit(new MessagesAppended(r.tenant(), next, List.copyOf(stored), settings.maxMessages()));
+      commit(new MessagesAppended(r.tenant(), next, List.copyOf(stored), settings.maxMessages()), EventType.UPDATED,
+          next);
       return new AppendResult(next.version(), stored.get(0).seq(), stored.get(stored.size() - 1).seq(),
           entry.messages().size());
     });
@@ -394,6 +413,12 @@ public final class MemorySessionStore implements SessionStore {
       if (r.staged() != null) {
         stagedImports.drop(r.tenant(), incoming.id(), r.staged().stagingId());
       }
+      if (!r.isRestore()) {
+        // A restore brings back a state that existed already: no event (see docs/events.md).
+        Session session = imported.export().session();
+        events.record(r.tenant(), current == null ? EventType.CREATED : EventType.UPDATED, session.id(),
+            session.version(), now);
+      }
       return new PutResult(imported.export().session(), current == null);
     });
   }
@@ -434,7 +459,7 @@ public final class MemorySessionStore implements SessionStore {
       boolean created = entry.blob(r.name()) == null;
       Session next = written(entry.session(), now);
       checkSize(r.tenant(), entry.bytesWithBlob(next, r.name(), r.size()), entry.bytes());
-      commit(new BlobCommitted(r.tenant(), next, r.name(), r.uploadId(), r.chunks(), r.size()));
+      commit(new BlobCommitted(r.tenant(), next, r.name(), r.uploadId(), r.chunks(), r.size()), EventType.UPDATED, next);
       return new StoreRequests.BlobWritten(next.version(), created);
     });
   }
@@ -502,7 +527,7 @@ public final class MemorySessionStore implements SessionStore {
       SessionEntry entry = writable(ref.tenant(), ref.id(), ref.ifMatch(), now);
       requireBlob(entry, ref.id(), ref.name());
       Session next = written(entry.session(), now);
-      commit(new BlobDeleted(ref.tenant(), next, ref.name()));
+      commit(new BlobDeleted(ref.tenant(), next, ref.name()), EventType.UPDATED, next);
       return new Written(next.version());
     });
   }
@@ -565,7 +590,7 @@ public final class MemorySessionStore implements SessionStore {
 
   private int removeExpired(long now) {
     List<SessionTable.ExpiryKey> expired = table.expiredAt(now);
-    expired.forEach(key -> commit(new Deleted(key.tenant(), key.id())));
+    expired.forEach(key -> expire(key.tenant(), key.id(), now));
     return expired.size();
   }
 
@@ -601,7 +626,7 @@ public final class MemorySessionStore implements SessionStore {
         entries.add(entry);
       }
     }
-    expired.forEach(id -> commit(new Deleted(r.tenant(), id)));
+    expired.forEach(id -> expire(r.tenant(), id, now));
     return new EntryPage(entries, nextAfterId);
   }
 
@@ -609,7 +634,7 @@ public final class MemorySessionStore implements SessionStore {
   private SessionEntry live(String tenant, String id, long now) {
     SessionEntry entry = table.find(tenant, id);
     if (entry != null && entry.session().expiredAt(now)) {
-      commit(new Deleted(tenant, id));
+      expire(tenant, id, now);
       return null;
     }
     return entry;
@@ -680,6 +705,26 @@ public final class MemorySessionStore implements SessionStore {
   private void commit(StoreChange change) {
     table.apply(change);
     listener.accept(change);
+  }
+
+  /** Applies a change to a session and records its event, at the session's version after it. */
+  private void commit(StoreChange change, EventType type, Session after) {
+    commit(change);
+    events.record(change.tenant(), type, after.id(), after.version(), after.lastActivityAt());
+  }
+
+  /** Removes an expired session, recording its expiry at the last version it had. */
+  private void expire(String tenant, String id, long now) {
+    SessionEntry entry = table.find(tenant, id);
+    commit(new Deleted(tenant, id));
+    if (entry != null) {
+      events.record(tenant, EventType.EXPIRED, id, entry.session().version(), now);
+    }
+  }
+
+  @Override
+  public Future<StoreRequests.EventPage> readEvents(StoreRequests.ReadEvents r) {
+    return attempt(() -> events.read(r, now()));
   }
 
   private static SessionStatus statusOf(SessionEntry entry) {

@@ -1,5 +1,6 @@
 package io.sessiond.store.redis;
 
+import io.sessiond.store.EventLogSettings;
 import io.sessiond.store.redis.LuaScripts.Script;
 import io.vertx.core.Future;
 import io.vertx.redis.client.RedisConnection;
@@ -18,20 +19,49 @@ import java.util.concurrent.ConcurrentHashMap;
  * the change stream's key there. On a single Redis (standalone or Sentinel) that is the one stream
  * {@code <prefix>sync}, baked into the script; on Redis Cluster a script may touch only its session's
  * slot, so the key is the stream of that slot ({@link SlotStreams}), passed as {@code KEYS[2]}, and a
- * hint names the slot after the script (see docs/decisions.md).
+ * hint names the slot after the script (see docs/decisions.md). With change events on, the scripts also
+ * append each change's event to the tenant's stream ({@code <prefix>events:<tenant>}): {@code common.lua}
+ * declares {@code local EVENTS, EVENTS_MAX_LEN, EVENTS_MAX_AGE_MS = false, 0, 0} and this puts the
+ * streams' key prefix and the log's bounds there (never on a cluster: the tenant's stream is in
+ * another slot).
  */
 final class ChangeRecording {
   private static final String PLACEHOLDER = "local SYNC = false\n";
+  private static final String EVENTS_PLACEHOLDER = "local EVENTS, EVENTS_MAX_LEN, EVENTS_MAX_AGE_MS = false, 0, 0\n";
   private final String stream;
   private final SlotStreams slots;
+  private final String eventsPrefix;
+  private final EventLogSettings events;
   private final Map<String, Script> recorded = new ConcurrentHashMap<>();
 
   private ChangeRecording(String stream, SlotStreams slots) {
-    if (stream != null && (stream.contains("]") || stream.contains("\n"))) {
-      throw new IllegalArgumentException("the change stream key may not contain ']' or a line break");
-    }
+    this(stream, slots, null, EventLogSettings.OFF);
+  }
+
+  private ChangeRecording(String stream, SlotStreams slots, String eventsPrefix, EventLogSettings events) {
+    checkKey(stream);
+    checkKey(eventsPrefix);
     this.stream = stream;
     this.slots = slots;
+    this.eventsPrefix = events.enabled() ? eventsPrefix : null;
+    this.events = events;
+  }
+
+  private static void checkKey(String key) {
+    if (key != null && (key.contains("]") || key.contains("\n"))) {
+      throw new IllegalArgumentException("a stream key may not contain ']' or a line break");
+    }
+  }
+
+  /**
+   * The same recording, plus each change's event in its tenant's stream ({@code eventsPrefix + tenant})
+   * when {@code events} are on; refused with per-slot sync (a cluster), where a script cannot reach it.
+   */
+  ChangeRecording withEvents(String eventsPrefix, EventLogSettings events) {
+    if (events.enabled() && slots != null) {
+      throw new IllegalArgumentException("change events cannot be recorded on Redis Cluster");
+    }
+    return new ChangeRecording(stream, slots, eventsPrefix, events);
   }
 
   /** Scripts stay as they are: sync is off. */
@@ -49,18 +79,30 @@ final class ChangeRecording {
     return new ChangeRecording(null, slots);
   }
 
-  boolean enabled() {
-    return stream != null || slots != null;
+  /** Whether changes go to their cluster slot's stream. */
+  boolean perSlot() {
+    return slots != null;
   }
 
-  /** The script that also records its change; the script itself when sync is off or it records nothing. */
+  boolean enabled() {
+    return stream != null || slots != null || eventsPrefix != null;
+  }
+
+  /** The script that also records its change; the script itself when nothing is recorded or it records nothing. */
   Script of(Script script) {
     if (!enabled() || !script.source().contains(PLACEHOLDER)) {
       return script;
     }
     return recorded.computeIfAbsent(script.sha(), sha -> {
-      String key = slots != null ? "KEYS[2]" : "[==[" + stream + "]==]";
-      String source = script.source().replace(PLACEHOLDER, "local SYNC = " + key + "\n");
+      String source = script.source();
+      if (stream != null || slots != null) {
+        String key = slots != null ? "KEYS[2]" : "[==[" + stream + "]==]";
+        source = source.replace(PLACEHOLDER, "local SYNC = " + key + "\n");
+      }
+      if (eventsPrefix != null) {
+        source = source.replace(EVENTS_PLACEHOLDER, "local EVENTS, EVENTS_MAX_LEN, EVENTS_MAX_AGE_MS = [==["
+            + eventsPrefix + "]==], " + events.maxLength() + ", " + events.maxAgeMs() + "\n");
+      }
       return new Script(script.name(), source, sha1(source));
     });
   }

@@ -53,12 +53,13 @@ final class LuaScripts {
   final Script onceForget = session("once_forget", "once");
   final Script credsHistory = session("creds_history");
   final Script credsRollback = session("creds_rollback");
+  final Script eventsRead = script("events_read", read("events_read"));
 
   Script[] all() {
     return new Script[] {get, put, patch, delete, touch, status, transition, creds, keysQuery, keysWrite, keysClear,
         append, messages, export, importSession, importStage, importUnstage, sweep, index, blobStage, blobCommit,
         blobAbort, blobInfo, blobList, blobRead, blobDelete, syncRead, lease, leaseRelease, leaseGet, keyClaim, keySettle,
-        keyRelease, onceForget, credsHistory, credsRollback};
+        keyRelease, onceForget, credsHistory, credsRollback, eventsRead};
   }
 
   /** A session script: common.lua, then the named parts (such as once.lua), then the script itself. */

@@ -16,6 +16,8 @@ package io.sessiond.store.redis;
  *   sessiond:{acme:bot-1}:once:KEY      string: an Idempotency-Key's record of an append or transition (once.lua)
  *   sessiond:{acme}:once:KEY            hash: an Idempotency-Key claimed by another request (key_claim.lua)
  *   sessiond:tenants                    set: tenants that have indexes, for the sweeper
+ *   sessiond:events:acme                stream: the tenant's change events (t, s, v, at)
+ *   sessiond:events:acme:floor          string: the first id left by the last trim that dropped events
  * </pre>
  * Session ids and tenant ids cannot contain braces, and the prefix is refused when it does, so the
  * hash tag is always the one above.
@@ -52,6 +54,16 @@ final class RedisKeys {
   /** A tenant's claim of an idempotency key (see key_claim.lua). */
   String once(String tenant, String key) {
     return tenant(tenant) + ":once:" + key;
+  }
+
+  /** The tenant's change event stream. */
+  String events(String tenant) {
+    return eventsPrefix(prefix) + tenant;
+  }
+
+  /** What every tenant's event stream key starts with. */
+  static String eventsPrefix(String prefix) {
+    return prefix + "events:";
   }
 
   String tenants() {

@@ -1,5 +1,6 @@
 package io.sessiond.store.redis;
 
+import io.sessiond.store.EventLogSettings;
 import io.sessiond.store.LeaseRequests;
 import io.sessiond.store.LeaseRequests.AcquireLease;
 import io.sessiond.store.LeaseRequests.LeaseGrant;
@@ -99,7 +100,10 @@ final class RedisSessionStore implements SessionStore {
 
   /** @param recording how every change is recorded for PostgreSQL sync (off, one stream, or per cluster slot) */
   RedisSessionStore(Vertx vertx, StoreSettings settings, RedisConfig config, ChangeRecording recording) {
-    this.recording = recording;
+    // On Redis Cluster a session script may not touch a stream outside its slot: no events there.
+    EventLogSettings events = RedisConfig.CLUSTER.equals(config.mode()) || recording.perSlot() ? EventLogSettings.OFF
+        : settings.events();
+    this.recording = recording.withEvents(RedisKeys.eventsPrefix(config.prefix()), events);
     this.settings = settings;
     this.keys = new RedisKeys(config.prefix());
     this.link = new RedisLink(vertx, config);
@@ -685,6 +689,13 @@ final class RedisSessionStore implements SessionStore {
   private Future<Response> binaryScript(String tenant, String id, Script script, List<Object> args) {
     return link.with(conn -> link.eval(conn, script, keys.session(tenant, id), args)
         .map(reply -> RedisReplies.ok(reply, id, null)));
+  }
+
+  @Override
+  public Future<StoreRequests.EventPage> readEvents(StoreRequests.ReadEvents r) {
+    List<String> args = List.of(r.afterId() == null ? "" : r.afterId(), Integer.toString(r.max()));
+    return link.with(conn -> link.eval(conn, scripts.eventsRead, keys.events(r.tenant()), args))
+        .map(RedisEvents::page);
   }
 
   @Override

@@ -64,7 +64,8 @@ class RedisKeyLayoutTest {
           assertEquals(new TreeSet<>(List.of(
               prefix + tag + ":meta", prefix + tag + ":creds", prefix + tag + ":keys:pre-key",
               prefix + tag + ":keys:session", prefix + tag + ":types", prefix + tag + ":msgs", prefix + tag + ":credsh",
-              prefix + "{" + tenant + "}:ids", prefix + "{" + tenant + "}:expiry", prefix + "tenants")), names);
+              prefix + "{" + tenant + "}:ids", prefix + "{" + tenant + "}:expiry", prefix + "tenants",
+              prefix + "events:" + tenant)), names);
           tc.completeNow();
         })));
   }

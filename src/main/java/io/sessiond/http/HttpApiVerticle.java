@@ -1,5 +1,6 @@
 package io.sessiond.http;
 
+import io.sessiond.config.EventsConfig;
 import io.sessiond.config.HttpConfig;
 import io.sessiond.config.OpsConfig;
 import io.sessiond.metrics.SessiondMeters;
@@ -21,6 +22,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The REST edge: authenticates, validates and turns each request into one store request through the
@@ -39,7 +41,10 @@ public final class HttpApiVerticle extends VerticleBase {
   private final OpsConfig ops;
   private final SessiondMeters meters;
   private final StoreAccess storeAccess;
+  private final EventsConfig events;
+  private final AtomicInteger openEventStreams;
   private StoreClient store;
+  private EventRoutes eventRoutes;
   private RequestDeadlines deadlines;
   private ConnectionGuard connections;
   private HttpServer server;
@@ -49,10 +54,14 @@ public final class HttpApiVerticle extends VerticleBase {
   /**
    * @param openApi    the OpenAPI document served at {@code /openapi.yaml} (read once at start-up)
    * @param storeAccess how this verticle reaches the store (opened when it starts, closed when it stops)
+   * @param openEventStreams the instance's count of open event streams, shared by its HTTP verticles
    */
   public HttpApiVerticle(HttpConfig http, StoreConfig storeConfig, TenantDirectory tenants, RequestRate rateLimiter,
                          Buffer openApi, OpsConfig ops, SessiondMeters meters, StoreAccess storeAccess,
-                         AdminConfig admin, TenantLimits defaultLimits, RequestCounts counts) {
+                         AdminConfig admin, TenantLimits defaultLimits, RequestCounts counts,
+                         EventsConfig events, AtomicInteger openEventStreams) {
+    this.events = events;
+    this.openEventStreams = openEventStreams;
     this.admin = admin;
     this.defaultLimits = defaultLimits;
     this.counts = counts;
@@ -117,6 +126,8 @@ public final class HttpApiVerticle extends VerticleBase {
     new LeaseRoutes(store).mount(api);
     new AdminRoutes(vertx, http.requestTimeoutMs(), defaultLimits).mount(api);
     new CredsHistoryRoutes(store, storeConfig.credsHistory()).mount(api);
+    eventRoutes = new EventRoutes(vertx, store, events, openEventStreams);
+    eventRoutes.mount(api);
     router.route().failureHandler(Problems::handle);
     // A path the router cannot even match (a bad percent escape) fails with 400 outside every route.
     router.errorHandler(400, Problems::handle);
@@ -150,6 +161,10 @@ public final class HttpApiVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    // Event streams never finish by themselves: they end now, and their clients reconnect elsewhere.
+    if (eventRoutes != null) {
+      eventRoutes.endAll();
+    }
     // Stops accepting at once; requests in flight get up to the grace period to finish.
     Future<Void> stopped = server == null ? Future.succeededFuture()
         : server.shutdown(ops.shutdownGraceMs(), TimeUnit.MILLISECONDS);

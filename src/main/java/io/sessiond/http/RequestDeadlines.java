@@ -13,7 +13,8 @@ import java.util.Map;
  * still unanswered at its deadline gets a 503 problem with {@code Retry-After} (a late answer from the
  * store is then dropped). One periodic sweep per HTTP verticle, not one timer per request: requests in
  * flight are kept in arrival order, which is deadline order, and removed when they end. Blob transfers
- * are exempt (their length depends on the client's bandwidth); idle and header timeouts bound them.
+ * are exempt (their length depends on the client's bandwidth); idle and header timeouts bound them. So
+ * are event streams ({@code GET /v1/events}), which stay open by design.
  * A request made of many bounded store calls (a large import) reports {@link #progress} after each:
  * its deadline then counts from its last progress, so it still answers 503 within the timeout of the
  * store stalling, but is not cut off for being large.
@@ -40,7 +41,7 @@ final class RequestDeadlines implements Handler<RoutingContext> {
 
   @Override
   public void handle(RoutingContext ctx) {
-    if (ctx.request().path().contains("/blobs/")) {
+    if (ctx.request().path().contains("/blobs/") || ctx.request().path().equals("/v1/events")) {
       ctx.next();
       return;
     }

@@ -275,6 +275,54 @@ public abstract class SessionStoreContract {
             .compose(checking(s -> assertEquals(created, s)))));
   }
 
+  // ---- change events --------------------------------------------------------------------------
+
+  @Test
+  void everyWrite_recordsOneEvent_inOrder_andAReadAfterAnIdGetsExactlyTheLaterOnes(VertxTestContext tc) {
+    String[] start = new String[1];
+    List<SessionEvent> all = new ArrayList<>();
+    run(tc, () -> store.readEvents(new StoreRequests.ReadEvents(tenant, null, 100))
+        .compose(checking(page -> assertTrue(page.events().isEmpty() && !page.lost(), page.toString())))
+        .compose(page -> {
+          start[0] = page.lastId();
+          return create(id);
+        })
+        .compose(v -> store.transition(new Transition(tenant, id, SessionState.REGISTERING, ANY_VERSION)))
+        .compose(v -> store.putCreds(new PutCreds(tenant, id, "{\"k\":1}", ANY_VERSION)))
+        .compose(v -> store.touch(new SessionRef(tenant, id)))
+        .compose(v -> store.delete(new SessionRef(tenant, id)))
+        .compose(v -> store.readEvents(new StoreRequests.ReadEvents(tenant, start[0], 100)))
+        .compose(checking(page -> {
+          assertFalse(page.lost());
+          assertEquals(List.of(EventType.CREATED, EventType.STATE_CHANGED, EventType.CREDS_CHANGED, EventType.UPDATED,
+              EventType.DELETED), page.events().stream().map(SessionEvent::type).toList());
+          assertEquals(List.of(1L, 2L, 3L, 4L, 4L), page.events().stream().map(SessionEvent::version).toList());
+          assertTrue(page.events().stream().allMatch(e -> e.sessionId().equals(id)));
+          assertEquals(page.events().get(4).id(), page.lastId());
+          all.addAll(page.events());
+        }))
+        .compose(page -> store.readEvents(new StoreRequests.ReadEvents(tenant, all.get(2).id(), 100)))
+        .compose(checking(page -> assertEquals(all.subList(3, 5), page.events())))
+        .compose(page -> store.readEvents(new StoreRequests.ReadEvents(tenant, all.get(0).id(), 2)))
+        .compose(checking(page -> {
+          assertEquals(all.subList(1, 3), page.events(), "a page holds at most max events");
+          assertEquals(all.get(2).id(), page.lastId());
+        }))
+        .compose(page -> store.readEvents(new StoreRequests.ReadEvents("t-" + random(), start[0], 100)))
+        .compose(checking(page -> assertTrue(page.events().isEmpty(), "another tenant's log is its own"))));
+  }
+
+  @Test
+  void readingAfterAnIdNewerThanTheLog_saysEventsWereLost(VertxTestContext tc) {
+    run(tc, () -> create(id)
+        .compose(v -> store.readEvents(new StoreRequests.ReadEvents(tenant, "999999999999999-0", 100)))
+        .compose(checking(page -> {
+          assertTrue(page.lost());
+          assertEquals(1, page.events().size(), "the log from its start follows: " + page.events());
+          assertEquals(EventType.CREATED, page.events().get(0).type());
+        })));
+  }
+
   // ---- listing: bounded work per page ---------------------------------------------------------
 
   @Test

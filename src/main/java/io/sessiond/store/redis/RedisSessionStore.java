@@ -107,7 +107,7 @@ final class RedisSessionStore implements SessionStore {
     this.settings = settings;
     this.keys = new RedisKeys(config.prefix());
     this.link = new RedisLink(vertx, config);
-    this.index = new RedisIndex(link, keys, scripts, recording);
+    this.index = new RedisIndex(link, keys, scripts, this.recording);
     this.pages = new RedisPages(link, keys, index);
   }
 

@@ -194,7 +194,7 @@ public final class SealingStoreClient implements StoreClient {
       StoreAddresses.DROP_STAGED_IMPORT, StoreAddresses.COMMIT_BLOB, StoreAddresses.ABORT_BLOB,
       StoreAddresses.BLOB_INFO, StoreAddresses.LIST_BLOBS, StoreAddresses.DELETE_BLOB, StoreAddresses.ACQUIRE_LEASE,
       StoreAddresses.RELEASE_LEASE, StoreAddresses.GET_LEASE, StoreAddresses.TRANSITION_ONCE,
-      StoreAddresses.RELEASE_KEY, StoreAddresses.ROLLBACK_CREDS);
+      StoreAddresses.RELEASE_KEY, StoreAddresses.ROLLBACK_CREDS, StoreAddresses.READ_EVENTS);
 
   /** Operations whose values are sealed on the way in and opened on the way out (the rules above). */
   static final Set<StoreOperation<?, ?>> SEALED = Set.of(StoreAddresses.PUT, StoreAddresses.GET, StoreAddresses.PATCH,

@@ -289,20 +289,24 @@ public abstract class SessionStoreContract {
         })
         .compose(v -> store.transition(new Transition(tenant, id, SessionState.REGISTERING, ANY_VERSION)))
         .compose(v -> store.putCreds(new PutCreds(tenant, id, "{\"k\":1}", ANY_VERSION)))
+        .compose(v -> store.putCreds(new PutCreds(tenant, id, "{\"k\":2}", ANY_VERSION)))
+        .compose(v -> store.rollbackCreds(new StoreRequests.RollbackCreds(tenant, id, 3, ANY_VERSION,
+            StoreRequests.NO_FENCE)))
         .compose(v -> store.touch(new SessionRef(tenant, id)))
         .compose(v -> store.delete(new SessionRef(tenant, id)))
         .compose(v -> store.readEvents(new StoreRequests.ReadEvents(tenant, start[0], 100)))
         .compose(checking(page -> {
           assertFalse(page.lost());
-          assertEquals(List.of(EventType.CREATED, EventType.STATE_CHANGED, EventType.CREDS_CHANGED, EventType.UPDATED,
-              EventType.DELETED), page.events().stream().map(SessionEvent::type).toList());
-          assertEquals(List.of(1L, 2L, 3L, 4L, 4L), page.events().stream().map(SessionEvent::version).toList());
+          assertEquals(List.of(EventType.CREATED, EventType.STATE_CHANGED, EventType.CREDS_CHANGED,
+              EventType.CREDS_CHANGED, EventType.CREDS_CHANGED, EventType.UPDATED, EventType.DELETED),
+              page.events().stream().map(SessionEvent::type).toList(), "a rollback changes the creds too");
+          assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L, 6L), page.events().stream().map(SessionEvent::version).toList());
           assertTrue(page.events().stream().allMatch(e -> e.sessionId().equals(id)));
-          assertEquals(page.events().get(4).id(), page.lastId());
+          assertEquals(page.events().get(6).id(), page.lastId());
           all.addAll(page.events());
         }))
         .compose(page -> store.readEvents(new StoreRequests.ReadEvents(tenant, all.get(2).id(), 100)))
-        .compose(checking(page -> assertEquals(all.subList(3, 5), page.events())))
+        .compose(checking(page -> assertEquals(all.subList(3, 7), page.events())))
         .compose(page -> store.readEvents(new StoreRequests.ReadEvents(tenant, all.get(0).id(), 2)))
         .compose(checking(page -> {
           assertEquals(all.subList(1, 3), page.events(), "a page holds at most max events");

@@ -22,10 +22,14 @@ import java.util.Set;
  * @param retries                extra attempts of a request that could not get a connection
  * @param retryBackoffMs         the first retry's delay; each next one doubles it
  * @param reconnectMaxBackoffMs  ceiling of the delay between probes while Redis is down
+ * @param tls                    the endpoints are {@code rediss://}: TLS to every node
+ * @param tlsCaFile              PEM file of the authorities trusted for Redis's certificate ({@code null}: the JVM's)
+ * @param tlsVerifyHostname      whether the certificate must name the host connected to
  */
 public record RedisConfig(String mode, List<String> endpoints, String username, String password, String masterName,
                           String prefix, int poolSize, int maxPoolWaiting, int maxPipelined, long timeoutMs,
-                          long connectTimeoutMs, int retries, long retryBackoffMs, long reconnectMaxBackoffMs) {
+                          long connectTimeoutMs, int retries, long retryBackoffMs, long reconnectMaxBackoffMs,
+                          boolean tls, String tlsCaFile, boolean tlsVerifyHostname) {
   public static final String STANDALONE = "standalone";
   public static final String SENTINEL = "sentinel";
   public static final String CLUSTER = "cluster";
@@ -63,7 +67,29 @@ public record RedisConfig(String mode, List<String> endpoints, String username, 
         s.longValue("REDIS_CONNECT_TIMEOUT_MS", 2000, 50, 600_000),
         s.intValue("REDIS_RETRIES", 2, 0, 20),
         s.longValue("REDIS_RETRY_BACKOFF_MS", 50, 1, 60_000),
-        s.longValue("REDIS_RECONNECT_MAX_BACKOFF_MS", 2000, 10, 600_000));
+        s.longValue("REDIS_RECONNECT_MAX_BACKOFF_MS", 2000, 10, 600_000),
+        tls(endpoints), caFile(s, tls(endpoints)),
+        s.bool("REDIS_TLS_VERIFY_HOSTNAME", true));
+  }
+
+  /** Whether the endpoints speak TLS; all of them or none (one client cannot mix the two). */
+  private static boolean tls(List<String> endpoints) {
+    long secure = endpoints.stream().filter(e -> e.startsWith("rediss://")).count();
+    if (secure != 0 && secure != endpoints.size()) {
+      throw new ConfigException("REDIS_NODES", "mixes redis:// and rediss:// endpoints: use one scheme for every node");
+    }
+    return secure != 0;
+  }
+
+  private static String caFile(Settings s, boolean tls) {
+    String file = s.optional("REDIS_TLS_CA_FILE");
+    if (file != null && !tls) {
+      throw new ConfigException("REDIS_TLS_CA_FILE", "is set but REDIS_URL is not rediss:// (the connection would not use TLS)");
+    }
+    if (file != null && !java.nio.file.Files.isReadable(java.nio.file.Path.of(file))) {
+      throw new ConfigException("REDIS_TLS_CA_FILE", "file " + file + " does not exist or cannot be read");
+    }
+    return file;
   }
 
   /** The first endpoint without credentials, for log lines and error messages. */
@@ -75,7 +101,7 @@ public record RedisConfig(String mode, List<String> endpoints, String username, 
   public String toString() {
     return "RedisConfig[mode=" + mode + ", endpoints=" + endpoints
         + ", username=" + username + ", password=" + (password == null ? "none" : "***") + ", prefix=" + prefix
-        + ", poolSize=" + poolSize + ", timeoutMs=" + timeoutMs + "]";
+        + ", poolSize=" + poolSize + ", timeoutMs=" + timeoutMs + ", tls=" + tls + "]";
   }
 
   private static String prefix(Settings s) {

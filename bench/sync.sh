@@ -34,6 +34,8 @@ DO_RESTORE=1
 DO_WIPE=0
 BUILD=0
 PROFILE=0
+JAR_IN=target/sessiond.jar
+TAG=""
 while (($#)); do
   case "$1" in
     --rate) shift; RATE=${1:?} ;;
@@ -43,6 +45,8 @@ while (($#)); do
     --skip-restore) DO_RESTORE=0 ;;
     --wipe) DO_WIPE=1 ;;
     --build) BUILD=1 ;;
+    --jar) shift; JAR_IN=${1:?} ;;
+    --tag) shift; TAG=-${1:?} ;;
     --profile) PROFILE=1 ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
@@ -120,10 +124,11 @@ pg_cpu_s() {
 }
 
 JAR="$WORK/sessiond.jar"
-cp -p target/sessiond.jar "$JAR"
+cp -p "$JAR_IN" "$JAR"
 START_LOAD=$(loadavg)
 START_TOP=$(ps -eo pcpu=,comm= --sort=-pcpu | head -4 | awk '{printf "%s %s%%, ", $2, $1}' | sed 's/, $//')
-GIT_DESC="commit $(git rev-parse --short HEAD 2> /dev/null || echo '?')$(git diff --quiet HEAD -- src pom.xml 2> /dev/null || echo ' (with uncommitted changes in src/)')"
+[[ $JAR_IN == target/sessiond.jar ]] || GIT_DESC_JAR=" (jar: $JAR_IN)"
+GIT_DESC="commit $(git rev-parse --short HEAD 2> /dev/null || echo '?')$(git diff --quiet HEAD -- src pom.xml 2> /dev/null || echo ' (with uncommitted changes in src/)')${GIT_DESC_JAR:-}"
 KEY=$(head -c 32 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 32)
 log "work folder $WORK; load average $START_LOAD"
 
@@ -307,7 +312,7 @@ fi
 yesno() { awk "BEGIN { exit !($1) }" && echo yes || echo no; }
 DAY=$(date -u +%Y-%m-%d)
 mkdir -p bench/results
-FILE="bench/results/$DAY-sync.md"
+FILE="bench/results/$DAY-sync$TAG.md"
 ((PROFILE)) && FILE="bench/results/$DAY-sync-profile.md" # JFR costs CPU: kept apart from the plain run
 {
   echo "# sessiond PostgreSQL sync benchmark"

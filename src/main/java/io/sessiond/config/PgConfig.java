@@ -31,10 +31,13 @@ import java.util.Set;
  * @param sslMode           disable, allow, prefer, require, verify-ca or verify-full (libpq's meanings)
  * @param sslRootCert       PEM file of the authorities trusted for the server's certificate, {@code system}
  *                          for the JVM's own, or {@code null}
+ * @param syncParallel      write-behind batches written at once by one instance when the stream has a
+ *                          backlog (each its own transaction and pooled connection)
  */
 public record PgConfig(String syncMode, String host, int port, String database, String user, String password,
                        int poolSize, long connectTimeoutMs, long syncIntervalMs, int batchSize, long claimIdleMs,
-                       int restoreBatchSize, long restoreLockMs, long refillCheckMs, String sslMode, String sslRootCert) {
+                       int restoreBatchSize, long restoreLockMs, long refillCheckMs, String sslMode, String sslRootCert,
+                       int syncParallel) {
   public static final String WRITE_BEHIND = "write-behind";
   public static final String WRITE_THROUGH = "write-through";
   public static final String OFF = "off";
@@ -69,13 +72,14 @@ public record PgConfig(String syncMode, String host, int port, String database, 
         url == null ? null : password(s, url, host, port, database, user),
         s.intValue("PG_POOL_SIZE", 4, 1, 256),
         s.longValue("PG_CONNECT_TIMEOUT_MS", 5000, 50, 600_000),
-        s.longValue("SESSION_SYNC_INTERVAL_MS", 1000, 10, 3_600_000),
+        s.longValue("SESSION_SYNC_INTERVAL_MS", 250, 10, 3_600_000),
         s.intValue("SYNC_BATCH_SIZE", 500, 1, 100_000),
         s.longValue("SYNC_CLAIM_IDLE_MS", 30_000, 10, 86_400_000),
         s.intValue("RESTORE_BATCH_SIZE", 200, 1, 100_000),
         s.longValue("RESTORE_LOCK_MS", 30_000, 1000, 3_600_000),
         s.longValue("REFILL_CHECK_MS", 1000, 0, 3_600_000),
-        sslMode, sslRootCert(s, url, sslMode));
+        sslMode, sslRootCert(s, url, sslMode),
+        s.intValue("SYNC_PARALLEL_BATCHES", 2, 1, 64));
   }
 
   private static String sslMode(Settings s, ConnectionUrl url) {

@@ -35,6 +35,15 @@ final class PostgresPartsWriter {
 
   private static final String HELD = "SELECT s.tenant, s.id, s.created_at, s.version FROM sessions s"
       + " JOIN unnest($1::text[], $2::text[]) AS w(tenant, id) ON s.tenant = w.tenant AND s.id = w.id";
+  /** {@link PostgresSessionWriter#UPSERT} for many rows in one statement (a batch names each session once). */
+  private static final String UPSERT_ROWS = "INSERT INTO sessions (tenant, id, state, data, creds, version, created_at,"
+      + " updated_at, activity_at, ttl_seconds, expires_at) SELECT * FROM unnest($1::text[], $2::text[], $3::text[],"
+      + " $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[])"
+      + " ON CONFLICT (tenant, id) DO UPDATE SET state = EXCLUDED.state, data = EXCLUDED.data, creds = EXCLUDED.creds,"
+      + " version = EXCLUDED.version, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at,"
+      + " activity_at = EXCLUDED.activity_at, ttl_seconds = EXCLUDED.ttl_seconds, expires_at = EXCLUDED.expires_at,"
+      + " synced_at = now()"
+      + " WHERE (sessions.created_at, sessions.version) < (EXCLUDED.created_at, EXCLUDED.version)";
   private static final String TENANTS = "INSERT INTO tenants (id) SELECT DISTINCT unnest($1::text[]) ON CONFLICT DO NOTHING";
   private static final String CLEAR_KEYS = "DELETE FROM keys k USING unnest($1::text[], $2::text[]) AS w(tenant, id)"
       + " WHERE k.tenant = w.tenant AND k.session_id = w.id";
@@ -84,19 +93,20 @@ final class PostgresPartsWriter {
     ordered.forEach(w -> s.add(w.parts()));
     TreeSet<String> tenants = new TreeSet<>();
     ordered.forEach(w -> tenants.add(w.parts().tenant()));
-    List<Tuple> rows = ordered.stream().map(w -> row(w.parts())).toList();
+    Columns rows = new Columns(11);
+    ordered.forEach(w -> row(rows, w.parts()));
     // Sent at once: the connection pipelines them and PostgreSQL runs them in this order; a failure
     // aborts the transaction, so the ones after it fail too and the batch is rolled back.
     Future<?> tenantRows = conn.preparedQuery(TENANTS).execute(Tuple.tuple().addArrayOfString(tenants.toArray(new String[0])));
-    Future<?> sessionRows = conn.preparedQuery(PostgresSessionWriter.UPSERT).executeBatch(rows);
+    Future<?> sessionRows = rows.run(conn, UPSERT_ROWS);
     Future<Void> parts = s.run(conn);
     return Future.all(tenantRows, sessionRows, parts).compose(v -> blobs(conn, ordered, 0));
   }
 
-  private static Tuple row(SessionParts p) {
+  private static void row(Columns rows, SessionParts p) {
     Session s = p.session();
-    return Tuple.of(p.tenant(), s.id(), s.state().wire(), s.dataJson(), s.credsJson(), s.version(), s.createdAt())
-        .addLong(s.updatedAt()).addLong(s.lastActivityAt()).addLong(s.ttlSeconds()).addLong(s.expiresAt());
+    rows.add(p.tenant(), s.id(), s.state().wire(), s.dataJson(), s.credsJson(), s.version(), s.createdAt(),
+        s.updatedAt(), s.lastActivityAt(), s.ttlSeconds(), s.expiresAt());
   }
 
   private static Future<Void> blobs(SqlConnection conn, List<PartsWrite> writes, int i) {
@@ -186,7 +196,7 @@ final class PostgresPartsWriter {
       }
       Tuple t = Tuple.tuple();
       for (List<Object> c : columns) {
-        if (c.get(0) instanceof Long) {
+        if (c.stream().anyMatch(v -> v instanceof Long)) {
           t.addArrayOfLong(c.toArray(new Long[0]));
         } else {
           t.addArrayOfString(c.toArray(new String[0]));

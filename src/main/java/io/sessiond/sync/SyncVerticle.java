@@ -76,7 +76,7 @@ public final class SyncVerticle extends VerticleBase {
     return Future.all(store, restoreStore).compose(v -> {
       blobs = new BlobReader(store.result());
       worker = new SyncWorker(vertx, changeFeed, new PostgresSessionWriter(pool), blobs, instance,
-          config.batchSize(), config.claimIdleMs());
+          config.batchSize(), config.claimIdleMs(), Math.min(config.syncParallel(), Math.max(1, config.poolSize() - 1)));
       restorer = new Restorer(pool, restoreStore.result(), config.restoreBatchSize());
       jobs = new RestoreJobs(vertx, changeFeed, restorer, instance, config.restoreLockMs());
       epochWatch = new EpochWatch(vertx, changeFeed, restorer, refill, instance, config.restoreLockMs());

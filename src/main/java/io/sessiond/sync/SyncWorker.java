@@ -20,22 +20,25 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Write-behind: every {@code SESSION_SYNC_INTERVAL_MS}, on the event loop and without blocking reads,
- * takes over changes a crashed instance left pending (XAUTOCLAIM), retries its own pending ones,
- * then reads new ones; for each batch, in one PostgreSQL transaction, it locks the batch's sessions,
+ * Write-behind, on the event loop and without blocking reads. Reading the change feed and writing to
+ * PostgreSQL overlap: a batch read is written in a transaction of its own while the next one is read,
+ * up to {@code parallel} transactions at once when the feed has a backlog (a read that comes back full);
+ * when a transaction commits, whatever arrived meanwhile is read at once, so a steady load is synced
+ * continuously in batches whose size follows the load, and an idle instance reads every
+ * {@code SESSION_SYNC_INTERVAL_MS}. For each batch, in one transaction, it locks the batch's sessions,
  * reads from Redis the current state of the parts the entries name (the session row, named keys, new
  * messages, blobs; or the whole session) and writes just those, a few statements per batch; it
- * acknowledges and deletes the entries only after the commit. When PostgreSQL is down the entries stay pending here
- * and are retried on every tick; writes to Redis go on.
+ * acknowledges and deletes the entries only after the commit. Batches running at once may name the
+ * same session: its lock orders them, and each reads Redis only once it holds the lock, so the last to
+ * commit wrote the newest state. Every tick also takes over changes a crashed instance left pending
+ * (XAUTOCLAIM). After any failure no new batch starts until those in flight are done; then the
+ * entries this instance holds unacknowledged are read again (and again on every tick while
+ * PostgreSQL is down) before new ones: writes to Redis go on meanwhile.
  */
 final class SyncWorker {
   private static final Logger LOG = LoggerFactory.getLogger(SyncWorker.class);
-  /**
-   * Full batches read in one tick before yielding to the next tick. (Going on after any non-empty
-   * round was measured too: it lowered p50 but showed no p99 gain beyond the noise, for more
-   * transactions; see bench/results/2026-11-22-sync-incremental.md.)
-   */
-  private static final int MAX_BATCHES_PER_TICK = 50;
+  /** Full batches read by one flush (graceful shutdown) at most. */
+  private static final int MAX_FLUSH_BATCHES = 50;
   /** Quarantined sessions retried per tick at most, so a pile of them cannot crowd out the stream. */
   private static final int QUARANTINE_RETRIES_PER_TICK = 8;
 
@@ -46,14 +49,27 @@ final class SyncWorker {
   private final String consumer;
   private final int batchSize;
   private final long claimIdleMs;
-  private boolean busy;
+  private final int parallel;
+  /** Batches read and not yet committed and acknowledged. */
+  private int inFlight;
+  /** A read of the feed is on its way (one at a time). */
+  private boolean reading;
+  /** Something failed: entries may be pending here unacknowledged; they are read again before new ones. */
+  private boolean retrying;
+  private boolean claimDue = true;
+  private boolean pendingDue = true;
+  private boolean quarantineBusy;
+  private boolean stopping;
   private volatile boolean postgresUp = true;
   private volatile long lagMs;
   private volatile long oldestWaiting;
   private boolean failing;
 
+  /**
+   * @param parallel batches written at once at most (each in its own transaction and connection)
+   */
   SyncWorker(Vertx vertx, ChangeFeed log, PostgresSessionWriter writer, BlobReader blobs,
-             String consumer, int batchSize, long claimIdleMs) {
+             String consumer, int batchSize, long claimIdleMs, int parallel) {
     this.vertx = vertx;
     this.log = log;
     this.writer = writer;
@@ -61,6 +77,7 @@ final class SyncWorker {
     this.consumer = consumer;
     this.batchSize = batchSize;
     this.claimIdleMs = claimIdleMs;
+    this.parallel = Math.max(1, parallel);
   }
 
   boolean postgresUp() {
@@ -72,41 +89,105 @@ final class SyncWorker {
     return oldestWaiting > 0 ? System.currentTimeMillis() - oldestWaiting : lagMs;
   }
 
-  /** One tick: skipped when the previous one is still running. */
+  /** Every {@code SESSION_SYNC_INTERVAL_MS}: claims, retries, reads what is new, retries quarantined sessions. */
   void tick() {
-    if (busy) {
+    claimDue = true;
+    pendingDue = true;
+    pump();
+    if (!quarantineBusy && !stopping) {
+      quarantineBusy = true;
+      retryQuarantined().onComplete(ar -> quarantineBusy = false);
+    }
+  }
+
+  /**
+   * Reads the next batch unless a read is on its way, {@code parallel} batches are in flight, or a
+   * failure waits for the batches in flight to finish; starts writing it, and reads on at once when
+   * it was full (a backlog).
+   */
+  private void pump() {
+    if (reading || stopping || inFlight >= parallel || (retrying && inFlight > 0)) {
       return;
     }
-    busy = true;
-    cycle(0).compose(v -> retryQuarantined()).onComplete(ar -> {
-      busy = false;
-      if (ar.failed() && !failing) {
-        LOG.warn("PostgreSQL sync is failing, changes wait in the Redis stream: {}", ar.cause().getMessage());
-      } else if (ar.succeeded() && failing) {
-        LOG.info("PostgreSQL sync works again");
+    reading = true;
+    next().onComplete(ar -> {
+      reading = false;
+      if (ar.failed()) {
+        retrying = true; // a read whose reply was lost may have delivered entries
+        reported(ar.cause());
+        return;
       }
-      failing = ar.failed();
+      List<Change> changes = ar.result();
+      if (changes.isEmpty()) {
+        return;
+      }
+      inFlight++;
+      process(changes).onComplete(done -> {
+        inFlight--;
+        if (done.failed()) {
+          retrying = true;
+          reported(done.cause());
+        } else {
+          reported(null);
+          pump(); // what arrived while this batch was written
+        }
+      });
+      if (changes.size() >= batchSize) {
+        pump();
+      }
     });
   }
 
-  /** Syncs everything this instance can see, until nothing is left or {@code deadline} passes (graceful shutdown). */
+  /**
+   * The next batch: entries of crashed instances (once per tick), else this instance's own pending
+   * entries (after a failure, or once per tick when nothing is in flight, so that only entries no
+   * batch holds are pending), else new ones.
+   */
+  private Future<List<Change>> next() {
+    if (claimDue) {
+      claimDue = false;
+      return log.claim(consumer, claimIdleMs, batchSize).compose(c -> c.isEmpty() ? next() : Future.succeededFuture(c));
+    }
+    if ((retrying || pendingDue) && inFlight == 0) {
+      pendingDue = false;
+      return log.pending(consumer, batchSize).compose(c -> {
+        if (!c.isEmpty()) {
+          return Future.succeededFuture(c);
+        }
+        retrying = false;
+        return log.fresh(consumer, batchSize);
+      });
+    }
+    return log.fresh(consumer, batchSize);
+  }
+
+  private void reported(Throwable failure) {
+    if (failure != null && !failing) {
+      LOG.warn("PostgreSQL sync is failing, changes wait in the Redis stream: {}", failure.getMessage());
+    } else if (failure == null && failing) {
+      LOG.info("PostgreSQL sync works again");
+    }
+    failing = failure != null;
+  }
+
+  /**
+   * Stops starting batches, waits for those in flight, then syncs everything this instance can see,
+   * one batch after the other, until nothing is left or {@code deadline} passes (graceful shutdown).
+   */
   Future<Void> flush(long deadline) {
-    if (busy) {
+    stopping = true;
+    if (reading || inFlight > 0) {
       return System.currentTimeMillis() > deadline ? Future.succeededFuture()
           : vertx.timer(20).compose(t -> flush(deadline));
     }
-    busy = true;
-    return cycle(0).eventually(() -> {
-      busy = false;
-      return Future.succeededFuture();
-    });
+    return cycle(0);
   }
 
   private Future<Void> cycle(int batches) {
     return log.claim(consumer, claimIdleMs, batchSize).compose(this::process)
         .compose(n -> log.pending(consumer, batchSize)).compose(this::process)
         .compose(pendingDone -> log.fresh(consumer, batchSize)).compose(this::process)
-        .compose(n -> n >= batchSize && batches < MAX_BATCHES_PER_TICK ? cycle(batches + 1) : Future.succeededFuture());
+        .compose(n -> n >= batchSize && batches < MAX_FLUSH_BATCHES ? cycle(batches + 1) : Future.succeededFuture());
   }
 
   /** Syncs one batch of changes; the number of entries it took. */

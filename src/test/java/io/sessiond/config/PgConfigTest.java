@@ -31,7 +31,8 @@ class PgConfigTest {
     assertEquals("sessions", c.database());
     assertEquals("app", c.user());
     assertEquals("p@ss", c.password());
-    assertEquals(1000, c.syncIntervalMs());
+    assertEquals(250, c.syncIntervalMs());
+    assertEquals(2, c.syncParallel());
     assertFalse(c.toString().contains("p@ss"));
     assertFalse(c.describe().contains("p@ss"));
   }

@@ -92,7 +92,9 @@ class RedisChangeFeed implements ChangeFeed {
       ack.arg(id);
       del.arg(id);
     });
-    return link.with(conn -> link.send(conn, ack).compose(v -> link.send(conn, del))).mapEmpty();
+    // Sent together (they run in order on the connection): an entry deleted but left unacknowledged is
+    // read again without fields and acknowledged then.
+    return link.with(conn -> Future.all(link.send(conn, ack), link.send(conn, del))).mapEmpty();
   }
 
   /** Entries waiting in the stream (recorded, not yet in PostgreSQL). */

@@ -188,8 +188,12 @@ public final class SealingStoreClient implements StoreClient {
     return pass(op, r);
   }
 
-  /** Operations that carry no stored value either way: passed through as they are. */
+  /**
+   * Operations that carry no stored value either way: passed through as they are. Restore-all is one
+   * too: it brings back values as PostgreSQL holds them, sealed already (only sync sends it).
+   */
   static final Set<StoreOperation<?, ?>> VALUELESS = Set.of(StoreAddresses.DELETE, StoreAddresses.TOUCH,
+      StoreAddresses.RESTORE_ALL,
       StoreAddresses.STATUS, StoreAddresses.STATUS_ALL, StoreAddresses.TRANSITION, StoreAddresses.CLEAR_KEYS,
       StoreAddresses.DROP_STAGED_IMPORT, StoreAddresses.COMMIT_BLOB, StoreAddresses.ABORT_BLOB,
       StoreAddresses.BLOB_INFO, StoreAddresses.LIST_BLOBS, StoreAddresses.DELETE_BLOB, StoreAddresses.ACQUIRE_LEASE,

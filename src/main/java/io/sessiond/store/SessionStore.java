@@ -22,6 +22,7 @@ import io.sessiond.store.StoreRequests.Transition;
 import io.sessiond.store.StoreRequests.WriteKeys;
 import io.sessiond.store.StoreRequests.Written;
 import io.vertx.core.Future;
+import java.util.List;
 
 /**
  * The store contract every backend (memory, file, Redis) implements, and the contract test suite
@@ -111,6 +112,30 @@ public interface SessionStore {
 
   /** Creates or replaces a whole session from an export. */
   Future<PutResult> importSession(ImportSession request);
+
+  /**
+   * Several restore imports at once (sent together, so a backend that pipelines runs them back to
+   * back); fails only when the request itself cannot be carried out, each import's refusal is its outcome.
+   */
+  default Future<StoreRequests.RestoreOutcomes> restoreAll(StoreRequests.RestoreImports request) {
+    List<Future<PutResult>> all = new java.util.ArrayList<>(request.imports().size());
+    for (ImportSession i : request.imports()) {
+      all.add(importSession(i));
+    }
+    return Future.join(all).transform(ar -> {
+      List<StoreRequests.RestoreOutcomes.Outcome> out = new java.util.ArrayList<>(all.size());
+      for (Future<PutResult> f : all) {
+        if (f.succeeded()) {
+          out.add(new StoreRequests.RestoreOutcomes.Outcome(f.result().session(), null, null));
+        } else if (f.cause() instanceof StoreException se) {
+          out.add(new StoreRequests.RestoreOutcomes.Outcome(null, se.failure(), se.getMessage()));
+        } else {
+          return Future.failedFuture(f.cause());
+        }
+      }
+      return Future.succeededFuture(new StoreRequests.RestoreOutcomes(out));
+    });
+  }
 
   /** Stages a batch of an import's keys (see {@link StoreRequests.StageImportKeys}). */
   Future<StoreRequests.StagedKeys> stageImportKeys(StoreRequests.StageImportKeys request);

@@ -49,6 +49,8 @@ public final class StoreAddresses {
       op("read-messages", SessionStore::readMessages);
   public static final StoreOperation<SessionRef, SessionExport> EXPORT = op("export", SessionStore::export);
   public static final StoreOperation<ImportSession, PutResult> IMPORT = op("import", SessionStore::importSession);
+  public static final StoreOperation<StoreRequests.RestoreImports, StoreRequests.RestoreOutcomes> RESTORE_ALL =
+      op("restore-all", SessionStore::restoreAll);
   public static final StoreOperation<StoreRequests.StageImportKeys, StoreRequests.StagedKeys> STAGE_IMPORT_KEYS =
       op("stage-import-keys", SessionStore::stageImportKeys);
   public static final StoreOperation<StoreRequests.DropStagedImport, Void> DROP_STAGED_IMPORT =
@@ -92,8 +94,8 @@ public final class StoreAddresses {
   /** Every operation, for the store verticle to register. */
   public static final List<StoreOperation<?, ?>> ALL = List.of(PUT, GET, PATCH, DELETE, TOUCH, LIST, STATUS,
       STATUS_ALL, TRANSITION, PUT_CREDS, QUERY_KEYS, WRITE_KEYS, CLEAR_KEYS, APPEND_MESSAGES, READ_MESSAGES,
-      EXPORT, IMPORT, STAGE_IMPORT_KEYS, DROP_STAGED_IMPORT, STAGE_BLOB_CHUNK, COMMIT_BLOB, ABORT_BLOB, BLOB_INFO,
-      LIST_BLOBS, READ_BLOB_CHUNK, DELETE_BLOB, ACQUIRE_LEASE, RELEASE_LEASE, GET_LEASE,
+      EXPORT, IMPORT, RESTORE_ALL, STAGE_IMPORT_KEYS, DROP_STAGED_IMPORT, STAGE_BLOB_CHUNK, COMMIT_BLOB, ABORT_BLOB,
+      BLOB_INFO, LIST_BLOBS, READ_BLOB_CHUNK, DELETE_BLOB, ACQUIRE_LEASE, RELEASE_LEASE, GET_LEASE,
       APPEND_ONCE, TRANSITION_ONCE, CLAIM_KEY, SETTLE_KEY, RELEASE_KEY, CREDS_HISTORY, ROLLBACK_CREDS,
       READ_EVENTS);
 

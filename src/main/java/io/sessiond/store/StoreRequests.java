@@ -340,4 +340,34 @@ public final class StoreRequests {
       events = List.copyOf(events);
     }
   }
+
+  /**
+   * Restore imports of several sessions in one request (a restore's batch), carried out at once and
+   * answered together: each one as {@link ImportSession#restore} would be alone.
+   */
+  public record RestoreImports(List<ImportSession> imports) {
+    public RestoreImports {
+      imports = List.copyOf(imports);
+      for (ImportSession i : imports) {
+        if (!i.isRestore()) {
+          throw new IllegalArgumentException("only restore imports travel together");
+        }
+      }
+    }
+  }
+
+  /**
+   * What became of each of {@link RestoreImports}'s imports, in order: its version in the store, or why
+   * it was refused ({@code failure} and {@code detail}; {@link StoreFailure#VERSION_MISMATCH} when the
+   * store holds the session as new or newer).
+   */
+  public record RestoreOutcomes(List<Outcome> outcomes) {
+    public RestoreOutcomes {
+      outcomes = List.copyOf(outcomes);
+    }
+
+    /** One import's outcome: {@code session} when it was imported, else {@code failure}. */
+    public record Outcome(Session session, StoreFailure failure, String detail) {
+    }
+  }
 }

@@ -13,6 +13,8 @@ import io.sessiond.store.StoreRequests.BlobRef;
 import io.sessiond.store.StoreRequests.BlobUpload;
 import io.sessiond.store.StoreRequests.CommitBlob;
 import io.sessiond.store.StoreRequests.ImportSession;
+import io.sessiond.store.StoreRequests.RestoreImports;
+import io.sessiond.store.StoreRequests.RestoreOutcomes;
 import io.sessiond.sync.DurableRows.StoredBlobRow;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -35,8 +37,8 @@ import org.slf4j.LoggerFactory;
  * Restores into Redis every live session PostgreSQL holds that Redis lacks or holds at an older
  * (createdAt, version). Rows are streamed with a cursor; while the sessions of one batch are imported
  * the next batches are read, at most {@link #BATCHES_IN_FLIGHT} at a time (a few batches in memory,
- * never the whole table), and at most {@link #IMPORTS_IN_FLIGHT} sessions are imported at once. Each
- * session is one restore import in the store, which itself refuses to replace a session that is as new
+ * never the whole table), and at most {@link #IMPORTS_IN_FLIGHT} sessions are imported at once, sessions
+ * without blobs {@link #IMPORTS_PER_REQUEST} to a store request. Each session is one restore import in the store, which itself refuses to replace a session that is as new
  * or newer there (no read first) and records nothing for sync (PostgreSQL already holds it). A row
  * that cannot be restored is logged and counted, never fatal.
  */
@@ -51,6 +53,11 @@ final class Restorer {
    * enough that no import waits behind thousands of others past the Redis request timeout.
    */
   static final int IMPORTS_IN_FLIGHT = 256;
+  /**
+   * Sessions without blobs imported in one store request (one event-bus message and reply, its
+   * imports pipelined to Redis back to back) rather than one request each.
+   */
+  static final int IMPORTS_PER_REQUEST = 32;
   private static final String LIVE = " FROM sessions WHERE (expires_at = 0 OR expires_at > $1)";
   private static final String COLUMNS = "SELECT tenant, id, state, data, creds, version, created_at, updated_at,"
       + " activity_at, ttl_seconds, expires_at";
@@ -75,7 +82,7 @@ final class Restorer {
   private final int batchSize;
   private final DurableRows rows;
   /** Imports waiting for a place among the {@link #IMPORTS_IN_FLIGHT}; touched on the restoring context only. */
-  private final Deque<Runnable> waiting = new ArrayDeque<>();
+  private final Deque<Waiting> waiting = new ArrayDeque<>();
   private int importing;
 
   Restorer(Pool pool, StoreClient store, int batchSize) {
@@ -205,34 +212,83 @@ final class Restorer {
 
   private Future<Void> restoreRun(String tenant, List<Session> sessions, Progress progress) {
     return rows.read(tenant, sessions).compose(all -> {
-      List<Future<Void>> imports = new ArrayList<>(all.size());
+      List<Future<Void>> imports = new ArrayList<>();
+      List<DurableRows.Restorable> together = new ArrayList<>(IMPORTS_PER_REQUEST);
       for (DurableRows.Restorable r : all) {
-        imports.add(bounded(() -> restoreOne(tenant, r.export(), r.blobs(), progress)));
+        if (!r.blobs().isEmpty()) {
+          imports.add(bounded(1, () -> restoreOne(tenant, r.export(), r.blobs(), progress)));
+          continue;
+        }
+        together.add(r);
+        if (together.size() == IMPORTS_PER_REQUEST) {
+          imports.add(restoreTogether(tenant, together, progress));
+          together = new ArrayList<>(IMPORTS_PER_REQUEST);
+        }
+      }
+      if (!together.isEmpty()) {
+        imports.add(restoreTogether(tenant, together, progress));
       }
       return Future.all(imports).mapEmpty();
     });
   }
 
-  /** Runs {@code task} once fewer than {@link #IMPORTS_IN_FLIGHT} run, across batches and restores. */
-  private Future<Void> bounded(Supplier<Future<Void>> task) {
+  /** Sessions without blobs, imported in one store request; each counted as restored, skipped or failed. */
+  private Future<Void> restoreTogether(String tenant, List<DurableRows.Restorable> sessions, Progress progress) {
+    List<ImportSession> imports = new ArrayList<>(sessions.size());
+    for (DurableRows.Restorable r : sessions) {
+      imports.add(ImportSession.restore(tenant, r.export(), r.export().session().version()));
+    }
+    return bounded(sessions.size(), () -> store.call(StoreAddresses.RESTORE_ALL, new RestoreImports(imports))
+        .compose(done -> {
+          List<Future<Void>> expiries = new ArrayList<>();
+          for (int i = 0; i < sessions.size(); i++) {
+            Session durable = sessions.get(i).export().session();
+            RestoreOutcomes.Outcome o = done.outcomes().get(i);
+            if (o.session() != null) {
+              progress.restored.incrementAndGet();
+              expiries.add(keepExpiry(tenant, durable, o.session()));
+            } else if (o.failure() == StoreFailure.VERSION_MISMATCH) {
+              progress.skipped.incrementAndGet(); // Redis holds it as new or newer
+            } else {
+              progress.failed.incrementAndGet();
+              LOG.warn("Cannot restore session {} of tenant {}: {}; skipped", durable.id(), tenant, o.detail());
+            }
+          }
+          return Future.join(expiries).<Void>mapEmpty().otherwiseEmpty();
+        })
+        .recover(e -> {
+          progress.failed.addAndGet(sessions.size());
+          LOG.warn("Cannot restore {} sessions of tenant {} (from {}): {}; skipped", sessions.size(), tenant,
+              sessions.get(0).export().session().id(), e.getMessage());
+          return Future.succeededFuture();
+        }));
+  }
+
+  /**
+   * Runs {@code task} (of {@code weight} sessions) once it fits among the {@link #IMPORTS_IN_FLIGHT}
+   * sessions being imported, across batches and restores (alone when it is larger).
+   */
+  private Future<Void> bounded(int weight, Supplier<Future<Void>> task) {
     Promise<Void> done = Promise.promise();
     Runnable start = () -> {
-      importing++;
+      importing += weight;
       task.get().onComplete(ar -> {
-        importing--;
+        importing -= weight;
         done.handle(ar);
-        Runnable next = waiting.poll();
-        if (next != null) {
-          next.run();
+        while (!waiting.isEmpty() && (importing == 0 || importing + waiting.peek().weight() <= IMPORTS_IN_FLIGHT)) {
+          waiting.poll().start().run();
         }
       });
     };
-    if (importing < IMPORTS_IN_FLIGHT) {
+    if (waiting.isEmpty() && (importing == 0 || importing + weight <= IMPORTS_IN_FLIGHT)) {
       start.run();
     } else {
-      waiting.add(start);
+      waiting.add(new Waiting(weight, start));
     }
     return done.future();
+  }
+
+  private record Waiting(int weight, Runnable start) {
   }
 
   /**

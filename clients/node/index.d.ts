@@ -18,7 +18,7 @@ export interface ClientOptions {
   apiKey: string
   /** Timeout of one attempt in milliseconds (default 10000) */
   timeoutMs?: number
-  /** Extra attempts (default 5): idempotent calls on 502/503/504 and connection errors, any call on 429 with Retry-After */
+  /** Extra attempts (default 5): idempotent and keyed calls (every POST the client makes) on 502/503/504 and connection errors, keyed ones on 409 with Retry-After, any call on 429 with Retry-After */
   retries?: number
   /** First backoff delay in milliseconds, doubled each attempt, jittered (default 100) */
   backoffMs?: number
@@ -254,8 +254,10 @@ export interface RequestOptions {
   headers?: Record<string, string>
   /** Statuses answered as a Response instead of thrown */
   allow?: number[]
-  /** Whether the call may be repeated (default: GET, PUT, DELETE, HEAD) */
+  /** Whether the call may be repeated (default: GET, PUT, DELETE, HEAD, and any call with an idempotencyKey) */
   idempotent?: boolean
+  /** Sent as Idempotency-Key, the same on every attempt (true: a fresh random key); makes the call retryable */
+  idempotencyKey?: string | boolean
   contentType?: string
 }
 
@@ -274,7 +276,7 @@ export class SessiondClient {
   /** false when there was no such session */
   deleteSession (id: string, options?: Preconditions): Promise<boolean>
   /** The status after the touch; null when there is no session */
-  touch (id: string, options?: { fence?: number }): Promise<SessionStatus | null>
+  touch (id: string, options?: { fence?: number, idempotencyKey?: string }): Promise<SessionStatus | null>
   listSessions (options?: { cursor?: string, limit?: number, state?: SessionState, prefix?: string }): Promise<Page<Session>>
   allSessions (options?: { limit?: number, state?: SessionState, prefix?: string }): AsyncGenerator<Session, void, undefined>
   /** DELETE /v1/sessions?prefix=, called again while the server answers more: deletes every session whose id starts with prefix; the number deleted */
@@ -284,7 +286,7 @@ export class SessiondClient {
   listStatuses (options?: { cursor?: string, limit?: number, state?: SessionState, prefix?: string }): Promise<Page<SessionStatus>>
   allStatuses (options?: { limit?: number, state?: SessionState, prefix?: string }): AsyncGenerator<SessionStatus, void, undefined>
   /** A lifecycle transition; SessiondError 409 when it is illegal */
-  setState (id: string, state: SessionState, options?: Preconditions): Promise<SessionStatus>
+  setState (id: string, state: SessionState, options?: Preconditions & { idempotencyKey?: string }): Promise<SessionStatus>
 
   getCredsText (id: string): Promise<string | null>
   getCreds<T = JsonObject> (id: string, reviver?: JsonReviver): Promise<T | null>
@@ -297,17 +299,17 @@ export class SessiondClient {
   writeKeys (id: string, batch: { [type: string]: { [keyId: string]: unknown } }, options?: Preconditions & { replacer?: JsonReplacer }): Promise<void>
   clearKeys (id: string, options?: Preconditions): Promise<void>
 
-  /** One message or an array of 1-1000; not retried (not idempotent) */
-  appendMessages (id: string, messages: Message | Message[], options?: Preconditions): Promise<AppendResult>
+  /** One message or an array of 1-1000; sent with an Idempotency-Key and retried, stored once */
+  appendMessages (id: string, messages: Message | Message[], options?: Preconditions & { idempotencyKey?: string }): Promise<AppendResult>
   /** A page of the window, newest first; order 'asc' gives the same page oldest first */
   getMessages (id: string, options?: { limit?: number, before?: number, order?: 'asc' | 'desc' }): Promise<MessagePage>
   /** Every message of the window, newest first */
   allMessages (id: string, options?: { limit?: number }): AsyncGenerator<StoredMessage, void, undefined>
 
   exportSession (id: string): Promise<ExportDocument | null>
-  importSession (doc: ImportDocument, options?: Preconditions): Promise<Session>
+  importSession (doc: ImportDocument, options?: Preconditions & { idempotencyKey?: string }): Promise<Session>
   /** POST /v1/sessions/restore (needs PostgreSQL) */
-  restoreSessions (): Promise<Job>
+  restoreSessions (options?: { idempotencyKey?: string }): Promise<Job>
   getJob (jobId: string): Promise<Job | null>
   waitForJob (jobId: string, options?: { intervalMs?: number, timeoutMs?: number }): Promise<Job>
 

@@ -1,8 +1,10 @@
 'use strict'
 // The HTTP client every adapter uses: fetch with a timeout per attempt; bounded retries with
-// jittered exponential backoff for idempotent calls on 502/503/504 and connection errors;
-// Retry-After honoured on 429 and 503; errors carrying the problem+json detail.
+// jittered exponential backoff for idempotent calls on 502/503/504 and connection errors (a POST
+// is made idempotent by an Idempotency-Key, the same one on each of its attempts); Retry-After
+// honoured on 429 and 503; errors carrying the problem+json detail.
 const { setTimeout: sleep } = require('node:timers/promises')
+const { randomUUID } = require('node:crypto')
 
 /** An answer of sessiond that is not a success: status, and the problem document's type, title and detail. */
 class SessiondError extends Error {
@@ -61,9 +63,19 @@ class SessiondClient {
    * `body` is sent raw (Buffer, string, or a stream: then it is not retried). Resolves to the
    * Response for 2xx/304 and for statuses listed in `allow`; throws SessiondError otherwise.
    * `idempotent` overrides the method's default (GET, PUT, DELETE, HEAD are idempotent).
+   * `idempotencyKey` is sent as the Idempotency-Key header, the same on every attempt: sessiond
+   * applies the request once and answers its repeats with the first answer, so it is retried as an
+   * idempotent call (`true`: a fresh random key).
    */
-  async request (method, path, { json, body, headers = {}, allow = [], idempotent, contentType } = {}) {
+  async request (method, path, { json, body, headers = {}, allow = [], idempotent, contentType, idempotencyKey } = {}) {
     const h = { authorization: `Bearer ${this.apiKey}`, ...headers }
+    if (idempotencyKey === true) idempotencyKey = randomUUID()
+    if (idempotencyKey) {
+      h['idempotency-key'] = idempotencyKey
+      idempotent = idempotent ?? true
+    } else {
+      idempotencyKey = undefined
+    }
     let payload = body
     if (json !== undefined) {
       payload = typeof json === 'string' ? json : JSON.stringify(json)
@@ -97,8 +109,10 @@ class SessiondClient {
       if (left) {
         const retryAfter = retryAfterMs(res.headers.get('retry-after'))
         // 429 with Retry-After (a rate limit: the request was not processed) is retried for any call;
-        // 502/503/504 only for idempotent ones. A 429 without Retry-After (a session limit) is final.
-        const again = (res.status === 429 && retryAfter != null) || (RETRY_STATUS.has(res.status) && mayRepeat)
+        // 502/503/504 only for idempotent ones; a 409 with Retry-After for a keyed one (its first
+        // attempt is still running). A 429 without Retry-After (a session limit) is final.
+        const again = (res.status === 429 && retryAfter != null) || (RETRY_STATUS.has(res.status) && mayRepeat) ||
+          (res.status === 409 && retryAfter != null && idempotencyKey != null)
         if (again && (retryAfter == null || retryAfter <= this.maxRetryAfterMs)) {
           await res.body?.cancel()
           if (retryAfter != null) await sleep(retryAfter + Math.random() * Math.min(retryAfter, 1000) / 10)
@@ -145,9 +159,9 @@ class SessiondClient {
     return res.status !== 404
   }
 
-  /** Refreshes TTL and activity: the session's status, or null when there is no session. */
-  async touch (id, { fence } = {}) {
-    const res = await this.request('POST', sessionPath(id) + '/touch', { allow: [404], idempotent: true, headers: preconditions(null, fence) })
+  /** Refreshes TTL and activity: the session's status, or null when there is no session. Keyed and retried. */
+  async touch (id, { fence, idempotencyKey = true } = {}) {
+    const res = await this.request('POST', sessionPath(id) + '/touch', { allow: [404], headers: preconditions(null, fence), idempotencyKey })
     if (res.status === 404) { await res.body?.cancel(); return null }
     return res.json()
   }
@@ -204,9 +218,12 @@ class SessiondClient {
     } while (cursor)
   }
 
-  /** A lifecycle transition; the status after it (SessiondError 409 when illegal). */
-  setState (id, state, { ifMatch, fence } = {}) {
-    return this.#json('POST', sessionPath(id) + '/state', { json: { state }, headers: preconditions(ifMatch, fence) })
+  /**
+   * A lifecycle transition; the status after it (SessiondError 409 when illegal). Sent with an
+   * Idempotency-Key (a fresh one unless given) and retried: a retry never makes a second transition.
+   */
+  setState (id, state, { ifMatch, fence, idempotencyKey = true } = {}) {
+    return this.#json('POST', sessionPath(id) + '/state', { json: { state }, headers: preconditions(ifMatch, fence), idempotencyKey })
   }
 
   // ---- creds and keys -------------------------------------------------------------------------
@@ -235,7 +252,8 @@ class SessiondClient {
 
   /** Keys of one type as the response's JSON text ({id: value}; missing ids absent). */
   async queryKeysText (id, type, ids) {
-    const res = await this.request('POST', sessionPath(id) + '/keys/query', { json: { type, ids }, idempotent: true })
+    // A read; the key lets a load balancer retry it on another replica.
+    const res = await this.request('POST', sessionPath(id) + '/keys/query', { json: { type, ids }, idempotencyKey: true })
     return res.text()
   }
 
@@ -246,7 +264,8 @@ class SessiondClient {
 
   /** An atomic batch {type: {keyId: value|null}} given as JSON text; null deletes. */
   async writeKeysText (id, batchJson, { ifMatch, fence } = {}) {
-    const res = await this.request('POST', sessionPath(id) + '/keys', { json: batchJson, idempotent: true, headers: preconditions(ifMatch, fence) })
+    // Idempotent already; the key lets a load balancer retry it on another replica too.
+    const res = await this.request('POST', sessionPath(id) + '/keys', { json: batchJson, idempotencyKey: true, headers: preconditions(ifMatch, fence) })
     await res.body?.cancel()
   }
 
@@ -262,9 +281,13 @@ class SessiondClient {
 
   // ---- messages -------------------------------------------------------------------------------
 
-  /** Appends one message or an array of 1-1000: {version, firstSeq, lastSeq, messageCount}. Not retried. */
-  appendMessages (id, messages, { ifMatch, fence } = {}) {
-    return this.#json('POST', sessionPath(id) + '/messages', { json: messages, headers: preconditions(ifMatch, fence) })
+  /**
+   * Appends one message or an array of 1-1000: {version, firstSeq, lastSeq, messageCount}. Sent with
+   * an Idempotency-Key (a fresh one unless given) and retried: a retry whose first attempt was applied
+   * gets that attempt's answer, and the messages are stored once.
+   */
+  appendMessages (id, messages, { ifMatch, fence, idempotencyKey = true } = {}) {
+    return this.#json('POST', sessionPath(id) + '/messages', { json: messages, headers: preconditions(ifMatch, fence), idempotencyKey })
   }
 
   /** One page of messages, newest first (order 'asc' for oldest first): {messages, nextBefore}. */
@@ -290,14 +313,14 @@ class SessiondClient {
     return res.status === 404 ? null : res.json()
   }
 
-  /** Creates or replaces a whole session from an export document; the session. */
-  importSession (doc, { ifMatch, fence } = {}) {
-    return this.#json('POST', '/v1/sessions/import', { json: doc, headers: preconditions(ifMatch, fence), idempotent: ifMatch == null })
+  /** Creates or replaces a whole session from an export document; the session. Keyed and retried. */
+  importSession (doc, { ifMatch, fence, idempotencyKey = true } = {}) {
+    return this.#json('POST', '/v1/sessions/import', { json: doc, headers: preconditions(ifMatch, fence), idempotencyKey })
   }
 
-  /** Starts restoring the tenant's sessions from PostgreSQL: the job. */
-  restoreSessions () {
-    return this.#json('POST', '/v1/sessions/restore')
+  /** Starts restoring the tenant's sessions from PostgreSQL: the job. Keyed and retried (one job). */
+  restoreSessions ({ idempotencyKey = true } = {}) {
+    return this.#json('POST', '/v1/sessions/restore', { idempotencyKey })
   }
 
   /** A restore job's progress, or null when it is unknown. */

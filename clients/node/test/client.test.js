@@ -1,6 +1,7 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { createServer } from 'node:http'
+import { createServer as createTcpServer, connect } from 'node:net'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -32,7 +33,7 @@ test('errors carry the problem+json status, type and detail', async () => {
 async function faulty (script) {
   const seen = []
   const server = createServer((req, res) => {
-    seen.push({ method: req.method, at: Date.now() })
+    seen.push({ method: req.method, at: Date.now(), key: req.headers['idempotency-key'] })
     const step = script[seen.length - 1]
     if (step === 'drop') return req.socket.destroy()
     if (step) {
@@ -64,29 +65,127 @@ test('idempotent calls are retried on 502, 503, 504 and dropped connections, the
   } finally { g.close() }
 })
 
-test('key batches and key queries (POST) are retried; other POSTs are not retried on 5xx', async () => {
-  const f = await faulty([{ status: 503 }, { status: 502 }, { status: 503 }])
-  try {
-    const c = new SessiondClient({ url: f.url, apiKey: 'k', backoffMs: 5 })
-    await c.writeKeysText('x', '{"pre-key":{"1":null}}')
-    await c.queryKeysText('x', 'pre-key', ['1'])
-    assert.equal(f.seen.length, 5)
-  } finally { f.close() }
+test('every POST the client makes carries an Idempotency-Key, the same on each attempt, and is retried on 502, 503, 504 and dropped connections', async () => {
+  const calls = {
+    writeKeys: c => c.writeKeysText('x', '{"pre-key":{"1":null}}'),
+    queryKeys: c => c.queryKeysText('x', 'pre-key', ['1']),
+    appendMessages: c => c.appendMessages('x', { role: 'user', content: 'hi' }),
+    setState: c => c.setState('x', 'registering'),
+    importSession: c => c.importSession({ format: 'sessiond.session.v1', id: 'x' }),
+    importSessionIfMatch: c => c.importSession({ format: 'sessiond.session.v1', id: 'x' }, { ifMatch: 3 }),
+    restoreSessions: c => c.restoreSessions(),
+    touch: c => c.touch('x')
+  }
+  const keys = new Set()
+  for (const [name, call] of Object.entries(calls)) {
+    const f = await faulty([{ status: 503 }, { status: 502 }, 'drop', { status: 504 }])
+    try {
+      await call(new SessiondClient({ url: f.url, apiKey: 'k', backoffMs: 5 }))
+      assert.equal(f.seen.length, 5, name)
+      const sent = new Set(f.seen.map(s => s.key))
+      assert.equal(sent.size, 1, `${name}: one key for all attempts: ${[...sent]}`)
+      const [key] = sent
+      assert.match(key ?? '', /^[0-9a-f-]{36}$/, `${name}: a random key`)
+      assert.ok(!keys.has(key), `${name}: a fresh key for each call`)
+      keys.add(key)
+    } finally { f.close() }
+  }
+  // A key of the caller's own, e.g. one kept across a restart of the caller.
   const g = await faulty([{ status: 503 }])
   try {
     const c = new SessiondClient({ url: g.url, apiKey: 'k', backoffMs: 5 })
-    const e = await c.appendMessages('x', { role: 'user', content: 'hi' }).catch(e => e)
-    assert.equal(e.status, 503)
-    assert.equal(g.seen.length, 1)
+    await c.appendMessages('x', { role: 'user', content: 'hi' }, { idempotencyKey: 'msg-42' })
+    assert.deepEqual(g.seen.map(s => s.key), ['msg-42', 'msg-42'])
   } finally { g.close() }
+})
+
+test('a POST without an Idempotency-Key is not retried on 5xx; a 409 request-in-progress is retried only with a key', async () => {
+  const f = await faulty([{ status: 503 }])
+  try {
+    const c = new SessiondClient({ url: f.url, apiKey: 'k', backoffMs: 5 })
+    const e = await c.request('POST', '/v1/sessions/x/messages', { json: { role: 'user', content: 'hi' } }).catch(e => e)
+    assert.equal(e.status, 503)
+    assert.equal(f.seen.length, 1)
+    assert.equal(f.seen[0].key, undefined)
+  } finally { f.close() }
+  const inProgress = { status: 409, headers: { 'retry-after': '0' }, detail: 'request-in-progress' }
+  const g = await faulty([inProgress, inProgress])
+  try {
+    const c = new SessiondClient({ url: g.url, apiKey: 'k', backoffMs: 5 })
+    await c.importSession({ format: 'sessiond.session.v1', id: 'x' })
+    assert.equal(g.seen.length, 3)
+  } finally { g.close() }
+  const h = await faulty([{ status: 409 }])
+  try {
+    const c = new SessiondClient({ url: h.url, apiKey: 'k', backoffMs: 5 })
+    assert.equal((await c.setState('x', 'connected').catch(e => e)).status, 409, 'a 409 without Retry-After (illegal) is final')
+    assert.equal(h.seen.length, 1)
+  } finally { h.close() }
+})
+
+/**
+ * A TCP proxy in front of the real daemon that loses the first `drops` answers: each such
+ * connection's request reaches the daemon, which applies it, and the client's connection is closed
+ * as the answer starts, so the client cannot know whether it took effect. `requests` counts the
+ * connections the daemon got.
+ */
+async function lossy (target, drops) {
+  const { port } = new URL(target)
+  const proxy = { requests: 0 }
+  const sockets = new Set()
+  const server = createTcpServer(client => {
+    const n = ++proxy.requests
+    const upstream = connect(Number(port), '127.0.0.1')
+    sockets.add(client).add(upstream)
+    const end = () => { client.destroy(); upstream.destroy() }
+    client.on('error', end).on('close', end)
+    upstream.on('error', end).on('close', end)
+    client.pipe(upstream)
+    if (n <= drops) upstream.once('data', end)
+    else upstream.pipe(client)
+  })
+  await new Promise(resolve => server.listen(0, '127.0.0.1', resolve))
+  proxy.url = `http://127.0.0.1:${server.address().port}`
+  proxy.close = () => { for (const s of sockets) s.destroy(); server.close() }
+  return proxy
+}
+
+test('the real daemon: an append and a transition whose answers are lost are retried and applied once', async () => {
+  await client.putSession('lost1', { data: {} })
+  const p = await lossy(daemon.url, 1)
+  try {
+    const c = new SessiondClient({ url: p.url, apiKey: daemon.apiKey, backoffMs: 5 })
+    const r = await c.appendMessages('lost1', [{ role: 'user', content: 'once' }])
+    assert.equal(p.requests, 2, 'the daemon got the append twice')
+    assert.equal(r.messageCount, 1, 'the answer of the first attempt')
+    assert.equal(r.firstSeq, r.lastSeq)
+    assert.deepEqual((await client.getMessages('lost1')).messages.map(m => m.content), ['once'])
+  } finally { p.close() }
+
+  const before = (await client.getStatus('lost1')).version
+  const q = await lossy(daemon.url, 1)
+  try {
+    const c = new SessiondClient({ url: q.url, apiKey: daemon.apiKey, backoffMs: 5 })
+    assert.equal((await c.setState('lost1', 'registering')).state, 'registering')
+    assert.equal(q.requests, 2, 'the daemon got the transition twice')
+    assert.equal((await client.getStatus('lost1')).version, before + 1, 'one transition, not two')
+  } finally { q.close() }
+
+  // The control: the same lost answer, retried without a key, appends a second time.
+  const u = await lossy(daemon.url, 1)
+  try {
+    const c = new SessiondClient({ url: u.url, apiKey: daemon.apiKey, backoffMs: 5 })
+    await c.request('POST', '/v1/sessions/lost1/messages', { json: [{ role: 'user', content: 'twice' }], idempotent: true })
+    assert.deepEqual((await client.getMessages('lost1')).messages.map(m => m.content), ['twice', 'twice', 'once'])
+  } finally { u.close() }
 })
 
 test('Retry-After is honoured on 429 (any call) and 503; a longer one than maxRetryAfterMs is not waited for', async () => {
   const f = await faulty([{ status: 429, headers: { 'retry-after': '1' } }, { status: 503, headers: { 'retry-after': '1' } }])
   try {
     const c = new SessiondClient({ url: f.url, apiKey: 'k', backoffMs: 1 })
-    await c.appendMessages('x', { role: 'user', content: 'hi' }).catch(() => {})
-    assert.equal(f.seen.length, 2, 'a 429 is retried even for a POST; its 503 is not')
+    await c.request('POST', '/v1/sessions/x/messages', { json: { role: 'user', content: 'hi' } }).catch(() => {})
+    assert.equal(f.seen.length, 2, 'a 429 is retried even for a POST without a key; its 503 is not')
     assert.ok(f.seen[1].at - f.seen[0].at >= 950, `waited ${f.seen[1].at - f.seen[0].at} ms`)
   } finally { f.close() }
   const date = new Date(Date.now() + 60000).toUTCString()
@@ -209,12 +308,11 @@ test('the whole API: sessions, patch, status, state, creds, keys, messages with 
 
   await client.clearKeys('api1')
   assert.deepEqual((await client.getStatus('api1')).keyCounts, {})
-  // Restore jobs need PostgreSQL, which the test daemon does not have: it says so (503, not retried
-  // for the POST), for the job too.
-  const e = await client.restoreSessions().catch(e => e)
+  // Restore jobs need PostgreSQL, which the test daemon does not have: it says so (503), for the job too.
+  const once = new SessiondClient({ url: daemon.url, apiKey: daemon.apiKey, retries: 0 })
+  const e = await once.restoreSessions().catch(e => e)
   assert.equal(e.status, 503)
   assert.match(e.detail, /PostgreSQL/)
-  const once = new SessiondClient({ url: daemon.url, apiKey: daemon.apiKey, retries: 0 })
   assert.equal((await once.getJob('no-such-job').catch(e => e)).status, 503)
   assert.equal(await client.deleteSession('api1', { ifMatch: 1 }).catch(e => e.status), 412)
   assert.equal(await client.deleteSession('api1'), true)

@@ -1,7 +1,9 @@
 -- put: ARGV now, ifMatch, mustExist, data, credsGiven, creds, state ('' = keep), ttl ('' = keep),
 -- defaultTtl, maxBytes, legal source states for the state ('*' = any), creds history kept.
--- Replies OK, created, expiryMovedEarlier, session fields, creds; or ABSENT when mustExist and there
--- is no session (the caller then reserves a place in the tenant's index and calls again).
+-- Replies OK, created, expiryMovedEarlier, session fields without data (nil in its place: the caller
+-- has it, it is what it sent), creds unless given (nil then: the caller has them too); or ABSENT when
+-- mustExist and there is no session (the caller then reserves a place in the tenant's index and calls
+-- again). Nothing is read back: every field of the reply is in m.
 local now, ifMatch, mustExist = tonumber(ARGV[1]), ARGV[2], ARGV[3] == '1'
 local data, credsGiven, creds, state, ttl = ARGV[4], ARGV[5] == '1', ARGV[6], ARGV[7], ARGV[8]
 local defaultTtl, maxBytes, sources, keep = tonumber(ARGV[9]), tonumber(ARGV[10]), ARGV[11], tonumber(ARGV[12])
@@ -65,6 +67,9 @@ if credsGiven then
   end
   pushHistory(m.ver + 1, now, kept, keep)
 end
-bump(m, now, false, { CREDS, CREDSH }, credsGiven and HISTORY or DOC)
+-- Only keys a write SET or created lack the Redis expiry the session's other keys already have: the
+-- creds and their history when given.
+bump(m, now, false, credsGiven and { CREDS, CREDSH } or {}, credsGiven and HISTORY or DOC)
 local earlier = (m.expires > 0 and (oldExpires == 0 or m.expires < oldExpires)) and 1 or 0
-return { 'OK', created and 1 or 0, earlier, sessionFields(), redis.call('GET', CREDS) }
+return { 'OK', created and 1 or 0, earlier, { m.ver, m.state, false, m.created, m.updated, m.activity, m.ttl, m.expires },
+  (not credsGiven) and redis.call('GET', CREDS) or false }

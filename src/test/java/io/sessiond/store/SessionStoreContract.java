@@ -202,6 +202,46 @@ public abstract class SessionStoreContract {
   }
 
   @Test
+  void put_repliesWithWhatAGetThenReads_credsKeptWhenNotGiven_andClearedByNull(VertxTestContext tc) {
+    run(tc, () -> store.put(putRequest(id, "{\"d\":1}", "{\"c\":1}", null, null, ANY_VERSION))
+        .compose(r -> store.put(putRequest(id, "{\"d\":2}", null, SessionState.REGISTERING, 60L, ANY_VERSION)))
+        .compose(r -> store.get(ref(id)).compose(checking(s -> {
+          assertEquals(s, r.session(), "the reply of a PUT without creds is the session a GET reads");
+          assertEquals("{\"d\":2}", s.dataJson());
+          assertEquals("{\"c\":1}", s.credsJson());
+        })))
+        .compose(v -> store.put(putRequest(id, "{\"d\":3}", "null", null, null, ANY_VERSION)))
+        .compose(r -> store.get(ref(id)).compose(checking(s -> {
+          assertEquals(s, r.session(), "the reply of a PUT clearing creds is the session a GET reads");
+          assertNull(s.credsJson());
+          assertEquals(SessionState.REGISTERING, s.state());
+          assertEquals(60, s.ttlSeconds());
+        }))));
+  }
+
+  @Test
+  void get_whileWritesReplaceDataAndCreds_readsBothFromOneVersion(VertxTestContext tc) {
+    // Each write sets data and creds to the same n: a read that took them from two versions shows two.
+    int writes = 200;
+    List<Future<Session>> reads = new ArrayList<>();
+    run(tc, () -> store.put(putRequest(id, "{\"n\":0}", "{\"n\":0}", null, null, ANY_VERSION)).compose(first -> {
+      List<Future<?>> all = new ArrayList<>();
+      for (int n = 1; n <= writes; n++) {
+        all.add(store.put(putRequest(id, "{\"n\":" + n + "}", "{\"n\":" + n + "}", null, null, ANY_VERSION)));
+        Future<Session> read = store.get(ref(id));
+        reads.add(read);
+        all.add(read);
+      }
+      return Future.all(all);
+    }).compose(checking(v -> {
+      for (Future<Session> read : reads) {
+        Session s = read.result();
+        assertEquals(s.dataJson(), s.credsJson(), "data and creds of one read, at version " + s.version());
+      }
+    })));
+  }
+
+  @Test
   void get_missingSession_failsNotFound(VertxTestContext tc) {
     run(tc, () -> failsWith(StoreFailure.NOT_FOUND, store.get(ref(id))));
   }

@@ -69,7 +69,7 @@ final class RedisLink {
   private Thread owner;
   private ContextInternal ownerContext;
   /** Replies awaited, in the order sent: every command has the same timeout, so also in deadline order. */
-  private final Queue<AwaitedReply> awaited = new ConcurrentLinkedQueue<>();
+  private final Queue<AwaitedReply<?>> awaited = new ConcurrentLinkedQueue<>();
   private final long timeoutNanos;
   private long timeoutSweep = -1;
   /** Redis Cluster: a failed connection is replaced in the background rather than dropped (see {@link #broken}). */
@@ -315,27 +315,35 @@ final class RedisLink {
    * bookkeeping); they wait in {@link #awaited}, oldest first, and a periodic sweep fails those past
    * their deadline, so a timeout fires up to one sweep interval late.
    */
-  private Future<Response> timed(Future<Response> reply) {
-    ContextInternal context = reply instanceof FutureInternal<Response> f ? f.context() : null;
-    AwaitedReply awaited = new AwaitedReply(System.nanoTime() + timeoutNanos,
+  private <T> Future<T> timed(Future<T> reply) {
+    ContextInternal context = reply instanceof FutureInternal<T> f ? f.context() : null;
+    AwaitedReply<T> awaited = new AwaitedReply<>(System.nanoTime() + timeoutNanos,
         context == null ? Promise.promise() : context.promise());
     this.awaited.add(awaited);
     reply.onComplete(awaited);
     return awaited.promise.future();
   }
 
-  /** A reply not yet received, and when it stops being worth waiting for. */
-  private final class AwaitedReply implements Handler<AsyncResult<Response>> {
-    final long deadline;
-    final Promise<Response> promise;
+  /**
+   * Commands sent together in one write, none of another request's in between (MULTI ... EXEC), with
+   * the timeout and failure translation of {@link #send}.
+   */
+  Future<List<Response>> batch(RedisConnection conn, List<Request> requests) {
+    return timed(conn.batch(requests)).recover(e -> Future.failedFuture(RedisFailures.translate(config.timeoutMs(), e)));
+  }
 
-    AwaitedReply(long deadline, Promise<Response> promise) {
+  /** A reply not yet received, and when it stops being worth waiting for. */
+  private final class AwaitedReply<T> implements Handler<AsyncResult<T>> {
+    final long deadline;
+    final Promise<T> promise;
+
+    AwaitedReply(long deadline, Promise<T> promise) {
       this.deadline = deadline;
       this.promise = promise;
     }
 
     @Override
-    public void handle(AsyncResult<Response> ar) {
+    public void handle(AsyncResult<T> ar) {
       if (ar.failed()) {
         promise.tryFail(ar.cause());
       } else if (promise.tryComplete(ar.result())) {
@@ -351,7 +359,7 @@ final class RedisLink {
   /** Drops answered replies from the head of {@link #awaited} and fails those past their deadline. */
   private void sweepTimeouts() {
     long now = System.nanoTime();
-    AwaitedReply head;
+    AwaitedReply<?> head;
     while ((head = awaited.peek()) != null && (head.promise.future().isComplete() || head.expired(now))) {
       awaited.poll();
       if (head.promise.tryFail(new TimeoutException("no reply within " + config.timeoutMs() + " ms"))

@@ -3,6 +3,9 @@ package io.sessiond;
 import io.sessiond.config.AppConfig;
 import io.sessiond.config.EventsConfig;
 import io.sessiond.config.StoreConfig;
+import io.sessiond.webhook.WebhookDispatcher;
+import io.sessiond.webhook.WebhookRedis;
+import io.sessiond.webhook.Webhooks;
 import io.sessiond.encryption.Encryption;
 import io.sessiond.health.HealthAddresses;
 import io.sessiond.health.HealthCheck;
@@ -67,6 +70,9 @@ public final class Sessiond {
   private final List<String> deployments = new ArrayList<>();
   private final List<HttpApiVerticle> httpVerticles = new ArrayList<>();
   private ManagementVerticle management;
+  /** The tenants' webhooks, when on ({@code WEBHOOKS_ENABLED}): their registry and the dispatcher's Redis. */
+  private WebhookRedis webhookRedis;
+  private Webhooks webhooks;
 
   private Sessiond(Vertx vertx, AppConfig config, List<TenantSpec> tenants) {
     this.vertx = vertx;
@@ -106,6 +112,7 @@ public final class Sessiond {
         .compose(v -> openApi())
         .compose(this::deployHttp)
         .compose(this::deployed)
+        .compose(v -> deployWebhooks())
         .compose(v -> deployManagement());
   }
 
@@ -128,7 +135,20 @@ public final class Sessiond {
     return new HealthVerticle(config.ops().healthIntervalMs(), config.ops().tenantMetricsIntervalMs(), checks, meters, usage);
   }
 
+  /** The webhook dispatcher, when webhooks are on: after HTTP, so it is undeployed before it. */
+  private Future<Void> deployWebhooks() {
+    if (webhooks == null) {
+      return Future.succeededFuture();
+    }
+    return vertx.deployVerticle(new WebhookDispatcher(config.webhooks(), webhookRedis, meters.registry()))
+        .compose(this::deployed);
+  }
+
   private Future<String> deployHttp(Buffer openApi) {
+    if (config.webhooks().enabled()) {
+      webhookRedis = new WebhookRedis(vertx, config.redis());
+      webhooks = new Webhooks(webhookRedis, config.webhooks());
+    }
     limiter = config.store().kind().equals(StoreConfig.REDIS) && config.admin().sharedRateLimit()
         ? new SharedRateLimiter(vertx, config.redis()) : RequestRate.local(new RateLimiter());
     AtomicInteger openEventStreams = new AtomicInteger();
@@ -136,7 +156,7 @@ public final class Sessiond {
     return vertx.deployVerticle(() -> {
       HttpApiVerticle v = new HttpApiVerticle(config.http(), config.store(), tenants, limiter, openApi, config.ops(), meters,
           access, config.admin(), config.tenants().defaultLimits(), requestCounts, config.events(),
-          openEventStreams);
+          openEventStreams, webhooks);
       synchronized (httpVerticles) {
         httpVerticles.add(v);
       }
@@ -254,6 +274,11 @@ public final class Sessiond {
     deployments.clear();
     RequestRate rate = limiter;
     limiter = null;
+    WebhookRedis hooks = webhookRedis;
+    webhookRedis = null;
+    if (hooks != null) {
+      chain = chain.eventually(hooks::close);
+    }
     return rate == null ? chain : chain.eventually(rate::close);
   }
 }

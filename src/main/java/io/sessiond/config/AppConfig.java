@@ -3,13 +3,18 @@ package io.sessiond.config;
 /** The whole validated configuration, one record per feature. */
 public record AppConfig(HttpConfig http, StoreConfig store, TenantConfig tenants, RedisConfig redis,
                         PgConfig pg, OpsConfig ops, AdminConfig admin,
-                        EncryptionConfig encryption, EventsConfig events) {
+                        EncryptionConfig encryption, EventsConfig events, WebhooksConfig webhooks) {
 
   /** Builds and validates every feature's settings; the first invalid one throws. */
   public static AppConfig from(Settings s) {
-    AppConfig c = new AppConfig(HttpConfig.from(s), StoreConfig.from(s), TenantConfig.from(s), RedisConfig.from(s),
+    StoreConfig store = StoreConfig.from(s);
+    RedisConfig redis = RedisConfig.from(s);
+    EventsConfig events = EventsConfig.from(s);
+    boolean redisEvents = StoreConfig.REDIS.equals(store.kind()) && !RedisConfig.CLUSTER.equals(redis.mode())
+        && events.enabled();
+    AppConfig c = new AppConfig(HttpConfig.from(s), store, TenantConfig.from(s), redis,
         PgConfig.from(s), OpsConfig.from(s), AdminConfig.from(s),
-        EncryptionConfig.from(s), EventsConfig.from(s));
+        EncryptionConfig.from(s), events, WebhooksConfig.from(s, redisEvents));
     if (c.ops().managementServer() && c.ops().managementPort() != 0 && c.ops().managementPort() == c.http().port()) {
       throw new ConfigException("MANAGEMENT_PORT", "must differ from HTTP_PORT (" + c.http().port() + ")");
     }

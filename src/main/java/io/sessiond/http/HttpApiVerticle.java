@@ -6,6 +6,7 @@ import io.sessiond.config.OpsConfig;
 import io.sessiond.metrics.SessiondMeters;
 import io.sessiond.config.StoreConfig;
 import io.sessiond.encryption.SealingStoreClient;
+import io.sessiond.webhook.Webhooks;
 import io.sessiond.store.StoreAccess;
 import io.sessiond.store.StoreClient;
 import io.sessiond.tenant.RequestRate;
@@ -43,6 +44,7 @@ public final class HttpApiVerticle extends VerticleBase {
   private final StoreAccess storeAccess;
   private final EventsConfig events;
   private final AtomicInteger openEventStreams;
+  private final Webhooks webhooks;
   private StoreClient store;
   private EventRoutes eventRoutes;
   private RequestDeadlines deadlines;
@@ -55,11 +57,13 @@ public final class HttpApiVerticle extends VerticleBase {
    * @param openApi    the OpenAPI document served at {@code /openapi.yaml} (read once at start-up)
    * @param storeAccess how this verticle reaches the store (opened when it starts, closed when it stops)
    * @param openEventStreams the instance's count of open event streams, shared by its HTTP verticles
+   * @param webhooks   the tenants' webhooks, {@code null} when they are off
    */
   public HttpApiVerticle(HttpConfig http, StoreConfig storeConfig, TenantDirectory tenants, RequestRate rateLimiter,
                          Buffer openApi, OpsConfig ops, SessiondMeters meters, StoreAccess storeAccess,
                          AdminConfig admin, TenantLimits defaultLimits, RequestCounts counts,
-                         EventsConfig events, AtomicInteger openEventStreams) {
+                         EventsConfig events, AtomicInteger openEventStreams, Webhooks webhooks) {
+    this.webhooks = webhooks;
     this.events = events;
     this.openEventStreams = openEventStreams;
     this.admin = admin;
@@ -128,6 +132,7 @@ public final class HttpApiVerticle extends VerticleBase {
     new CredsHistoryRoutes(store, storeConfig.credsHistory()).mount(api);
     eventRoutes = new EventRoutes(vertx, store, events, openEventStreams);
     eventRoutes.mount(api);
+    new WebhookRoutes(webhooks).mount(api);
     router.route().failureHandler(Problems::handle);
     // A path the router cannot even match (a bad percent escape) fails with 400 outside every route.
     router.errorHandler(400, Problems::handle);

@@ -102,6 +102,23 @@ local function leaseEvent(type, holder, token, now)
   recordEvent(type, redis.call('HGET', META, 'ver') or 0, now, holder, token)
 end
 
+-- With events on, every live lease is in its tenant's lease index (<prefix>events:<tenant>:leases, a zset:
+-- session id → expiry), so the sweeper finds leases that lapse with nobody taking them over and records
+-- their lease-lost (lease_expire.lua). score false removes the session's entry.
+local function indexLease(score)
+  if not EVENTS then
+    return
+  end
+  local tag = string.sub(B, string.find(B, '{', 1, true) + 1, -2)
+  local colon = string.find(tag, ':', 1, true)
+  local index = EVENTS .. string.sub(tag, 1, colon - 1) .. ':leases'
+  if score then
+    redis.call('ZADD', index, score, string.sub(tag, colon + 1))
+  else
+    redis.call('ZREM', index, string.sub(tag, colon + 1))
+  end
+end
+
 -- A write that names a fencing token succeeds only while the lease with that token is live: a token
 -- of a lease that expired, was released or was taken over is stale.
 local function fenced(now, fence)

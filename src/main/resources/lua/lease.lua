@@ -16,6 +16,7 @@ end
 if live then
   redis.call('HSET', LEASE, 'expires', expires)
   redis.call('PEXPIREAT', LEASE, expires + GRACE_MS)
+  indexLease(expires)
   return { 'OK', 0, tonumber(l[3]), expires, '', 0 }
 end
 -- A new token: above the last one, and never below the clock, so tokens keep rising after the hash
@@ -23,6 +24,7 @@ end
 local token = math.max((tonumber(l[3]) or 0) + 1, now)
 redis.call('HSET', LEASE, 'holder', holder, 'expires', expires, 'token', token, 'granted', now)
 redis.call('PEXPIREAT', LEASE, expires + GRACE_MS)
+indexLease(expires)
 if l[1] then
   leaseEvent('lease-lost', l[1], tonumber(l[3]), now)
 end

@@ -9,5 +9,6 @@ end
 redis.call('HDEL', LEASE, 'holder', 'granted')
 redis.call('HSET', LEASE, 'expires', 0)
 redis.call('PEXPIREAT', LEASE, now + GRACE_MS)
+indexLease(false)
 leaseEvent('lease-lost', l[1], tonumber(l[3]), now)
 return { 'OK', l[1] }

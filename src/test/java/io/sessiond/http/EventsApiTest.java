@@ -122,6 +122,34 @@ class EventsApiTest {
   }
 
   @Test
+  void aLeaseThatLapses_withNobodyTakingItOver_isALeaseLostEvent_once(Vertx vertx, VertxTestContext ctx) {
+    String id = TestDaemon.freshSession();
+    String lease = "/v1/sessions/" + id + "/lease";
+    open(vertx, daemon, "?prefix=" + id, null).compose(sse -> api().create(id, new JsonObject())
+        .compose(r -> api().post(lease, new JsonObject().put("holder", "worker-1").put("ttlSeconds", 1)))
+        .compose(r -> {
+          assertEquals(201, r.statusCode(), r.bodyAsString());
+          long token = r.bodyAsJsonObject().getLong("token");
+          return until(vertx, "the lapse is an event", () -> sse.events().size() >= 3).map(token);
+        })
+        // A later grant to another holder finds the lease ended already: no second lease-lost.
+        .compose(token -> api().post(lease, new JsonObject().put("holder", "worker-2").put("ttlSeconds", 30))
+            .compose(r -> until(vertx, "the new grant is an event", () -> sse.events().size() >= 4))
+            .compose(v -> api().patch("/v1/sessions/" + id, new JsonObject().put("after", 1)))
+            .compose(r -> until(vertx, "the write after it is an event", () -> sse.events().size() >= 5))
+            .compose(v -> sse.close())
+            .map(v -> {
+              List<Frame> events = sse.events();
+              assertEquals("created,lease-acquired,lease-lost,lease-acquired,updated", types(events));
+              assertEquals("worker-1", events.get(2).json().getString("holder"));
+              assertEquals(token, events.get(2).json().getLong("token"));
+              assertEquals("worker-2", events.get(3).json().getString("holder"));
+              return null;
+            })))
+        .onComplete(ctx.succeedingThenComplete());
+  }
+
+  @Test
   void aStream_resumedWithLastEventId_getsExactlyTheEventsItMissed(Vertx vertx, VertxTestContext ctx) {
     String id = TestDaemon.freshSession();
     String base = "/v1/sessions/" + id;

@@ -8,7 +8,9 @@ import io.sessiond.store.LeaseRequests.LeaseReleased;
 import io.sessiond.store.StoreRequests;
 import io.sessiond.store.StoreRequests.FencedWrite;
 import java.util.HashMap;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -75,6 +77,28 @@ final class LeaseTable {
     if (!live || l.token() != w.fence()) {
       throw LeaseRequests.fenced(w.fence(), live ? l.token() : 0);
     }
+  }
+
+  /** A lease that lapsed with nobody taking it over. */
+  record Lapsed(String tenant, String id, String holder, long token) {
+  }
+
+  /**
+   * Ends the leases that lapsed at {@code now} with nobody taking them over (their tokens are kept for
+   * the next grant, as a release keeps them), so each end is reported once: here, or by the grant that
+   * takes a lapsed lease over when the sweeper has not run yet.
+   */
+  List<Lapsed> lapse(long now) {
+    List<Lapsed> out = new ArrayList<>();
+    for (Map.Entry<String, Lease> e : leases.entrySet()) {
+      Lease l = e.getValue();
+      if (l.holder() != null && l.expiresAt() <= now) {
+        int cut = e.getKey().indexOf('\n');
+        out.add(new Lapsed(e.getKey().substring(0, cut), e.getKey().substring(cut + 1), l.holder(), l.token()));
+        e.setValue(new Lease(null, l.token(), l.expiresAt(), 0));
+      }
+    }
+    return out;
   }
 
   /** Forgets leases that ended over a minute ago (called by the sweeper). */

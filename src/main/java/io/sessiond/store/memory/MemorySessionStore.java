@@ -584,6 +584,9 @@ public final class MemorySessionStore implements SessionStore {
 
   @Override
   public Future<Integer> sweepExpired(long now) {
+    for (LeaseTable.Lapsed l : leases.lapse(now)) {
+      leaseEvents.leaseChanged(l.tenant(), l.id(), LeaseEvents.Kind.LOST, l.holder(), l.token(), now);
+    }
     leases.forgetEnded(now);
     return attempt(() -> removeExpired(now));
   }

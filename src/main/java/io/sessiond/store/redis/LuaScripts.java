@@ -47,6 +47,7 @@ final class LuaScripts {
   final Script lease = session("lease");
   final Script leaseRelease = session("lease_release");
   final Script leaseGet = session("lease_get");
+  final Script leaseExpire = session("lease_expire");
   final Script keyClaim = script("key_claim", read("key_claim"));
   final Script keySettle = script("key_settle", read("key_settle"));
   final Script keyRelease = script("key_release", read("key_release"));
@@ -58,7 +59,7 @@ final class LuaScripts {
   Script[] all() {
     return new Script[] {get, put, patch, delete, touch, status, transition, creds, keysQuery, keysWrite, keysClear,
         append, messages, export, importSession, importStage, importUnstage, sweep, index, blobStage, blobCommit,
-        blobAbort, blobInfo, blobList, blobRead, blobDelete, syncRead, lease, leaseRelease, leaseGet, keyClaim, keySettle,
+        blobAbort, blobInfo, blobList, blobRead, blobDelete, syncRead, lease, leaseRelease, leaseGet, leaseExpire, keyClaim, keySettle,
         keyRelease, onceForget, credsHistory, credsRollback, eventsRead};
   }
 

@@ -96,7 +96,26 @@ final class RedisIndex {
 
   /** Removes the tenant's sessions expired at {@code now}. */
   Future<Integer> sweepTenant(RedisConnection conn, String tenant, long now) {
-    return sweepBatch(conn, tenant, now, 0);
+    return sweepBatch(conn, tenant, now, 0).compose(n -> sweepLeases(conn, tenant, now).map(n));
+  }
+
+  /**
+   * Ends the tenant's leases that lapsed with nobody taking them over, recording their lease-lost
+   * (lease_expire.lua); the lease index ({@code <prefix>events:<tenant>:leases}) exists only with events on.
+   */
+  private Future<Void> sweepLeases(RedisConnection conn, String tenant, long now) {
+    Request due = Request.cmd(Command.ZRANGEBYSCORE).arg(keys.events(tenant) + ":leases").arg("-inf").arg(now)
+        .arg("LIMIT").arg(0).arg(100);
+    return link.send(conn, due).map(RedisIndex::strings).compose(ids -> {
+      if (ids.isEmpty()) {
+        return Future.succeededFuture();
+      }
+      List<Future<Response>> each = new ArrayList<>();
+      for (String id : ids) {
+        each.add(recording.eval(link, conn, scripts.leaseExpire, keys.session(tenant, id), List.of(Long.toString(now))));
+      }
+      return Future.all(each).compose(v -> ids.size() < 100 ? Future.succeededFuture() : sweepLeases(conn, tenant, now));
+    });
   }
 
   private Future<Integer> sweepTenants(RedisConnection conn, List<String> tenants, int i, long now, int removed) {

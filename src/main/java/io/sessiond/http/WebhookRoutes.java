@@ -42,14 +42,14 @@ final class WebhookRoutes {
   private Future<?> create(RoutingContext ctx) {
     Webhooks w = on();
     JsonObject body = Requests.jsonObject(ctx);
-    return refused(w.create(Requests.tenant(ctx), body)).onSuccess(created -> {
+    return refused(ctx, w.create(Requests.tenant(ctx), body)).onSuccess(created -> {
       ctx.response().putHeader("Location", "/v1/webhooks/" + created.getString("id"));
       Responses.json(ctx, 201, created.encode());
     });
   }
 
   private Future<?> list(RoutingContext ctx) {
-    return refused(on().list(Requests.tenant(ctx))).onSuccess(all -> {
+    return refused(ctx, on().list(Requests.tenant(ctx))).onSuccess(all -> {
       JsonArray out = new JsonArray();
       all.forEach(h -> out.add(h.view()));
       Responses.json(ctx, 200, new JsonObject().put("webhooks", out).encode());
@@ -57,18 +57,18 @@ final class WebhookRoutes {
   }
 
   private Future<?> get(RoutingContext ctx) {
-    return refused(on().get(Requests.tenant(ctx), ctx.pathParam("webhookId")))
+    return refused(ctx, on().get(Requests.tenant(ctx), ctx.pathParam("webhookId")))
         .onSuccess(h -> Responses.json(ctx, 200, h.view().encode()));
   }
 
   private Future<?> delete(RoutingContext ctx) {
-    return refused(on().delete(Requests.tenant(ctx), ctx.pathParam("webhookId"))).onSuccess(v -> Responses.noContent(ctx));
+    return refused(ctx, on().delete(Requests.tenant(ctx), ctx.pathParam("webhookId"))).onSuccess(v -> Responses.noContent(ctx));
   }
 
   private Future<?> deadLetters(RoutingContext ctx) {
     String limit = Requests.query(ctx, "limit");
     int max = limit == null ? 100 : (int) Bodies.wholeNumber(parse(limit), "limit", 1, MAX_DEAD_LETTERS);
-    return refused(on().deadLetters(Requests.tenant(ctx), ctx.pathParam("webhookId"), max))
+    return refused(ctx, on().deadLetters(Requests.tenant(ctx), ctx.pathParam("webhookId"), max))
         .onSuccess(letters -> Responses.json(ctx, 200, new JsonObject().put("deadLetters", new JsonArray(letters)).encode()));
   }
 
@@ -81,7 +81,7 @@ final class WebhookRoutes {
   }
 
   /** A refused webhook request as the API answers it; a Redis failure as 503. */
-  private static <T> Future<T> refused(Future<T> f) {
+  private static <T> Future<T> refused(RoutingContext ctx, Future<T> f) {
     return f.recover(e -> {
       if (e instanceof WebhookException w) {
         return Future.failedFuture(switch (w.kind()) {
@@ -93,6 +93,7 @@ final class WebhookRoutes {
       if (e instanceof ApiException) {
         return Future.failedFuture(e);
       }
+      ctx.response().putHeader("Retry-After", "1");
       return Future.failedFuture(new ApiException(503, "the webhook registry did not answer: " + e.getMessage()));
     });
   }

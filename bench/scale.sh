@@ -114,7 +114,8 @@ wait_ready() { # seconds
   done
   return 1
 }
-# A restore of everything PostgreSQL holds into an empty Redis: "<ready s> <restore ms> <restored>".
+# A restore of everything PostgreSQL holds into an empty Redis; sets RUN="<ready s> <restore ms> <restored>" and
+# leaves the daemon running as SERVER_PID (run in this shell, not in $(...): the PID must reach the caller).
 restore_run() { # name jar
   redis-cli -p "$RP" flushall > /dev/null
   local t0 t1 line
@@ -123,7 +124,7 @@ restore_run() { # name jar
   wait_ready 3600 || { log "$1 did not become ready: $(tail -3 "$WORK/sessiond-$1.log")"; exit 1; }
   t1=$(date +%s.%N)
   line=$(grep -o 'Restore from PostgreSQL done.*' "$WORK/sessiond-$1.log" | head -1)
-  echo "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') $(sed -n 's/.* in \([0-9]*\) ms.*/\1/p' <<< "$line") $(sed -n 's/.*done: \([0-9]*\) sessions restored.*/\1/p' <<< "$line")"
+  RUN="$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') $(sed -n 's/.* in \([0-9]*\) ms.*/\1/p' <<< "$line") $(sed -n 's/.*done: \([0-9]*\) sessions restored.*/\1/p' <<< "$line")"
 }
 
 # Schema: the measured jar migrates an empty database.
@@ -163,14 +164,16 @@ SQL
     + (SELECT sum(octet_length(body)) FROM messages))::numeric / $N)")
   base_s=""; base_rate=""
   if [[ -n $BASELINE && $N -le $AB_MAX ]]; then
-    read -r b_ready b_ms b_n <<< "$(restore_run "baseline-$N" "$WORK/baseline.jar")"
+    restore_run "baseline-$N" "$WORK/baseline.jar"
+    read -r b_ready b_ms b_n <<< "$RUN"
     stop_pid "$SERVER_PID"
     base_s=$(awk -v ms="$b_ms" 'BEGIN { printf "%.1f", ms / 1000 }')
     base_rate=$(awk -v n="$b_n" -v ms="$b_ms" 'BEGIN { printf "%.0f", n * 1000 / ms }')
     log "size $N: baseline restored $b_n in $b_ms ms ($base_rate/s), ready after $b_ready s"
   fi
   used0=$(redis-cli -p "$RP" flushall > /dev/null; redis-cli -p "$RP" info memory | awk -F: '/^used_memory:/ {print $2}' | tr -d '\r')
-  read -r ready ms n <<< "$(restore_run "measured-$N" "$JAR")"
+  restore_run "measured-$N" "$JAR"
+  read -r ready ms n <<< "$RUN"
   rate=$(awk -v n="$n" -v ms="$ms" 'BEGIN { printf "%.0f", n * 1000 / ms }')
   log "size $N: restored $n in $ms ms ($rate/s), ready after $ready s"
   # Let the post-restore work settle (JIT, the first sweeps), then measure with nothing happening.

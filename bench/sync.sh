@@ -21,7 +21,8 @@
 #   5. writes bench/results/<date>-sync.md (method, machine, load, figures against the targets).
 # Options: --profile records JFR in sessiond during the restore and the load (summaries by bench/jfr-top.sh) and
 #   writes bench/results/<date>-sync-profile.md instead (JFR costs CPU, so those figures are not the plain run's).
-# Environment: BENCH_JAVA_OPTS (default "-Xms1g -Xmx4g"), BENCH_KEEP=1 keeps the temp folder with logs.
+# Environment: BENCH_JAVA_OPTS (default "-Xms1g -Xmx4g"), BENCH_KEEP=1 keeps the temp folder with logs, BENCH_ENV="NAME=value …"
+#   adds settings to the daemon (e.g. SYNC_BATCH_SIZE); --jar FILE runs another jar, --tag NAME names the results file.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -161,7 +162,7 @@ start_sessiond() { # name extra-env...
   HP=$(free_port)
   # shellcheck disable=SC2086
   env SESSION_STORE=redis REDIS_URL="$REDIS_URL" REDIS_PREFIX="bench:" TENANTS="bench=$KEY" HTTP_PORT="$HP" TENANT_MAX_SESSIONS=0 TENANT_MAX_BYTES_PER_SESSION=0 TENANT_REQUESTS_PER_SECOND=0 \
-    PG_URL="$PG_URL" SYNC_MODE=write-behind HEALTH_INTERVAL_MS=100 "$@" \
+    PG_URL="$PG_URL" SYNC_MODE=write-behind HEALTH_INTERVAL_MS=100 ${BENCH_ENV:-} "$@" \
     java $JAVA_OPTS -jar "$JAR" > "$WORK/sessiond-$name.log" 2>&1 &
   SERVER_PID=$!
   PIDS+=("$SERVER_PID")

@@ -131,7 +131,8 @@ public final class Sessiond {
         ? List.of(HealthCheck.ping("store", StoreAddresses.PING, timeout),
             HealthCheck.sync(config.pg().writeThrough(), meters, timeout))
         : List.of(HealthCheck.ping("store", StoreAddresses.PING, timeout));
-    TenantUsage usage = new TenantUsage(StoreAccess.overBus(timeout), meters, tenants::ids);
+    TenantUsage usage = new TenantUsage(StoreAccess.overBus(timeout), meters, tenants::ids,
+        config.ops().tenantMetricsBudget());
     return new HealthVerticle(config.ops().healthIntervalMs(), config.ops().tenantMetricsIntervalMs(), checks, meters, usage);
   }
 

@@ -8,6 +8,7 @@ import java.util.Set;
  *
  * @param metricsEnabled          serve {@code GET /metrics}
  * @param tenantMetricsIntervalMs how often sessions and keys per tenant are counted for the gauges
+ * @param tenantMetricsBudget     how many session statuses one such round reads at most (connected and keys)
  * @param healthIntervalMs        how often the health verticle probes the dependencies
  * @param shutdownDrainDelayMs    how long readiness answers 503 before the HTTP server stops accepting
  * @param shutdownGraceMs         how long shutdown then waits for requests in flight
@@ -17,7 +18,7 @@ import java.util.Set;
  * @param managementPort          the port that serves {@code /metrics} and the health probes instead of the
  *                                API port ({@code 0}: any free port), or {@code -1} for none
  */
-public record OpsConfig(boolean metricsEnabled, long tenantMetricsIntervalMs, long healthIntervalMs,
+public record OpsConfig(boolean metricsEnabled, long tenantMetricsIntervalMs, int tenantMetricsBudget, long healthIntervalMs,
                         long shutdownDrainDelayMs, long shutdownGraceMs, String logFormat, String metricsToken,
                         String managementHost, int managementPort) {
   /** The shortest metrics token accepted: a guessable token protects nothing. */
@@ -27,6 +28,7 @@ public record OpsConfig(boolean metricsEnabled, long tenantMetricsIntervalMs, lo
     return new OpsConfig(
         s.bool("METRICS_ENABLED", true),
         s.longValue("TENANT_METRICS_INTERVAL_MS", 15_000, 500, 3_600_000),
+        s.intValue("TENANT_METRICS_BUDGET", 2_000, 1, 1_000_000),
         s.longValue("HEALTH_INTERVAL_MS", 2000, 100, 600_000),
         s.longValue("SHUTDOWN_DRAIN_DELAY_MS", 0, 0, 600_000),
         s.longValue("SHUTDOWN_GRACE_MS", 10_000, 0, 600_000),

@@ -194,7 +194,8 @@ public final class SealingStoreClient implements StoreClient {
    */
   static final Set<StoreOperation<?, ?>> VALUELESS = Set.of(StoreAddresses.DELETE, StoreAddresses.TOUCH,
       StoreAddresses.RESTORE_ALL,
-      StoreAddresses.STATUS, StoreAddresses.STATUS_ALL, StoreAddresses.TRANSITION, StoreAddresses.CLEAR_KEYS,
+      StoreAddresses.STATUS, StoreAddresses.STATUS_ALL, StoreAddresses.COUNT_SESSIONS, StoreAddresses.TRANSITION,
+      StoreAddresses.CLEAR_KEYS,
       StoreAddresses.DROP_STAGED_IMPORT, StoreAddresses.COMMIT_BLOB, StoreAddresses.ABORT_BLOB,
       StoreAddresses.BLOB_INFO, StoreAddresses.LIST_BLOBS, StoreAddresses.DELETE_BLOB, StoreAddresses.ACQUIRE_LEASE,
       StoreAddresses.RELEASE_LEASE, StoreAddresses.GET_LEASE, StoreAddresses.TRANSITION_ONCE,

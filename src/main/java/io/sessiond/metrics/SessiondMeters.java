@@ -74,10 +74,14 @@ public final class SessiondMeters {
         .register(registry)).increment();
   }
 
-  /** The latest counts of a declared tenant. */
-  public void tenantCounts(String tenant, long sessions, long connected, long keys) {
+  /** The latest number of sessions of a declared tenant. */
+  public void tenantSessions(String tenant, long sessions) {
+    tenants.computeIfAbsent(tenant, t -> new TenantGauges(registry, t)).sessions.set(sessions);
+  }
+
+  /** The latest numbers of connected sessions and of keys of a declared tenant. */
+  public void tenantActivity(String tenant, long connected, long keys) {
     TenantGauges g = tenants.computeIfAbsent(tenant, t -> new TenantGauges(registry, t));
-    g.sessions.set(sessions);
     g.connected.set(connected);
     g.keys.set(keys);
   }

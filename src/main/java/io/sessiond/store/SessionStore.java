@@ -86,6 +86,12 @@ public interface SessionStore {
   /** One page of the tenant's session statuses, in id order. */
   Future<StatusPage> statusAll(ListSessions request);
 
+  /**
+   * How many sessions the tenant holds, from the store's index of them at a cost independent of
+   * their number: a session that expired is counted until the sweeper removes it.
+   */
+  Future<Long> countSessions(StoreRequests.CountSessions request);
+
   /** A lifecycle transition; ILLEGAL_TRANSITION when the state machine refuses it. */
   Future<SessionStatus> transition(Transition request);
 

@@ -38,6 +38,8 @@ public final class StoreAddresses {
   public static final StoreOperation<ListSessions, SessionPage> LIST = op("list", SessionStore::list);
   public static final StoreOperation<SessionRef, SessionStatus> STATUS = op("status", SessionStore::status);
   public static final StoreOperation<ListSessions, StatusPage> STATUS_ALL = op("status-all", SessionStore::statusAll);
+  public static final StoreOperation<StoreRequests.CountSessions, Long> COUNT_SESSIONS =
+      op("count-sessions", SessionStore::countSessions);
   public static final StoreOperation<Transition, SessionStatus> TRANSITION = op("transition", SessionStore::transition);
   public static final StoreOperation<PutCreds, Written> PUT_CREDS = op("put-creds", SessionStore::putCreds);
   public static final StoreOperation<QueryKeys, KeyValues> QUERY_KEYS = op("query-keys", SessionStore::queryKeys);
@@ -93,9 +95,9 @@ public final class StoreAddresses {
 
   /** Every operation, for the store verticle to register. */
   public static final List<StoreOperation<?, ?>> ALL = List.of(PUT, GET, PATCH, DELETE, TOUCH, LIST, STATUS,
-      STATUS_ALL, TRANSITION, PUT_CREDS, QUERY_KEYS, WRITE_KEYS, CLEAR_KEYS, APPEND_MESSAGES, READ_MESSAGES,
-      EXPORT, IMPORT, RESTORE_ALL, STAGE_IMPORT_KEYS, DROP_STAGED_IMPORT, STAGE_BLOB_CHUNK, COMMIT_BLOB, ABORT_BLOB,
-      BLOB_INFO, LIST_BLOBS, READ_BLOB_CHUNK, DELETE_BLOB, ACQUIRE_LEASE, RELEASE_LEASE, GET_LEASE,
+      STATUS_ALL, COUNT_SESSIONS, TRANSITION, PUT_CREDS, QUERY_KEYS, WRITE_KEYS, CLEAR_KEYS, APPEND_MESSAGES,
+      READ_MESSAGES, EXPORT, IMPORT, RESTORE_ALL, STAGE_IMPORT_KEYS, DROP_STAGED_IMPORT, STAGE_BLOB_CHUNK, COMMIT_BLOB,
+      ABORT_BLOB, BLOB_INFO, LIST_BLOBS, READ_BLOB_CHUNK, DELETE_BLOB, ACQUIRE_LEASE, RELEASE_LEASE, GET_LEASE,
       APPEND_ONCE, TRANSITION_ONCE, CLAIM_KEY, SETTLE_KEY, RELEASE_KEY, CREDS_HISTORY, ROLLBACK_CREDS,
       READ_EVENTS);
 

@@ -86,6 +86,10 @@ public final class StoreRequests {
    * starts with {@code prefix} ({@code null}: any id; otherwise itself a valid session id). A
    * backend reads only the prefix's range of its id order, never the tenant's other sessions.
    */
+  /** The number of the tenant's sessions, read from the store's index of them (no session is read). */
+  public record CountSessions(String tenant) {
+  }
+
   public record ListSessions(String tenant, SessionState state, String prefix, String afterId, int limit) {
     /** The first id after every id that starts with {@code prefix} (ids are ASCII: the last char plus one). */
     public static String prefixEnd(String prefix) {

@@ -289,6 +289,21 @@ public abstract class SessionStoreContract {
   }
 
   @Test
+  void countSessions_countsTheTenantsSessions_afterCreatesAndDeletes_andNoOtherTenants(VertxTestContext tc) {
+    String other = "t-" + random();
+    run(tc, () -> store.countSessions(new StoreRequests.CountSessions(tenant))
+        .compose(checking(n -> assertEquals(0L, n)))
+        .compose(v -> Future.all(create("c-1"), create("c-2"), create("c-3")))
+        .compose(v -> store.put(new PutSession(other, "c-1", "{}", null, null, null, ANY_VERSION)))
+        .compose(v -> create("c-1")) // a replace is not a second session
+        .compose(v -> store.delete(ref("c-2")))
+        .compose(v -> store.countSessions(new StoreRequests.CountSessions(tenant)))
+        .compose(checking(n -> assertEquals(2L, n)))
+        .compose(v -> store.countSessions(new StoreRequests.CountSessions(other)))
+        .compose(checking(n -> assertEquals(1L, n))));
+  }
+
+  @Test
   void touch_refreshesExpiryAndActivity_bumpsVersion_keepsUpdatedAt(VertxTestContext tc) {
     run(tc, () -> store.put(putRequest(id, "{}", null, null, 100L, ANY_VERSION))
         .compose(created -> clockPasses(created.session().lastActivityAt()).compose(v -> store.touch(ref(id)))

@@ -147,6 +147,11 @@ final class FileSessionStore implements SessionStore {
   }
 
   @Override
+  public Future<Long> countSessions(StoreRequests.CountSessions request) {
+    return read(() -> memory.countSessions(request));
+  }
+
+  @Override
   public Future<SessionStatus> transition(Transition request) {
     return write(() -> memory.transition(request));
   }

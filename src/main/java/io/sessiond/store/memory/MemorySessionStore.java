@@ -235,6 +235,11 @@ public final class MemorySessionStore implements SessionStore {
   }
 
   @Override
+  public Future<Long> countSessions(StoreRequests.CountSessions r) {
+    return attempt(() -> (long) table.count(r.tenant()));
+  }
+
+  @Override
   public Future<SessionStatus> transition(Transition r) {
     return attempt(() -> {
       long now = now();

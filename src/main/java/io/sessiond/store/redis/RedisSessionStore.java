@@ -32,6 +32,7 @@ import io.sessiond.session.SessionStatus;
 import io.sessiond.session.StoredMessage;
 import io.sessiond.store.redis.LuaScripts.Script;
 import io.sessiond.store.redis.RedisReplies.Absent;
+import io.sessiond.store.StoreRequests.CountSessions;
 import io.sessiond.store.StoreRequests.AppendMessages;
 import io.sessiond.store.StoreRequests.AppendResult;
 import io.sessiond.store.StoreRequests.ImportSession;
@@ -295,6 +296,11 @@ final class RedisSessionStore implements SessionStore {
   public Future<StatusPage> statusAll(ListSessions r) {
     return pages.page(r, scripts.status, RedisReplies::status, SessionStatus::state)
         .map(p -> new StatusPage(p.items(), p.nextAfterId()));
+  }
+
+  @Override
+  public Future<Long> countSessions(CountSessions r) {
+    return index.count(r.tenant());
   }
 
   @Override

@@ -2,6 +2,7 @@
 # sessiond benchmark harness — one command:
 #
 #   bench/run.sh [--quick] [--store memory|redis|all] [--duration SECONDS] [--build] [--no-ceiling] [--scenarios LIST] [--profile]
+#                [--baseline JAR] [--encryption [--encrypted-first]]
 #
 # What it does, in bounded time (full: ~7 min, --quick: ~3 min, plus apt-get/mvn the first time):
 #   1. installs wrk, redis-server and redis-tools with apt-get when absent; builds target/sessiond.jar when absent;
@@ -25,6 +26,9 @@
 #   --scenarios LIST  only these of get,put,keys,query,append (default all)
 #   --baseline JAR    also measure JAR (e.g. the previous commit's build) for each store, in the same run, right
 #                     after this build: the target "<store>-baseline" (before/after compared side by side)
+#   --encryption      also measure this build with encryption at rest on (a random ENCRYPTION_KEY) for each store, in
+#                     the same run, right after the plain one: the target "<store>-encrypted", and a side-by-side
+#                     table (req/s and p99 of both, and their ratio); --encrypted-first measures it before the plain one
 #   --profile         record JFR (settings=profile) in sessiond during each measured scenario and aggregate the
 #                     hottest frames with bench/jfr-top.sh (recordings and summaries kept in the run's temp folder)
 # Environment: BENCH_JAVA_OPTS (JVM options of sessiond and the passthrough, default "-Xms1g -Xmx4g"),
@@ -44,6 +48,8 @@ BUILD=0
 CEILING=1
 ONLY=()
 BASELINE=""
+ENCRYPTION=0
+ENCRYPTED_FIRST=0
 while (($#)); do
   case "$1" in
     --quick) QUICK=1 ;;
@@ -52,6 +58,8 @@ while (($#)); do
     --profile) PROFILE=1 ;;
     --baseline) shift; BASELINE=$(realpath "${1:?--baseline needs a jar}") ;;
     --build) BUILD=1 ;;
+    --encryption) ENCRYPTION=1 ;;
+    --encrypted-first) ENCRYPTION=1; ENCRYPTED_FIRST=1 ;;
     --no-ceiling) CEILING=0 ;;
     --scenarios) shift; IFS=, read -r -a ONLY <<< "${1:?--scenarios needs a list such as get,put}" ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -371,19 +379,26 @@ fi
 
 TARGETS=()
 for store in "${STORES[@]}"; do
-  TARGETS+=("$store")
+  if ((ENCRYPTED_FIRST)); then TARGETS+=("$store-encrypted" "$store"); else TARGETS+=("$store"); fi
+  if ((ENCRYPTION && !ENCRYPTED_FIRST)); then TARGETS+=("$store-encrypted"); fi
   if [[ -n $BASELINE ]]; then TARGETS+=("$store-baseline"); fi
 done
+# Encryption at rest for the "-encrypted" targets: a fresh master key for this run.
+MASTER_KEY=$(head -c 32 /dev/urandom | base64)
 if [[ -n $BASELINE ]]; then cp -p "$BASELINE" "$WORK/baseline.jar"; fi
 for target in "${TARGETS[@]}"; do
   store=${target%-baseline}
+  store=${store%-encrypted}
+  ENC_ENV=()
+  if [[ $target == *-encrypted ]]; then ENC_ENV=(ENCRYPTION_KEY="$MASTER_KEY"); fi
   TJAR=$JAR
   if [[ $target == *-baseline ]]; then TJAR="$WORK/baseline.jar"; fi
   HP=$(free_port)
-  # The tenant has no quotas (as before they had defaults): the hot path measured is the unlimited one.
+  # The tenant has no quotas (as before they had defaults): the hot path measured is the unlimited one. A long
+  # connect timeout: on a loaded machine a cold JVM may take more than the default 4 s to connect and load the scripts.
   # shellcheck disable=SC2086
-  env SESSION_STORE="$store" REDIS_URL="$REDIS_URL" REDIS_PREFIX="bench:" TENANTS="bench=$KEY" HTTP_PORT="$HP" \
-    TENANT_MAX_SESSIONS=0 TENANT_MAX_BYTES_PER_SESSION=0 TENANT_REQUESTS_PER_SECOND=0 \
+  env "${ENC_ENV[@]}" SESSION_STORE="$store" REDIS_URL="$REDIS_URL" REDIS_PREFIX="bench:" TENANTS="bench=$KEY" HTTP_PORT="$HP" \
+    TENANT_MAX_SESSIONS=0 TENANT_MAX_BYTES_PER_SESSION=0 TENANT_REQUESTS_PER_SECOND=0 REDIS_CONNECT_TIMEOUT_MS=30000 \
     java $JAVA_OPTS -jar "$TJAR" > "$WORK/sessiond-$target.log" 2>&1 &
   SERVER_PID=$!
   PIDS+=("$SERVER_PID")
@@ -408,6 +423,34 @@ for target in "${TARGETS[@]}"; do
   stop_pid "$SERVER_PID"
   redis-cli -p "$RP" flushall > /dev/null
 done
+
+# Plain and encrypted side by side (same run, same Redis, same seed): the ratios are what to compare.
+encryption_table() { # store
+  local s=$1 e="$1-encrypted" scn a b pa pb
+  echo "## Encryption at rest: $s store, plain and encrypted in one run (order: ${TARGETS[*]})"
+  echo
+  echo "| scenario | plain req/s | encrypted req/s | ratio | plain p99 ms | encrypted p99 ms | ratio | plain CPU µs/req | encrypted CPU µs/req | non-2xx (plain / encrypted) |"
+  echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
+  for scn in "${SCENARIOS[@]}"; do
+    a=${R["$s|$scn|rps"]:-}; b=${R["$e|$scn|rps"]:-}; pa=${R["$s|$scn|p99_ms"]:-}; pb=${R["$e|$scn|p99_ms"]:-}
+    echo "| ${LABEL[$scn]} | $(fmt_int "$a") | $(fmt_int "$b") | $(awk -v a="$a" -v b="$b" 'BEGIN { if (a > 0 && b ~ /^[0-9.]+$/) printf "%.2f", b / a; else print "—" }') | ${pa:-—} | ${pb:-—} | $(awk -v a="$pa" -v b="$pb" 'BEGIN { if (a > 0 && b ~ /^[0-9.]+$/) printf "%.2f", b / a; else print "—" }') | $(us_per_req "$s" "$scn") | $(us_per_req "$e" "$scn") | ${R["$s|$scn|non2xx"]:-—} / ${R["$e|$scn|non2xx"]:-—} |"
+  done
+  echo
+  echo "Load average (1/5/15) before each scenario: plain $(for scn in "${SCENARIOS[@]}"; do printf '%s %s; ' "$scn" "${R["$s|$scn|load"]:-—}"; done)encrypted $(for scn in "${SCENARIOS[@]}"; do printf '%s %s; ' "$scn" "${R["$e|$scn|load"]:-—}"; done)"
+}
+if ((ENCRYPTION)); then
+  for store in "${STORES[@]}"; do
+    echo
+    echo "# sessiond benchmark: encryption at rest ($MODE run)"
+    echo
+    machine_md
+    echo
+    echo "Command: \`bench/run.sh$ARGS_TEXT --store $store\` (${DUR} s per scenario after ${WARM} s warm-up each; \`wrk -t$THREADS -c$CONNS\`;"
+    echo "$SESSIONS sessions of ~1 KiB and 100 pre-keys each seeded into each daemon; the encrypted daemon seals every value)."
+    echo
+    encryption_table "$store"
+  done
+fi
 
 mkdir -p bench/results
 DAY=$(date -u +%Y-%m-%d)

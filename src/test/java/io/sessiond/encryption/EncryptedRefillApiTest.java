@@ -73,7 +73,13 @@ class EncryptedRefillApiTest {
                 ctx.verify(() -> assertEquals(new JsonObject()
                     .put("1", new JsonObject().put("private", s.key))
                     .put("2", new JsonObject().put("private", s.key + "-after")), r.bodyAsJsonObject(), r::bodyAsString));
-                return keyring(vertx, redis.url(), keyringKey);
+                // The daemon opens with the keyring it holds; the refill puts PostgreSQL's back in Redis.
+                AtomicReference<String> restored = new AtomicReference<>();
+                return Poll.until(vertx, 30_000, 50, "the refill restores the tenant's keyring to Redis",
+                    () -> keyring(vertx, redis.url(), keyringKey).map(k -> {
+                      restored.set(k);
+                      return k != null;
+                    })).map(x -> restored.get());
               })
               .compose(keyring -> {
                 ctx.verify(() -> assertEquals(keyringBefore.get(), keyring, "the keyring restored is the one written"));

@@ -60,11 +60,19 @@ final class EpochWatch {
 
   /** One check; a check still running (a slow store) is not doubled. */
   void check() {
+    checkNow();
+  }
+
+  /**
+   * Checks the epoch now (also asked by a request that found no session, so a wipe is noticed at
+   * once, not at the next tick); whether a refill runs afterwards.
+   */
+  Future<Boolean> checkNow() {
     if (checking) {
-      return;
+      return Future.succeededFuture(refill.active());
     }
     checking = true;
-    feed.epoch(candidate()).compose(current -> {
+    return feed.epoch(candidate()).compose(current -> {
       String known = refill.epoch();
       if (known == null) {
         refill.known(current);
@@ -76,11 +84,12 @@ final class EpochWatch {
         refill.begin(current);
       }
       return refill.active() ? follow(current) : Future.<Void>succeededFuture();
-    }).onComplete(ar -> {
+    }).transform(ar -> {
       checking = false;
       if (ar.failed()) {
         LOG.debug("Epoch check failed: {}", ar.cause().getMessage());
       }
+      return Future.succeededFuture(refill.active());
     });
   }
 

@@ -19,6 +19,7 @@ public final class Refill {
   private volatile boolean active;
   private final Set<String> ready = ConcurrentHashMap.newKeySet();
   private final AtomicLong restored = new AtomicLong();
+  private final AtomicLong lastAsked = new AtomicLong();
 
   /** Whether a refill is running now: sessions must be restored on demand before use. */
   public boolean active() {
@@ -69,6 +70,16 @@ public final class Refill {
     if (ready.size() < REMEMBERED_MAX) {
       ready.add(key(tenant, id));
     }
+  }
+
+  /**
+   * Whether a request that found no session may ask for an immediate epoch check: at most one every
+   * {@code 100 ms} per daemon, so a client sending requests for missing sessions costs Redis nothing more.
+   */
+  boolean mayAskNow() {
+    long now = System.currentTimeMillis();
+    long last = lastAsked.get();
+    return now - last >= 100 && lastAsked.compareAndSet(last, now);
   }
 
   void counted(long sessions) {

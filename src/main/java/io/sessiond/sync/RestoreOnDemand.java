@@ -35,10 +35,34 @@ public final class RestoreOnDemand implements StoreInterceptor {
 
   @Override
   public <Q, R> Future<R> run(StoreOperation<Q, R> op, Q request, SessionStore store) {
-    if (!refill.active() || !(request instanceof StoreRequests.SessionRequest r)
-        || (request instanceof StoreRequests.ImportSession i && i.isRestore()) || refill.isReady(r.tenant(), r.id())) {
+    if (!(request instanceof StoreRequests.SessionRequest r)
+        || (request instanceof StoreRequests.ImportSession i && i.isRestore())) {
       return inner.run(op, request, store);
     }
+    if (!refill.active()) {
+      return inner.run(op, request, store).recover(e -> missing(e) && refill.mayAskNow()
+          ? askNow(e).compose(refilling -> refilling ? restoreThenRun(op, request, store, r) : Future.failedFuture(e))
+          : Future.failedFuture(e));
+    }
+    return refill.isReady(r.tenant(), r.id()) ? inner.run(op, request, store) : restoreThenRun(op, request, store, r);
+  }
+
+  private static boolean missing(Throwable e) {
+    return e instanceof StoreException se && se.failure() == StoreFailure.NOT_FOUND;
+  }
+
+  /**
+   * A session was not found: Redis may have come back empty since the last epoch check. Asks for a check
+   * now, so such a request is answered from PostgreSQL instead of a 404 (the check is skipped, and the
+   * 404 stands, when sync cannot answer).
+   */
+  private Future<Boolean> askNow(Throwable notFound) {
+    return vertx.eventBus().<Boolean>request(SyncAddresses.CHECK_EPOCH, "check", options)
+        .map(m -> Boolean.TRUE.equals(m.body())).otherwise(false);
+  }
+
+  private <Q, R> Future<R> restoreThenRun(StoreOperation<Q, R> op, Q request, SessionStore store,
+                                          StoreRequests.SessionRequest r) {
     return vertx.eventBus().<Boolean>request(SyncAddresses.RESTORE_SESSION, new RestoreSession(r.tenant(), r.id()), options)
         .recover(e -> Future.failedFuture(new StoreException(StoreFailure.UNAVAILABLE, "Redis lost its data and is"
             + " being refilled from PostgreSQL; session " + r.id() + " could not be restored from PostgreSQL yet ("

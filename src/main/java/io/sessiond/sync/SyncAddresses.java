@@ -21,6 +21,12 @@ public final class SyncAddresses {
   public static final String RESTORE_SESSION = PREFIX + "restore-session";
 
   /**
+   * Request (any body) → reply {@code Boolean}: checks now whether Redis came back empty (a request
+   * found no session); whether a refill runs.
+   */
+  public static final String CHECK_EPOCH = PREFIX + "check-epoch";
+
+  /**
    * Request {@link SyncRequests.QuarantineQuery} → reply {@link SyncRequests.QuarantineState}: whether
    * PostgreSQL refuses the session's changes, and since when.
    */

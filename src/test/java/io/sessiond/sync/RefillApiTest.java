@@ -162,6 +162,37 @@ class RefillApiTest {
     }));
   }
 
+  @Test
+  void aRequestThatFindsNoSession_noticesTheWipeAtOnce_withoutWaitingForTheNextCheck(Vertx vertx,
+                                                                                    VertxTestContext ctx) {
+    TestRedis.Server redis = TestRedis.privateServer();
+    String pg = TestPostgres.newDatabase();
+    String id = TestDaemon.freshSession();
+    List<String> before = new ArrayList<>();
+    List<String> after = new ArrayList<>();
+    AtomicReference<TestDaemon> daemon = new AtomicReference<>();
+    // The periodic check runs once an hour: only the request itself can notice the wipe.
+    PostgresSyncApiTest.daemon(vertx, redis.url(), TestRedis.uniquePrefix(), pg, "REFILL_CHECK_MS", "3600000")
+        .compose(d -> {
+          daemon.set(d);
+          Api api = d.api(PostgresSyncApiTest.TENANT);
+          return PostgresSyncApiTest.richSession(api, id)
+              .compose(v -> Poll.until(vertx, 30_000, 50, "PostgreSQL holds the session at version 4",
+                  () -> PostgresSyncApiTest.pgVersions(vertx, pg).map(m -> Long.valueOf(4).equals(m.get(id)))))
+              .compose(v -> PostgresSyncApiTest.exports(api, List.of(id), before))
+              .compose(v -> vertx.executeBlocking(() -> redis.command("FLUSHALL")))
+              .compose(v -> PostgresSyncApiTest.exports(api, List.of(id), after));
+        })
+        .onComplete(ar -> daemon.get().stop().onComplete(s -> {
+          redis.stop();
+          ctx.verify(() -> {
+            assertFalse(ar.failed(), () -> String.valueOf(ar.cause()));
+            assertEquals(PostgresSyncApiTest.durable(before.get(0)), PostgresSyncApiTest.durable(after.get(0)));
+          });
+          ctx.completeNow();
+        }));
+  }
+
   /** How many of the tenant's sessions Redis holds, by listing them (a listing reads Redis only). */
   private static Future<Integer> listed(TestDaemon d) {
     return d.api(PostgresSyncApiTest.TENANT).get("/v1/sessions?limit=1000").map(r -> {

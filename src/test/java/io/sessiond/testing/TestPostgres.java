@@ -143,7 +143,8 @@ public final class TestPostgres {
       }
       try {
         EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder().setPort(port).setDataDirectory(dataDir)
-            .setCleanDataDirectory(false).setRegisterShutdownHook(false);
+            .setCleanDataDirectory(false).setRegisterShutdownHook(false)
+            .setPGStartupWait(java.time.Duration.ofSeconds(60)); // a busy machine starts it slowly
         settings.forEach(builder::setServerConfig);
         pg = builder.start();
       } catch (IOException e) {

@@ -28,7 +28,7 @@ final class Migrations {
   private static final Logger LOG = LoggerFactory.getLogger(Migrations.class);
   /** Every migration, in order. Add a file and its name here; never edit an applied one. */
   static final List<String> PACKAGED = List.of("V1__init.sql", "V2__blobs.sql", "V3__tenant_catalog.sql",
-      "V4__creds_history.sql");
+      "V4__creds_history.sql", "V5__sync_epoch.sql");
   private static final long LOCK_ID = 0x5e55_10d0L;
 
   /** One migration: its version, file name and SQL. */

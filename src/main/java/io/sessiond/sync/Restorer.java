@@ -79,14 +79,16 @@ final class Restorer {
 
   private final Pool pool;
   private final StoreClient store;
+  private final DurableEpoch epoch;
   private final int batchSize;
   private final DurableRows rows;
   /** Imports waiting for a place among the {@link #IMPORTS_IN_FLIGHT}; touched on the restoring context only. */
   private final Deque<Waiting> waiting = new ArrayDeque<>();
   private int importing;
 
-  Restorer(Pool pool, StoreClient store, int batchSize) {
+  Restorer(Pool pool, StoreClient store, DurableEpoch epoch, int batchSize) {
     this.pool = pool;
+    this.epoch = epoch;
     this.store = store;
     this.batchSize = batchSize;
     this.rows = new DurableRows(pool);
@@ -97,7 +99,8 @@ final class Restorer {
     long now = System.currentTimeMillis();
     Tuple args = tenant == null ? Tuple.of(now) : Tuple.of(now, tenant);
     String filter = tenant == null ? "" : " AND tenant = $2";
-    return pool.preparedQuery("SELECT count(*)" + LIVE + filter).execute(args)
+    // No change read before Redis lost its data may land in PostgreSQL once this has read a session.
+    return epoch.advance().compose(e -> pool.preparedQuery("SELECT count(*)" + LIVE + filter).execute(args))
         .compose(rows -> {
           progress.total.set(rows.iterator().next().getLong(0));
           return pool.withTransaction(conn -> conn.prepare(COLUMNS + LIVE + filter + " ORDER BY tenant, id")
@@ -121,8 +124,8 @@ final class Restorer {
    */
   Future<Boolean> restoreSession(String tenant, String id) {
     Progress p = new Progress();
-    return pool.preparedQuery(COLUMNS + LIVE + " AND tenant = $2 AND id = $3")
-        .execute(Tuple.of(System.currentTimeMillis(), tenant, id))
+    return epoch.advance().compose(e -> pool.preparedQuery(COLUMNS + LIVE + " AND tenant = $2 AND id = $3")
+        .execute(Tuple.of(System.currentTimeMillis(), tenant, id)))
         .compose(found -> {
           if (found.size() == 0) {
             return Future.succeededFuture(false);

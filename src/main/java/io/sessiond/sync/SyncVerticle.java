@@ -75,9 +75,10 @@ public final class SyncVerticle extends VerticleBase {
     Future<StoreClient> restoreStore = StoreAccess.overBus(Math.max(storeTimeoutMs, 30_000)).open(vertx);
     return Future.all(store, restoreStore).compose(v -> {
       blobs = new BlobReader(store.result());
-      worker = new SyncWorker(vertx, changeFeed, new PostgresSessionWriter(pool), blobs, instance,
+      DurableEpoch epoch = new DurableEpoch(pool, changeFeed);
+      worker = new SyncWorker(vertx, changeFeed, new PostgresSessionWriter(pool), epoch, blobs, instance,
           config.batchSize(), config.claimIdleMs(), Math.min(config.syncParallel(), Math.max(1, config.poolSize() - 1)));
-      restorer = new Restorer(pool, restoreStore.result(), config.restoreBatchSize());
+      restorer = new Restorer(pool, restoreStore.result(), epoch, config.restoreBatchSize());
       jobs = new RestoreJobs(vertx, changeFeed, restorer, instance, config.restoreLockMs());
       epochWatch = new EpochWatch(vertx, changeFeed, restorer, refill, instance, config.restoreLockMs());
       return checkConnection();

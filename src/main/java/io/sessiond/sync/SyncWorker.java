@@ -45,6 +45,10 @@ final class SyncWorker {
   private final Vertx vertx;
   private final ChangeFeed log;
   private final PostgresSessionWriter writer;
+  private final DurableEpoch epoch;
+  /** Changes and Redis's epoch as read before them. */
+  private record Read(String epoch, List<Change> changes) {
+  }
   private final BlobReader blobs;
   private final String consumer;
   private final int batchSize;
@@ -68,9 +72,10 @@ final class SyncWorker {
   /**
    * @param parallel batches written at once at most (each in its own transaction and connection)
    */
-  SyncWorker(Vertx vertx, ChangeFeed log, PostgresSessionWriter writer, BlobReader blobs,
+  SyncWorker(Vertx vertx, ChangeFeed log, PostgresSessionWriter writer, DurableEpoch epoch, BlobReader blobs,
              String consumer, int batchSize, long claimIdleMs, int parallel) {
     this.vertx = vertx;
+    this.epoch = epoch;
     this.log = log;
     this.writer = writer;
     this.blobs = blobs;
@@ -110,19 +115,20 @@ final class SyncWorker {
       return;
     }
     reading = true;
-    next().onComplete(ar -> {
+    // The epoch is read before the changes: their batch commits only if Redis kept its data since (DurableEpoch).
+    epoch.advance().compose(read -> next().map(changes -> new Read(read, changes))).onComplete(ar -> {
       reading = false;
       if (ar.failed()) {
         retrying = true; // a read whose reply was lost may have delivered entries
         reported(ar.cause());
         return;
       }
-      List<Change> changes = ar.result();
+      List<Change> changes = ar.result().changes();
       if (changes.isEmpty()) {
         return;
       }
       inFlight++;
-      process(changes).onComplete(done -> {
+      process(changes, ar.result().epoch()).onComplete(done -> {
         inFlight--;
         if (done.failed()) {
           retrying = true;
@@ -184,22 +190,23 @@ final class SyncWorker {
   }
 
   private Future<Void> cycle(int batches) {
-    return log.claim(consumer, claimIdleMs, batchSize).compose(this::process)
-        .compose(n -> log.pending(consumer, batchSize)).compose(this::process)
-        .compose(pendingDone -> log.fresh(consumer, batchSize)).compose(this::process)
+    // The epoch is read before the changes: a batch commits only if Redis kept its data since (DurableEpoch).
+    return epoch.advance().compose(e -> log.claim(consumer, claimIdleMs, batchSize).compose(c -> process(c, e))
+        .compose(n -> log.pending(consumer, batchSize)).compose(c -> process(c, e))
+        .compose(pendingDone -> log.fresh(consumer, batchSize)).compose(c -> process(c, e)))
         .compose(n -> n >= batchSize && batches < MAX_FLUSH_BATCHES ? cycle(batches + 1) : Future.succeededFuture());
   }
 
   /** Syncs one batch of changes; the number of entries it took. */
-  private Future<Integer> process(List<Change> changes) {
+  private Future<Integer> process(List<Change> changes, String read) {
     if (changes.isEmpty()) {
       return Future.succeededFuture(0);
     }
     long firstRecorded = changes.stream().mapToLong(Change::recordedAt).min().orElse(System.currentTimeMillis());
     Batch batch = Batch.of(changes);
     Future<Integer> synced = batch.isEmpty() ? Future.succeededFuture(0)
-        : writer.transaction(conn -> sync(conn, batch.deletions(), batch.writes())).onComplete(this::counted)
-            .recover(e -> Quarantine.sessionFault(e) ? isolate(changes) : Future.failedFuture(e));
+        : write(batch, read).onComplete(this::counted)
+            .recover(e -> Quarantine.sessionFault(e) ? isolate(changes, read) : Future.failedFuture(e));
     return synced
         .onFailure(e -> oldestWaiting = oldestWaiting == 0 ? firstRecorded : Math.min(oldestWaiting, firstRecorded))
         .compose(v -> log.done(changes.stream().map(Change::entryId).toList()))
@@ -210,7 +217,15 @@ final class SyncWorker {
         });
   }
 
+  /** Writes a batch in one transaction, under the Redis epoch its changes were read in ({@link DurableEpoch}). */
+  private Future<Integer> write(Batch batch, String read) {
+    return writer.transaction(conn -> epoch.hold(conn, read).compose(v -> sync(conn, batch.deletions(), batch.writes())));
+  }
+
   private void counted(io.vertx.core.AsyncResult<Integer> ar) {
+    if (ar.failed() && ar.cause() instanceof DurableEpoch.Moved) {
+      return; // neither PostgreSQL's failure nor a batch: the changes are read again
+    }
     postgresUp = ar.succeeded() || Quarantine.sessionFault(ar.cause());
     if (ar.succeeded()) {
       Metrics.meters(vertx).sync().batch(ar.result());
@@ -224,7 +239,7 @@ final class SyncWorker {
    * the other, so that the session at fault is found and quarantined and every other change still
    * lands. Fails (leaving the whole batch pending) as soon as PostgreSQL looks down rather than refusing.
    */
-  private Future<Integer> isolate(List<Change> changes) {
+  private Future<Integer> isolate(List<Change> changes, String read) {
     Map<Ref, List<Change>> bySession = new LinkedHashMap<>();
     for (Change c : changes) {
       if (c.tenant() != null) {
@@ -233,14 +248,14 @@ final class SyncWorker {
     }
     Future<Integer> chain = Future.succeededFuture(0);
     for (Map.Entry<Ref, List<Change>> e : bySession.entrySet()) {
-      chain = chain.compose(n -> syncAlone(e.getKey(), Batch.of(e.getValue())).map(m -> n + m));
+      chain = chain.compose(n -> syncAlone(e.getKey(), Batch.of(e.getValue()), read).map(m -> n + m));
     }
     return chain;
   }
 
   /** One session's changes in one transaction; a refusal quarantines it (and succeeds, so the batch goes on). */
-  private Future<Integer> syncAlone(Ref ref, Batch batch) {
-    return writer.transaction(conn -> sync(conn, batch.deletions(), batch.writes())).onComplete(this::counted)
+  private Future<Integer> syncAlone(Ref ref, Batch batch, String read) {
+    return write(batch, read).onComplete(this::counted)
         .compose(n -> log.quarantineOf(ref.tenant(), ref.id())
             .compose(q -> q == null ? Future.succeededFuture() : release(ref, batch)).map(n))
         .recover(e -> Quarantine.sessionFault(e) ? quarantine(ref, e).map(0) : Future.failedFuture(e));
@@ -286,7 +301,7 @@ final class SyncWorker {
           continue;
         }
         Ref ref = new Ref(e.getKey().substring(0, colon), e.getKey().substring(colon + 1));
-        chain = chain.compose(n -> syncAlone(ref, Batch.full(ref)));
+        chain = chain.compose(n -> epoch.advance().compose(read -> syncAlone(ref, Batch.full(ref), read)));
       }
       return chain.mapEmpty();
     });

@@ -27,11 +27,12 @@ import java.util.concurrent.atomic.AtomicLong;
 final class AckLoad {
   private static final int TRIES = 5;
 
-  record Ack(String session, String text, long ackedAt) {
+  /** An acknowledged write: when the attempt acknowledged was sent and when its acknowledgement arrived (epoch ms). */
+  record Ack(String session, String text, long sentAt, long ackedAt) {
   }
 
   /** What a verification found: acknowledged writes present, missing, or present more than once. */
-  record Verification(int acked, int verified, int lost, int duplicated, List<Long> lostAckedAt) {
+  record Verification(int acked, int verified, int lost, int duplicated, List<Long> lostAckedAt, List<Long> lostSentAt) {
   }
 
   private final String lb;
@@ -87,7 +88,9 @@ final class AckLoad {
       String text = tag + "-" + n + "-\u00e9\u2713";
       String body = new JsonArray().add(new JsonObject().put("role", "user").put("content", text)).encode();
       int status = 0;
+      long sentAt = 0;
       for (int attempt = 1; attempt <= TRIES; attempt++) {
+        sentAt = System.currentTimeMillis(); // of the attempt that is answered
         status = send(HttpRequest.newBuilder(uri("/v1/sessions/" + id + "/messages"))
             .header("Idempotency-Key", tag + "-" + n).POST(HttpRequest.BodyPublishers.ofString(body)), null);
         if (status != 0 && status != 502 && status != 503 && status != 504) {
@@ -96,7 +99,7 @@ final class AckLoad {
         Processes.pause(100L * attempt);
       }
       if (status == 201 || status == 200) {
-        acks.add(new Ack(id, text, System.currentTimeMillis()));
+        acks.add(new Ack(id, text, sentAt, System.currentTimeMillis()));
       } else {
         errors.computeIfAbsent(Integer.toString(status), k -> new AtomicLong()).incrementAndGet();
         errorTimes.add(System.currentTimeMillis());
@@ -148,21 +151,27 @@ final class AckLoad {
     return maxLatencyMs.get();
   }
 
-  /** Reads every session's messages through the load balancer and looks for every acknowledged text. */
+  /** Reads every session's messages through the load balancer, page by page, and looks for every acknowledged text. */
   Verification verifyServed() {
     Map<String, Integer> found = new HashMap<>();
     for (String id : sessions) {
-      StringBuilder page = new StringBuilder();
-      int status = send(HttpRequest.newBuilder(uri("/v1/sessions/" + id + "/messages?limit=1000&order=asc")).GET(), page);
-      if (status != 200) {
-        throw new AssertionError("reading the messages of " + id + " answered " + status + ": " + page);
-      }
-      JsonArray messages = new JsonObject(page.toString()).getJsonArray("messages");
-      if (messages.size() >= 1000) {
-        throw new AssertionError("session " + id + " holds a full page of messages: the scenario wrote too many");
-      }
-      for (int i = 0; i < messages.size(); i++) {
-        found.merge(id + "\u0000" + messages.getJsonObject(i).getString("content"), 1, Integer::sum);
+      long before = 0; // newest first; then below the oldest seen
+      while (true) {
+        StringBuilder page = new StringBuilder();
+        String query = "?limit=1000" + (before > 0 ? "&before=" + before : "");
+        int status = send(HttpRequest.newBuilder(uri("/v1/sessions/" + id + "/messages" + query)).GET(), page);
+        if (status != 200) {
+          throw new AssertionError("reading the messages of " + id + " answered " + status + ": " + page);
+        }
+        JsonArray messages = new JsonObject(page.toString()).getJsonArray("messages");
+        for (int i = 0; i < messages.size(); i++) {
+          JsonObject m = messages.getJsonObject(i);
+          found.merge(id + "\u0000" + m.getString("content"), 1, Integer::sum);
+          before = before == 0 ? m.getLong("seq") : Math.min(before, m.getLong("seq"));
+        }
+        if (messages.size() < 1000) {
+          break;
+        }
       }
     }
     return verification(found);
@@ -182,10 +191,12 @@ final class AckLoad {
     int verified = 0;
     int duplicated = 0;
     List<Long> lost = new ArrayList<>();
+    List<Long> lostSent = new ArrayList<>();
     for (Ack a : acks) {
       Integer times = found.get(a.session() + "\u0000" + a.text());
       if (times == null) {
         lost.add(a.ackedAt());
+        lostSent.add(a.sentAt());
       } else {
         verified++;
         if (times > 1) {
@@ -193,6 +204,6 @@ final class AckLoad {
         }
       }
     }
-    return new Verification(acks.size(), verified, lost.size(), duplicated, lost);
+    return new Verification(acks.size(), verified, lost.size(), duplicated, lost, lostSent);
   }
 }

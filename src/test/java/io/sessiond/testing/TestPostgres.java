@@ -161,24 +161,21 @@ public final class TestPostgres {
       if (pg == null) {
         return;
       }
-      try {
-        long pid = Long.parseLong(Files.readAllLines(dataDir.resolve("postmaster.pid")).get(0).trim());
-        ProcessHandle.of(pid).ifPresent(h -> {
-          h.destroyForcibly();
-          h.onExit().join();
-        });
-      } catch (IOException e) {
-        throw new IllegalStateException("cannot read the postmaster's pid in " + dataDir, e);
-      }
-      pg = null;
+      ProcessHandle postmaster = postmaster()
+          .orElseThrow(() -> new IllegalStateException("no running postmaster in " + dataDir));
+      List<ProcessHandle> backends = postmaster.descendants().toList();
+      postmaster.destroyForcibly();
+      awaitGone(postmaster, 30_000);
+      backends.forEach(b -> awaitGone(b, 30_000)); // they exit on noticing the postmaster's death
+      release();
     }
 
     /**
-     * Starts the server after {@link #crash()}: PostgreSQL refuses while the dead postmaster's backends
-     * still hold its shared memory, so start-up is tried again until they are gone (20 s at most).
+     * Starts the server after {@link #crash()}, tried again for up to 60 s while PostgreSQL still
+     * refuses (a busy machine).
      */
     public void restartAfterCrash() {
-      long deadline = System.currentTimeMillis() + 20_000;
+      long deadline = System.currentTimeMillis() + 60_000;
       while (true) {
         try {
           start();
@@ -187,17 +184,17 @@ public final class TestPostgres {
           if (System.currentTimeMillis() > deadline) {
             throw e;
           }
-          try {
-            Thread.sleep(200);
-          } catch (InterruptedException ie) {
-            Thread.currentThread().interrupt();
-            throw e;
-          }
+          sleep(200);
         }
       }
     }
 
-    /** Stops the server (fast shutdown: open connections are cut); the data stays for {@link #start()}. */
+    /**
+     * Stops the server (fast shutdown: open connections are cut) and waits until it is down, which
+     * PostgreSQL marks by removing its lock file; the data stays for {@link #start()}. {@code pg_ctl}
+     * gives up after 5 s while the shutdown checkpoint of a busy server may take longer. A server not
+     * down within 60 s is crashed instead (the next start recovers from the write-ahead log).
+     */
     public synchronized void stop() {
       if (pg == null) {
         return;
@@ -205,9 +202,67 @@ public final class TestPostgres {
       try {
         pg.close();
       } catch (IOException e) {
-        // the process is gone either way
+        // waited for below
+      }
+      long deadline = System.currentTimeMillis() + 60_000;
+      while (Files.exists(dataDir.resolve("postmaster.pid")) && System.currentTimeMillis() < deadline) {
+        sleep(50);
+      }
+      if (Files.exists(dataDir.resolve("postmaster.pid"))) {
+        crash();
       }
       pg = null;
+    }
+
+    /**
+     * Forgets the killed server: its lock file goes (a dead postmaster whose parent has not reaped it
+     * yet still looks alive to PostgreSQL's check) and the embedded instance releases its directory lock.
+     */
+    private void release() {
+      try {
+        Files.deleteIfExists(dataDir.resolve("postmaster.pid"));
+        pg.close(); // pg_ctl finds no server; the directory lock is released
+      } catch (IOException e) {
+        // nothing is running any more
+      }
+      pg = null;
+    }
+
+    private java.util.Optional<ProcessHandle> postmaster() {
+      try {
+        return ProcessHandle.of(Long.parseLong(Files.readAllLines(dataDir.resolve("postmaster.pid")).get(0).trim()));
+      } catch (IOException | RuntimeException e) {
+        return java.util.Optional.empty();
+      }
+    }
+
+    /** Waits until the process has exited or is a zombie (dead, waiting for a parent to reap it). */
+    private static void awaitGone(ProcessHandle p, long timeoutMs) {
+      long deadline = System.currentTimeMillis() + timeoutMs;
+      while (p.isAlive() && !zombie(p.pid())) {
+        if (System.currentTimeMillis() > deadline) {
+          throw new IllegalStateException("process " + p.pid() + " did not exit within " + timeoutMs + " ms");
+        }
+        sleep(20);
+      }
+    }
+
+    private static boolean zombie(long pid) {
+      try {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        return stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
+      } catch (IOException | RuntimeException e) {
+        return true; // no such process any more
+      }
+    }
+
+    private static void sleep(long ms) {
+      try {
+        Thread.sleep(ms);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted", e);
+      }
     }
   }
 

@@ -176,6 +176,7 @@ class FaultSuiteTest {
           durable, recovery));
       assertEquals(0, durable.lost(), "acknowledged writes missing from PostgreSQL: " + durable);
       assertEquals(0, served.lost(), "acknowledged writes not served: " + served);
+      assertEquals(0, served.duplicated(), "retried writes applied twice: " + served);
     }
   }
 
@@ -188,6 +189,8 @@ class FaultSuiteTest {
     Verification durable = awaitDurable(load, 0);
     rows.add(row(scenario, load, served, durable, recovery));
     assertTrue(served.lost() <= allowedLost, "acknowledged writes not served: " + served);
+    // Every write carries an Idempotency-Key: a retry of one that landed is answered from its record.
+    assertEquals(0, served.duplicated(), "retried writes applied twice: " + served);
   }
 
   /** Polls PostgreSQL until it holds every acknowledged write but {@code expectedLost}; the last verification. */

@@ -42,7 +42,9 @@ final class Fleet implements AutoCloseable {
     this.redis = new RedisProcess(Files.createDirectories(dir.resolve("redis")));
     redis.start();
     this.proxy = new FaultProxy(redis.port());
-    this.pg = TestPostgres.privateServer();
+    // fsync off: a process crash keeps what PostgreSQL wrote (the page cache survives it), and a stop under
+    // load need not wait for a checkpoint to reach a loaded disk.
+    this.pg = TestPostgres.privateServer(java.util.Map.of("fsync", "off"));
     this.pgUrl = TestPostgres.createDatabase(pg.url("postgres"));
     this.ports = new int[n];
     this.daemons = new Process[n];

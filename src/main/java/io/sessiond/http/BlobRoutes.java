@@ -45,6 +45,7 @@ final class BlobRoutes {
 
   private Future<?> put(RoutingContext ctx) {
     HttpServerRequest request = ctx.request();
+    ctx.put(Requests.STREAMED_BODY, true);
     request.pause();
     return Future.succeededFuture().compose(v -> upload(ctx, request)).onFailure(t -> closeAfterAnswer(ctx));
   }

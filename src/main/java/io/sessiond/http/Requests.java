@@ -17,6 +17,8 @@ import java.util.Set;
 /** Reading a request: path ids, preconditions, query parameters and JSON bodies, each validated with a clear 400. */
 final class Requests {
   static final String TENANT = "sessiond.tenant";
+  /** Set by a route that reads the request stream itself (and resumes it when its reader is in place). */
+  static final String STREAMED_BODY = "sessiond.streamedBody";
   private static final Set<String> RESERVED_IDS = Set.of("status", "import", "restore");
   /**
    * 2^53-1: the largest whole number a double (the Redis scripts' Lua numbers, a JavaScript client)

@@ -57,7 +57,10 @@ final class TenantAuth implements Handler<RoutingContext> {
       ctx.request().pause();
       allowed.onComplete(ar -> {
         admit(ctx, tenant, ar.succeeded() && ar.result());
-        ctx.request().resume();
+        // A route reading the stream itself (a blob upload) resumes it once its reader is in place.
+        if (!Boolean.TRUE.equals(ctx.get(Requests.STREAMED_BODY))) {
+          ctx.request().resume();
+        }
       });
     }
   }

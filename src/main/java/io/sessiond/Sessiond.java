@@ -28,6 +28,8 @@ import io.sessiond.store.memory.MemoryBackend;
 import io.sessiond.store.redis.RedisBackend;
 import io.sessiond.sync.Refill;
 import io.sessiond.sync.RestoreOnDemand;
+import io.sessiond.sync.SyncAddresses;
+import io.sessiond.sync.SyncRequests;
 import io.sessiond.sync.SyncVerticle;
 import io.sessiond.sync.WriteThrough;
 import io.sessiond.tenant.RateLimiter;
@@ -39,6 +41,7 @@ import io.sessiond.admin.SharedRateLimiter;
 import io.sessiond.tenant.RequestRate;
 import io.sessiond.tenant.TenantSpec;
 import io.vertx.core.DeploymentOptions;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -183,7 +186,14 @@ public final class Sessiond {
    */
   private Future<Void> checkEncryption() {
     return StoreAccess.overBus(config.http().requestTimeoutMs()).open(vertx)
-        .compose(client -> encryption.checkStore(client).eventually(client::close));
+        .compose(client -> encryption.checkStore(client, config.pg().enabled() ? this::restoreNow : null)
+            .eventually(client::close));
+  }
+
+  /** Restores one (small) tenant from PostgreSQL now, through the sync verticle; the sessions imported. */
+  private Future<Long> restoreNow(String tenant) {
+    return vertx.eventBus().<Long>request(SyncAddresses.RESTORE_TENANT_NOW, new SyncRequests.StartRestore(tenant),
+        new DeliveryOptions().setSendTimeout(Math.max(config.http().requestTimeoutMs(), 30_000))).map(m -> m.body());
   }
 
   /**

@@ -5,6 +5,7 @@ import io.sessiond.config.EncryptionConfig;
 import io.sessiond.store.StoreAccess;
 import io.sessiond.store.StoreClient;
 import io.vertx.core.Future;
+import java.util.function.Function;
 
 /**
  * Encryption at rest as the daemon's assembly sees it: how the HTTP edge's store access is wrapped
@@ -38,9 +39,11 @@ public final class Encryption {
   /**
    * Checks the master key against the store (after the restore, before serving); fails with one line
    * when the store holds encrypted data this daemon cannot open. Rotates the master key when the
-   * store's data keys are wrapped by {@code ENCRYPTION_KEY_PREVIOUS}.
+   * store's data keys are wrapped by {@code ENCRYPTION_KEY_PREVIOUS}. A store without encryption
+   * metadata first gets PostgreSQL's back through {@code durable} (one tenant restored from it, the
+   * number of sessions imported; {@code null} without PostgreSQL).
    */
-  public Future<Void> checkStore(StoreClient store) {
-    return new MasterKeyCheck(store, master).run();
+  public Future<Void> checkStore(StoreClient store, Function<String, Future<Long>> durable) {
+    return new MasterKeyCheck(store, master, durable).run();
   }
 }

@@ -10,6 +10,7 @@ import io.sessiond.store.StoreRequests.SessionRef;
 import io.sessiond.session.Session;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,6 +21,11 @@ import org.slf4j.LoggerFactory;
  * without the key, or with another one, refuses to start with one line. A canary that opens only with
  * {@code ENCRYPTION_KEY_PREVIOUS} is a master key rotation: every keyring is wrapped again with the new
  * key (no value is rewritten), then the canary. Every keyring is checked to open.
+ *
+ * <p>A store without the canary may be a Redis that came back empty while PostgreSQL still holds the
+ * encryption metadata: with PostgreSQL behind the store, the reserved tenant (canary, keyrings,
+ * rotation progress) is restored from it first, so the key is checked against PostgreSQL's canary and
+ * the keyrings are PostgreSQL's, never new ones that sync would write over them.
  */
 final class MasterKeyCheck {
   private static final Logger LOG = LoggerFactory.getLogger(MasterKeyCheck.class);
@@ -29,19 +35,41 @@ final class MasterKeyCheck {
   private final StoreClient store;
   private final MasterKeys master;
   private final Keyring keyring;
+  private final Function<String, Future<Long>> durable;
 
-  /** @param master {@code null} when encryption is off */
-  MasterKeyCheck(StoreClient store, MasterKeys master) {
+  /**
+   * @param master  {@code null} when encryption is off
+   * @param durable restores one tenant from PostgreSQL into the store, answering how many sessions it
+   *                imported; {@code null} without PostgreSQL
+   */
+  MasterKeyCheck(StoreClient store, MasterKeys master, Function<String, Future<Long>> durable) {
     this.store = store;
     this.master = master;
     this.keyring = master == null ? null : new Keyring(master, 0);
+    this.durable = durable;
   }
 
   Future<Void> run() {
+    return canary().compose(canary -> canary != null || durable == null ? check(canary) : restoreThenCheck());
+  }
+
+  private Future<Session> canary() {
     return store.call(StoreAddresses.GET, new SessionRef(Keyring.TENANT, CANARY_SESSION))
         .<Session>map(s -> s)
-        .recover(e -> Keyring.notFound(e) ? Future.succeededFuture(null) : Future.failedFuture(e))
-        .compose(this::check);
+        .recover(e -> Keyring.notFound(e) ? Future.succeededFuture(null) : Future.failedFuture(e));
+  }
+
+  /** No canary in the store: PostgreSQL's, with the keyrings, is put back first (when it has one). */
+  private Future<Void> restoreThenCheck() {
+    return durable.apply(Keyring.TENANT)
+        .recover(e -> Future.failedFuture(new IllegalStateException("the store holds no encryption metadata and"
+            + " PostgreSQL, which may hold it, cannot be read (" + e.getMessage() + "); start again once it answers")))
+        .onSuccess(n -> {
+          if (n > 0) {
+            LOG.info("The store had no encryption metadata: {} records (canary, data keys) restored from PostgreSQL", n);
+          }
+        })
+        .compose(n -> canary()).compose(this::check);
   }
 
   private Future<Void> check(Session canary) {

@@ -21,6 +21,13 @@ public final class SyncAddresses {
   public static final String RESTORE_SESSION = PREFIX + "restore-session";
 
   /**
+   * Request {@link SyncRequests.StartRestore} → reply {@code Long} (sessions imported) once every live
+   * session PostgreSQL holds for that tenant is in the store (those the store holds as new or newer
+   * are left alone); for small tenants only, as the reply waits for the whole restore.
+   */
+  public static final String RESTORE_TENANT_NOW = PREFIX + "restore-tenant-now";
+
+  /**
    * Request (any body) → reply {@code Boolean}: checks now whether Redis came back empty (a request
    * found no session); whether a refill runs.
    */

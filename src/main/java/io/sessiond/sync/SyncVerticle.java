@@ -139,6 +139,9 @@ public final class SyncVerticle extends VerticleBase {
     consumers.add(vertx.eventBus().<SyncRequests.RestoreSession>localConsumer(SyncAddresses.RESTORE_SESSION,
         m -> restorer.restoreSession(m.body().tenant(), m.body().id()).onSuccess(m::reply)
             .onFailure(e -> m.fail(SyncFailure.POSTGRES_UNAVAILABLE.code(), e.getMessage()))));
+    consumers.add(vertx.eventBus().<SyncRequests.StartRestore>localConsumer(SyncAddresses.RESTORE_TENANT_NOW,
+        m -> restorer.run(m.body().tenant(), new Restorer.Progress()).onSuccess(p -> m.reply(p.restored.get()))
+            .onFailure(e -> m.fail(SyncFailure.POSTGRES_UNAVAILABLE.code(), e.getMessage()))));
     consumers.add(vertx.eventBus().localConsumer(SyncAddresses.CHECK_EPOCH,
         m -> (config.refillCheckMs() > 0 ? epochWatch.checkNow() : Future.succeededFuture(false)).onSuccess(m::reply)));
     PostgresSessionWriter writer = new PostgresSessionWriter(pool);

@@ -10,7 +10,6 @@ import io.sessiond.store.StoreFailure;
 import io.sessiond.store.StoreRequests;
 import io.sessiond.store.StoreRequests.BlobChunk;
 import io.sessiond.store.StoreRequests.BlobRef;
-import io.sessiond.store.StoreRequests.BlobUpload;
 import io.sessiond.store.StoreRequests.CommitBlob;
 import io.sessiond.store.StoreRequests.ImportSession;
 import io.sessiond.store.StoreRequests.RestoreImports;
@@ -26,7 +25,9 @@ import io.vertx.sqlclient.Tuple;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
@@ -84,6 +85,8 @@ final class Restorer {
   private final DurableRows rows;
   /** Imports waiting for a place among the {@link #IMPORTS_IN_FLIGHT}; touched on the restoring context only. */
   private final Deque<Waiting> waiting = new ArrayDeque<>();
+  /** The restores of single sessions under way, by tenant and id ({@link #oneAtATime}); restoring context only. */
+  private final Map<String, Future<?>> restoring = new HashMap<>();
   private int importing;
 
   Restorer(Pool pool, StoreClient store, DurableEpoch epoch, int batchSize) {
@@ -123,6 +126,10 @@ final class Restorer {
    * Redis already holds it as new or newer. Fails when PostgreSQL cannot be read or the import failed.
    */
   Future<Boolean> restoreSession(String tenant, String id) {
+    return oneAtATime(tenant, id, () -> readAndRestore(tenant, id));
+  }
+
+  private Future<Boolean> readAndRestore(String tenant, String id) {
     Progress p = new Progress();
     return epoch.advance().compose(e -> pool.preparedQuery(COLUMNS + LIVE + " AND tenant = $2 AND id = $3")
         .execute(Tuple.of(System.currentTimeMillis(), tenant, id)))
@@ -135,10 +142,27 @@ final class Restorer {
             return Future.failedFuture(new IllegalStateException("its row in PostgreSQL is corrupt"));
           }
           return rows.read(tenant, List.of(s)).compose(all -> all.isEmpty() ? Future.succeededFuture(false)
-              : restoreOne(tenant, all.get(0).export(), all.get(0).blobs(), p).compose(v -> p.failed.get() > 0
+              : importWhole(tenant, all.get(0).export(), all.get(0).blobs(), p).compose(v -> p.failed.get() > 0
                   ? Future.failedFuture(new IllegalStateException("its import into Redis failed (see the log)"))
                   : Future.succeededFuture(p.restored.get() > 0)));
         });
+  }
+
+  /**
+   * Runs {@code task}, the restore of one session, after every restore of that session this daemon has
+   * started before it. A session with blobs is restored in steps (import, then each blob), so two
+   * restores of it at once (the requests a client sends at once while Redis is refilled, each restoring
+   * its session on demand, or such a request and the refill) would undo each other: the second import
+   * replaces the session the first has begun to fill, dropping the blobs it committed. The later one
+   * finds the session whole and is refused at once.
+   */
+  private <T> Future<T> oneAtATime(String tenant, String id, Supplier<Future<T>> task) {
+    String key = tenant + '\u0000' + id;
+    Future<?> before = restoring.get(key);
+    Future<T> mine = before == null ? task.get() : before.transform(ar -> task.get());
+    restoring.put(key, mine);
+    mine.onComplete(ar -> restoring.remove(key, mine));
+    return mine;
   }
 
   /**
@@ -219,7 +243,8 @@ final class Restorer {
       List<DurableRows.Restorable> together = new ArrayList<>(IMPORTS_PER_REQUEST);
       for (DurableRows.Restorable r : all) {
         if (!r.blobs().isEmpty()) {
-          imports.add(bounded(1, () -> restoreOne(tenant, r.export(), r.blobs(), progress)));
+          imports.add(bounded(1, () -> oneAtATime(tenant, r.export().session().id(),
+              () -> importWhole(tenant, r.export(), r.blobs(), progress))));
           continue;
         }
         together.add(r);
@@ -301,7 +326,7 @@ final class Restorer {
    * Chunks are staged under the blob's generation, so the sync finds that generation in PostgreSQL
    * already and copies nothing back.
    */
-  private Future<Void> restoreOne(String tenant, SessionExport export, List<StoredBlobRow> blobs, Progress progress) {
+  private Future<Void> importWhole(String tenant, SessionExport export, List<StoredBlobRow> blobs, Progress progress) {
     String id = export.session().id();
     Session s = export.session();
     SessionExport imported = blobs.isEmpty() ? export : new SessionExport(new Session(s.id(), s.state(), s.dataJson(),
@@ -349,10 +374,10 @@ final class Restorer {
     return stage(tenant, id, b, 0)
         .compose(v -> store.call(StoreAddresses.COMMIT_BLOB, new CommitBlob(tenant, id, b.name(), b.generation(),
             b.chunks(), b.size(), version)))
+        // A failed commit leaves its staged chunks to expire (an hour): they are named by the blob's
+        // generation, so they may be the committed chunks of another restore of the same session.
         .recover(e -> e instanceof StoreException se && se.failure() == StoreFailure.VERSION_MISMATCH
             ? commitUnlessWrittenMeanwhile(tenant, id, b) : Future.failedFuture(e))
-        .recover(e -> store.call(StoreAddresses.ABORT_BLOB, new BlobUpload(tenant, id, b.generation(), b.chunks()))
-            .otherwiseEmpty().transform(ar -> Future.failedFuture(e)))
         .transform(ar -> ar.succeeded() ? restoreBlobs(tenant, id, blobs, i + 1, ar.result().version())
             : ar.cause() instanceof StoreException se && se.failure() == StoreFailure.VERSION_MISMATCH
                 ? restoreBlobs(tenant, id, blobs, i + 1, version) // the client's own blob of that name is newer

@@ -84,6 +84,11 @@ final class TenantData {
     });
   }
 
+  /** Deletes the named sessions of {@code tenant} (those already gone are skipped); how many were deleted. */
+  Future<Integer> delete(String tenant, List<String> ids) {
+    return deleteFrom(tenant, ids, 0, 0);
+  }
+
   private Future<Integer> deleteFrom(String tenant, List<String> ids, int from, int deleted) {
     if (from >= ids.size()) {
       return Future.succeededFuture(deleted);

@@ -1,12 +1,14 @@
 package io.sessiond.admin;
 
 import io.sessiond.admin.AdminRequests.Job;
+import io.sessiond.encryption.Encryption;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Tuple;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -18,8 +20,12 @@ import org.slf4j.LoggerFactory;
  * interval); the job waits that long plus one request timeout so that requests authenticated before
  * then have ended, then deletes every session through the store (Redis or the file store, and through
  * the change stream or write-through, PostgreSQL), then removes what PostgreSQL still holds for the
- * tenant (sessions Redis no longer had), its rate bucket and its request total. Deleting the tenant
- * again starts a new job, which is how a job cut off by a crash is resumed.
+ * tenant (sessions Redis no longer had), its rate bucket and its request total. First of all, right
+ * after the settling, it destroys the tenant's key material for encryption at rest (its keyring of
+ * wrapped data keys, in the store and in PostgreSQL): every sealed value of the tenant left anywhere
+ * (a sealed export, a row or a replica not reached yet, a job cut off half way) can no longer be
+ * opened, and a tenant created again under the same id gets new keys. Deleting the tenant again
+ * starts a new job, which is how a job cut off by a crash is resumed.
  */
 final class TenantDeletion {
   private static final Logger LOG = LoggerFactory.getLogger(TenantDeletion.class);
@@ -57,6 +63,10 @@ final class TenantDeletion {
     long timer = vertx.setPeriodic(PROGRESS_EVERY_MS, t -> jobs.save(with(job, Job.RUNNING, phase[0], deleted.get(), null)));
     vertx.timer(settleMs)
         .compose(t -> {
+          phase[0] = "keys";
+          return shredKeys(job.tenant());
+        })
+        .compose(v -> {
           phase[0] = "sessions";
           return data.deleteAll(job.tenant(), deleted::set);
         })
@@ -79,6 +89,21 @@ final class TenantDeletion {
           jobs.save(with(job, ar.succeeded() ? Job.SUCCEEDED : Job.FAILED, ar.succeeded() ? "done" : phase[0],
               deleted.get(), error));
         });
+  }
+
+  /**
+   * The tenant's keyring (and rotation progress): deleted through the store, so every replica, the
+   * change stream and write-through see an ordinary delete, and from PostgreSQL at once, so no copy
+   * waits there for sync.
+   */
+  private Future<Void> shredKeys(String tenant) {
+    List<String> ids = Encryption.keyMaterialOf(tenant);
+    Future<Void> durable = pg == null ? Future.succeededFuture()
+        : pg.preparedQuery("DELETE FROM sessions WHERE tenant = $1 AND id = ANY($2)")
+            .execute(Tuple.tuple().addString(Encryption.RESERVED_TENANT)
+                .addArrayOfString(ids.toArray(new String[0]))).mapEmpty();
+    return data.delete(Encryption.RESERVED_TENANT, ids).compose(n -> durable)
+        .onSuccess(v -> LOG.info("The data keys of tenant '{}' are destroyed", tenant));
   }
 
   /** What PostgreSQL keeps of the tenant; keys, messages and blobs go with their sessions (ON DELETE CASCADE). */

@@ -5,6 +5,7 @@ import io.sessiond.config.EncryptionConfig;
 import io.sessiond.store.StoreAccess;
 import io.sessiond.store.StoreClient;
 import io.vertx.core.Future;
+import java.util.List;
 import java.util.function.Function;
 
 /**
@@ -21,6 +22,18 @@ public final class Encryption {
     this.config = config;
     this.master = config.enabled() ? new MasterKeys(config.masterKey(), config.previousMasterKey()) : null;
     this.meters = new EncryptionMeters(registry);
+  }
+
+  /** The reserved tenant that holds the canary, every tenant's keyring and rotation progress. */
+  public static final String RESERVED_TENANT = Keyring.TENANT;
+
+  /**
+   * The sessions of {@link #RESERVED_TENANT} that hold {@code tenant}'s key material (its keyring of
+   * wrapped data keys) and its rotation progress: deleting them makes every value sealed for that
+   * tenant unreadable, wherever a copy of it is left (crypto-shredding).
+   */
+  public static List<String> keyMaterialOf(String tenant) {
+    return List.of(Keyring.PREFIX + tenant, KeyRotation.PREFIX + tenant);
   }
 
   public boolean enabled() {

@@ -115,6 +115,7 @@ public final class Sessiond {
         .compose(v -> openApi())
         .compose(this::deployHttp)
         .compose(this::deployed)
+        .compose(v -> deployRotationWatch())
         .compose(v -> deployWebhooks())
         .compose(v -> deployManagement());
   }
@@ -137,6 +138,12 @@ public final class Sessiond {
     TenantUsage usage = new TenantUsage(StoreAccess.overBus(timeout), meters, tenants::ids,
         config.ops().tenantMetricsBudget());
     return new HealthVerticle(config.ops().healthIntervalMs(), config.ops().tenantMetricsIntervalMs(), checks, meters, usage);
+  }
+
+  /** With encryption on: resumes data-key rotations whose replica stopped, without a client's request. */
+  private Future<Void> deployRotationWatch() {
+    var watch = encryption.rotationWatch(StoreAccess.overBus(config.http().requestTimeoutMs()));
+    return watch == null ? Future.succeededFuture() : vertx.deployVerticle(watch).compose(this::deployed);
   }
 
   /** The webhook dispatcher, when webhooks are on: after HTTP, so it is undeployed before it. */

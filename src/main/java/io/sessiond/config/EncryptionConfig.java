@@ -15,12 +15,15 @@ import java.util.Base64;
  * @param previousMasterKey the master key being rotated away from ({@code ENCRYPTION_KEY_PREVIOUS}), or {@code null}
  * @param keyringRefreshMs  how long a replica uses a tenant's data keys before reading them again
  *                          (so every replica seals with a rotated key within this time)
+ * @param rotationLeaseMs   how long a data-key rotation whose runner renews nothing is left to it before
+ *                          any replica takes it over ({@code ENCRYPTION_ROTATION_LEASE_MS}); the runner renews
+ *                          it every third of this
  * @param acceptPlaintext   serve values stored in plain form ({@code ENCRYPTION_ACCEPT_PLAINTEXT}): only while
  *                          a store written before encryption was turned on is being sealed; otherwise such a
  *                          value is refused like one that does not open
  */
 public record EncryptionConfig(byte[] masterKey, byte[] previousMasterKey, long keyringRefreshMs,
-                               boolean acceptPlaintext) {
+                               long rotationLeaseMs, boolean acceptPlaintext) {
   /** A master key's length in bytes (AES-256). */
   public static final int KEY_BYTES = 32;
 
@@ -33,7 +36,7 @@ public record EncryptionConfig(byte[] masterKey, byte[] previousMasterKey, long 
   public String toString() {
     return "EncryptionConfig[" + (enabled() ? "on" : "off") + (previousMasterKey != null ? ", rotating" : "")
         + (acceptPlaintext ? ", accepting plaintext" : "")
-        + ", keyringRefreshMs=" + keyringRefreshMs + "]";
+        + ", keyringRefreshMs=" + keyringRefreshMs + ", rotationLeaseMs=" + rotationLeaseMs + "]";
   }
 
   static EncryptionConfig from(Settings s) {
@@ -56,7 +59,7 @@ public record EncryptionConfig(byte[] masterKey, byte[] previousMasterKey, long 
       throw new ConfigException("ENCRYPTION_ACCEPT_PLAINTEXT", "only applies with encryption on (ENCRYPTION_KEY or ENCRYPTION_KEY_FILE)");
     }
     return new EncryptionConfig(master, previous, s.longValue("ENCRYPTION_KEYRING_REFRESH_MS", 1000, 100, 60_000),
-        acceptPlaintext);
+        s.longValue("ENCRYPTION_ROTATION_LEASE_MS", 30_000, 1_000, 600_000), acceptPlaintext);
   }
 
   private static String read(String file) {

@@ -5,6 +5,7 @@ import io.sessiond.config.EncryptionConfig;
 import io.sessiond.store.StoreAccess;
 import io.sessiond.store.StoreClient;
 import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
 import java.util.List;
 import java.util.function.Function;
 
@@ -46,7 +47,16 @@ public final class Encryption {
       return raw;
     }
     return vertx -> raw.open(vertx).map(client -> new SealingStoreClient(vertx, client,
-        new Keyring(master, config.keyringRefreshMs()), config.keyringRefreshMs(), config.acceptPlaintext(), meters));
+        new Keyring(master, config.keyringRefreshMs()), config.keyringRefreshMs(), config.rotationLeaseMs(),
+        config.acceptPlaintext(), meters));
+  }
+
+  /**
+   * The verticle that resumes, on this replica, data-key rotations whose runner stopped: at start and
+   * then every half lease; {@code null} when encryption is off.
+   */
+  public VerticleBase rotationWatch(StoreAccess raw) {
+    return enabled() ? new RotationWatch(seal(raw), config.rotationLeaseMs() / 2) : null;
   }
 
   /**

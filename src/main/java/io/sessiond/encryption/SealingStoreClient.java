@@ -58,13 +58,18 @@ public final class SealingStoreClient implements StoreClient {
   private final EncryptionMeters meters;
   private final KeyRotation rotation;
 
-  SealingStoreClient(Vertx vertx, StoreClient raw, Keyring keyring, long refreshMs, boolean acceptPlaintext,
-                     EncryptionMeters meters) {
+  SealingStoreClient(Vertx vertx, StoreClient raw, Keyring keyring, long refreshMs, long rotationLeaseMs,
+                     boolean acceptPlaintext, EncryptionMeters meters) {
     this.raw = raw;
     this.keyring = keyring;
     this.acceptPlaintext = acceptPlaintext;
     this.meters = meters;
-    this.rotation = new KeyRotation(vertx, this, refreshMs);
+    this.rotation = new KeyRotation(vertx, this, refreshMs, rotationLeaseMs);
+  }
+
+  /** Rotations whose runner stopped (their lease lapsed), of any tenant: resumed here; how many. */
+  Future<Integer> resumeStoppedRotations() {
+    return rotation.resumeStopped(null, 0);
   }
 
   /**

@@ -47,16 +47,18 @@ final class ApiRouter {
   private final boolean frequent;
   private final Handler<RoutingContext> idempotencyKeys;
   private final IdempotencyKeys claims;
+  private final BulkWork bulk;
 
-  ApiRouter(Router router, HttpConfig config, IdempotencyKeys claims) {
+  ApiRouter(Router router, HttpConfig config, IdempotencyKeys claims, BulkWork bulk) {
     this.claims = claims;
+    this.bulk = bulk;
     this.router = router;
     this.bodyHandlers = new EnumMap<>(BodyKind.class);
     this.endpoints = new ArrayList<>();
     this.unlisted = new ArrayList<>();
     this.nextOrders = new int[] {FREQUENT_ORDERS, OTHER_ORDERS};
     this.frequent = false;
-    this.idempotencyKeys = IdempotencyKeys.reader(config.idempotencyTtlSeconds());
+    this.idempotencyKeys = IdempotencyKeys.reader(config.idempotencyTtlSeconds(), bulk);
     bodyHandlers.put(BodyKind.SMALL, bodyHandler(config.maxBodyBytes()));
     bodyHandlers.put(BodyKind.MERGE_PATCH, bodyHandler(config.maxBodyBytes()));
     bodyHandlers.put(BodyKind.KEY_BATCH, bodyHandler(config.maxKeyBatchBytes()));
@@ -72,6 +74,12 @@ final class ApiRouter {
     this.frequent = true;
     this.idempotencyKeys = of.idempotencyKeys;
     this.claims = of.claims;
+    this.bulk = of.bulk;
+  }
+
+  /** Where the routes read large bodies. */
+  BulkWork bulk() {
+    return bulk;
   }
 
   /** The same API whose routes are tried before every route not registered through this view. */
@@ -118,7 +126,7 @@ final class ApiRouter {
       route.handler(Requests.requireJson(body == BodyKind.MERGE_PATCH)).handler(bodyHandlers.get(body));
       // Key batches and imports are read by streaming parsers of their own, not into a tree.
       if (body != BodyKind.KEY_BATCH && body != BodyKind.IMPORT) {
-        route.handler(Requests::parseLargeBodyOffTheLoop);
+        route.handler(ctx -> Requests.parseLargeBodyOffTheLoop(ctx, bulk));
       }
     }
     if (method == HttpMethod.POST) {

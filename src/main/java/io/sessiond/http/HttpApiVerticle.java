@@ -52,6 +52,7 @@ public final class HttpApiVerticle extends VerticleBase {
   private HttpServer server;
   private ApiRouter api;
   private TlsReloader reloader;
+  private BulkWork bulk;
 
   /**
    * @param openApi    the OpenAPI document served at {@code /openapi.yaml} (read once at start-up)
@@ -100,7 +101,8 @@ public final class HttpApiVerticle extends VerticleBase {
   private Future<HttpServer> serve(StoreClient store, TlsFiles tls) {
     Router router = Router.router(vertx);
     // A claim whose request never settles it lapses after twice the request timeout (10 s at least).
-    api = new ApiRouter(router, http, new IdempotencyKeys(store, Math.max(10_000, 2 * http.requestTimeoutMs())));
+    bulk = new BulkWork(vertx);
+    api = new ApiRouter(router, http, new IdempotencyKeys(store, Math.max(10_000, 2 * http.requestTimeoutMs())), bulk);
     connections = new ConnectionGuard(vertx, http.headerTimeoutMs(), http.idleTimeoutMs());
     router.route().handler(connections);
     router.route().handler(new RequestTracking(meters));
@@ -179,6 +181,12 @@ public final class HttpApiVerticle extends VerticleBase {
     if (deadlines != null) {
       deadlines.close();
       connections.close();
+    }
+    if (bulk != null) {
+      stopped = stopped.eventually(() -> {
+        bulk.close();
+        return Future.succeededFuture();
+      });
     }
     return store == null ? stopped : stopped.eventually(store::close);
   }

@@ -40,7 +40,6 @@ final class IdempotencyKeys {
   private static final String HELD = "sessiond.once.held";
   /** 1–255 visible ASCII characters: a UUID, a ULID or any client-made token fits. */
   private static final Pattern KEY = Pattern.compile("[\\x21-\\x7E]{1,255}");
-  private static final int DIGEST_ON_LOOP_BYTES = 64 * 1024;
 
   private final StoreClient store;
   private final long pendingMs;
@@ -60,7 +59,7 @@ final class IdempotencyKeys {
    * a malformed key is a 400; otherwise the request's {@link Once} is computed (off the event loop for
    * a large body).
    */
-  static Handler<RoutingContext> reader(long ttlSeconds) {
+  static Handler<RoutingContext> reader(long ttlSeconds, BulkWork bulk) {
     return ctx -> {
       String key = ctx.request().getHeader(HEADER);
       if (key == null) {
@@ -74,12 +73,12 @@ final class IdempotencyKeys {
       }
       Buffer body = ctx.body() == null ? null : ctx.body().buffer();
       String prefix = ctx.request().method().name() + ' ' + ctx.request().uri() + '\n';
-      if (body == null || body.length() <= DIGEST_ON_LOOP_BYTES) {
+      if (!BulkWork.large(body)) {
         ctx.put(ONCE, new Once(key, digest(prefix, body), ttlSeconds));
         ctx.next();
         return;
       }
-      ctx.vertx().executeBlocking(() -> digest(prefix, body), false).onComplete(ar -> {
+      bulk.run(() -> digest(prefix, body)).onComplete(ar -> {
         if (ar.failed()) {
           ctx.fail(ar.cause());
         } else {

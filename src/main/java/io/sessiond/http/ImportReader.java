@@ -25,6 +25,9 @@ final class ImportReader implements AutoCloseable {
   private static final JsonFactory FACTORY = JsonFactory.builder()
       .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(1000).build())
       .build();
+  /** For a document past {@link BulkWork#THRESHOLD}: up to millions of distinct key ids, not worth interning. */
+  private static final JsonFactory LARGE = BulkWork.uninterned(JsonFactory.builder()
+      .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(1000).build()));
   static final Set<String> FIELDS = Set.of("format", "id", "state", "data", "creds", "ttlSeconds",
       "version", "createdAt", "updatedAt", "keys", "messages", "credsHistory");
 
@@ -52,13 +55,17 @@ final class ImportReader implements AutoCloseable {
     this.batchKeys = batchKeys;
     this.batchBytes = batchBytes;
     try {
-      this.p = StorableText.requireUtf8(FACTORY.createParser(bytes));
+      this.p = StorableText.requireUtf8(factory().createParser(bytes));
       if (p.nextToken() != JsonToken.START_OBJECT) {
         throw ApiException.badRequest("the request body must be a JSON object");
       }
     } catch (IOException e) {
       throw notJson();
     }
+  }
+
+  private JsonFactory factory() {
+    return bytes.length > BulkWork.THRESHOLD ? LARGE : FACTORY;
   }
 
   /** Whether the whole document was read. */
@@ -100,7 +107,7 @@ final class ImportReader implements AutoCloseable {
     if (idSeen != null) {
       return idSeen;
     }
-    try (JsonParser ahead = FACTORY.createParser(bytes)) {
+    try (JsonParser ahead = factory().createParser(bytes)) {
       ahead.nextToken();
       while (ahead.nextToken() == JsonToken.FIELD_NAME) {
         String name = ahead.currentName();

@@ -23,7 +23,7 @@ import java.util.function.BiFunction;
 /**
  * One import request, applied in bounded steps so that no step holds an event loop or the store for
  * long, whatever the import's size within {@code MAX_IMPORT_BYTES}. The document is read by an
- * {@link ImportReader} (on a worker thread when it is large). An import whose keys fit one batch is
+ * {@link ImportReader} (on the bulk pool when it is large, {@link BulkWork}). An import whose keys fit one batch is
  * one store call, as before. A larger one stages its keys batch by batch (each batch is staged while
  * the next is read), then commits: the store swaps the staged keys in with the rest of the session
  * at once, so readers see the old session or the whole new one. Whatever fails on the way (a bad
@@ -39,6 +39,7 @@ final class ImportRun {
   private final StoreClient store;
   private final ImportReader reader;
   private final boolean offLoop;
+  private final BulkWork bulk;
   private final BiFunction<JsonObject, Map<String, Map<String, String>>, SessionExport> parse;
   private final String tenant;
   private final long ifMatch;
@@ -51,15 +52,16 @@ final class ImportRun {
   /**
    * @param parse validates the document's other members (and the keys read inline) into the export
    */
-  ImportRun(RoutingContext ctx, StoreClient store,
+  ImportRun(RoutingContext ctx, StoreClient store, BulkWork bulk,
             BiFunction<JsonObject, Map<String, Map<String, String>>, SessionExport> parse) {
     this.ctx = ctx;
+    this.bulk = bulk;
     this.store = store;
     this.parse = parse;
     this.tenant = Requests.tenant(ctx);
     this.ifMatch = Requests.ifMatch(ctx);
     this.fence = Requests.fence(ctx);
-    this.offLoop = ctx.body().buffer() != null && ctx.body().buffer().length() > Requests.PARSE_OFF_LOOP_BYTES;
+    this.offLoop = BulkWork.large(ctx);
     this.reader = new ImportReader(ctx.body().buffer(), BATCH_KEYS, BATCH_CHARS);
   }
 
@@ -137,10 +139,10 @@ final class ImportRun {
     return keys;
   }
 
-  /** Runs a parsing step on a worker thread when the body is large, else here. */
+  /** Runs a parsing step on the bulk pool when the body is large, else here. */
   private <T> Future<T> step(Callable<T> work) {
     if (offLoop) {
-      return ctx.vertx().executeBlocking(work, false);
+      return bulk.run(work);
     }
     try {
       return Future.succeededFuture(work.call());

@@ -20,6 +20,9 @@ final class KeyBatchReader {
   private static final JsonFactory FACTORY = JsonFactory.builder()
       .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(1000).build())
       .build();
+  /** For a batch past {@link BulkWork#THRESHOLD}: thousands of distinct key ids, not worth interning. */
+  private static final JsonFactory LARGE = BulkWork.uninterned(JsonFactory.builder()
+      .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(1000).build()));
 
   private KeyBatchReader() {
   }
@@ -33,7 +36,7 @@ final class KeyBatchReader {
       throw ApiException.badRequest("the request body is empty; a JSON document is required");
     }
     byte[] bytes = body.getBytes();
-    try (JsonParser p = StorableText.requireUtf8(FACTORY.createParser(bytes))) {
+    try (JsonParser p = StorableText.requireUtf8((bytes.length > BulkWork.THRESHOLD ? LARGE : FACTORY).createParser(bytes))) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         throw ApiException.badRequest("the request body must be a JSON object");
       }

@@ -22,7 +22,8 @@ final class KeyRoutes {
   }
 
   void mount(ApiRouter api) {
-    api.frequent().post("/v1/sessions/:id/keys", BodyKind.KEY_BATCH, async(this::write));
+    BulkWork bulk = api.bulk();
+    api.frequent().post("/v1/sessions/:id/keys", BodyKind.KEY_BATCH, async(ctx -> write(ctx, bulk)));
     api.frequent().post("/v1/sessions/:id/keys/query", BodyKind.SMALL, async(this::query));
     api.delete("/v1/sessions/:id/keys", async(this::clear));
   }
@@ -34,15 +35,15 @@ final class KeyRoutes {
         .onSuccess(kv -> Responses.json(ctx, 200, Representations.keyValues(kv.values())));
   }
 
-  /** A batch larger than {@link Requests#PARSE_OFF_LOOP_BYTES} is read on a worker thread. */
-  private Future<?> write(RoutingContext ctx) {
+  /** A batch larger than {@link BulkWork#THRESHOLD} is read on the bulk pool. */
+  private Future<?> write(RoutingContext ctx, BulkWork bulk) {
     String id = Requests.sessionId(ctx);
     String tenant = Requests.tenant(ctx);
     long ifMatch = Requests.ifMatch(ctx);
     long fence = Requests.fence(ctx);
     Buffer body = ctx.body().buffer();
-    Future<Map<String, Map<String, String>>> batch = body != null && body.length() > Requests.PARSE_OFF_LOOP_BYTES
-        ? ctx.vertx().executeBlocking(() -> KeyBatchReader.read(body, maxKeysPerBatch), false)
+    Future<Map<String, Map<String, String>>> batch = BulkWork.large(body)
+        ? bulk.run(() -> KeyBatchReader.read(body, maxKeysPerBatch))
         : Future.succeededFuture(KeyBatchReader.read(body, maxKeysPerBatch));
     return batch.compose(b -> store.call(StoreAddresses.WRITE_KEYS, new WriteKeys(tenant, id, b, ifMatch, fence)))
         .onSuccess(w -> Responses.noContent(ctx, w.version()));

@@ -24,15 +24,21 @@ final class MessageRoutes {
   }
 
   void mount(ApiRouter api) {
-    api.frequent().post("/v1/sessions/:id/messages", BodyKind.KEY_BATCH, async(this::append));
+    BulkWork bulk = api.bulk();
+    api.frequent().post("/v1/sessions/:id/messages", BodyKind.KEY_BATCH, async(ctx -> append(ctx, bulk)));
     api.get("/v1/sessions/:id/messages", async(this::read));
   }
 
-  private Future<?> append(RoutingContext ctx) {
+  /** A body larger than {@link BulkWork#THRESHOLD} is parsed and its messages encoded on the bulk pool. */
+  private Future<?> append(RoutingContext ctx, BulkWork bulk) {
     String id = Requests.sessionId(ctx);
-    List<String> messages = Bodies.messages(Requests.jsonValue(ctx), System.currentTimeMillis());
-    AppendMessages append = new AppendMessages(Requests.tenant(ctx), id, messages, Requests.ifMatch(ctx),
-        Requests.fence(ctx));
+    long now = System.currentTimeMillis();
+    return bulk.forBody(ctx, () -> Bodies.messages(Requests.jsonValue(ctx), now))
+        .compose(messages -> append(ctx, new AppendMessages(Requests.tenant(ctx), id, messages, Requests.ifMatch(ctx),
+            Requests.fence(ctx))));
+  }
+
+  private Future<?> append(RoutingContext ctx, AppendMessages append) {
     Once once = IdempotencyKeys.once(ctx);
     if (once != null) {
       // The store records the outcome under the key in the same atomic step as the append.

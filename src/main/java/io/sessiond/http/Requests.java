@@ -176,8 +176,6 @@ final class Requests {
     return decode(ctx.body().buffer());
   }
 
-  /** Bodies larger than this are parsed on a worker thread, so that one request cannot stall an event loop. */
-  static final int PARSE_OFF_LOOP_BYTES = 64 * 1024;
   private static final String PARSED_BODY = "sessiond.parsed-body";
   private static final Object NULL_BODY = new Object();
 
@@ -186,23 +184,23 @@ final class Requests {
 
   /**
    * A route step after the body handler: a large JSON body is parsed (and checked, {@link StorableJson})
-   * on a worker thread, unordered, and the route goes on on its event loop with the tree ready for
+   * on the bulk pool ({@link BulkWork}), and the route goes on on its event loop with the tree ready for
    * {@link #jsonValue}. A small body is parsed where it is used, which costs less than the hand-off.
    */
-  static void parseLargeBodyOffTheLoop(RoutingContext ctx) {
+  static void parseLargeBodyOffTheLoop(RoutingContext ctx, BulkWork bulk) {
     Buffer body = ctx.body().buffer();
-    if (body == null || body.length() <= PARSE_OFF_LOOP_BYTES) {
+    if (!BulkWork.large(body)) {
       ctx.next();
       return;
     }
-    ctx.vertx().<Object>executeBlocking(() -> {
+    bulk.<Object>run(() -> {
       try {
         Object value = decode(body);
         return value == null ? NULL_BODY : value;
       } catch (RuntimeException e) {
         return new ParseFailure(e);
       }
-    }, false).onComplete(ar -> {
+    }).onComplete(ar -> {
       ctx.put(PARSED_BODY, ar.succeeded() ? ar.result() : new ParseFailure(new IllegalStateException(ar.cause())));
       ctx.next();
     });

@@ -46,7 +46,8 @@ final class SessionRoutes {
     api.frequent().get("/v1/sessions/status", async(this::statusAll));
     api.delete("/v1/sessions", async(this::deleteByPrefix));
     api.frequent().get("/v1/sessions/:id", async(this::get));
-    api.frequent().put("/v1/sessions/:id", BodyKind.SMALL, async(this::put));
+    BulkWork bulk = api.bulk();
+    api.frequent().put("/v1/sessions/:id", BodyKind.SMALL, async(ctx -> put(ctx, bulk)));
     api.patch("/v1/sessions/:id", BodyKind.MERGE_PATCH, async(this::patch));
     api.delete("/v1/sessions/:id", async(this::delete));
     api.postOnce("/v1/sessions/:id/touch", BodyKind.NONE, async(this::touch));
@@ -56,18 +57,19 @@ final class SessionRoutes {
     api.put("/v1/sessions/:id/creds", BodyKind.SMALL, async(this::putCreds));
   }
 
-  private Future<?> put(RoutingContext ctx) {
+  /** A body larger than {@link BulkWork#THRESHOLD} is parsed and its data encoded again on the bulk pool. */
+  private Future<?> put(RoutingContext ctx, BulkWork bulk) {
     String id = Requests.newSessionId(ctx);
-    Bodies.SessionBody b = Bodies.SessionBody.parse(Requests.jsonObject(ctx));
-    PutSession req = new PutSession(Requests.tenant(ctx), id, b.dataJson(), b.credsJson(), b.state(), b.ttlSeconds(),
-        Requests.ifMatch(ctx), Requests.fence(ctx));
-    return store.call(StoreAddresses.PUT, req).onSuccess(r -> {
-      // Not when the deadline answered 503 already: its head is sent.
-      if (r.created() && !ctx.response().headWritten()) {
-        ctx.response().putHeader("Location", "/v1/sessions/" + id);
-      }
-      Responses.json(ctx, r.created() ? 201 : 200, Representations.session(r.session()), r.session().version());
-    });
+    return bulk.forBody(ctx, () -> Bodies.SessionBody.parse(Requests.jsonObject(ctx)))
+        .compose(b -> store.call(StoreAddresses.PUT, new PutSession(Requests.tenant(ctx), id, b.dataJson(), b.credsJson(),
+            b.state(), b.ttlSeconds(), Requests.ifMatch(ctx), Requests.fence(ctx))))
+        .onSuccess(r -> {
+          // Not when the deadline answered 503 already: its head is sent.
+          if (r.created() && !ctx.response().headWritten()) {
+            ctx.response().putHeader("Location", "/v1/sessions/" + id);
+          }
+          Responses.json(ctx, r.created() ? 201 : 200, Representations.session(r.session()), r.session().version());
+        });
   }
 
   private Future<?> get(RoutingContext ctx) {

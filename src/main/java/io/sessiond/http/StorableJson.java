@@ -1,8 +1,10 @@
 package io.sessiond.http;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.core.util.JsonParserDelegate;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
@@ -18,11 +20,19 @@ final class StorableJson {
   private StorableJson() {
   }
 
+  /**
+   * The parsers of bodies past {@link BulkWork#THRESHOLD}: Vert.x's own (default limits, comments
+   * allowed), but its member names not interned (a 1 MiB object of small members names ~80,000).
+   */
+  private static final JsonFactory LARGE = BulkWork.uninterned(JsonFactory.builder()
+      .enable(JsonReadFeature.ALLOW_JAVA_COMMENTS));
+
   /** The body as a JsonObject, JsonArray, String, Number, Boolean or null; DecodeException when not JSON. */
   static Object decode(Buffer body) {
     JsonParser parser;
     try {
-      parser = StorableText.requireUtf8(JacksonCodec.createParser(body));
+      parser = StorableText.requireUtf8(BulkWork.large(body) ? LARGE.createParser(body.getBytes())
+          : JacksonCodec.createParser(body));
     } catch (IOException e) {
       throw new DecodeException(e.getMessage(), e);
     }

@@ -43,7 +43,8 @@ final class TransferRoutes {
 
   void mount(ApiRouter api) {
     api.get("/v1/sessions/:id/export", async(this::export));
-    api.postOnce("/v1/sessions/import", BodyKind.IMPORT, async(this::importSession));
+    BulkWork bulk = api.bulk();
+    api.postOnce("/v1/sessions/import", BodyKind.IMPORT, async(ctx -> importSession(ctx, bulk)));
   }
 
   /** {@code ?sealed=true}: the values sealed under the tenant's data key, for a backup (encryption at rest). */
@@ -78,9 +79,9 @@ final class TransferRoutes {
    * {@code ?sealed=true}: a sealed export, opened with the tenant's keys first (bound to its session
    * id: another id answers 422), then imported as one store call. Otherwise the streaming import.
    */
-  private Future<?> importSession(RoutingContext ctx) {
-    Future<PutResult> imported = sealedQuery(ctx) ? importSealed(ctx)
-        : new ImportRun(ctx, store, (doc, keys) -> parse(doc, keys, System.currentTimeMillis())).run();
+  private Future<?> importSession(RoutingContext ctx, BulkWork bulk) {
+    Future<PutResult> imported = sealedQuery(ctx) ? importSealed(ctx, bulk)
+        : new ImportRun(ctx, store, bulk, (doc, keys) -> parse(doc, keys, System.currentTimeMillis())).run();
     return imported
         .onSuccess(r -> {
           if (r.created()) {
@@ -92,8 +93,11 @@ final class TransferRoutes {
         });
   }
 
-  private Future<PutResult> importSealed(RoutingContext ctx) {
-    JsonObject doc = Requests.jsonObject(ctx);
+  private Future<PutResult> importSealed(RoutingContext ctx, BulkWork bulk) {
+    return bulk.forBody(ctx, () -> Requests.jsonObject(ctx)).compose(doc -> importSealed(ctx, doc));
+  }
+
+  private Future<PutResult> importSealed(RoutingContext ctx, JsonObject doc) {
     if (!Representations.SEALED_EXPORT_FORMAT.equals(doc.getValue("format"))) {
       throw ApiException.badRequest("with ?sealed=true, 'format' must be " + Representations.SEALED_EXPORT_FORMAT);
     }

@@ -2,16 +2,22 @@ package io.sessiond.http;
 
 import static io.sessiond.testing.Problem.assertProblem;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.micrometer.core.instrument.Gauge;
+import io.sessiond.metrics.Metrics;
 import io.sessiond.testing.Api;
 import io.sessiond.testing.DaemonExtension;
+import io.sessiond.testing.Poll;
 import io.sessiond.testing.TestDaemon;
 import io.sessiond.testing.TestRedis;
 import io.sessiond.tenant.TenantLimits;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
@@ -25,6 +31,7 @@ import io.vertx.redis.client.Request;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
@@ -110,11 +117,7 @@ class BoundedWorkApiTest {
       batch.append(i == 0 ? "" : ",").append("\"s").append(i).append("\":").append(value);
     }
     String keyBatch = batch.append("}}").toString();
-    StringBuilder data = new StringBuilder("{\"data\":{");
-    for (int i = 0; data.length() < (1 << 20) - 64; i++) {
-      data.append(i == 0 ? "" : ",").append("\"m").append(i).append("\":").append(i);
-    }
-    String bigPut = data.append("}}").toString();
+    String bigPut = bigPut();
     List<Long> latencies = new ArrayList<>();
     AtomicBoolean running = new AtomicBoolean(true);
     Promise<Void> readsDone = Promise.promise();
@@ -166,6 +169,70 @@ class BoundedWorkApiTest {
           assertTrue(slowestRedisMicros < MAX_REDIS_COMMAND_MS * 1000, measured);
           t.completeNow();
         })));
+  }
+
+  /**
+   * A body past {@link BulkWork#THRESHOLD} is read on the bulk pool, never on an event loop nor the
+   * default worker pool: with the bulk pool's threads held, one tenant's 1 MiB PUT waits in that
+   * pool's queue (its gauge says so) while another tenant's GET answers; released, the PUT lands.
+   */
+  @Test
+  void aLargeBody_waitsForTheBulkPool_whileAnotherTenantsGetAnswers(Vertx vertx, VertxTestContext t) throws Exception {
+    Vertx daemonVertx = daemon.running().vertx();
+    WorkerExecutor pool = daemonVertx.createSharedWorkerExecutor(BulkWork.POOL, BulkWork.THREADS);
+    CountDownLatch held = new CountDownLatch(BulkWork.THREADS);
+    CountDownLatch release = new CountDownLatch(1);
+    for (int i = 0; i < BulkWork.THREADS; i++) {
+      pool.executeBlocking(() -> {
+        held.countDown();
+        return release.await(60, TimeUnit.SECONDS);
+      }, false);
+    }
+    assertTrue(held.await(30, TimeUnit.SECONDS), "the bulk pool's threads are held");
+    Gauge queued = Metrics.meters(daemonVertx).registry().find("vertx.pool.queue.pending")
+        .tag("pool_name", BulkWork.POOL).gauge();
+    assertNotNull(queued, "the bulk pool reports its queue");
+    Api bulk = daemon.api(BULK);
+    Api other = daemon.api(OTHER);
+    String readId = TestDaemon.freshSession();
+    String putId = TestDaemon.freshSession();
+    String bigPut = bigPut();
+    other.create(readId, new JsonObject().put("data", new JsonObject().put("n", 1)))
+        .compose(created -> {
+          Future<HttpResponse<Buffer>> putting = put(bulk, "/v1/sessions/" + putId, bigPut);
+          return Poll.until(vertx, 30_000, 10, "the PUT waits in the bulk pool's queue",
+                  () -> Future.succeededFuture(queued.value() >= 1))
+              .compose(v -> other.get("/v1/sessions/" + readId))
+              .map(read -> {
+                t.verify(() -> {
+                  assertEquals(200, read.statusCode(), read.bodyAsString());
+                  assertFalse(putting.isComplete(), "the PUT waits for the bulk pool");
+                  assertTrue(queued.value() >= 1, "the PUT is still queued when the GET has answered");
+                });
+                return putting;
+              });
+        })
+        .onComplete(ar -> release.countDown())
+        .compose(putting -> putting)
+        .compose(putOne -> {
+          t.verify(() -> assertEquals(201, putOne.statusCode(), putOne.bodyAsString()));
+          return bulk.get("/v1/sessions/" + putId);
+        })
+        .onComplete(ar -> pool.close())
+        .onComplete(t.succeeding(read -> t.verify(() -> {
+          assertEquals(200, read.statusCode());
+          assertEquals(new JsonObject(bigPut).getJsonObject("data"), read.bodyAsJsonObject().getJsonObject("data"));
+          t.completeNow();
+        })));
+  }
+
+  /** A PUT body of 1 MiB of small members (about 80,000 of them). */
+  private static String bigPut() {
+    StringBuilder data = new StringBuilder("{\"data\":{");
+    for (int i = 0; data.length() < (1 << 20) - 64; i++) {
+      data.append(i == 0 ? "" : ",").append("\"m").append(i).append("\":").append(i);
+    }
+    return data.append("}}").toString();
   }
 
   /** Sequential GETs while {@code running}; each must answer 200; latencies in milliseconds. */

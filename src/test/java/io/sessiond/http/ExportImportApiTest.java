@@ -284,14 +284,14 @@ class ExportImportApiTest {
   }
 
   /**
-   * Bodies past {@link Requests#PARSE_OFF_LOOP_BYTES} are parsed on a worker thread: a large import
+   * Bodies past {@link BulkWork#THRESHOLD} are parsed on a worker thread: a large import
    * still lands whole, and a bad one is still a 400 naming what is wrong, with nothing stored.
    */
   @Test
   void largeImport_parsedOffTheEventLoop_landsWhole_andABadOneIsRefused(VertxTestContext ctx) {
     Api api = daemon.api(target);
     String id = TestDaemon.freshSession();
-    String big = "x".repeat(Requests.PARSE_OFF_LOOP_BYTES * 3);
+    String big = "x".repeat(BulkWork.THRESHOLD * 3);
     JsonObject export = new JsonObject().put("id", id).put("data", new JsonObject().put("big", big));
     String bad = "{\"id\":\"" + TestDaemon.freshSession() + "\",\"data\":{\"big\":\"" + big + "\",\"n\\u0000\":1}}";
     api.post("/v1/sessions/import", export)

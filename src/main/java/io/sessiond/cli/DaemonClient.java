@@ -87,14 +87,25 @@ final class DaemonClient {
 
   /** The export document as text, or null when the session is gone. */
   String exportText(String id) {
-    HttpResponse<String> r = send("GET", "/v1/sessions/" + seg(id) + "/export", null, null, BodyHandlers.ofString());
+    return exportText(id, false);
+  }
+
+  /** The export document, its values sealed under the tenant's data key when {@code sealed}; null when gone. */
+  String exportText(String id, boolean sealed) {
+    HttpResponse<String> r = send("GET", "/v1/sessions/" + seg(id) + "/export" + (sealed ? "?sealed=true" : ""), null,
+        null, BodyHandlers.ofString());
     return r.statusCode() == 404 ? null : ok(r, "export " + id);
   }
 
   /** Imports one export document; answers the imported session. */
   JsonObject importText(String doc, String id) {
-    return json(ok(send("POST", "/v1/sessions/import", BodyPublishers.ofString(doc), "application/json",
-        BodyHandlers.ofString()), "import " + id));
+    return importText(doc, id, false);
+  }
+
+  /** Imports one export document, a sealed one ({@code format} sessiond.session.v1.sealed) when {@code sealed}. */
+  JsonObject importText(String doc, String id, boolean sealed) {
+    return json(ok(send("POST", "/v1/sessions/import" + (sealed ? "?sealed=true" : ""), BodyPublishers.ofString(doc),
+        "application/json", BodyHandlers.ofString()), "import " + id));
   }
 
   /** Every item of a cursor-paged list ({@code /v1/sessions} or {@code /v1/sessions/status}), page by page. */

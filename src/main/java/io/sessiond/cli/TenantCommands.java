@@ -24,11 +24,14 @@ import java.util.TreeSet;
  * {@code backup-tenant}, {@code restore-tenant} and {@code migrate}. A backup is NDJSON: one export
  * document per session (exactly what {@code GET /export} answers), each followed by one line per
  * blob ({@code {"format":"sessiond.blob.v1","session","name","data":<base64>}}): every blob the
- * session lists, or those {@code --blob} names. Restore and migrate skip a session the destination already holds at the same or a newer
+ * session lists, or those {@code --blob} names. With {@code --sealed} the documents are sealed exports
+ * ({@code GET /export?sealed=true}) and hold no blob; restore imports them with {@code ?sealed=true}. Restore and migrate skip a session the destination already holds at the same or a newer
  * version, so re-running them after a failure resumes where they stopped.
  */
 final class TenantCommands {
   static final String BLOB_FORMAT = "sessiond.blob.v1";
+  /** The format of a sealed export ({@code backup-tenant --sealed}), imported back with {@code ?sealed=true}. */
+  static final String SEALED_FORMAT = "sessiond.session.v1.sealed";
 
   private TenantCommands() {
   }
@@ -102,7 +105,7 @@ final class TenantCommands {
             p.advance(1);
             continue;
           }
-          String doc = d.exportText(id);
+          String doc = d.exportText(id, opts.sealed);
           if (doc == null) {
             continue; // deleted or expired since it was listed
           }
@@ -128,7 +131,8 @@ final class TenantCommands {
       throw new CliException("cannot write " + out + ": " + e.getMessage(), e);
     }
     p.finish();
-    c.out().println("backed up " + counts[0] + " sessions and " + counts[1] + " blobs from " + d.url() + " into " + out
+    c.out().println("backed up " + counts[0] + (opts.sealed ? " sealed" : "") + " sessions and " + counts[1] + " blobs from "
+        + d.url() + " into " + out
         + (counts[2] > 0 ? " (" + counts[2] + " already there)" : ""));
     return 0;
   }
@@ -352,7 +356,8 @@ final class TenantCommands {
     if (have != null && have >= version) {
       return false;
     }
-    to.importText(doc.copy().put("version", Math.max(0, version - blobs.size())).encode(), id);
+    to.importText(doc.copy().put("version", Math.max(0, version - blobs.size())).encode(), id,
+        SEALED_FORMAT.equals(doc.getString("format")));
     blobs.forEach((name, bytes) -> putBlob(to, id, name, bytes));
     return true;
   }

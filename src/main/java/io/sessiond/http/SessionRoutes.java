@@ -57,10 +57,13 @@ final class SessionRoutes {
     api.put("/v1/sessions/:id/creds", BodyKind.SMALL, async(this::putCreds));
   }
 
-  /** A body larger than {@link BulkWork#THRESHOLD} is parsed and its data encoded again on the bulk pool. */
+  /**
+   * A small body is sliced ({@link SessionBodyReader}); one larger than {@link BulkWork#THRESHOLD} is parsed and its
+   * data encoded again on the bulk pool.
+   */
   private Future<?> put(RoutingContext ctx, BulkWork bulk) {
     String id = Requests.newSessionId(ctx);
-    return bulk.forBody(ctx, () -> Bodies.SessionBody.parse(Requests.jsonObject(ctx)))
+    return bulk.forBody(ctx, () -> SessionBodyReader.read(ctx))
         .compose(b -> store.call(StoreAddresses.PUT, new PutSession(Requests.tenant(ctx), id, b.dataJson(), b.credsJson(),
             b.state(), b.ttlSeconds(), Requests.ifMatch(ctx), Requests.fence(ctx))))
         .onSuccess(r -> {

@@ -3,8 +3,11 @@ package io.sessiond;
 import io.sessiond.config.AppConfig;
 import io.sessiond.config.EventsConfig;
 import io.sessiond.config.StoreConfig;
+import io.sessiond.webhook.LocalWebhookStore;
 import io.sessiond.webhook.WebhookDispatcher;
+import io.sessiond.webhook.WebhookFile;
 import io.sessiond.webhook.WebhookRedis;
+import io.sessiond.webhook.WebhookStore;
 import io.sessiond.webhook.Webhooks;
 import io.sessiond.encryption.Encryption;
 import io.sessiond.health.HealthAddresses;
@@ -73,8 +76,8 @@ public final class Sessiond {
   private final List<String> deployments = new ArrayList<>();
   private final List<HttpApiVerticle> httpVerticles = new ArrayList<>();
   private ManagementVerticle management;
-  /** The tenants' webhooks, when on ({@code WEBHOOKS_ENABLED}): their registry and the dispatcher's Redis. */
-  private WebhookRedis webhookRedis;
+  /** The tenants' webhooks, when on ({@code WEBHOOKS_ENABLED}): where they live, and their registry. */
+  private WebhookStore webhookStore;
   private Webhooks webhooks;
 
   private Sessiond(Vertx vertx, AppConfig config, List<TenantSpec> tenants) {
@@ -112,11 +115,11 @@ public final class Sessiond {
         .compose(this::deployed)
         .compose(v -> vertx.deployVerticle(healthVerticle()))
         .compose(this::deployed)
+        .compose(v -> deployWebhooks())
         .compose(v -> openApi())
         .compose(this::deployHttp)
         .compose(this::deployed)
         .compose(v -> deployRotationWatch())
-        .compose(v -> deployWebhooks())
         .compose(v -> deployManagement());
   }
 
@@ -146,20 +149,36 @@ public final class Sessiond {
     return watch == null ? Future.succeededFuture() : vertx.deployVerticle(watch).compose(this::deployed);
   }
 
-  /** The webhook dispatcher, when webhooks are on: after HTTP, so it is undeployed before it. */
+  /**
+   * The webhooks and their dispatcher, when on: before HTTP, so that HTTP (whose writes record events)
+   * is undeployed first and the dispatcher, stopping, sees every event there will be.
+   */
   private Future<Void> deployWebhooks() {
-    if (webhooks == null) {
+    if (!config.webhooks().enabled()) {
+      webhooks = new Webhooks(null, config.webhooks());
       return Future.succeededFuture();
     }
-    return vertx.deployVerticle(new WebhookDispatcher(config.webhooks(), webhookRedis, meters.registry()))
-        .compose(this::deployed);
+    return webhookStore().compose(store -> {
+      webhookStore = store;
+      webhooks = new Webhooks(store, config.webhooks());
+      return vertx.deployVerticle(new WebhookDispatcher(config.webhooks(), store, meters.registry()));
+    }).compose(this::deployed);
+  }
+
+  /** Redis: the fleet's, in Redis; memory and file: beside the process's event log (kept on disk by the file store). */
+  private Future<WebhookStore> webhookStore() {
+    StoreConfig c = config.store();
+    if (c.kind().equals(StoreConfig.REDIS)) {
+      return Future.succeededFuture(new WebhookRedis(vertx, config.redis()));
+    }
+    int backlog = config.events().maxLength();
+    return StoreAccess.overBus(config.http().requestTimeoutMs()).open(vertx).compose(log ->
+        c.kind().equals(StoreConfig.FILE)
+            ? LocalWebhookStore.inFile(vertx, log, new WebhookFile(c.dataDir()), backlog).map(s -> (WebhookStore) s)
+            : Future.succeededFuture(LocalWebhookStore.inMemory(vertx, log, backlog)));
   }
 
   private Future<String> deployHttp(Buffer openApi) {
-    if (config.webhooks().enabled()) {
-      webhookRedis = new WebhookRedis(vertx, config.redis());
-      webhooks = new Webhooks(webhookRedis, config.webhooks());
-    }
     limiter = config.store().kind().equals(StoreConfig.REDIS) && config.admin().sharedRateLimit()
         ? new SharedRateLimiter(vertx, config.redis()) : RequestRate.local(new RateLimiter());
     AtomicInteger openEventStreams = new AtomicInteger();
@@ -292,8 +311,8 @@ public final class Sessiond {
     deployments.clear();
     RequestRate rate = limiter;
     limiter = null;
-    WebhookRedis hooks = webhookRedis;
-    webhookRedis = null;
+    WebhookStore hooks = webhookStore;
+    webhookStore = null;
     if (hooks != null) {
       chain = chain.eventually(hooks::close);
     }

@@ -58,7 +58,7 @@ public final class HttpApiVerticle extends VerticleBase {
    * @param openApi    the OpenAPI document served at {@code /openapi.yaml} (read once at start-up)
    * @param storeAccess how this verticle reaches the store (opened when it starts, closed when it stops)
    * @param openEventStreams the instance's count of open event streams, shared by its HTTP verticles
-   * @param webhooks   the tenants' webhooks, {@code null} when they are off
+   * @param webhooks   the tenants' webhooks (off: {@link Webhooks#unavailable()} says why)
    */
   public HttpApiVerticle(HttpConfig http, StoreConfig storeConfig, TenantDirectory tenants, RequestRate rateLimiter,
                          Buffer openApi, OpsConfig ops, SessiondMeters meters, StoreAccess storeAccess,

@@ -39,6 +39,7 @@ final class Problems {
       Map.entry(422, new String[] {"unprocessable", "Unprocessable Content"}),
       Map.entry(429, new String[] {"rate-limited", "Too Many Requests"}),
       Map.entry(500, new String[] {"internal", "Internal Server Error"}),
+      Map.entry(501, new String[] {"not-implemented", "Not Implemented"}),
       Map.entry(503, new String[] {"unavailable", "Service Unavailable"}));
 
   private Problems() {

@@ -12,13 +12,14 @@ import io.vertx.ext.web.RoutingContext;
 
 /**
  * {@code /v1/webhooks}: the caller's tenant's webhooks (register, list, read, delete) and each one's dead
- * letters (docs/events.md). Off (404) unless the instance delivers webhooks ({@code WEBHOOKS_ENABLED}).
+ * letters (docs/events.md). Where webhooks are off (Redis Cluster, change events off, {@code WEBHOOKS_ENABLED=false})
+ * every endpoint answers 501 naming the reason.
  */
 final class WebhookRoutes {
   private static final int MAX_DEAD_LETTERS = 1_000;
   private final Webhooks webhooks;
 
-  /** @param webhooks the tenant webhooks, {@code null} when they are off */
+  /** @param webhooks the tenant webhooks ({@link Webhooks#unavailable()} says when they are off) */
   WebhookRoutes(Webhooks webhooks) {
     this.webhooks = webhooks;
   }
@@ -32,9 +33,9 @@ final class WebhookRoutes {
   }
 
   private Webhooks on() {
-    if (webhooks == null) {
-      throw new ApiException(404, "webhooks are off on this instance: they need the Redis store with change events"
-          + " (WEBHOOKS_ENABLED)");
+    String off = webhooks.unavailable();
+    if (off != null) {
+      throw new ApiException(501, off);
     }
     return webhooks;
   }

@@ -13,6 +13,7 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -42,7 +43,7 @@ public final class WebhookDispatcher extends VerticleBase {
   private static final int MAX_ERROR_LENGTH = 300;
 
   private final WebhooksConfig config;
-  private final WebhookRedis redis;
+  private final WebhookStore store;
   private final String consumer = UUID.randomUUID().toString();
   private final Counter delivered;
   private final Counter failed;
@@ -58,9 +59,9 @@ public final class WebhookDispatcher extends VerticleBase {
   private long lastClaim;
   private boolean refreshing;
 
-  public WebhookDispatcher(WebhooksConfig config, WebhookRedis redis, MeterRegistry registry) {
+  public WebhookDispatcher(WebhooksConfig config, WebhookStore store, MeterRegistry registry) {
     this.config = config;
-    this.redis = redis;
+    this.store = store;
     this.delivered = outcome(registry, "delivered");
     this.failed = outcome(registry, "failed");
     this.deadLettered = outcome(registry, "dead-lettered");
@@ -89,14 +90,14 @@ public final class WebhookDispatcher extends VerticleBase {
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(timer);
-    return client.close();
+    return store.shutdown().eventually(client::close);
   }
 
   private void tick() {
     long now = System.currentTimeMillis();
     if (!refreshing && now - lastRefresh >= Math.min(REFRESH_MS, config.pollMs() * 5)) {
       refreshing = true;
-      redis.all().onComplete(ar -> {
+      store.all().onComplete(ar -> {
         refreshing = false;
         lastRefresh = System.currentTimeMillis();
         if (ar.succeeded()) {
@@ -118,10 +119,11 @@ public final class WebhookDispatcher extends VerticleBase {
         return;
       }
       if (busy.add(w.id())) {
-        Future<List<SessionEvent>> batch = claim
-            ? redis.claim(w, consumer, config.claimIdleMs(), room)
-                .compose(c -> c.isEmpty() ? redis.read(w, consumer, room) : Future.succeededFuture(c))
-            : redis.read(w, consumer, room);
+        Future<WebhookStore.Batch> batch = claim
+            ? store.claim(w, consumer, config.claimIdleMs(), room)
+                .compose(c -> c.isEmpty() ? store.read(w, consumer, room)
+                    : Future.succeededFuture(new WebhookStore.Batch(c, null)))
+            : store.read(w, consumer, room);
         inFlight += room; // reserved while the read is out
         batch.onComplete(ar -> {
           inFlight -= room;
@@ -136,8 +138,15 @@ public final class WebhookDispatcher extends VerticleBase {
     }
   }
 
-  private Future<Void> deliverAll(Webhook w, List<SessionEvent> events) {
-    List<Future<Void>> each = new ArrayList<>(events.size());
+  private Future<Void> deliverAll(Webhook w, WebhookStore.Batch batch) {
+    List<SessionEvent> events = batch.events();
+    List<Future<Void>> each = new ArrayList<>(events.size() + 1);
+    if (batch.lostAfter() != null) {
+      LOG.info("webhook {} of tenant {}: events after {} left the log before delivery; sending events-lost", w.id(),
+          w.tenant(), batch.lostAfter());
+      inFlight++;
+      each.add(attempt(w, Outgoing.lost(batch.lostAfter(), System.currentTimeMillis()), 1).andThen(ar -> inFlight--));
+    }
     inFlight += events.size();
     for (SessionEvent e : events) {
       each.add(handle(w, e).andThen(ar -> inFlight--));
@@ -147,12 +156,12 @@ public final class WebhookDispatcher extends VerticleBase {
 
   private Future<Void> handle(Webhook w, SessionEvent e) {
     if (e.type() == null || !w.wants(e.type())) {
-      return redis.ack(w, e.id());
+      return store.ack(w, e.id());
     }
-    return attempt(w, e, 1);
+    return attempt(w, Outgoing.of(e), 1);
   }
 
-  private Future<Void> attempt(Webhook w, SessionEvent e, int attempt) {
+  private Future<Void> attempt(Webhook w, Outgoing e, int attempt) {
     if (!hooks.containsKey(w.id()) && lastRefresh > 0) {
       return Future.succeededFuture(); // deleted meanwhile: its group is gone with it
     }
@@ -162,7 +171,7 @@ public final class WebhookDispatcher extends VerticleBase {
       if (ar.succeeded() && ar.result() >= 200 && ar.result() < 300) {
         delivered.increment();
         latency.record(Math.max(0, System.currentTimeMillis() - e.time()), TimeUnit.MILLISECONDS);
-        return redis.ack(w, e.id());
+        return e.eventId() == null ? Future.<Void>succeededFuture() : store.ack(w, e.eventId());
       }
       failed.increment();
       String error = ar.succeeded() ? "HTTP " + ar.result() : String.valueOf(ar.cause().getMessage());
@@ -171,24 +180,31 @@ public final class WebhookDispatcher extends VerticleBase {
       }
       if (attempt >= config.maxAttempts()) {
         deadLettered.increment();
-        LOG.info("webhook {} of tenant {}: event {} dead-lettered after {} attempts ({})", w.id(), w.tenant(), e.id(),
-            attempt, error);
-        return redis.deadLetter(w, e, attempt, error, System.currentTimeMillis(), config.deadLetters());
+        LOG.info("webhook {} of tenant {}: {} {} dead-lettered after {} attempts ({})", w.id(), w.tenant(), e.type(),
+            e.eventId(), attempt, error);
+        return store.deadLetter(w, e.eventId(), new JsonObject(e.body()), attempt, error, System.currentTimeMillis(),
+            config.deadLetters());
       }
       return waitTouching(w, e, config.backoffAfter(attempt)).compose(v -> attempt(w, e, attempt + 1));
     });
   }
 
   /** Waits {@code ms}, touching the pending event at least every third of the claim idle time. */
-  private Future<Void> waitTouching(Webhook w, SessionEvent e, long ms) {
+  private Future<Void> waitTouching(Webhook w, Outgoing e, long ms) {
     long step = Math.max(1, Math.min(ms, config.claimIdleMs() / 3));
-    return vertx.timer(step).compose(t -> ms - step <= 0 ? Future.<Void>succeededFuture()
-        : redis.touch(w, consumer, e.id()).recover(x -> Future.succeededFuture()).compose(v -> waitTouching(w, e, ms - step)));
+    return vertx.timer(step).compose(t -> {
+      if (ms - step <= 0) {
+        return Future.<Void>succeededFuture();
+      }
+      Future<Void> touched = e.eventId() == null ? Future.succeededFuture()
+          : store.touch(w, consumer, e.eventId()).recover(x -> Future.succeededFuture());
+      return touched.compose(v -> waitTouching(w, e, ms - step));
+    });
   }
 
   /** POSTs the event; the answer's status (its body is read and dropped). */
-  private Future<Integer> post(Webhook w, SessionEvent e, int attempt) {
-    String body = e.json();
+  private Future<Integer> post(Webhook w, Outgoing e, int attempt) {
+    String body = e.body();
     String signature = WebhookSignature.header(w.secret(), System.currentTimeMillis() / 1000, body);
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(w.url())
         .setConnectTimeout(config.timeoutMs()).setIdleTimeout(config.timeoutMs())
@@ -196,9 +212,11 @@ public final class WebhookDispatcher extends VerticleBase {
         .putHeader("User-Agent", "sessiond-webhooks")
         .putHeader(WebhookSignature.HEADER, signature)
         .putHeader("Sessiond-Webhook-Id", w.id())
-        .putHeader("Sessiond-Event-Id", e.id())
-        .putHeader("Sessiond-Event-Type", e.type().wire())
+        .putHeader("Sessiond-Event-Type", e.type())
         .putHeader("Sessiond-Delivery-Attempt", Integer.toString(attempt));
+    if (e.eventId() != null) {
+      options.putHeader("Sessiond-Event-Id", e.eventId());
+    }
     Promise<Integer> answer = Promise.promise();
     client.request(options)
         .compose(req -> req.send(body))

@@ -11,7 +11,6 @@ import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -29,7 +28,7 @@ import java.util.concurrent.TimeUnit;
  * with its own consumer name, so each event goes to one replica, which acknowledges it once delivered or
  * dead-lettered. An event whose replica stopped stays pending and is claimed by another.
  */
-public final class WebhookRedis {
+public final class WebhookRedis implements WebhookStore {
   private final Redis redis;
   private final String prefix;
   private final long timeoutMs;
@@ -65,7 +64,8 @@ public final class WebhookRedis {
   }
 
   /** Registers the webhook, its group at the stream's end (it gets the events after this); LIMIT at maxPerTenant. */
-  Future<Webhook> create(Webhook w, int maxPerTenant) {
+  @Override
+  public Future<Webhook> create(Webhook w, int maxPerTenant) {
     return send(Request.cmd(Command.HLEN).arg(hooks(w.tenant()))).compose(n -> {
       if (n.toLong() >= maxPerTenant) {
         return Future.failedFuture(new WebhookException(WebhookException.Kind.LIMIT, "the tenant already has "
@@ -79,7 +79,8 @@ public final class WebhookRedis {
     });
   }
 
-  Future<List<Webhook>> list(String tenant) {
+  @Override
+  public Future<List<Webhook>> list(String tenant) {
     return send(Request.cmd(Command.HVALS).arg(hooks(tenant))).map(r -> {
       List<Webhook> out = new ArrayList<>();
       if (r != null) {
@@ -93,12 +94,14 @@ public final class WebhookRedis {
   }
 
   /** The webhook, or {@code null}. */
-  Future<Webhook> get(String tenant, String id) {
+  @Override
+  public Future<Webhook> get(String tenant, String id) {
     return send(Request.cmd(Command.HGET).arg(hooks(tenant)).arg(id)).map(r -> r == null ? null : Webhook.parse(r.toString()));
   }
 
   /** Removes the webhook, its group and its dead letters; false when there was none. */
-  Future<Boolean> delete(String tenant, String id) {
+  @Override
+  public Future<Boolean> delete(String tenant, String id) {
     return send(Request.cmd(Command.HDEL).arg(hooks(tenant)).arg(id)).compose(n -> {
       if (n.toLong() == 0) {
         return Future.succeededFuture(false);
@@ -111,7 +114,8 @@ public final class WebhookRedis {
   }
 
   /** The newest {@code max} dead letters, each {@code {event, attempts, lastError, failedAt}}. */
-  Future<List<JsonObject>> deadLetters(Webhook w, int max) {
+  @Override
+  public Future<List<JsonObject>> deadLetters(Webhook w, int max) {
     return send(Request.cmd(Command.LRANGE).arg(dead(w)).arg(0).arg(max - 1)).map(r -> {
       List<JsonObject> out = new ArrayList<>();
       if (r != null) {
@@ -124,7 +128,8 @@ public final class WebhookRedis {
   }
 
   /** Every tenant's webhooks. */
-  Future<List<Webhook>> all() {
+  @Override
+  public Future<List<Webhook>> all() {
     return send(Request.cmd(Command.SMEMBERS).arg(tenants())).compose(r -> {
       List<Future<List<Webhook>>> each = new ArrayList<>();
       if (r != null) {
@@ -141,48 +146,52 @@ public final class WebhookRedis {
   }
 
   /** Up to {@code count} events no consumer of the webhook's group was given yet, now given to {@code consumer}. */
-  Future<List<SessionEvent>> read(Webhook w, String consumer, int count) {
+  @Override
+  public Future<Batch> read(Webhook w, String consumer, int count) {
     String stream = stream(w.tenant());
     return send(Request.cmd(Command.XREADGROUP).arg("GROUP").arg(group(w.id())).arg(consumer).arg("COUNT").arg(count)
         .arg("STREAMS").arg(stream).arg(">")).map(reply -> {
           if (reply == null) {
-            return List.of();
+            return Batch.EMPTY;
           }
           if (reply.isMap()) {
-            return events(reply.get(stream));
+            return new Batch(events(reply.get(stream)), null);
           }
           List<SessionEvent> out = new ArrayList<>();
           for (Response s : reply) {
             out.addAll(events(s.get(1)));
           }
-          return out;
+          return new Batch(out, null);
         });
   }
 
   /** Events of the group left untouched for {@code idleMs} (their replica stopped), now {@code consumer}'s. */
-  Future<List<SessionEvent>> claim(Webhook w, String consumer, long idleMs, int count) {
+  @Override
+  public Future<List<SessionEvent>> claim(Webhook w, String consumer, long idleMs, int count) {
     return send(Request.cmd(Command.XAUTOCLAIM).arg(stream(w.tenant())).arg(group(w.id())).arg(consumer).arg(idleMs)
         .arg("0-0").arg("COUNT").arg(count)).map(reply -> reply == null ? List.of() : events(reply.get(1)));
   }
 
   /** Resets the idle time of an event this consumer still works on (a retry waits), so nobody claims it. */
-  Future<Void> touch(Webhook w, String consumer, String eventId) {
+  @Override
+  public Future<Void> touch(Webhook w, String consumer, String eventId) {
     return send(Request.cmd(Command.XCLAIM).arg(stream(w.tenant())).arg(group(w.id())).arg(consumer).arg(0)
         .arg(eventId).arg("JUSTID")).mapEmpty();
   }
 
   /** Done with the event: delivered, dead-lettered, or not of a type the webhook wants. */
-  Future<Void> ack(Webhook w, String eventId) {
+  @Override
+  public Future<Void> ack(Webhook w, String eventId) {
     return send(Request.cmd(Command.XACK).arg(stream(w.tenant())).arg(group(w.id())).arg(eventId)).mapEmpty();
   }
 
-  /** Keeps the event among the webhook's dead letters (the newest {@code keep}), then acknowledges it. */
-  Future<Void> deadLetter(Webhook w, SessionEvent e, int attempts, String lastError, long now, int keep) {
-    String letter = new JsonObject().put("event", new JsonObject(e.json())).put("attempts", attempts)
-        .put("lastError", lastError).put("failedAt", Instant.ofEpochMilli(now).toString()).encode();
+  @Override
+  public Future<Void> deadLetter(Webhook w, String eventId, JsonObject body, int attempts, String lastError, long now,
+                                 int keep) {
+    String letter = WebhookStore.letter(body, attempts, lastError, now).encode();
     return send(Request.cmd(Command.LPUSH).arg(dead(w)).arg(letter))
         .compose(v -> send(Request.cmd(Command.LTRIM).arg(dead(w)).arg(0).arg(keep - 1)))
-        .compose(v -> ack(w, e.id()));
+        .compose(v -> eventId == null ? Future.<Void>succeededFuture() : ack(w, eventId));
   }
 
   /** Entries {@code [[id, [field, value, …]], …]}; one whose fields are gone (trimmed) becomes an UNREADABLE event. */
@@ -225,6 +234,7 @@ public final class WebhookRedis {
     return new SessionEvent(id, t, session, version, time, holder, token);
   }
 
+  @Override
   public Future<Void> close() {
     redis.close();
     return Future.succeededFuture();

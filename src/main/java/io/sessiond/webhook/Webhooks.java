@@ -27,12 +27,17 @@ public final class Webhooks {
   private static final Set<String> FIELDS = Set.of("url", "types", "secret");
   private static final SecureRandom RANDOM = new SecureRandom();
 
-  private final WebhookRedis redis;
+  private final WebhookStore store;
   private final WebhooksConfig config;
 
-  public Webhooks(WebhookRedis redis, WebhooksConfig config) {
-    this.redis = redis;
+  public Webhooks(WebhookStore store, WebhooksConfig config) {
+    this.store = store;
     this.config = config;
+  }
+
+  /** Why webhooks are off on this instance ({@code WebhooksConfig#unavailable}), or {@code null} when they are on. */
+  public String unavailable() {
+    return store == null ? config.unavailable() : null;
   }
 
   /**
@@ -46,30 +51,30 @@ public final class Webhooks {
     } catch (WebhookException e) {
       return Future.failedFuture(e);
     }
-    return redis.create(w, config.maxPerTenant()).map(created -> created.view().put("secret", created.secret()));
+    return store.create(w, config.maxPerTenant()).map(created -> created.view().put("secret", created.secret()));
   }
 
   public Future<List<Webhook>> list(String tenant) {
-    return redis.list(tenant);
+    return store.list(tenant);
   }
 
   public Future<Webhook> get(String tenant, String id) {
     if (!validId(id)) {
       return notFound(id);
     }
-    return redis.get(tenant, id).compose(w -> w == null ? notFound(id) : Future.succeededFuture(w));
+    return store.get(tenant, id).compose(w -> w == null ? notFound(id) : Future.succeededFuture(w));
   }
 
   public Future<Void> delete(String tenant, String id) {
     if (!validId(id)) {
       return notFound(id);
     }
-    return redis.delete(tenant, id).compose(found -> found ? Future.succeededFuture() : notFound(id));
+    return store.delete(tenant, id).compose(found -> found ? Future.succeededFuture() : notFound(id));
   }
 
   /** The webhook's newest dead letters, at most {@code max}. */
   public Future<List<JsonObject>> deadLetters(String tenant, String id, int max) {
-    return get(tenant, id).compose(w -> redis.deadLetters(w, max));
+    return get(tenant, id).compose(w -> store.deadLetters(w, max));
   }
 
   private static <T> Future<T> notFound(String id) {

@@ -18,17 +18,30 @@ class WebhooksConfigTest {
   }
 
   @Test
-  void onByDefault_onRedisWithEvents_only() {
+  void onByDefault_whereverEventsAre_offWithAReason_elsewhere() {
     assertTrue(of(Map.of("SESSION_STORE", "redis")).enabled());
-    assertFalse(of(Map.of()).enabled(), "memory");
-    assertFalse(of(Map.of("SESSION_STORE", "redis", "EVENTS_ENABLED", "false")).enabled());
-    assertFalse(of(Map.of("SESSION_STORE", "redis", "REDIS_MODE", "cluster")).enabled());
+    assertTrue(of(Map.of()).enabled(), "memory");
+    assertTrue(of(Map.of("SESSION_STORE", "file", "DATA_DIR", "/tmp/sessiond-webhooks-config")).enabled(), "file");
+    WebhooksConfig noEvents = of(Map.of("SESSION_STORE", "redis", "EVENTS_ENABLED", "false"));
+    assertFalse(noEvents.enabled());
+    assertTrue(noEvents.unavailable().contains("EVENTS_ENABLED=false"), noEvents.unavailable());
+    WebhooksConfig cluster = of(Map.of("SESSION_STORE", "redis", "REDIS_MODE", "cluster"));
+    assertFalse(cluster.enabled());
+    assertTrue(cluster.unavailable().contains("Redis Cluster"), cluster.unavailable());
+    WebhooksConfig off = of(Map.of("WEBHOOKS_ENABLED", "false"));
+    assertTrue(off.unavailable().contains("WEBHOOKS_ENABLED=false"), off.unavailable());
+    assertEquals(null, of(Map.of()).unavailable());
+    assertFalse(of(Map.of()).allowPrivate(), "private addresses refused unless allowed");
   }
 
   @Test
-  void askedForWithoutRedisEvents_stopsStartUp_namingTheSetting() {
-    ConfigException e = assertThrows(ConfigException.class, () -> of(Map.of("WEBHOOKS_ENABLED", "true")));
+  void askedForWithoutEvents_stopsStartUp_namingTheSetting() {
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> of(Map.of("WEBHOOKS_ENABLED", "true", "EVENTS_ENABLED", "false")));
     assertTrue(e.getMessage().contains("WEBHOOKS_ENABLED"), e.getMessage());
+    e = assertThrows(ConfigException.class, () -> of(Map.of("SESSION_STORE", "redis", "REDIS_MODE", "cluster",
+        "WEBHOOKS_ENABLED", "true")));
+    assertTrue(e.getMessage().contains("Redis Cluster"), e.getMessage());
     e = assertThrows(ConfigException.class, () -> of(Map.of("SESSION_STORE", "redis", "WEBHOOKS_MAX_ATTEMPTS", "0")));
     assertTrue(e.getMessage().contains("WEBHOOKS_MAX_ATTEMPTS"), e.getMessage());
   }

@@ -30,12 +30,14 @@ import java.util.function.IntUnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Webhooks on two replicas over one Redis, delivering to a real HTTP receiver in the test: a receiver
+ * Webhooks delivering to a real HTTP receiver in the test, on the store the suite runs on (memory, and
+ * Redis in the build's second run: two replicas over one Redis there, one daemon on memory): a receiver
  * that fails the first attempts gets the event after the retries, signed; one that always fails leaves
  * the event in the dead letters after the last attempt; the two replicas together deliver each event
  * once (each delivering a share); bad registrations are refused with problems.
@@ -58,12 +60,20 @@ class WebhooksApiTest {
   record Delivery(JsonObject body, String raw, String signature, String eventId, int attempt, int status) {
   }
 
+  private static boolean onRedis() {
+    return TestDaemon.defaultStore().equals("redis");
+  }
+
+  /** A replica: on Redis, each over the same prefix; on memory, the one daemon (the store is the process's). */
   private TestDaemon.Builder replica() {
-    TestDaemon.Builder d = TestDaemon.builder().set("SESSION_STORE", "redis").set("REDIS_PREFIX", prefix)
+    TestDaemon.Builder d = TestDaemon.builder()
         .set("WEBHOOKS_POLL_MS", 20).set("WEBHOOKS_BACKOFF_MS", 30).set("WEBHOOKS_BACKOFF_MAX_MS", 200)
-        .set("WEBHOOKS_MAX_ATTEMPTS", 3).set("WEBHOOKS_TIMEOUT_MS", 5_000).tenantWithKeys(tenant, key)
-        .tenantWithKeys(tenant + "-other", key + "-other");
-    TestRedis.settings().forEach(d::set);
+        .set("WEBHOOKS_MAX_ATTEMPTS", 3).set("WEBHOOKS_TIMEOUT_MS", 5_000).set("WEBHOOKS_ALLOW_PRIVATE", true)
+        .tenantWithKeys(tenant, key).tenantWithKeys(tenant + "-other", key + "-other");
+    if (onRedis()) {
+      d.set("SESSION_STORE", "redis").set("REDIS_PREFIX", prefix);
+      TestRedis.settings().forEach(d::set);
+    }
     return d;
   }
 
@@ -76,7 +86,7 @@ class WebhooksApiTest {
         })
         .compose(d -> {
           a = d;
-          return replica().start(vertx);
+          return onRedis() ? replica().start(vertx) : Future.succeededFuture(d);
         })
         .onComplete(ctx.succeeding(d -> {
           b = d;
@@ -86,7 +96,7 @@ class WebhooksApiTest {
 
   @AfterEach
   void stop(VertxTestContext ctx) {
-    Future.join(a == null ? Future.succeededFuture() : a.stop(), b == null ? Future.succeededFuture() : b.stop(),
+    Future.join(a == null ? Future.succeededFuture() : a.stop(), b == null || b == a ? Future.succeededFuture() : b.stop(),
         receiver == null ? Future.succeededFuture() : receiver.close()).onComplete(ar -> ctx.completeNow());
   }
 
@@ -185,6 +195,7 @@ class WebhooksApiTest {
 
   @Test
   void twoReplicas_deliverEachEventOnce(Vertx vertx, VertxTestContext ctx) {
+    Assumptions.assumeTrue(onRedis(), "replicas share webhooks on Redis only");
     int sessions = 10;
     int changes = 4; // created + 3 patches each
     List<String> ids = new ArrayList<>();
@@ -242,6 +253,22 @@ class WebhooksApiTest {
       }
       return 0.0;
     });
+  }
+
+  @Test
+  void withChangeEventsOff_everyWebhookEndpointAnswers501_namingTheReason(Vertx vertx, VertxTestContext ctx) {
+    TestDaemon.builder().set("EVENTS_ENABLED", false).tenantWithKeys(tenant, key).start(vertx)
+        .compose(d -> d.api(tenant).post("/v1/webhooks", new JsonObject().put("url", url()))
+            .compose(created -> d.api(tenant).get("/v1/webhooks/wh_any/dead-letters").map(letters -> List.of(created, letters)))
+            .eventually(d::stop))
+        .onComplete(ctx.succeeding(answers -> ctx.verify(() -> {
+          for (var r : answers) {
+            JsonObject problem = assertProblem(r, 501);
+            assertEquals("urn:sessiond:problem:not-implemented", problem.getString("type"));
+            assertTrue(problem.getString("detail").contains("EVENTS_ENABLED=false"), problem.encode());
+          }
+          ctx.completeNow();
+        })));
   }
 
   @Test

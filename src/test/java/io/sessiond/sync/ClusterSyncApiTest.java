@@ -188,6 +188,11 @@ class ClusterSyncApiTest {
             "SELECT count(*) FROM sessions WHERE tenant = '" + TENANT + "' AND state = 'registering'"));
       }).compose(rows -> {
         ctx.verify(() -> assertTrue(Long.parseLong(rows.get(0).get(0)) >= ids.size()));
+        // A cluster has no change events: the webhook endpoints say so rather than 404.
+        return api.get("/v1/webhooks");
+      }).compose(r -> {
+        ctx.verify(() -> assertTrue(io.sessiond.testing.Problem.assertProblem(r, 501).getString("detail")
+            .contains("Redis Cluster"), r.bodyAsString()));
         return d.stop();
       });
     }).onComplete(ctx.succeedingThenComplete());

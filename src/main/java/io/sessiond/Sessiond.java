@@ -88,7 +88,7 @@ public final class Sessiond {
     this.meters = Metrics.meters(vertx);
     this.backend = backend();
     // In write-through mode, every store operation waits for PostgreSQL before it is answered.
-    this.interceptor = config.pg().writeThrough() ? new WriteThrough(vertx, config.http().requestTimeoutMs())
+    this.interceptor = config.pg().writeThrough() ? new WriteThrough(vertx, config.http().requestTimeoutMs(), refill)
         : StoreInterceptor.DIRECT;
     this.encryption = new Encryption(config.encryption(), meters.registry());
   }

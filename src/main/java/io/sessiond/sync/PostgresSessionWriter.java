@@ -70,6 +70,11 @@ final class PostgresSessionWriter {
    * holding the sessions' locks ({@link SessionLocks}); an image older than the row changes nothing.
    */
   Future<Void> write(List<Deletion> deletions, List<Upsert> upserts) {
+    return write(deletions, upserts, conn -> Future.succeededFuture());
+  }
+
+  /** As {@link #write(List, List)}, running {@code first} in the transaction before anything else (the epoch's hold). */
+  Future<Void> write(List<Deletion> deletions, List<Upsert> upserts, Function<SqlConnection, Future<Void>> first) {
     if (deletions.isEmpty() && upserts.isEmpty()) {
       return Future.succeededFuture();
     }
@@ -78,7 +83,7 @@ final class PostgresSessionWriter {
     List<SessionLocks.Ref> locked = new ArrayList<>();
     deletions.forEach(d -> locked.add(new SessionLocks.Ref(d.tenant(), d.id())));
     ordered.forEach(u -> locked.add(new SessionLocks.Ref(u.tenant(), u.export().session().id())));
-    return pool.withTransaction(conn -> SessionLocks.lock(conn, locked)
+    return pool.withTransaction(conn -> first.apply(conn).compose(v -> SessionLocks.lock(conn, locked))
         .compose(v -> tenants(conn, ordered))
         .compose(v -> deleteAll(conn, deletions))
         .compose(v -> upsertAll(conn, ordered, 0)));

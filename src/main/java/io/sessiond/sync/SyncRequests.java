@@ -8,9 +8,11 @@ public final class SyncRequests {
   /**
    * Write-through: put one session's current state into PostgreSQL now; {@code export} is
    * {@code null} when the session was deleted at ({@code deletedCreatedAt}, {@code deletedVersion}).
+   * {@code epoch} is Redis's epoch as the daemon knew it before the write ({@code null}: not known
+   * yet): the commit is refused unless PostgreSQL still takes changes of that epoch.
    */
   public record Persist(String tenant, String id, io.sessiond.session.SessionExport export, long deletedCreatedAt,
-                        long deletedVersion) {
+                        long deletedVersion, String epoch) {
   }
 
   /** Start a restore of one tenant's sessions from PostgreSQL. */

@@ -11,10 +11,12 @@ import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
+import io.vertx.sqlclient.SqlConnection;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,6 +48,7 @@ public final class SyncVerticle extends VerticleBase {
   private RestoreJobs jobs;
   private Restorer restorer;
   private EpochWatch epochWatch;
+  private DurableEpoch epoch;
   private long epochTimer = -1;
   private long tickTimer = -1;
   private long cleanupTimer = -1;
@@ -75,7 +78,7 @@ public final class SyncVerticle extends VerticleBase {
     Future<StoreClient> restoreStore = StoreAccess.overBus(Math.max(storeTimeoutMs, 30_000)).open(vertx);
     return Future.all(store, restoreStore).compose(v -> {
       blobs = new BlobReader(store.result());
-      DurableEpoch epoch = new DurableEpoch(pool, changeFeed);
+      epoch = new DurableEpoch(pool, changeFeed);
       worker = new SyncWorker(vertx, changeFeed, new PostgresSessionWriter(pool), epoch, blobs, instance,
           config.batchSize(), config.claimIdleMs(), Math.min(config.syncParallel(), Math.max(1, config.poolSize() - 1)));
       restorer = new Restorer(pool, restoreStore.result(), epoch, config.restoreBatchSize());
@@ -147,13 +150,20 @@ public final class SyncVerticle extends VerticleBase {
     PostgresSessionWriter writer = new PostgresSessionWriter(pool);
     consumers.add(vertx.eventBus().<SyncRequests.Persist>localConsumer(SyncAddresses.PERSIST, m -> {
       SyncRequests.Persist p = m.body();
+      // Committed only under the Redis epoch the write was made in (a restore waits for it, or it is refused).
+      Function<SqlConnection, Future<Void>> fence = p.epoch() == null ? conn -> Future.succeededFuture()
+          : conn -> epoch.hold(conn, p.epoch());
       // Blob rows are left as they are: blob changes reach PostgreSQL through the change feed.
       Future<Void> written = p.export() != null
-          ? writer.write(List.of(), List.of(new PostgresSessionWriter.Upsert(p.tenant(), p.export(), null)))
+          ? writer.write(List.of(), List.of(new PostgresSessionWriter.Upsert(p.tenant(), p.export(), null)), fence)
           : writer.write(List.of(new PostgresSessionWriter.Deletion(p.tenant(), p.id(), p.deletedCreatedAt(),
-              p.deletedVersion())), List.of());
-      written.onSuccess(v -> m.reply(null))
-          .onFailure(e -> m.fail(SyncFailure.POSTGRES_UNAVAILABLE.code(), e.getMessage()));
+              p.deletedVersion())), List.of(), fence);
+      written.onSuccess(v -> m.reply(null)).onFailure(e -> {
+        if (e instanceof DurableEpoch.Moved && config.refillCheckMs() > 0) {
+          epochWatch.checkNow(); // this daemon's epoch is behind: learn the new one before the retry
+        }
+        m.fail(SyncFailure.POSTGRES_UNAVAILABLE.code(), e.getMessage());
+      });
     }));
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList()).mapEmpty();
   }

@@ -35,7 +35,11 @@ import org.slf4j.LoggerFactory;
  * in advance, so PostgreSQL deletes first and Redis after (see {@link #delete}). Blob commits and
  * deletes pass straight through: they reach PostgreSQL write-behind, through the change stream, which
  * also carries every other write's change (so blob rows are left to it: an after-image names no blob
- * data). Restore imports pass straight through too: they bring back what PostgreSQL holds.
+ * data). Restore imports pass straight through too: they bring back what PostgreSQL holds. Each
+ * commit holds PostgreSQL's epoch row as write-behind's transactions do ({@link DurableEpoch}), under
+ * Redis's epoch as this daemon knew it before the write: a write read from a Redis that then lost its
+ * data either commits before a restore reads PostgreSQL (the restore waits for it) or is refused (503,
+ * undone where Redis still holds it).
  */
 public final class WriteThrough implements StoreInterceptor {
   private static final Logger LOG = LoggerFactory.getLogger(WriteThrough.class);
@@ -49,10 +53,16 @@ public final class WriteThrough implements StoreInterceptor {
 
   private final Vertx vertx;
   private final DeliveryOptions options;
+  private final Refill refill;
 
-  public WriteThrough(Vertx vertx, long timeoutMs) {
+  /**
+   * @param refill this daemon's view of Redis's epoch: each write's commit is fenced by the epoch known
+   *               before the write ({@link DurableEpoch})
+   */
+  public WriteThrough(Vertx vertx, long timeoutMs, Refill refill) {
     this.vertx = vertx;
     this.options = new DeliveryOptions().setSendTimeout(timeoutMs);
+    this.refill = refill;
   }
 
   @Override
@@ -62,14 +72,17 @@ public final class WriteThrough implements StoreInterceptor {
     if (ref == null) {
       return op.invoke().apply(store, request);
     }
+    // Known before the write: a commit of state read from a Redis that has since lost its data is
+    // refused once a restore has read PostgreSQL (the epoch known later could be the new one already).
+    String epoch = refill.epoch();
     if (op == StoreAddresses.DELETE) {
-      return (Future<R>) delete(store, (SessionRef) request, DELETE_ATTEMPTS);
+      return (Future<R>) delete(store, (SessionRef) request, DELETE_ATTEMPTS, epoch);
     }
     return image(store, ref).compose(before -> op.invoke().apply(store, request).compose(result -> {
       if (result instanceof Outcome<?> o && o.replayed()) {
         return Future.succeededFuture(result); // a recorded outcome: nothing changed, nothing to persist
       }
-      return image(store, ref).compose(after -> persist(ref, before, after)
+      return image(store, ref).compose(after -> persist(ref, before, after, epoch)
           .map(result)
           .recover(e -> WriteThrough.<R>undo(store, ref, before, after, e)
               .transform(ar -> forgetOnce(store, request).transform(v -> (Future<R>) ar))));
@@ -99,19 +112,19 @@ public final class WriteThrough implements StoreInterceptor {
    * bring those back). Should Redis then refuse (a write came in between, or Redis failed), PostgreSQL
    * gets back what Redis holds; a request without If-Match that lost such a race is tried again.
    */
-  private Future<Void> delete(SessionStore store, SessionRef request, int attempts) {
+  private Future<Void> delete(SessionStore store, SessionRef request, int attempts, String epoch) {
     SessionRef ref = new SessionRef(request.tenant(), request.id());
     return image(store, ref).compose(before -> {
       if (before == null || (request.ifMatch() >= 0 && request.ifMatch() != before.session().version())) {
         return store.delete(request); // 404 or 412, and nothing to persist
       }
       long version = before.session().version();
-      return persist(ref, before, null)
+      return persist(ref, before, null, epoch)
           .recover(e -> Future.failedFuture(new StoreException(StoreFailure.UNAVAILABLE,
               "PostgreSQL did not take the deletion (" + e.getMessage() + "); it was not applied")))
           .compose(v -> store.delete(new SessionRef(ref.tenant(), ref.id(), version, request.fence()))
               .recover(e -> image(store, ref)
-                  .compose(now -> now == null ? Future.succeededFuture() : persist(ref, null, now))
+                  .compose(now -> now == null ? Future.succeededFuture() : persist(ref, null, now, epoch))
                   .transform(ar -> {
                     if (ar.failed()) {
                       LOG.error("Session {} of tenant {} was deleted in PostgreSQL, not in Redis, and putting it back in"
@@ -119,7 +132,7 @@ public final class WriteThrough implements StoreInterceptor {
                           ar.cause().getMessage());
                     }
                     boolean raced = e instanceof StoreException se && se.failure() == StoreFailure.VERSION_MISMATCH;
-                    return raced && request.ifMatch() < 0 && attempts > 1 ? delete(store, request, attempts - 1)
+                    return raced && request.ifMatch() < 0 && attempts > 1 ? delete(store, request, attempts - 1, epoch)
                         : Future.<Void>failedFuture(e);
                   })));
     });
@@ -139,12 +152,12 @@ public final class WriteThrough implements StoreInterceptor {
         ? Future.succeededFuture(null) : Future.failedFuture(e));
   }
 
-  private Future<Void> persist(SessionRef ref, SessionExport before, SessionExport after) {
+  private Future<Void> persist(SessionRef ref, SessionExport before, SessionExport after, String epoch) {
     if (after == null && before == null) {
       return Future.succeededFuture();
     }
-    Persist p = after != null ? new Persist(ref.tenant(), ref.id(), after, 0, 0)
-        : new Persist(ref.tenant(), ref.id(), null, before.session().createdAt(), before.session().version());
+    Persist p = after != null ? new Persist(ref.tenant(), ref.id(), after, 0, 0, epoch)
+        : new Persist(ref.tenant(), ref.id(), null, before.session().createdAt(), before.session().version(), epoch);
     return vertx.eventBus().request(SyncAddresses.PERSIST, p, options).mapEmpty();
   }
 

@@ -155,12 +155,12 @@ public final class Sessiond {
    */
   private Future<Void> deployWebhooks() {
     if (!config.webhooks().enabled()) {
-      webhooks = new Webhooks(null, config.webhooks());
+      webhooks = new Webhooks(vertx, null, config.webhooks());
       return Future.succeededFuture();
     }
     return webhookStore().compose(store -> {
       webhookStore = store;
-      webhooks = new Webhooks(store, config.webhooks());
+      webhooks = new Webhooks(vertx, store, config.webhooks());
       return vertx.deployVerticle(new WebhookDispatcher(config.webhooks(), store, meters.registry()));
     }).compose(this::deployed);
   }

@@ -89,6 +89,7 @@ final class WebhookRoutes {
           case INVALID -> ApiException.badRequest(w.getMessage());
           case NOT_FOUND -> new ApiException(404, w.getMessage());
           case LIMIT -> new ApiException(429, w.getMessage(), "limit-reached");
+          case REFUSED -> new ApiException(422, w.getMessage(), "refused-address");
         });
       }
       if (e instanceof ApiException) {

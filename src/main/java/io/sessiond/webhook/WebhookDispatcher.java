@@ -14,6 +14,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -207,6 +208,7 @@ public final class WebhookDispatcher extends VerticleBase {
     String body = e.body();
     String signature = WebhookSignature.header(w.secret(), System.currentTimeMillis() / 1000, body);
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(w.url())
+        .setFollowRedirects(false)
         .setConnectTimeout(config.timeoutMs()).setIdleTimeout(config.timeoutMs())
         .putHeader("Content-Type", "application/json")
         .putHeader("User-Agent", "sessiond-webhooks")
@@ -218,7 +220,11 @@ public final class WebhookDispatcher extends VerticleBase {
       options.putHeader("Sessiond-Event-Id", e.eventId());
     }
     Promise<Integer> answer = Promise.promise();
-    client.request(options)
+    // Checked at every attempt (a name may resolve elsewhere by now); the connection goes to the checked address.
+    Future<RequestOptions> checked = config.allowPrivate() ? Future.succeededFuture(options)
+        : WebhookAddresses.check(vertx, w.url()).map(to -> options.setServer(
+            SocketAddress.inetSocketAddress(to.port(), to.address().getHostAddress())));
+    checked.compose(client::request)
         .compose(req -> req.send(body))
         .compose(resp -> {
           resp.handler(b -> { });

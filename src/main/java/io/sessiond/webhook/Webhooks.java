@@ -27,10 +27,12 @@ public final class Webhooks {
   private static final Set<String> FIELDS = Set.of("url", "types", "secret");
   private static final SecureRandom RANDOM = new SecureRandom();
 
+  private final io.vertx.core.Vertx vertx;
   private final WebhookStore store;
   private final WebhooksConfig config;
 
-  public Webhooks(WebhookStore store, WebhooksConfig config) {
+  public Webhooks(io.vertx.core.Vertx vertx, WebhookStore store, WebhooksConfig config) {
+    this.vertx = vertx;
     this.store = store;
     this.config = config;
   }
@@ -51,7 +53,9 @@ public final class Webhooks {
     } catch (WebhookException e) {
       return Future.failedFuture(e);
     }
-    return store.create(w, config.maxPerTenant()).map(created -> created.view().put("secret", created.secret()));
+    Future<?> checked = config.allowPrivate() ? Future.succeededFuture() : WebhookAddresses.check(vertx, w.url());
+    return checked.compose(ok -> store.create(w, config.maxPerTenant()))
+        .map(created -> created.view().put("secret", created.secret()));
   }
 
   public Future<List<Webhook>> list(String tenant) {

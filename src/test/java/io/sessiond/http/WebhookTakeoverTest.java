@@ -35,6 +35,7 @@ class WebhookTakeoverTest {
   private TestDaemon.Builder replica() {
     TestDaemon.Builder d = TestDaemon.builder().set("SESSION_STORE", "redis").set("REDIS_PREFIX", prefix)
         .set("WEBHOOKS_POLL_MS", 20).set("WEBHOOKS_BACKOFF_MS", 600_000).set("WEBHOOKS_CLAIM_IDLE_MS", 500)
+        .set("WEBHOOKS_ALLOW_PRIVATE", true)
         .tenantWithKeys(tenant, key);
     TestRedis.settings().forEach(d::set);
     return d;

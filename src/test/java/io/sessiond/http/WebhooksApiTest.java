@@ -256,6 +256,37 @@ class WebhooksApiTest {
   }
 
   @Test
+  void urlsReachingPrivateAddresses_areRefused422_unlessTheOperatorAllowsThem(Vertx vertx, VertxTestContext ctx) {
+    List<String> urls = List.of("http://127.0.0.1:1/x", "http://localhost/hook", "http://[::ffff:169.254.169.254]/",
+        "http://169.254.169.254/latest/meta-data", "https://10.0.0.1/", "http://[fd00::1]/", "http://2130706433/",
+        "http://0177.0.0.1/");
+    TestDaemon.builder().tenantWithKeys(tenant, key).start(vertx)
+        .compose(d -> {
+          List<Future<io.vertx.ext.web.client.HttpResponse<io.vertx.core.buffer.Buffer>>> answers = new ArrayList<>();
+          for (String u : urls) {
+            answers.add(d.api(tenant).post("/v1/webhooks", new JsonObject().put("url", u)));
+          }
+          return Future.all(answers).map(all -> answers.stream().map(Future::result).toList())
+              .compose(list -> d.api(tenant).get("/v1/webhooks").map(r -> {
+                assertEquals(0, r.bodyAsJsonObject().getJsonArray("webhooks").size(), "nothing registered");
+                return list;
+              }))
+              .eventually(d::stop);
+        })
+        .onComplete(ctx.succeeding(answers -> ctx.verify(() -> {
+          for (int i = 0; i < urls.size(); i++) {
+            JsonObject problem = assertProblem(answers.get(i), 422);
+            assertEquals("urn:sessiond:problem:refused-address", problem.getString("type"), urls.get(i));
+            assertTrue(problem.getString("detail").contains("WEBHOOKS_ALLOW_PRIVATE"), problem.encode());
+          }
+          assertTrue(assertProblem(answers.get(0), 422).getString("detail").contains("loopback"));
+          assertTrue(assertProblem(answers.get(2), 422).getString("detail").contains("metadata"));
+          assertTrue(assertProblem(answers.get(6), 422).getString("detail").contains("four decimal bytes"));
+          ctx.completeNow();
+        })));
+  }
+
+  @Test
   void withChangeEventsOff_everyWebhookEndpointAnswers501_namingTheReason(Vertx vertx, VertxTestContext ctx) {
     TestDaemon.builder().set("EVENTS_ENABLED", false).tenantWithKeys(tenant, key).start(vertx)
         .compose(d -> d.api(tenant).post("/v1/webhooks", new JsonObject().put("url", url()))

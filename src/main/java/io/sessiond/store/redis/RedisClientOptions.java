@@ -19,8 +19,8 @@ public final class RedisClientOptions {
           case RedisConfig.SENTINEL -> RedisClientType.SENTINEL;
           default -> RedisClientType.STANDALONE;
         })
-        // The shared connections, plus room for the start-up check and the outage probe.
-        .setMaxPoolSize(c.poolSize() + 2)
+        // The shared connections, the bulk one (RedisLink.withBulk), and room for the start-up check and the outage probe.
+        .setMaxPoolSize(c.poolSize() + 3)
         .setMaxPoolWaiting(c.maxPoolWaiting())
         .setMaxWaitingHandlers(c.maxPipelined())
         .setPoolRecycleTimeout(60_000)

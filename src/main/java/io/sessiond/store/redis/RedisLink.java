@@ -80,7 +80,8 @@ final class RedisLink {
   RedisLink(Vertx vertx, RedisConfig config) {
     this.vertx = vertx;
     this.config = config;
-    this.slots = new Future[config.poolSize()];
+    // The last slot is the bulk connection (withBulk), outside the turn taken by the others.
+    this.slots = new Future[config.poolSize() + 1];
     this.timeoutNanos = TimeUnit.MILLISECONDS.toNanos(config.timeoutMs());
     this.cluster = RedisConfig.CLUSTER.equals(config.mode());
   }
@@ -149,6 +150,36 @@ final class RedisLink {
    * commands of other requests may be pipelined in between.
    */
   <T> Future<T> with(Function<RedisConnection, Future<T>> work) {
+    return on(-1, work);
+  }
+
+  /**
+   * {@link #with}, on a connection kept for bulk commands (multi-megabyte arguments: a staged import
+   * batch, a large key batch, PUT or append). Redis runs one command at a time whatever the
+   * connection, but on a shared connection a small command of another request is also queued behind
+   * the bulk command's bytes on the socket and behind its parsing by Redis; here it is not.
+   */
+  <T> Future<T> withBulk(Function<RedisConnection, Future<T>> work) {
+    return on(slots.length - 1, work);
+  }
+
+  /** Whether commands with these arguments are bulk ({@link #withBulk}): past {@link #BULK_CHARS} characters in all. */
+  static boolean bulk(List<String> args) {
+    long chars = 0;
+    for (String a : args) {
+      chars += a.length();
+      if (chars > BULK_CHARS) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Arguments past this many characters make a command bulk. */
+  static final long BULK_CHARS = 64 * 1024;
+
+  /** {@code fixedSlot} -1: the next shared connection in turn. */
+  private <T> Future<T> on(int fixedSlot, Function<RedisConnection, Future<T>> work) {
     if (closed) {
       return Future.failedFuture(new StoreException(StoreFailure.UNAVAILABLE, "the Redis store is closed"));
     }
@@ -159,7 +190,7 @@ final class RedisLink {
     int slot;
     Future<RedisConnection> connection;
     synchronized (slots) {
-      slot = pickSlot();
+      slot = fixedSlot >= 0 ? fixedSlot : pickSlot();
       if (slot < 0) {
         return Future.failedFuture(new StoreException(StoreFailure.UNAVAILABLE,
             "too many Redis requests in flight (" + config.maxPipelined() + " per connection); try again"));
@@ -263,9 +294,10 @@ final class RedisLink {
 
   /** The next slot in turn whose connection can take one more request; -1 when all are full. */
   private int pickSlot() {
-    for (int tried = 0; tried < slots.length; tried++) {
+    int shared = slots.length - 1;
+    for (int tried = 0; tried < shared; tried++) {
       int i = nextSlot;
-      nextSlot = (nextSlot + 1) % slots.length;
+      nextSlot = (nextSlot + 1) % shared;
       Future<RedisConnection> f = slots[i];
       if (f == null || !f.succeeded() || !f.result().pendingQueueFull()) {
         return i;

@@ -188,7 +188,7 @@ final class RedisSessionStore implements SessionStore {
           r.ttlSeconds() == null ? "" : Long.toString(r.ttlSeconds()), Long.toString(settings.defaultTtlSeconds()),
           Long.toString(limits(r.tenant()).maxBytesPerSession()), sources(r.state()),
           Integer.toString(settings.credsHistory()));
-      return createOrReplace(r.tenant(), r.id(), r.state(), scripts.put, args, Session.expiryFor(now, ttl), now)
+      return createOrReplace(r.tenant(), r.id(), r.state(), scripts.put, args, Session.expiryFor(now, ttl), now, false)
           .map(written -> new PutResult(sent(written.session(), r), written.created()));
     });
   }
@@ -412,7 +412,7 @@ final class RedisSessionStore implements SessionStore {
           }
         });
       });
-      return script(r.tenant(), r.id(), scripts.keysWrite, args, null).map(RedisSessionStore::written);
+      return script(r.tenant(), r.id(), scripts.keysWrite, args, null, RedisLink.bulk(args)).map(RedisSessionStore::written);
     });
   }
 
@@ -443,7 +443,7 @@ final class RedisSessionStore implements SessionStore {
       onceArgs(args, once);
       // The script writes '{"seq":N,' in front of what follows the opening brace, as StoredMessage.of does.
       r.messagesJson().forEach(json -> args.add(json.substring(1).trim()));
-      return script(r.tenant(), r.id(), scripts.append, args, null);
+      return script(r.tenant(), r.id(), scripts.append, args, null, RedisLink.bulk(args));
     });
   }
 
@@ -532,7 +532,7 @@ final class RedisSessionStore implements SessionStore {
             importArgs(r, false, now, all, window), expiresAt, now, true));
       }
       Function<Boolean, List<String>> args = mustExist -> importArgs(r, mustExist, now, all, window);
-      return createOrReplace(r.tenant(), in.id(), null, scripts.importSession, args, expiresAt, now);
+      return createOrReplace(r.tenant(), in.id(), null, scripts.importSession, args, expiresAt, now, r.staged() != null);
     });
   }
 
@@ -598,7 +598,7 @@ final class RedisSessionStore implements SessionStore {
         args.add(r.pairs().get(i));
         args.add(r.pairs().get(i + 1));
       }
-      return script(r.tenant(), r.id(), scripts.importStage, args, null).map(reply -> {
+      return script(r.tenant(), r.id(), scripts.importStage, args, null, true).map(reply -> {
         if (RedisReplies.number(reply.get(2)) * 2 != r.pairs().size()) {
           throw RequestChecks.invalid("the import names a key of type '" + r.type() + "' twice");
         }
@@ -759,15 +759,19 @@ final class RedisSessionStore implements SessionStore {
    * after sweeping its expired sessions), the script runs again allowing a create, and the index
    * entry is written again after it (see {@link RedisIndex}). An index step that follows a session
    * script that succeeded never fails the operation: the session did change, so the caller must hear
-   * success; a missed index step is left to the repairs {@link RedisIndex} describes.
+   * success; a missed index step is left to the repairs {@link RedisIndex} describes. On the bulk
+   * connection when {@code bulk} or when the arguments are large ({@link RedisLink#bulk}).
    */
   private Future<PutResult> createOrReplace(String tenant, String id, SessionState target, Script script,
-                                            Function<Boolean, List<String>> args, long expiresAt, long now) {
-    return link.with(conn -> eval(conn, tenant, id, script, args.apply(true), target)
+                                            Function<Boolean, List<String>> args, long expiresAt, long now,
+                                            boolean bulk) {
+    List<String> replace = args.apply(true);
+    Function<RedisConnection, Future<PutResult>> work = conn -> eval(conn, tenant, id, script, replace, target)
         .compose(reply -> afterReplace(conn, tenant, id, reply))
         .recover(e -> e instanceof Absent
             ? create(conn, tenant, id, target, script, args.apply(false), expiresAt, now, false)
-            : Future.failedFuture(e)));
+            : Future.failedFuture(e));
+    return bulk || RedisLink.bulk(replace) ? link.withBulk(work) : link.with(work);
   }
 
   private Future<PutResult> afterReplace(RedisConnection conn, String tenant, String id, Response reply) {
@@ -806,6 +810,12 @@ final class RedisSessionStore implements SessionStore {
 
   private Future<Response> script(String tenant, String id, Script script, List<String> args, SessionState target) {
     return link.with(conn -> eval(conn, tenant, id, script, args, target));
+  }
+
+  /** {@link #script}, on the bulk connection when {@code bulk} ({@link RedisLink#withBulk}). */
+  private Future<Response> script(String tenant, String id, Script script, List<String> args, SessionState target,
+                                  boolean bulk) {
+    return bulk ? link.withBulk(conn -> eval(conn, tenant, id, script, args, target)) : script(tenant, id, script, args, target);
   }
 
   private Future<Response> eval(RedisConnection conn, String tenant, String id, Script script, List<String> args,

@@ -24,7 +24,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * key batch of {@code keysPerBatch} keys filling {@code keyBatchBytes}, and a PUT of {@code putBytes}
  * of data made of small members. Prints the bulk requests' statuses and times and one RESULT line
  * with the other tenant's GET latency (p50, p99, p99.9, max), counted over the whole run and over the
- * window in which the bulk requests were in flight.
+ * window in which the bulk requests were in flight. A size of 0 leaves that request out.
  */
 public final class StallLoad {
   record Sample(long startNanos, long micros, int status) {}
@@ -69,10 +69,17 @@ public final class StallLoad {
 
     Thread.sleep(1000);
     long bulkStart = System.nanoTime();
-    List<CompletableFuture<String>> bulk = List.of(
-        timed(send(http, base, bulkKey, "POST", "/v1/sessions/import", importDoc), "import", bulkStart),
-        timed(send(http, base, bulkKey, "POST", "/v1/sessions/batch/keys", keyBatch), "key batch", bulkStart),
-        timed(send(http, base, bulkKey, "PUT", "/v1/sessions/big", put), "PUT", bulkStart));
+    // A size of 0 leaves that request out (all three 0: the GETs alone, on an idle daemon).
+    List<CompletableFuture<String>> bulk = new ArrayList<>();
+    if (importBytes > 0) {
+      bulk.add(timed(send(http, base, bulkKey, "POST", "/v1/sessions/import", importDoc), "import", bulkStart));
+    }
+    if (batchBytes > 0) {
+      bulk.add(timed(send(http, base, bulkKey, "POST", "/v1/sessions/batch/keys", keyBatch), "key batch", bulkStart));
+    }
+    if (putBytes > 0) {
+      bulk.add(timed(send(http, base, bulkKey, "PUT", "/v1/sessions/big", put), "PUT", bulkStart));
+    }
     CompletableFuture.allOf(bulk.toArray(CompletableFuture[]::new)).join();
     long bulkEnd = System.nanoTime();
     bulk.forEach(f -> System.out.println(f.join()));

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Stall benchmark (issue #12) — one command:
 #
-#   bench/stall.sh [--baseline JAR] [--seconds N] [--heap SIZE] [--build]
+#   bench/stall.sh [--baseline JAR] [--idle] [--seconds N] [--heap SIZE] [--opts 'JVM OPTIONS'] [--baseline-opts 'JVM OPTIONS']
+#                  [--timeout MS] [--build]
 #
 # What it does (~1–2 min per daemon):
 #   1. installs redis-server/redis-tools with apt-get when absent; builds target/sessiond.jar when absent (--build: always);
@@ -14,8 +15,13 @@
 #   5. reports the other tenant's GET p50/p99/p99.9/max (whole run and while the bulk requests were in flight), the
 #      longest Redis command (SLOWLOG), Redis's latency events (LATENCY LATEST), the daemon's longest GC pause and
 #      peak RSS, and whether the daemon survived (an OutOfMemoryError, a crash);
-#   6. with --baseline JAR: the same again with that jar, on a flushed Redis, right after, for a side-by-side.
-# Writes bench/results/<date>-stall.md. The longest event-loop stall is not read from inside the daemon: a stall
+#   6. with --baseline JAR: the same again with that jar, on a flushed Redis, right after, for a side-by-side;
+#   7. with --idle: the same GETs again on this jar with no bulk request at all (row 'idle'), which bounds what
+#      the other tenant's latency can be at the machine's current load.
+# --opts / --baseline-opts: more JVM options for this jar's / the baseline's daemon (GC settings, say: the
+# baseline may be this same jar). --timeout: the daemon's REQUEST_TIMEOUT_MS (default: the daemon's own, 5 s;
+# on a loaded machine the bulk requests may answer 503 after it, which ends the measured window early).
+# Writes bench/results/<date>-<HHMM>-stall.md. The longest event-loop stall is not read from inside the daemon: a stall
 # of the loop serving the other tenant shows as that tenant's latency, and every stop-the-world GC pause stalls
 # every loop (both are reported).
 # Environment: BENCH_KEEP=1 keeps the temp folder with logs.
@@ -27,12 +33,20 @@ BASELINE=""
 SECONDS_RUN=20
 HEAP=512m
 BUILD=0
+IDLE=0
+OPTS=""
+BASELINE_OPTS=""
+TIMEOUT=""
 while (($#)); do
   case "$1" in
     --baseline) shift; BASELINE=${1:?} ;;
     --seconds) shift; SECONDS_RUN=${1:?} ;;
     --heap) shift; HEAP=${1:?} ;;
     --build) BUILD=1 ;;
+    --idle) IDLE=1 ;;
+    --opts) shift; OPTS=${1?} ;;
+    --baseline-opts) shift; BASELINE_OPTS=${1?} ;;
+    --timeout) shift; TIMEOUT=${1:?} ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -95,32 +109,35 @@ for _ in $(seq 50); do redis-cli -p "$RP" ping > /dev/null 2>&1 && break; sleep 
 START_LOAD=$(loadavg)
 GIT_DESC="commit $(git rev-parse --short HEAD 2> /dev/null || echo '?')$(git diff --quiet HEAD -- src pom.xml 2> /dev/null || echo ' (with uncommitted changes in src/)')"
 
-# run NAME JAR: one daemon, one load; appends a result row to $WORK/rows.
+# run NAME JAR OPTS [BULK]: one daemon, one load (BULK=0: the GETs alone); appends a result row to $WORK/rows.
 run() {
-  local name=$1 jar=$2 port pid out slow latency gc rss_peak=0 rss alive
+  local name=$1 jar=$2 opts=$3 bulk=${4:-1} port pid out slow latency gc rss_peak=0 rss alive sizes
+  # The previous daemon may have left a large import staging: FLUSHALL frees it, then Redis must answer at once.
   redis-cli -p "$RP" flushall > /dev/null
+  for _ in $(seq 100); do redis-cli -p "$RP" ping > /dev/null 2>&1 && break; sleep 0.1; done
   redis-cli -p "$RP" config set slowlog-log-slower-than 10000 > /dev/null
   redis-cli -p "$RP" config set latency-monitor-threshold 10 > /dev/null
   redis-cli -p "$RP" slowlog reset > /dev/null
   redis-cli -p "$RP" latency reset > /dev/null
   port=$(free_port)
   SESSION_STORE=redis REDIS_URL="redis://127.0.0.1:$RP" SYNC_MODE=off HTTP_PORT=$port HTTP_HOST=127.0.0.1 \
-    TENANTS="bulk=$BULK_KEY,other=$OTHER_KEY" TENANT_MAX_BYTES_PER_SESSION=0 TENANT_REQUESTS_PER_SECOND=0 \
-    java "-Xmx$HEAP" "-Xlog:gc:file=$WORK/$name-gc.log" -XX:+ExitOnOutOfMemoryError -jar "$jar" > "$WORK/$name.log" 2>&1 &
+    TENANTS="bulk=$BULK_KEY,other=$OTHER_KEY" TENANT_MAX_BYTES_PER_SESSION=0 TENANT_REQUESTS_PER_SECOND=0 REDIS_CONNECT_TIMEOUT_MS=30000 \
+    env ${TIMEOUT:+REQUEST_TIMEOUT_MS=$TIMEOUT} java "-Xmx$HEAP" "-Xlog:gc:file=$WORK/$name-gc.log" -XX:+ExitOnOutOfMemoryError $opts -jar "$jar" > "$WORK/$name.log" 2>&1 &
   pid=$!
   PIDS+=("$pid")
   wait_http "http://127.0.0.1:$port/health/ready" 60 "$pid" || { log "$name did not start"; tail "$WORK/$name.log" >&2; return 1; }
   log "$name: load $(loadavg)"
   ( while kill -0 "$pid" 2> /dev/null; do awk '/VmRSS/ {print $2}' "/proc/$pid/status" 2> /dev/null; sleep 0.2; done ) > "$WORK/$name-rss" &
-  out=$(java bench/StallLoad.java "http://127.0.0.1:$port" "$BULK_KEY" "$OTHER_KEY" $IMPORT_BYTES $BATCH_BYTES $BATCH_KEYS \
-    $PUT_BYTES "$SECONDS_RUN" 2>&1 || true)
+  sizes="$IMPORT_BYTES $BATCH_BYTES $BATCH_KEYS $PUT_BYTES"
+  [[ $bulk == 0 ]] && sizes="0 0 $BATCH_KEYS 0"
+  out=$(java bench/StallLoad.java "http://127.0.0.1:$port" "$BULK_KEY" "$OTHER_KEY" $sizes "$SECONDS_RUN" 2>&1 || true)
   echo "$out" | sed "s/^/[$name] /" >&2
   redis-cli -p "$RP" --no-raw slowlog get 1000 > "$WORK/$name-slowlog"
   # Each entry's third field is its duration in microseconds.
-  slow=$(grep -E '^ +3\) \(integer\)' "$WORK/$name-slowlog" | awk '{print $3}' | sort -n | tail -1)
+  slow=$(grep -E '^ +3\) \(integer\)' "$WORK/$name-slowlog" | awk '{print $3}' | sort -n | tail -1 || true)
   latency=$(redis-cli -p "$RP" latency latest | paste -sd' ' -)
   # Stop-the-world pauses only (G1's concurrent phases are logged with durations too).
-  gc=$(grep 'Pause' "$WORK/$name-gc.log" | grep -oE '[0-9]+\.[0-9]+ms$' | sed 's/ms//' | sort -n | tail -1)
+  gc=$(grep 'Pause' "$WORK/$name-gc.log" | grep -oE '[0-9]+\.[0-9]+ms$' | sed 's/ms//' | sort -n | tail -1 || true)
   rss_peak=$(sort -n "$WORK/$name-rss" | tail -1)
   if kill -0 "$pid" 2> /dev/null; then alive=yes; else alive="no (see log: $(grep -m1 -E 'OutOfMemory|Exception' "$WORK/$name.log" || echo exited))"; fi
   kill "$pid" 2> /dev/null || true
@@ -135,18 +152,19 @@ run() {
 
 : > "$WORK/rows"
 : > "$WORK/bulk"
-run after "$WORK/after.jar"
-[[ -n $BASELINE ]] && run before "$WORK/before.jar"
+run after "$WORK/after.jar" "$OPTS"
+[[ -n $BASELINE ]] && run before "$WORK/before.jar" "$BASELINE_OPTS"
+[[ $IDLE == 1 ]] && run idle "$WORK/after.jar" "$OPTS" 0
 END_LOAD=$(loadavg)
 
 mkdir -p bench/results
-RESULT="bench/results/$(date -u +%F)-stall.md"
+RESULT="bench/results/$(date -u +%F-%H%M)-stall.md"
 {
   echo "# Stall benchmark, $(date -u '+%F %H:%M UTC')"
   echo
   echo "\`bench/stall.sh $ARGS_TEXT\` on $GIT_DESC; $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs);"
   echo "load average at start $START_LOAD, at end $END_LOAD (other work was running on this machine)."
-  echo "Daemon: -Xmx$HEAP, Redis $(redis-server --version | grep -oE 'v=[0-9.]+'), no sync; the other tenant GETs every 2 ms."
+  echo "Daemon: -Xmx$HEAP${OPTS:+ (after: $OPTS)}${BASELINE_OPTS:+ (before: $BASELINE_OPTS)}${TIMEOUT:+, REQUEST_TIMEOUT_MS=$TIMEOUT}, Redis $(redis-server --version | grep -oE 'v=[0-9.]+'), no sync; the other tenant GETs every 2 ms."
   echo
   echo "| daemon | other tenant's GETs while the bulk requests ran | whole run | slowest Redis command | LATENCY LATEST | longest GC pause | peak RSS | survived |"
   echo "| --- | --- | --- | ---: | --- | ---: | ---: | --- |"

@@ -37,7 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
  * its cursor survive a clean stop, an event still being retried at the stop is delivered after the
  * start (and one delivered before is not delivered again); after a stop that saved no undelivered
  * events (a crash, simulated by putting back the file as it was while the daemon ran) the webhook is
- * sent events-lost.
+ * sent events-lost. The address is checked at every delivery, not only at registration: a webhook
+ * registered while private addresses were allowed is dead-lettered once they are not, nothing sent.
  */
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
@@ -89,9 +90,13 @@ class WebhooksFileStoreTest {
   }
 
   private Future<TestDaemon> start(Vertx vertx) {
+    return start(vertx, true, 100);
+  }
+
+  private Future<TestDaemon> start(Vertx vertx, boolean allowPrivate, int maxAttempts) {
     return TestDaemon.builder().set("SESSION_STORE", "file").set("DATA_DIR", dataDir)
         .set("WEBHOOKS_POLL_MS", 20).set("WEBHOOKS_BACKOFF_MS", 30).set("WEBHOOKS_BACKOFF_MAX_MS", 100)
-        .set("WEBHOOKS_MAX_ATTEMPTS", 100).set("WEBHOOKS_ALLOW_PRIVATE", true).tenantWithKeys(TENANT, key)
+        .set("WEBHOOKS_MAX_ATTEMPTS", maxAttempts).set("WEBHOOKS_ALLOW_PRIVATE", allowPrivate).tenantWithKeys(TENANT, key)
         .start(vertx).map(d -> {
           daemon = d;
           return d;
@@ -163,6 +168,31 @@ class WebhooksFileStoreTest {
           assertEquals(WebhookSignature.hmac(secret, m.group(1) + "." + retried.raw()), m.group(2),
               "signed with the secret registered before the restart");
           assertTrue(all.stream().noneMatch(d -> "events-lost".equals(d.type())), "a clean stop loses nothing");
+          ctx.completeNow();
+        })));
+  }
+
+  @Test
+  void theAddressIsCheckedAtEveryDelivery_aWebhookNowReachingAPrivateOne_isDeadLettered(Vertx vertx, VertxTestContext ctx) {
+    String[] hook = new String[1];
+    start(vertx)
+        .compose(d -> register("private-secret-" + UUID.randomUUID()))
+        .compose(h -> {
+          hook[0] = h.getString("id");
+          return stopDaemon();
+        })
+        // The same registration, now under an operator who refuses private addresses.
+        .compose(v -> start(vertx, false, 2))
+        .compose(d -> d.api(TENANT).create("refused", new JsonObject()))
+        .compose(r -> Poll.until(vertx, 20_000, 20, "the event is dead-lettered",
+            () -> daemon.api(TENANT).get("/v1/webhooks/" + hook[0] + "/dead-letters")
+                .map(l -> !l.bodyAsJsonObject().getJsonArray("deadLetters").isEmpty())))
+        .compose(v -> daemon.api(TENANT).get("/v1/webhooks/" + hook[0] + "/dead-letters"))
+        .onComplete(ctx.succeeding(r -> ctx.verify(() -> {
+          JsonObject letter = r.bodyAsJsonObject().getJsonArray("deadLetters").getJsonObject(0);
+          assertTrue(letter.getString("lastError").contains("loopback"), letter.encode());
+          assertEquals("refused", letter.getJsonObject("event").getString("sessionId"));
+          assertTrue(received().isEmpty(), "nothing reached the private receiver: " + received());
           ctx.completeNow();
         })));
   }

@@ -169,12 +169,12 @@ public final class Sessiond {
   private Future<WebhookStore> webhookStore() {
     StoreConfig c = config.store();
     if (c.kind().equals(StoreConfig.REDIS)) {
-      return Future.succeededFuture(new WebhookRedis(vertx, config.redis()));
+      return Future.succeededFuture(new WebhookRedis(vertx, config.redis(), encryption.webhookSecrets()));
     }
     int backlog = config.events().maxLength();
     return StoreAccess.overBus(config.http().requestTimeoutMs()).open(vertx).compose(log ->
         c.kind().equals(StoreConfig.FILE)
-            ? LocalWebhookStore.inFile(vertx, log, new WebhookFile(c.dataDir()), backlog).map(s -> (WebhookStore) s)
+            ? LocalWebhookStore.inFile(vertx, log, new WebhookFile(c.dataDir(), encryption.webhookSecrets()), backlog).map(s -> (WebhookStore) s)
             : Future.succeededFuture(LocalWebhookStore.inMemory(vertx, log, backlog)));
   }
 

@@ -53,6 +53,11 @@ final class Aad {
     return of(tenant, "", "data-key", keyId);
   }
 
+  /** A webhook's signing secret, sealed under the master key. */
+  static byte[] webhookSecret(String tenant, String webhookId) {
+    return of(tenant, "", "webhook-secret", webhookId);
+  }
+
   /** The master key's canary. */
   static byte[] canary() {
     return of("", "", "canary");

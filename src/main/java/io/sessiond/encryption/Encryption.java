@@ -60,6 +60,32 @@ public final class Encryption {
   }
 
   /**
+   * How webhook secrets are kept at rest: sealed under the master key, bound to tenant and webhook id,
+   * when encryption is on; as given when it is off.
+   */
+  public io.sessiond.webhook.SecretSeal webhookSecrets() {
+    if (!enabled()) {
+      return io.sessiond.webhook.SecretSeal.PLAIN;
+    }
+    return new io.sessiond.webhook.SecretSeal() {
+      @Override
+      public String seal(String tenant, String webhookId, String secret) {
+        return SEALED + master.seal(secret.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+            Aad.webhookSecret(tenant, webhookId));
+      }
+
+      @Override
+      public String open(String tenant, String webhookId, String stored) {
+        byte[] plain = master.open(stored.substring(SEALED.length()), Aad.webhookSecret(tenant, webhookId));
+        if (plain == null) {
+          throw new IllegalStateException("the secret of webhook " + webhookId + " does not open with this master key");
+        }
+        return new String(plain, java.nio.charset.StandardCharsets.UTF_8);
+      }
+    };
+  }
+
+  /**
    * Checks the master key against the store (after the restore, before serving); fails with one line
    * when the store holds encrypted data this daemon cannot open. Rotates the master key when the
    * store's data keys are wrapped by {@code ENCRYPTION_KEY_PREVIOUS}. A store without encryption

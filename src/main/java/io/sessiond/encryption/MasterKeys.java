@@ -45,6 +45,23 @@ final class MasterKeys {
     return raw == null ? new Unwrapped(null, Opened.NEITHER) : new Unwrapped(Aead.key(raw), Opened.PREVIOUS);
   }
 
+  /** {@code plain} sealed under the current master key, bound to {@code aad}, in base64. */
+  String seal(byte[] plain, byte[] aad) {
+    return Base64.getEncoder().encodeToString(Aead.seal(current, plain, aad));
+  }
+
+  /** What {@link #seal} sealed, opened by the current or the previous master key; {@code null} when neither opens it. */
+  byte[] open(String sealed, byte[] aad) {
+    byte[] bytes;
+    try {
+      bytes = Base64.getDecoder().decode(sealed);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+    byte[] raw = Aead.open(current, bytes, 0, bytes.length, aad);
+    return raw != null || previous == null ? raw : Aead.open(previous, bytes, 0, bytes.length, aad);
+  }
+
   String canary() {
     return Base64.getEncoder().encodeToString(Aead.seal(current, CANARY, Aad.canary()));
   }

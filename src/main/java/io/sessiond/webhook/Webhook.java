@@ -25,11 +25,11 @@ public record Webhook(String id, String tenant, String url, Set<EventType> types
   }
 
   /** As stored: every field, the secret included. */
-  String stored() {
-    return view().put("tenant", tenant).put("secret", secret).encode();
+  String stored(SecretSeal seal) {
+    return view().put("tenant", tenant).put("secret", seal.seal(tenant, id, secret)).encode();
   }
 
-  static Webhook parse(String json) {
+  static Webhook parse(String json, SecretSeal seal) {
     JsonObject o = new JsonObject(json);
     Set<EventType> types = EnumSet.noneOf(EventType.class);
     for (Object t : o.getJsonArray("types")) {
@@ -38,7 +38,11 @@ public record Webhook(String id, String tenant, String url, Set<EventType> types
         types.add(type);
       }
     }
-    return new Webhook(o.getString("id"), o.getString("tenant"), o.getString("url"), types, o.getString("secret"),
+    String secret = o.getString("secret");
+    if (secret != null && secret.startsWith(SecretSeal.SEALED)) {
+      secret = seal.open(o.getString("tenant"), o.getString("id"), secret);
+    }
+    return new Webhook(o.getString("id"), o.getString("tenant"), o.getString("url"), types, secret,
         Instant.parse(o.getString("createdAt")).toEpochMilli());
   }
 

@@ -38,7 +38,10 @@ public final class WebhookFile {
                    List<JsonObject> dead) {
   }
 
-  public WebhookFile(Path dataDir) {
+  private final SecretSeal seal;
+
+  public WebhookFile(Path dataDir, SecretSeal seal) {
+    this.seal = seal;
     this.path = dataDir.resolve(NAME);
     this.temp = dataDir.resolve(NAME + ".tmp");
   }
@@ -61,7 +64,7 @@ public final class WebhookFile {
         for (Object d : h.getJsonArray("deadLetters", new JsonArray())) {
           dead.add((JsonObject) d);
         }
-        hooks.add(new SavedHook(Webhook.parse(h.getJsonObject("webhook").encode()), h.getString("cursor"), backlog,
+        hooks.add(new SavedHook(Webhook.parse(h.getJsonObject("webhook").encode(), seal), h.getString("cursor"), backlog,
             h.getString("lostAfter"), dead));
       }
       boolean clean = o.getBoolean("clean", false);
@@ -74,7 +77,7 @@ public final class WebhookFile {
   Future<Void> write(Vertx vertx, Saved saved) {
     JsonArray hooks = new JsonArray();
     for (SavedHook h : saved.hooks()) {
-      hooks.add(new JsonObject().put("webhook", new JsonObject(h.webhook().stored())).put("cursor", h.cursor())
+      hooks.add(new JsonObject().put("webhook", new JsonObject(h.webhook().stored(seal))).put("cursor", h.cursor())
           .put("lostAfter", h.lostAfter()).put("backlog", LocalWebhookStore.events(h.backlog()))
           .put("deadLetters", new JsonArray(new ArrayList<>(h.dead()))));
     }

@@ -33,7 +33,10 @@ public final class WebhookRedis implements WebhookStore {
   private final String prefix;
   private final long timeoutMs;
 
-  public WebhookRedis(Vertx vertx, RedisConfig config) {
+  private final SecretSeal seal;
+
+  public WebhookRedis(Vertx vertx, RedisConfig config, SecretSeal seal) {
+    this.seal = seal;
     this.redis = Redis.createClient(vertx, RedisClientOptions.of(config));
     this.prefix = config.prefix();
     this.timeoutMs = config.timeoutMs();
@@ -73,7 +76,7 @@ public final class WebhookRedis implements WebhookStore {
       }
       return send(Request.cmd(Command.XGROUP).arg("CREATE").arg(stream(w.tenant())).arg(group(w.id())).arg("$")
           .arg("MKSTREAM"))
-          .compose(v -> send(Request.cmd(Command.HSET).arg(hooks(w.tenant())).arg(w.id()).arg(w.stored())))
+          .compose(v -> send(Request.cmd(Command.HSET).arg(hooks(w.tenant())).arg(w.id()).arg(w.stored(seal))))
           .compose(v -> send(Request.cmd(Command.SADD).arg(tenants()).arg(w.tenant())))
           .map(w);
     });
@@ -85,7 +88,7 @@ public final class WebhookRedis implements WebhookStore {
       List<Webhook> out = new ArrayList<>();
       if (r != null) {
         for (Response v : r) {
-          out.add(Webhook.parse(v.toString()));
+          out.add(Webhook.parse(v.toString(), seal));
         }
       }
       out.sort(Comparator.comparingLong(Webhook::createdAt).thenComparing(Webhook::id));
@@ -96,7 +99,7 @@ public final class WebhookRedis implements WebhookStore {
   /** The webhook, or {@code null}. */
   @Override
   public Future<Webhook> get(String tenant, String id) {
-    return send(Request.cmd(Command.HGET).arg(hooks(tenant)).arg(id)).map(r -> r == null ? null : Webhook.parse(r.toString()));
+    return send(Request.cmd(Command.HGET).arg(hooks(tenant)).arg(id)).map(r -> r == null ? null : Webhook.parse(r.toString(), seal));
   }
 
   /** Removes the webhook, its group and its dead letters; false when there was none. */

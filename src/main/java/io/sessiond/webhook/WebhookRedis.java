@@ -29,6 +29,8 @@ import java.util.concurrent.TimeUnit;
  * dead-lettered. An event whose replica stopped stays pending and is claimed by another.
  */
 public final class WebhookRedis implements WebhookStore {
+  /** Checks for events trimmed before the group read them, then reads (lua/webhook_read.lua). */
+  private static final String READ_SCRIPT = script("/lua/webhook_read.lua");
   private final Redis redis;
   private final String prefix;
   private final long timeoutMs;
@@ -40,6 +42,14 @@ public final class WebhookRedis implements WebhookStore {
     this.redis = Redis.createClient(vertx, RedisClientOptions.of(config));
     this.prefix = config.prefix();
     this.timeoutMs = config.timeoutMs();
+  }
+
+  private static String script(String resource) {
+    try (java.io.InputStream in = WebhookRedis.class.getResourceAsStream(resource)) {
+      return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    } catch (java.io.IOException | NullPointerException e) {
+      throw new IllegalStateException("cannot read " + resource, e);
+    }
   }
 
   private String tenants() {
@@ -152,19 +162,17 @@ public final class WebhookRedis implements WebhookStore {
   @Override
   public Future<Batch> read(Webhook w, String consumer, int count) {
     String stream = stream(w.tenant());
-    return send(Request.cmd(Command.XREADGROUP).arg("GROUP").arg(group(w.id())).arg(consumer).arg("COUNT").arg(count)
-        .arg("STREAMS").arg(stream).arg(">")).map(reply -> {
-          if (reply == null) {
-            return Batch.EMPTY;
-          }
-          if (reply.isMap()) {
-            return new Batch(events(reply.get(stream)), null);
-          }
+    return send(Request.cmd(Command.EVAL).arg(READ_SCRIPT).arg(1).arg(stream).arg(group(w.id())).arg(consumer)
+        .arg(count)).map(reply -> {
+          String lost = reply.get(0).toString();
+          Response read = reply.get(1);
           List<SessionEvent> out = new ArrayList<>();
-          for (Response s : reply) {
-            out.addAll(events(s.get(1)));
+          if (read != null) {
+            for (Response s : read) {
+              out.addAll(events(s.get(1)));
+            }
           }
-          return new Batch(out, null);
+          return new Batch(out, lost.isEmpty() ? null : lost);
         });
   }
 

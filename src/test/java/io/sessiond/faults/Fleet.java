@@ -43,8 +43,10 @@ final class Fleet implements AutoCloseable {
     redis.start();
     this.proxy = new FaultProxy(redis.port());
     // fsync off: a process crash keeps what PostgreSQL wrote (the page cache survives it), and a stop under
-    // load need not wait for a checkpoint to reach a loaded disk.
-    this.pg = TestPostgres.privateServer(java.util.Map.of("fsync", "off"));
+    // load need not wait for a checkpoint to reach a loaded disk. synchronous_commit on (PostgreSQL's
+    // default; the embedded server turns it off): a commit answers once its WAL is written, so a crash
+    // cannot lose a write-through write the daemon acknowledged.
+    this.pg = TestPostgres.privateServer(java.util.Map.of("fsync", "off", "synchronous_commit", "on"));
     this.pgUrl = TestPostgres.createDatabase(pg.url("postgres"));
     this.ports = new int[n];
     this.daemons = new Process[n];

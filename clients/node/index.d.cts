@@ -78,6 +78,38 @@ export interface CredsHistory {
   history: CredsVersion[]
 }
 
+export type WebhookEventType = 'created' | 'updated' | 'state-changed' | 'creds-changed' | 'expired' | 'deleted'
+  | 'lease-acquired' | 'lease-lost'
+
+export interface Webhook {
+  id: string
+  url: string
+  types: WebhookEventType[]
+  createdAt: string
+}
+
+export interface WebhookCreated extends Webhook {
+  /** The signing key: shown in this answer only */
+  secret: string
+}
+
+/** A change event as delivered (never values) */
+export interface ChangeEvent {
+  id: string
+  type: WebhookEventType | 'events-lost'
+  sessionId?: string
+  version?: number
+  time: string
+  [field: string]: unknown
+}
+
+export interface WebhookDeadLetter {
+  event: ChangeEvent
+  attempts: number
+  lastError: string
+  failedAt: string
+}
+
 export interface LeaseOptions {
   /** Unique per process (default host:pid:random) */
   holder?: string
@@ -328,7 +360,24 @@ export class SessiondClient {
   getLease (id: string): Promise<LeaseInfo>
   /** false when the lease with that token was no longer live */
   releaseLease (id: string, token: number): Promise<boolean>
+  /** Registers a webhook; the answer is the only one that shows its secret. Not retried. */
+  createWebhook (options: { url: string, types?: WebhookEventType[], secret?: string }): Promise<WebhookCreated>
+  /** The tenant's webhooks, oldest first, without secrets */
+  listWebhooks (): Promise<Webhook[]>
+  /** null when there is no such webhook */
+  getWebhook (webhookId: string): Promise<Webhook | null>
+  /** false when there was no such webhook */
+  deleteWebhook (webhookId: string): Promise<boolean>
+  /** The events the webhook gave up on, newest first */
+  listWebhookDeadLetters (webhookId: string, options?: { limit?: number }): Promise<WebhookDeadLetter[]>
 }
+
+/**
+ * True when the Sessiond-Signature header signs the raw body (as received, before JSON parsing) with
+ * the webhook's secret and its timestamp is within toleranceSeconds (default 300) of now; constant time.
+ */
+export function verifyWebhookSignature (secret: string, header: string | null | undefined,
+  rawBody: Buffer | Uint8Array | string, options?: { toleranceSeconds?: number, now?: number }): boolean
 
 // ---- Baileys ------------------------------------------------------------------------------------
 

@@ -380,6 +380,41 @@ class SessiondClient {
     return res.status !== 409
   }
 
+  // ---- webhooks -------------------------------------------------------------------------------
+
+  /**
+   * Registers a webhook for the tenant's change events: {id, url, types, createdAt, secret}. The
+   * secret (generated when none is given) is shown in this answer only: keep it to verify deliveries
+   * with verifyWebhookSignature. Not retried (a retry would register a second webhook).
+   */
+  createWebhook ({ url, types, secret } = {}) {
+    return this.#json('POST', '/v1/webhooks', { json: { url, types, secret } })
+  }
+
+  /** The tenant's webhooks, oldest first, without their secrets. */
+  async listWebhooks () {
+    return (await this.#json('GET', '/v1/webhooks')).webhooks
+  }
+
+  /** One webhook without its secret, or null when there is none. */
+  async getWebhook (webhookId) {
+    const res = await this.request('GET', webhookPath(webhookId), { allow: [404] })
+    return res.status === 404 ? null : res.json()
+  }
+
+  /** Removes the webhook, its undelivered events and its dead letters; false when there was none. */
+  async deleteWebhook (webhookId) {
+    const res = await this.request('DELETE', webhookPath(webhookId), { allow: [404] })
+    await res.body?.cancel()
+    return res.status !== 404
+  }
+
+  /** The events the webhook gave up on, newest first: [{event, attempts, lastError, failedAt}]. */
+  async listWebhookDeadLetters (webhookId, { limit } = {}) {
+    const q = query({ limit })
+    return (await this.#json('GET', `${webhookPath(webhookId)}/dead-letters${q ? '?' + q : ''}`)).deadLetters
+  }
+
   // ---- blobs ----------------------------------------------------------------------------------
 
   /** Uploads a blob: a Buffer/string (retried) or a stream/async iterable (not retried). */
@@ -425,6 +460,10 @@ function sessionPath (id) {
 
 function blobPath (id, name) {
   return `${sessionPath(id)}/blobs/${encodeURIComponent(name)}`
+}
+
+function webhookPath (webhookId) {
+  return `/v1/webhooks/${encodeURIComponent(webhookId)}`
 }
 
 function query (params) {

@@ -4,6 +4,7 @@ const { useSessiondAuthState, migrateMultiFileAuthState, BufferJSON } = require(
 const { SessiondLease } = require('./lease.cjs')
 const { SessiondRemoteAuthStore, remoteAuthSessionId } = require('./wwebjs.cjs')
 const { SessiondStore, sessiondStore } = require('./express-session.cjs')
+const { verifyWebhookSignature } = require('./webhook.cjs')
 
 module.exports = {
   SessiondClient,
@@ -15,5 +16,6 @@ module.exports = {
   SessiondRemoteAuthStore,
   remoteAuthSessionId,
   SessiondStore,
-  sessiondStore
+  sessiondStore,
+  verifyWebhookSignature
 }

@@ -12,5 +12,6 @@ export const {
   SessiondRemoteAuthStore,
   remoteAuthSessionId,
   SessiondStore,
-  sessiondStore
+  sessiondStore,
+  verifyWebhookSignature
 } = cjs

@@ -31,7 +31,7 @@ test('npm pack holds exactly the intended files', async () => {
   assert.deepEqual(pack.files.map(f => f.path).sort(), [
     'CHANGELOG.md', 'LICENSE', 'README.md', 'index.d.cts', 'index.d.ts', 'package.json',
     'src/baileys.cjs', 'src/client.cjs', 'src/express-session.cjs', 'src/index.cjs', 'src/index.js', 'src/lease.cjs',
-    'src/wwebjs.cjs'
+    'src/webhook.cjs', 'src/wwebjs.cjs'
   ])
 })
 

@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createServer } from 'node:net'
+import { get } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import { setTimeout as sleep } from 'node:timers/promises'
 
@@ -21,6 +22,24 @@ function freePort () {
       const { port } = s.address()
       s.close(() => resolve(port))
     })
+  })
+}
+
+/**
+ * The readiness probe's status (0 while nothing answers), over node:http with no keep-alive: fetch's
+ * pooled connections to a process still starting up can leave a parser timer behind that throws in
+ * Node 20's bundled undici ("Cannot destructure property 'socket' of 'parser.deref(...)'") after the
+ * hook that made them has ended.
+ */
+function readyStatus (port) {
+  return new Promise(resolve => {
+    const req = get({ host: '127.0.0.1', port, path: '/health/ready', agent: false, timeout: 2000 }, res => {
+      res.resume()
+      res.on('end', () => resolve(res.statusCode))
+      res.on('error', () => resolve(0))
+    })
+    req.on('timeout', () => req.destroy())
+    req.on('error', () => resolve(0))
   })
 }
 
@@ -44,11 +63,8 @@ export async function startDaemon (env = {}) {
   const deadline = Date.now() + 60000
   for (;;) {
     if (child.exitCode !== null) throw new Error(`sessiond exited with ${child.exitCode}:\n${log}`)
-    try {
-      const r = await fetch(url + '/health/ready')
-      // Ready, and on the store asked for (so a run meant for Redis can never pass on memory).
-      if (r.status === 200 && log.includes(`with the ${kind} store`)) break
-    } catch {}
+    // Ready, and on the store asked for (so a run meant for Redis can never pass on memory).
+    if (await readyStatus(port) === 200 && log.includes(`with the ${kind} store`)) break
     if (Date.now() > deadline) {
       child.kill('SIGKILL')
       throw new Error(`sessiond did not become ready on the ${kind} store within 60 s:\n${log}`)

@@ -40,7 +40,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * Redis in the build's second run: two replicas over one Redis there, one daemon on memory): a receiver
  * that fails the first attempts gets the event after the retries, signed; one that always fails leaves
  * the event in the dead letters after the last attempt; the two replicas together deliver each event
- * once (each delivering a share); bad registrations are refused with problems.
+ * once between them (no event twice, the counters add up); bad registrations are refused with problems.
  */
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 90, timeUnit = TimeUnit.SECONDS)
@@ -222,7 +222,8 @@ class WebhooksApiTest {
         })
         .compose(v -> until(vertx, "every event arrives", () -> received().stream().map(Delivery::eventId).distinct()
             .count() >= sessions * changes))
-        // Both replicas' counters together: every event delivered once, each replica a share of them.
+        // Both replicas' counters together: every event delivered once by the fleet. Which replica takes
+        // which event is the consumer group's choice: a busy machine may let one replica take them all.
         .compose(v -> Poll.until(vertx, DEADLINE_MS, 20, "the replicas count every delivery",
             () -> Future.all(delivered(a), delivered(b)).map(c -> c.<Double>resultAt(0) + c.<Double>resultAt(1)
                 >= sessions * changes)))
@@ -237,7 +238,6 @@ class WebhooksApiTest {
           double byA = counts.<Double>resultAt(0);
           double byB = counts.<Double>resultAt(1);
           assertEquals(sessions * changes, byA + byB, 0.0, "replica counters: " + byA + " + " + byB);
-          assertTrue(byA > 0 && byB > 0, "each replica delivered a share: " + byA + " and " + byB);
           ctx.completeNow();
         })));
   }

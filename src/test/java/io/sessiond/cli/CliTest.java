@@ -59,15 +59,8 @@ class CliTest {
     await(vertx.close());
   }
 
-  private record Run(int code, String out, String err) {
-  }
-
-  private static Run cli(Map<String, String> env, String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code = Cli.run(List.of(args), env, new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8), false);
-    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  private static CliRun cli(Map<String, String> env, String... args) {
+    return CliRun.of(env, args);
   }
 
   private static <T> T await(Future<T> f) throws Exception {
@@ -177,14 +170,14 @@ class CliTest {
       int keyCount = keys.values().stream().mapToInt(Map::size).sum();
       assertTrue(keyCount > 40, "a few dozen keys: " + keyCount);
 
-      Run dry = cli(a.env(), "import-baileys", "--url", a.url(), "--dir", in.toString(), "--session", "mybot",
+      CliRun dry = cli(a.env(), "import-baileys", "--url", a.url(), "--dir", in.toString(), "--session", "mybot",
           "--dry-run");
       assertEquals(0, dry.code(), dry.err());
       assertTrue(dry.out().contains(keyCount + " keys"), dry.out());
       assertEquals(404, a.get("/v1/sessions/mybot").statusCode(), "a dry run writes nothing");
 
       for (int i = 0; i < 2; i++) {
-        Run run = cli(a.env(), "import-baileys", "--url", a.url(), "--dir", in.toString(), "--session", "mybot",
+        CliRun run = cli(a.env(), "import-baileys", "--url", a.url(), "--dir", in.toString(), "--session", "mybot",
             "--batch-size", "7");
         assertEquals(0, run.code(), run.err());
         assertTrue(run.err().contains("imported " + keyCount + "/" + keyCount + " keys"), run.err());
@@ -207,11 +200,11 @@ class CliTest {
       assertEquals(keys.get("app-state-sync-key").get("AAAAAB/cQ+w="), found.getValue("AAAAAB/cQ+w="));
 
       Path out = tmp.resolve("out");
-      Run dryExport = cli(a.env(), "export-baileys", "--url", a.url(), "--session", "mybot", "--dir", out.toString(),
+      CliRun dryExport = cli(a.env(), "export-baileys", "--url", a.url(), "--session", "mybot", "--dir", out.toString(),
           "--dry-run");
       assertEquals(0, dryExport.code(), dryExport.err());
       assertFalse(Files.exists(out), "a dry run writes nothing");
-      Run export = cli(a.env(), "export-baileys", "--url", a.url(), "--session", "mybot", "--dir", out.toString());
+      CliRun export = cli(a.env(), "export-baileys", "--url", a.url(), "--session", "mybot", "--dir", out.toString());
       assertEquals(0, export.code(), export.err());
       assertEquals(names(in), names(out));
       for (String name : names(in)) {
@@ -228,7 +221,7 @@ class CliTest {
 
   @Test
   void help_onTheJarAndOnEverySubcommand_listsItsOptionsAndTheExitCodes_onStdout() {
-    Run top = cli(Map.of(), "--help");
+    CliRun top = cli(Map.of(), "--help");
     assertEquals(0, top.code(), top.err());
     assertEquals("", top.err());
     assertTrue(top.out().contains("Usage: sessiond [-hV] [COMMAND]"), top.out());
@@ -244,7 +237,7 @@ class CliTest {
       }
       for (String[] args : List.of(new String[] {command, "--help"}, new String[] {command, "-h"},
           new String[] {"help", command})) {
-        Run help = cli(Map.of(), args);
+        CliRun help = cli(Map.of(), args);
         assertEquals(0, help.code(), String.join(" ", args) + ": " + help.err());
         assertEquals("", help.err(), String.join(" ", args));
         assertTrue(help.out().contains("Usage: sessiond " + command + " "), help.out());
@@ -252,7 +245,7 @@ class CliTest {
             && help.out().contains("2   usage error"), help.out());
       }
       // Every option the command declares is described in its help.
-      Run help = cli(Map.of(), command, "--help");
+      CliRun help = cli(Map.of(), command, "--help");
       Cli.commandLine(new Cli.Context(null, Map.of(), System.out, System.err, false)).getSubcommands().get(command)
           .getCommandSpec().options().forEach(o -> assertTrue(help.out().contains(o.longestName()),
               command + " --help names " + o.longestName()));
@@ -267,7 +260,7 @@ class CliTest {
         .matcher(Files.readString(Path.of("pom.xml")));
     assertTrue(m.find(), "the pom's version");
     for (String[] args : List.of(new String[] {"--version"}, new String[] {"-V"}, new String[] {"migrate", "--version"})) {
-      Run v = cli(Map.of(), args);
+      CliRun v = cli(Map.of(), args);
       assertEquals(0, v.code(), v.err());
       assertTrue(v.out().startsWith("sessiond " + m.group(1) + "\n"), v.out());
     }
@@ -294,21 +287,21 @@ class CliTest {
     assertUsageError(cli(Map.of(), "migrate", "--from-url", "http://a", "--to-url", "http://b", "--to-api-key", "k"),
         "sessiond migrate", "--from-api-key (or SESSIOND_FROM_API_KEY) is required");
     try (Daemon a = new Daemon()) {
-      Run wrongKey = cli(Map.of("SESSIOND_API_KEY", "nope"), "export-baileys", "--url", a.url(), "--session", "s",
+      CliRun wrongKey = cli(Map.of("SESSIOND_API_KEY", "nope"), "export-baileys", "--url", a.url(), "--session", "s",
           "--dir", tmp.resolve("x").toString());
       assertFailure(wrongKey, "sessiond export-baileys", "401");
-      Run none = cli(a.env(), "export-baileys", "--url", a.url(), "--session", "nosuch", "--dir", tmp.toString());
+      CliRun none = cli(a.env(), "export-baileys", "--url", a.url(), "--session", "nosuch", "--dir", tmp.toString());
       assertFailure(none, "sessiond export-baileys", "no session nosuch");
-      Run noFile = cli(a.env(), "restore-tenant", "--url", a.url(), "--in", tmp.resolve("missing").toString());
+      CliRun noFile = cli(a.env(), "restore-tenant", "--url", a.url(), "--in", tmp.resolve("missing").toString());
       assertFailure(noFile, "sessiond restore-tenant", "no file");
       // A value may start with '@': it is never read as a file of arguments.
-      Run at = cli(a.env(), "export-baileys", "--url", a.url(), "--session", "@bot", "--dir", tmp.toString());
+      CliRun at = cli(a.env(), "export-baileys", "--url", a.url(), "--session", "@bot", "--dir", tmp.toString());
       assertFailure(at, "sessiond export-baileys", "no session @bot");
     }
   }
 
   /** Runs {@code io.sessiond.Main} with {@code args} in a child JVM, as {@code java -jar} would. */
-  private Run main(String... args) throws Exception {
+  private CliRun main(String... args) throws Exception {
     String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx64m", "-cp", classPath, "io.sessiond.Main"));
@@ -318,24 +311,24 @@ class CliTest {
     Process p = pb.start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the child JVM ends");
-    return new Run(p.exitValue(), out, Files.readString(tmp.resolve("stderr")));
+    return new CliRun(p.exitValue(), out, Files.readString(tmp.resolve("stderr")));
   }
 
   @Test
   void main_withArguments_runsTheCommandLine_helpVersionAndUsageErrors() throws Exception {
-    Run help = main("import-baileys", "--help");
+    CliRun help = main("import-baileys", "--help");
     assertEquals(0, help.code(), help.err());
     assertTrue(help.out().startsWith("Import a Baileys") && help.out().contains("Usage: sessiond import-baileys"),
         help.out());
-    Run version = main("--version");
+    CliRun version = main("--version");
     assertEquals(0, version.code(), version.err());
     assertTrue(version.out().startsWith("sessiond "), version.out());
-    Run usage = main("import-baileys", "--dir", "x", "--session", "s", "--bogus");
+    CliRun usage = main("import-baileys", "--dir", "x", "--session", "s", "--bogus");
     assertEquals(2, usage.code(), usage.err());
     assertTrue(usage.err().startsWith("sessiond import-baileys: Unknown option: '--bogus'"), usage.err());
   }
 
-  private static void assertUsageError(Run run, String command, String detail) {
+  private static void assertUsageError(CliRun run, String command, String detail) {
     assertEquals(2, run.code(), run.err());
     assertEquals("", run.out());
     List<String> lines = run.err().lines().toList();
@@ -344,7 +337,7 @@ class CliTest {
     assertEquals("Try '" + command + " --help' for more information.", lines.get(1));
   }
 
-  private static void assertFailure(Run run, String command, String detail) {
+  private static void assertFailure(CliRun run, String command, String detail) {
     assertEquals(1, run.code(), run.err());
     List<String> lines = run.err().lines().toList();
     assertEquals(1, lines.size(), run.err());
@@ -433,24 +426,24 @@ class CliTest {
     try (Daemon a = new Daemon(); Daemon b = new Daemon()) {
       Map<String, Map<String, byte[]>> blobs = fill(a);
       Path file = tmp.resolve("tenant.ndjson");
-      Run dry = cli(a.env(), "backup-tenant", "--url", a.url(), "--out", file.toString(), "--dry-run");
+      CliRun dry = cli(a.env(), "backup-tenant", "--url", a.url(), "--out", file.toString(), "--dry-run");
       assertEquals(0, dry.code(), dry.err());
       assertFalse(Files.exists(file));
-      Run backup = cli(a.env(), "backup-tenant", "--url", a.url(), "--out", file.toString());
+      CliRun backup = cli(a.env(), "backup-tenant", "--url", a.url(), "--out", file.toString());
       assertEquals(0, backup.code(), backup.err());
       assertTrue(backup.out().contains("backed up 2 sessions and 4 blobs"), backup.out());
       assertEquals(6, Files.readAllLines(file).size(), "two sessions and four blobs, one line each");
-      Run resumed = cli(a.env(), "backup-tenant", "--url", a.url(), "--out", file.toString(), "--resume");
+      CliRun resumed = cli(a.env(), "backup-tenant", "--url", a.url(), "--out", file.toString(), "--resume");
       assertEquals(0, resumed.code(), resumed.err());
       assertEquals(6, Files.readAllLines(file).size(), "a resumed backup adds nothing already there");
 
-      Run dryRestore = cli(b.env(), "restore-tenant", "--url", b.url(), "--in", file.toString(), "--dry-run");
+      CliRun dryRestore = cli(b.env(), "restore-tenant", "--url", b.url(), "--in", file.toString(), "--dry-run");
       assertEquals(0, dryRestore.code(), dryRestore.err());
       assertEquals(0, b.get("/v1/sessions").bodyAsJsonObject().getJsonArray("sessions").size());
-      Run restore = cli(b.env(), "restore-tenant", "--url", b.url(), "--in", file.toString());
+      CliRun restore = cli(b.env(), "restore-tenant", "--url", b.url(), "--in", file.toString());
       assertEquals(0, restore.code(), restore.err());
       assertSameSessions(a, b, blobs);
-      Run again = cli(b.env(), "restore-tenant", "--url", b.url(), "--in", file.toString());
+      CliRun again = cli(b.env(), "restore-tenant", "--url", b.url(), "--in", file.toString());
       assertEquals(0, again.code(), again.err());
       assertTrue(again.out().contains("restored 0 sessions") && again.out().contains("2 skipped"), again.out());
       assertSameSessions(a, b, blobs);
@@ -462,23 +455,23 @@ class CliTest {
     try (Daemon a = new Daemon(); Daemon b = new Daemon(); Daemon c = new Daemon()) {
       Map<String, Map<String, byte[]>> blobs = fill(a);
       Path some = tmp.resolve("some.ndjson");
-      Run backup = cli(a.env(), "backup-tenant", "--url", a.url(), "--out", some.toString(), "--blob", "RemoteAuth.zip",
+      CliRun backup = cli(a.env(), "backup-tenant", "--url", a.url(), "--out", some.toString(), "--blob", "RemoteAuth.zip",
           "--blob", "state_v2.json", "--blob", "not-there");
       assertEquals(0, backup.code(), backup.err());
       assertTrue(backup.out().contains("backed up 2 sessions and 2 blobs"), backup.out());
-      Run restore = cli(b.env(), "restore-tenant", "--url", b.url(), "--in", some.toString());
+      CliRun restore = cli(b.env(), "restore-tenant", "--url", b.url(), "--in", some.toString());
       assertEquals(0, restore.code(), restore.err());
       assertEquals(List.of("RemoteAuth.zip"), blobNames(b, "bot-1"));
       assertEquals(List.of("state_v2.json"), blobNames(b, "15551234567@s.whatsapp.net"));
 
       Path none = tmp.resolve("none.ndjson");
-      Run noBlobs = cli(a.env(), "backup-tenant", "--url", a.url(), "--out", none.toString(), "--no-blobs");
+      CliRun noBlobs = cli(a.env(), "backup-tenant", "--url", a.url(), "--out", none.toString(), "--no-blobs");
       assertEquals(0, noBlobs.code(), noBlobs.err());
       assertEquals(2, Files.readAllLines(none).size(), "two sessions, no blob line");
       assertEquals(0, cli(c.env(), "restore-tenant", "--url", c.url(), "--in", none.toString()).code());
       assertEquals(List.of(), blobNames(c, "bot-1"));
 
-      Run both = cli(a.env(), "backup-tenant", "--url", a.url(), "--out", none.toString(), "--no-blobs", "--blob", "x");
+      CliRun both = cli(a.env(), "backup-tenant", "--url", a.url(), "--out", none.toString(), "--no-blobs", "--blob", "x");
       assertEquals(2, both.code(), both.err());
     }
   }
@@ -489,18 +482,18 @@ class CliTest {
       Map<String, Map<String, byte[]>> blobs = fill(a);
       String[] args = {"migrate", "--from-url", a.url(), "--from-api-key", a.key, "--to-url", b.url(),
           "--to-api-key", b.key};
-      Run run = cli(Map.of(), args);
+      CliRun run = cli(Map.of(), args);
       assertEquals(0, run.code(), run.err());
       assertTrue(run.out().contains("copied 2 sessions and 4 blobs"), run.out());
       assertTrue(run.out().contains("verified: 2 sessions"), run.out());
       assertSameSessions(a, b, blobs);
-      Run again = cli(Map.of(), args);
+      CliRun again = cli(Map.of(), args);
       assertEquals(0, again.code(), again.err());
       assertTrue(again.out().contains("2 skipped"), again.out());
 
       // The source moves on (one more message, not copied): verification names the mismatch.
       a.post("/v1/sessions/bot-1/messages", new JsonObject().put("role", "user").put("content", "late"));
-      Run stale = cli(Map.of(), "migrate", "--from-url", a.url(), "--from-api-key", a.key, "--to-url", b.url(),
+      CliRun stale = cli(Map.of(), "migrate", "--from-url", a.url(), "--from-api-key", a.key, "--to-url", b.url(),
           "--to-api-key", b.key, "--dry-run");
       assertEquals(0, stale.code(), stale.err());
       assertTrue(stale.out().contains("1 to copy"), stale.out());
@@ -508,20 +501,20 @@ class CliTest {
     }
   }
 
-  private static Run verify(Daemon a, Daemon b) {
+  private static CliRun verify(Daemon a, Daemon b) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int code = TenantCommands.verify(new Cli.Context(null, Map.of(), new PrintStream(out, true, StandardCharsets.UTF_8),
         new PrintStream(err, true, StandardCharsets.UTF_8), false), new DaemonClient(a.url(), a.key),
         new DaemonClient(b.url(), b.key), TenantCommands.BlobFilter.of(false, List.of()));
-    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    return new CliRun(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 
   @Test
   void migrate_verification_namesABlobMissingOrDifferentAtTheDestination() throws Exception {
     try (Daemon a = new Daemon(); Daemon b = new Daemon()) {
       fill(a);
-      Run run = cli(Map.of(), "migrate", "--from-url", a.url(), "--from-api-key", a.key, "--to-url", b.url(),
+      CliRun run = cli(Map.of(), "migrate", "--from-url", a.url(), "--from-api-key", a.key, "--to-url", b.url(),
           "--to-api-key", b.key);
       assertEquals(0, run.code(), run.err());
       assertTrue(run.out().contains("blob names and sizes match"), run.out());
@@ -530,7 +523,7 @@ class CliTest {
           "/v1/sessions/bot-1/blobs/empty").putHeader("Content-Type", "application/octet-stream")
           .sendBuffer(Buffer.buffer(new byte[] {1})));
       assertEquals(204, r.statusCode(), r.bodyAsString());
-      Run verify = verify(a, b);
+      CliRun verify = verify(a, b);
       assertEquals(1, verify.code(), verify.err());
       assertTrue(verify.err().contains("mismatch: bot-1: blobs (name=bytes) {RemoteAuth.zip=1300000, empty=1} at the "
           + "destination, {RemoteAuth.zip=1300000, empty=0, media-1.bin=1000} at the source"), verify.err());
@@ -553,7 +546,7 @@ class CliTest {
         Files.createDirectories(profile.resolve(f.getKey()).getParent());
         Files.write(profile.resolve(f.getKey()), f.getValue());
       }
-      Run run = cli(a.env(), "import-wwebjs", "--url", a.url(), "--dir", tmp.resolve(".wwebjs_auth").toString(),
+      CliRun run = cli(a.env(), "import-wwebjs", "--url", a.url(), "--dir", tmp.resolve(".wwebjs_auth").toString(),
           "--session-id", "bot1");
       assertEquals(0, run.code(), run.err());
       HttpResponse<Buffer> r = a.get("/v1/sessions/RemoteAuth-bot1/blobs/RemoteAuth.zip");
@@ -588,7 +581,7 @@ class CliTest {
       Path profile = tmp.resolve(".wwebjs_auth/session-" + clientId);
       Files.createDirectories(profile.resolve("Default"));
       Files.writeString(profile.resolve("Default/Preferences"), "{}");
-      Run run = cli(a.env(), "import-wwebjs", "--url", a.url(), "--dir", tmp.resolve(".wwebjs_auth").toString(),
+      CliRun run = cli(a.env(), "import-wwebjs", "--url", a.url(), "--dir", tmp.resolve(".wwebjs_auth").toString(),
           "--session-id", clientId);
       assertEquals(0, run.code(), run.err());
       assertTrue(run.out().contains("of session " + session), run.out());

@@ -11,9 +11,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -61,11 +58,11 @@ class SealedBackupCliTest {
       String url = "http://127.0.0.1:" + d.port();
       Path file = tmp.resolve("sealed.ndjson");
 
-      Run refused = cli(env, "backup-tenant", "--url", url, "--out", file.toString(), "--sealed");
+      CliRun refused = cli(env, "backup-tenant", "--url", url, "--out", file.toString(), "--sealed");
       assertEquals(2, refused.code(), refused.err());
       assertTrue(refused.err().contains("--sealed needs --no-blobs"), refused.err());
 
-      Run backup = cli(env, "backup-tenant", "--url", url, "--out", file.toString(), "--sealed", "--no-blobs");
+      CliRun backup = cli(env, "backup-tenant", "--url", url, "--out", file.toString(), "--sealed", "--no-blobs");
       assertEquals(0, backup.code(), backup.err());
       assertTrue(backup.out().contains("backed up 2 sealed sessions"), backup.out());
       String text = Files.readString(file);
@@ -78,7 +75,7 @@ class SealedBackupCliTest {
       for (String id : ids) {
         assertEquals(204, await(api.delete("/v1/sessions/" + id)).statusCode());
       }
-      Run restore = cli(env, "restore-tenant", "--url", url, "--in", file.toString());
+      CliRun restore = cli(env, "restore-tenant", "--url", url, "--in", file.toString());
       assertEquals(0, restore.code(), restore.err());
       assertTrue(restore.out().contains("restored 2 sessions"), restore.out());
       for (String id : ids) {
@@ -98,15 +95,8 @@ class SealedBackupCliTest {
     }
   }
 
-  private record Run(int code, String out, String err) {
-  }
-
-  private static Run cli(Map<String, String> env, String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code = Cli.run(List.of(args), env, new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8), false);
-    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  private static CliRun cli(Map<String, String> env, String... args) {
+    return CliRun.of(env, args);
   }
 
   private static <T> T await(Future<T> f) throws Exception {

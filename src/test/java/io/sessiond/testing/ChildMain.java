@@ -1,5 +1,8 @@
 package io.sessiond.testing;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -49,6 +52,26 @@ public final class ChildMain {
       // the child is gone; what it printed is in lines
     }
     outputRead.complete(null);
+  }
+
+  /**
+   * Runs the entry point with {@code env} expecting it to refuse to start, as an operator should see it:
+   * exit code 1, exactly one ERROR line, no stack trace or exception name, never "listening on". The
+   * ERROR line.
+   */
+  public static String refusedStart(Path workDir, Map<String, String> env) throws Exception {
+    ChildMain child = launch(workDir, env);
+    try {
+      assertEquals(1, child.exitCode(60), child.output());
+      List<String> errors = child.lines().stream().filter(l -> l.contains("ERROR")).toList();
+      assertEquals(1, errors.size(), child.output());
+      assertTrue(child.lines().stream().noneMatch(l -> l.startsWith("\tat ") || l.contains("Exception")),
+          "no stack trace: " + child.output());
+      assertTrue(child.lines().stream().noneMatch(l -> l.contains("listening on")), child.output());
+      return errors.get(0);
+    } finally {
+      child.kill();
+    }
   }
 
   /** Waits up to {@code seconds} for the child to end and for its output to be read whole. */

@@ -6,12 +6,16 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * One tenant's steady GETs while another sends the largest requests the limits allow. Run with the
@@ -68,6 +72,7 @@ public final class StallLoad {
     }, 0, 2, TimeUnit.MILLISECONDS);
 
     Thread.sleep(1000);
+    Map<String, Double> delaysBefore = loopDelays(http, base);
     long bulkStart = System.nanoTime();
     // A size of 0 leaves that request out (all three 0: the GETs alone, on an idle daemon).
     List<CompletableFuture<String>> bulk = new ArrayList<>();
@@ -82,10 +87,15 @@ public final class StallLoad {
     }
     CompletableFuture.allOf(bulk.toArray(CompletableFuture[]::new)).join();
     long bulkEnd = System.nanoTime();
+    // With no bulk request (an idle run) the window is the rest of the run.
+    Map<String, Double> delaysAfter = bulk.isEmpty() ? null : loopDelays(http, base);
     bulk.forEach(f -> System.out.println(f.join()));
     long left = seconds * 1_000_000_000L - (System.nanoTime() - began);
     if (left > 0) {
       Thread.sleep(left / 1_000_000);
+    }
+    if (delaysAfter == null) {
+      delaysAfter = loopDelays(http, base);
     }
     timer.shutdownNow();
     Thread.sleep(3000);
@@ -105,7 +115,53 @@ public final class StallLoad {
     }
     System.out.printf("RESULT gets=%d errors=%d skipped=%d all[%s] during-bulk(%d ms)[%s]%n", all.size(), errors,
         skipped.get(), stats(every), (bulkEnd - bulkStart) / 1_000_000, stats(window));
+    System.out.println("LOOPDELAY " + delayStats(delaysBefore, delaysAfter));
     System.exit(0);
+  }
+
+  /**
+   * The daemon's event-loop delay histogram ({@code sessiond_http_loop_delay_seconds_bucket}, cumulative
+   * counts by upper bound in seconds), empty when the daemon has none.
+   */
+  private static Map<String, Double> loopDelays(HttpClient http, String base) {
+    Map<String, Double> buckets = new TreeMap<>();
+    try {
+      String text = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).timeout(Duration.ofSeconds(30)).build(),
+          HttpResponse.BodyHandlers.ofString()).body();
+      Matcher m = Pattern.compile("(?m)^sessiond_http_loop_delay_seconds_bucket\\{le=\"([^\"]+)\"\\} ([0-9.eE+]+)$").matcher(text);
+      while (m.find()) {
+        buckets.put(m.group(1), Double.parseDouble(m.group(2)));
+      }
+    } catch (Exception e) {
+      System.out.println("metrics: " + e);
+    }
+    return buckets;
+  }
+
+  /** The timer firings of the bulk window by delay bucket, and the largest bucket any fell in. */
+  private static String delayStats(Map<String, Double> before, Map<String, Double> after) {
+    if (after.isEmpty()) {
+      return "n/a (no sessiond_http_loop_delay_seconds in /metrics)";
+    }
+    List<Map.Entry<Double, Long>> rows = new ArrayList<>();
+    after.forEach((le, n) -> rows.add(Map.entry(le.equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(le),
+        (long) (n - before.getOrDefault(le, 0.0)))));
+    rows.sort(Map.Entry.comparingByKey());
+    long total = rows.get(rows.size() - 1).getValue();
+    StringBuilder b = new StringBuilder("timers=" + total);
+    long below = 0;
+    String worst = "none";
+    for (Map.Entry<Double, Long> r : rows) {
+      String bound = r.getKey().isInfinite() ? "inf" : String.format("%.0fms", r.getKey() * 1000);
+      if (r.getValue() > below) {
+        worst = "<=" + bound;
+      }
+      if (r.getKey() >= 0.01 && !r.getKey().isInfinite()) {
+        b.append(" over").append(bound).append('=').append(total - r.getValue());
+      }
+      below = r.getValue();
+    }
+    return b.append(" longest").append(worst).toString();
   }
 
   private static CompletableFuture<String> timed(CompletableFuture<HttpResponse<String>> f, String what, long start) {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Stall benchmark (issue #12) — one command:
 #
-#   bench/stall.sh [--baseline JAR] [--idle] [--seconds N] [--heap SIZE] [--opts 'JVM OPTIONS'] [--baseline-opts 'JVM OPTIONS']
+#   bench/stall.sh [--jar JAR] [--baseline JAR] [--idle] [--seconds N] [--heap SIZE] [--opts 'JVM OPTIONS']
+#                  [--baseline-opts 'JVM OPTIONS'] [--env 'NAME=VALUE ...'] [--baseline-env 'NAME=VALUE ...']
 #                  [--timeout MS] [--build]
 #
 # What it does (~1–2 min per daemon):
@@ -18,12 +19,14 @@
 #   6. with --baseline JAR: the same again with that jar, on a flushed Redis, right after, for a side-by-side;
 #   7. with --idle: the same GETs again on this jar with no bulk request at all (row 'idle'), which bounds what
 #      the other tenant's latency can be at the machine's current load.
-# --opts / --baseline-opts: more JVM options for this jar's / the baseline's daemon (GC settings, say: the
-# baseline may be this same jar). --timeout: the daemon's REQUEST_TIMEOUT_MS (default: the daemon's own, 5 s;
+# --jar: the jar measured as 'after' (default target/sessiond.jar; give the baseline's jar here and this build's as
+# --baseline to measure them in the other order). --opts / --baseline-opts: more JVM options for the after / baseline
+# daemon (GC settings, say: the baseline may be the same jar); --env / --baseline-env: more environment for it. --timeout: the daemon's REQUEST_TIMEOUT_MS (default: the daemon's own, 5 s;
 # on a loaded machine the bulk requests may answer 503 after it, which ends the measured window early).
-# Writes bench/results/<date>-<HHMM>-stall.md. The longest event-loop stall is not read from inside the daemon: a stall
-# of the loop serving the other tenant shows as that tenant's latency, and every stop-the-world GC pause stalls
-# every loop (both are reported).
+# Writes bench/results/<date>-<HHMM>-stall.md. Event-loop stalls: the daemon runs with EVENT_LOOP_PROBE_MS=10 (each
+# HTTP event loop times a 10 ms timer's lateness, sessiond_http_loop_delay_seconds); the load tool reads the histogram
+# before and after the bulk requests and reports how many timers fired more than 10/20/50/100/... ms late in that
+# window and the largest bucket reached (an idle run: over the whole run). A daemon without the probe: 'n/a'.
 # Environment: BENCH_KEEP=1 keeps the temp folder with logs.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -36,6 +39,9 @@ BUILD=0
 IDLE=0
 OPTS=""
 BASELINE_OPTS=""
+ENV_EXTRA=""
+BASELINE_ENV=""
+JAR=target/sessiond.jar
 TIMEOUT=""
 while (($#)); do
   case "$1" in
@@ -46,6 +52,9 @@ while (($#)); do
     --idle) IDLE=1 ;;
     --opts) shift; OPTS=${1?} ;;
     --baseline-opts) shift; BASELINE_OPTS=${1?} ;;
+    --env) shift; ENV_EXTRA=${1?} ;;
+    --baseline-env) shift; BASELINE_ENV=${1?} ;;
+    --jar) shift; JAR=${1:?} ;;
     --timeout) shift; TIMEOUT=${1:?} ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
@@ -68,7 +77,7 @@ if ((${#pkgs[@]})); then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${pkgs[@]}" > /dev/null
 fi
-if [[ ! -f target/sessiond.jar || $BUILD == 1 ]]; then
+if [[ $JAR == target/sessiond.jar && (! -f $JAR || $BUILD == 1) ]]; then
   log "building target/sessiond.jar"
   mvn -q -o -DskipTests package || mvn -q -DskipTests package
 fi
@@ -98,7 +107,7 @@ wait_http() { # url seconds pid
   return 1
 }
 
-cp -p target/sessiond.jar "$WORK/after.jar"
+cp -p "$JAR" "$WORK/after.jar"
 [[ -n $BASELINE ]] && cp -p "$BASELINE" "$WORK/before.jar"
 BULK_KEY=bulk-$(head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 24)
 OTHER_KEY=other-$(head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 24)
@@ -109,9 +118,9 @@ for _ in $(seq 50); do redis-cli -p "$RP" ping > /dev/null 2>&1 && break; sleep 
 START_LOAD=$(loadavg)
 GIT_DESC="commit $(git rev-parse --short HEAD 2> /dev/null || echo '?')$(git diff --quiet HEAD -- src pom.xml 2> /dev/null || echo ' (with uncommitted changes in src/)')"
 
-# run NAME JAR OPTS [BULK]: one daemon, one load (BULK=0: the GETs alone); appends a result row to $WORK/rows.
+# run NAME JAR OPTS ENV [BULK]: one daemon, one load (BULK=0: the GETs alone); appends a result row to $WORK/rows.
 run() {
-  local name=$1 jar=$2 opts=$3 bulk=${4:-1} port pid out slow latency gc rss_peak=0 rss alive sizes
+  local name=$1 jar=$2 opts=$3 extra=$4 bulk=${5:-1} port pid out slow latency gc rss_peak=0 rss alive sizes
   # The previous daemon may have left a large import staging: FLUSHALL frees it, then Redis must answer at once.
   redis-cli -p "$RP" flushall > /dev/null
   for _ in $(seq 100); do redis-cli -p "$RP" ping > /dev/null 2>&1 && break; sleep 0.1; done
@@ -121,8 +130,8 @@ run() {
   redis-cli -p "$RP" latency reset > /dev/null
   port=$(free_port)
   SESSION_STORE=redis REDIS_URL="redis://127.0.0.1:$RP" SYNC_MODE=off HTTP_PORT=$port HTTP_HOST=127.0.0.1 \
-    TENANTS="bulk=$BULK_KEY,other=$OTHER_KEY" TENANT_MAX_BYTES_PER_SESSION=0 TENANT_REQUESTS_PER_SECOND=0 REDIS_CONNECT_TIMEOUT_MS=30000 \
-    env ${TIMEOUT:+REQUEST_TIMEOUT_MS=$TIMEOUT} java "-Xmx$HEAP" "-Xlog:gc:file=$WORK/$name-gc.log" -XX:+ExitOnOutOfMemoryError $opts -jar "$jar" > "$WORK/$name.log" 2>&1 &
+    TENANTS="bulk=$BULK_KEY,other=$OTHER_KEY" TENANT_MAX_BYTES_PER_SESSION=0 TENANT_REQUESTS_PER_SECOND=0 REDIS_CONNECT_TIMEOUT_MS=30000 EVENT_LOOP_PROBE_MS=10 \
+    env ${TIMEOUT:+REQUEST_TIMEOUT_MS=$TIMEOUT} $extra java "-Xmx$HEAP" "-Xlog:gc:file=$WORK/$name-gc.log" -XX:+ExitOnOutOfMemoryError $opts -jar "$jar" > "$WORK/$name.log" 2>&1 &
   pid=$!
   PIDS+=("$pid")
   wait_http "http://127.0.0.1:$port/health/ready" 60 "$pid" || { log "$name did not start"; tail "$WORK/$name.log" >&2; return 1; }
@@ -142,8 +151,9 @@ run() {
   if kill -0 "$pid" 2> /dev/null; then alive=yes; else alive="no (see log: $(grep -m1 -E 'OutOfMemory|Exception' "$WORK/$name.log" || echo exited))"; fi
   kill "$pid" 2> /dev/null || true
   for _ in $(seq 100); do kill -0 "$pid" 2> /dev/null || break; sleep 0.1; done
-  printf '| %s | %s | %s | %s ms | %s | %s ms | %s MB | %s |\n' "$name" \
+  printf '| %s | %s | %s | %s | %s ms | %s | %s ms | %s MB | %s |\n' "$name" \
     "$(echo "$out" | grep -oE 'during-bulk\([0-9]+ ms\)\[[^]]*\]' | sed 's/during-bulk//')" \
+    "$(echo "$out" | grep -m1 '^LOOPDELAY' | sed 's/^LOOPDELAY //')" \
     "$(echo "$out" | grep -oE 'all\[[^]]*\]' | sed 's/^all//'); $(echo "$out" | grep -oE 'errors=[0-9]+ skipped=[0-9]+')" \
     "$(awk -v us="${slow:-0}" 'BEGIN { printf "%.1f", us / 1000 }')" "${latency:-none}" "${gc:-?}" \
     "$((${rss_peak:-0} / 1024))" "$alive" >> "$WORK/rows"
@@ -152,9 +162,9 @@ run() {
 
 : > "$WORK/rows"
 : > "$WORK/bulk"
-run after "$WORK/after.jar" "$OPTS"
-[[ -n $BASELINE ]] && run before "$WORK/before.jar" "$BASELINE_OPTS"
-[[ $IDLE == 1 ]] && run idle "$WORK/after.jar" "$OPTS" 0
+run after "$WORK/after.jar" "$OPTS" "$ENV_EXTRA"
+[[ -n $BASELINE ]] && run before "$WORK/before.jar" "$BASELINE_OPTS" "$BASELINE_ENV"
+[[ $IDLE == 1 ]] && run idle "$WORK/after.jar" "$OPTS" "$ENV_EXTRA" 0
 END_LOAD=$(loadavg)
 
 mkdir -p bench/results
@@ -164,10 +174,11 @@ RESULT="bench/results/$(date -u +%F-%H%M)-stall.md"
   echo
   echo "\`bench/stall.sh $ARGS_TEXT\` on $GIT_DESC; $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs);"
   echo "load average at start $START_LOAD, at end $END_LOAD (other work was running on this machine)."
-  echo "Daemon: -Xmx$HEAP${OPTS:+ (after: $OPTS)}${BASELINE_OPTS:+ (before: $BASELINE_OPTS)}${TIMEOUT:+, REQUEST_TIMEOUT_MS=$TIMEOUT}, Redis $(redis-server --version | grep -oE 'v=[0-9.]+'), no sync; the other tenant GETs every 2 ms."
+  echo "Jars: after = $JAR${BASELINE:+, before = $BASELINE}."
+  echo "Daemon: -Xmx$HEAP${OPTS:+ (after: $OPTS)}${BASELINE_OPTS:+ (before: $BASELINE_OPTS)}${ENV_EXTRA:+ (after env: $ENV_EXTRA)}${BASELINE_ENV:+ (before env: $BASELINE_ENV)}${TIMEOUT:+, REQUEST_TIMEOUT_MS=$TIMEOUT}, Redis $(redis-server --version | grep -oE 'v=[0-9.]+'), no sync; the other tenant GETs every 2 ms."
   echo
-  echo "| daemon | other tenant's GETs while the bulk requests ran | whole run | slowest Redis command | LATENCY LATEST | longest GC pause | peak RSS | survived |"
-  echo "| --- | --- | --- | ---: | --- | ---: | ---: | --- |"
+  echo "| daemon | other tenant's GETs while the bulk requests ran | HTTP event loops' 10 ms timers while the bulk requests ran | whole run | slowest Redis command | LATENCY LATEST | longest GC pause | peak RSS | survived |"
+  echo "| --- | --- | --- | --- | ---: | --- | ---: | ---: | --- |"
   cat "$WORK/rows"
   echo
   echo "Bulk requests (statuses, times from their start):"

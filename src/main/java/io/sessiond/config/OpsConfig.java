@@ -17,10 +17,12 @@ import java.util.Set;
  * @param managementHost          interface of the management port
  * @param managementPort          the port that serves {@code /metrics} and the health probes instead of the
  *                                API port ({@code 0}: any free port), or {@code -1} for none
+ * @param eventLoopProbeMs        how often each HTTP event loop times a timer's lateness
+ *                                ({@code sessiond_http_loop_delay_seconds}), {@code 0} for never
  */
 public record OpsConfig(boolean metricsEnabled, long tenantMetricsIntervalMs, int tenantMetricsBudget, long healthIntervalMs,
                         long shutdownDrainDelayMs, long shutdownGraceMs, String logFormat, String metricsToken,
-                        String managementHost, int managementPort) {
+                        String managementHost, int managementPort, long eventLoopProbeMs) {
   /** The shortest metrics token accepted: a guessable token protects nothing. */
   static final int MIN_TOKEN_LENGTH = 16;
 
@@ -35,7 +37,8 @@ public record OpsConfig(boolean metricsEnabled, long tenantMetricsIntervalMs, in
         s.choice("LOG_FORMAT", "text", Set.of("text", "json")),
         token(s),
         s.string("MANAGEMENT_HOST", "0.0.0.0"),
-        s.intValue("MANAGEMENT_PORT", -1, 0, 65535));
+        s.intValue("MANAGEMENT_PORT", -1, 0, 65535),
+        s.longValue("EVENT_LOOP_PROBE_MS", 100, 0, 60_000));
   }
 
   /** Whether {@code /metrics} and the probes have a port of their own. */

@@ -53,6 +53,7 @@ public final class HttpApiVerticle extends VerticleBase {
   private ApiRouter api;
   private TlsReloader reloader;
   private BulkWork bulk;
+  private LoopDelayProbe loopDelay;
 
   /**
    * @param openApi    the OpenAPI document served at {@code /openapi.yaml} (read once at start-up)
@@ -102,6 +103,7 @@ public final class HttpApiVerticle extends VerticleBase {
     Router router = Router.router(vertx);
     // A claim whose request never settles it lapses after twice the request timeout (10 s at least).
     bulk = new BulkWork(vertx);
+    loopDelay = LoopDelayProbe.start(vertx, ops.eventLoopProbeMs(), meters.registry());
     api = new ApiRouter(router, http, new IdempotencyKeys(store, Math.max(10_000, 2 * http.requestTimeoutMs())), bulk);
     connections = new ConnectionGuard(vertx, http.headerTimeoutMs(), http.idleTimeoutMs());
     router.route().handler(connections);
@@ -177,6 +179,9 @@ public final class HttpApiVerticle extends VerticleBase {
         : server.shutdown(ops.shutdownGraceMs(), TimeUnit.MILLISECONDS);
     if (reloader != null) {
       reloader.close();
+    }
+    if (loopDelay != null) {
+      loopDelay.close();
     }
     if (deadlines != null) {
       deadlines.close();

@@ -2,10 +2,12 @@ package io.sessiond.http;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.TSFBuilder;
+import io.netty.buffer.ByteBuf;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.ext.web.RoutingContext;
 import java.util.concurrent.Callable;
 
@@ -35,6 +37,21 @@ final class BulkWork implements AutoCloseable {
   /** Whether {@code body} is large enough to be bulk work. */
   static boolean large(Buffer body) {
     return body != null && body.length() > THRESHOLD;
+  }
+
+  /**
+   * The bytes of {@code body} without copying them when it is a heap buffer that starts its array (a
+   * body handler's is): the first {@code body.length()} bytes of the array returned, which may be
+   * longer. Copying a 32 MiB import took a 32 MiB allocation and a copy on every read of it.
+   */
+  static byte[] bytes(Buffer body) {
+    if (body instanceof BufferInternal internal) {
+      ByteBuf b = internal.getByteBuf();
+      if (b.hasArray() && b.arrayOffset() == 0) {
+        return b.array();
+      }
+    }
+    return body.getBytes();
   }
 
   /** Whether the request's body is bulk work. */

@@ -35,7 +35,9 @@ final class ImportReader implements AutoCloseable {
   record Batch(Map<String, List<String>> pairs, int count) {
   }
 
+  /** The body's bytes: the first {@link #length} of this array ({@link BulkWork#bytes}). */
   private final byte[] bytes;
+  private final int length;
   private final JsonParser p;
   private final int batchKeys;
   private final long batchBytes;
@@ -51,11 +53,12 @@ final class ImportReader implements AutoCloseable {
     if (body == null || body.length() == 0) {
       throw ApiException.badRequest("the request body is empty; a JSON document is required");
     }
-    this.bytes = body.getBytes();
+    this.bytes = BulkWork.bytes(body);
+    this.length = body.length();
     this.batchKeys = batchKeys;
     this.batchBytes = batchBytes;
     try {
-      this.p = StorableText.requireUtf8(factory().createParser(bytes));
+      this.p = StorableText.requireUtf8(factory().createParser(bytes, 0, length));
       if (p.nextToken() != JsonToken.START_OBJECT) {
         throw ApiException.badRequest("the request body must be a JSON object");
       }
@@ -65,7 +68,7 @@ final class ImportReader implements AutoCloseable {
   }
 
   private JsonFactory factory() {
-    return bytes.length > BulkWork.THRESHOLD ? LARGE : FACTORY;
+    return length > BulkWork.THRESHOLD ? LARGE : FACTORY;
   }
 
   /** Whether the whole document was read. */
@@ -107,7 +110,7 @@ final class ImportReader implements AutoCloseable {
     if (idSeen != null) {
       return idSeen;
     }
-    try (JsonParser ahead = factory().createParser(bytes)) {
+    try (JsonParser ahead = factory().createParser(bytes, 0, length)) {
       ahead.nextToken();
       while (ahead.nextToken() == JsonToken.FIELD_NAME) {
         String name = ahead.currentName();

@@ -37,7 +37,8 @@ final class ImportRun {
 
   private final RoutingContext ctx;
   private final StoreClient store;
-  private final ImportReader reader;
+  /** Made by the first step (on the bulk pool for a large body: opening it is itself work). */
+  private ImportReader reader;
   private final boolean offLoop;
   private final BulkWork bulk;
   private final BiFunction<JsonObject, Map<String, Map<String, String>>, SessionExport> parse;
@@ -62,11 +63,13 @@ final class ImportRun {
     this.ifMatch = Requests.ifMatch(ctx);
     this.fence = Requests.fence(ctx);
     this.offLoop = BulkWork.large(ctx);
-    this.reader = new ImportReader(ctx.body().buffer(), BATCH_KEYS, BATCH_CHARS);
   }
 
   Future<PutResult> run() {
-    return step(reader::next).compose(first -> {
+    return step(() -> {
+      reader = new ImportReader(ctx.body().buffer(), BATCH_KEYS, BATCH_CHARS);
+      return reader.next();
+    }).compose(first -> {
       RequestDeadlines.progress(ctx);
       if (reader.done()) {
         return commit(inline(first), null);
@@ -79,7 +82,11 @@ final class ImportRun {
           })
           .compose(v -> commit(Map.of(), new StagedImport(stagingId, List.copyOf(types), bytes)))
           .recover(e -> drop().transform(ar -> Future.failedFuture(e)));
-    }).onComplete(ar -> reader.close());
+    }).onComplete(ar -> {
+      if (reader != null) {
+        reader.close();
+      }
+    });
   }
 
   /** Stages {@code batch} while the next one is read, until the document ends. */

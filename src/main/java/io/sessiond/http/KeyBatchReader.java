@@ -35,8 +35,10 @@ final class KeyBatchReader {
     if (body == null || body.length() == 0) {
       throw ApiException.badRequest("the request body is empty; a JSON document is required");
     }
-    byte[] bytes = body.getBytes();
-    try (JsonParser p = StorableText.requireUtf8((bytes.length > BulkWork.THRESHOLD ? LARGE : FACTORY).createParser(bytes))) {
+    byte[] bytes = BulkWork.bytes(body);
+    int length = body.length();
+    try (JsonParser p = StorableText.requireUtf8((length > BulkWork.THRESHOLD ? LARGE : FACTORY)
+        .createParser(bytes, 0, length))) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         throw ApiException.badRequest("the request body must be a JSON object");
       }

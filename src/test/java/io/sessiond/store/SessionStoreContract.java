@@ -902,6 +902,56 @@ public abstract class SessionStoreContract {
         })));
   }
 
+  @Test
+  void restoreAll_treatsEachSessionAsItsRestoreAlone(VertxTestContext tc) {
+    String a = "a-" + random();
+    String b = "b-" + random();
+    String tooBig = "big-" + random();
+    run(tc, () -> create(id)
+        .compose(s -> store.put(putRequest(id, "{\"current\":1}", null, null, null, ANY_VERSION)))
+        .compose(r -> store.restoreAll(new StoreRequests.RestoreImports(List.of(
+            ImportSession.restore(tenant, exportWithVersion(a, 1_000, 3), 3),
+            ImportSession.restore(tenant, exportOf(id, "{\"older\":1}"), 2),
+            ImportSession.restore(tenant, exportWithVersion(b, 1_000, 5), 5)))))
+        .compose(checking(done -> {
+          assertEquals(3, done.outcomes().size());
+          assertEquals(3, done.outcomes().get(0).session().version());
+          assertEquals(StoreFailure.VERSION_MISMATCH, done.outcomes().get(1).failure());
+          assertEquals(5, done.outcomes().get(2).session().version());
+        }))
+        .compose(done -> store.get(ref(id)))
+        .compose(checking(s -> assertEquals("{\"current\":1}", s.dataJson())))
+        .compose(s -> store.export(ref(b)))
+        .compose(checking(e -> {
+          assertEquals("{\"restored\":5}", e.session().dataJson());
+          assertEquals(5, e.session().version());
+          assertEquals(Map.of("pre-key", Map.of("new", "\"v\"")), e.keys());
+          assertEquals(List.of(StoredMessage.of(9, message("nine"))), e.messages());
+        }))
+        .compose(e -> store.list(new ListSessions(tenant, null, null, null, 10)))
+        .compose(checking(page -> assertEquals(java.util.Set.of(a, b, id),
+            page.sessions().stream().map(Session::id).collect(java.util.stream.Collectors.toSet()))))
+        // A tenant of maxSessions 3 and 1,024 bytes a session: a replace, a too large session, a third, no fourth.
+        .compose(page -> {
+          tenant = SMALL_TENANT_PREFIX + random();
+          return create("y").compose(s -> create("x"));
+        })
+        .compose(x -> store.restoreAll(new StoreRequests.RestoreImports(List.of(
+            ImportSession.restore(tenant, exportWithVersion("x", x.createdAt(), 9), 9),
+            ImportSession.restore(tenant, exportOf(tooBig, "{\"d\":\"" + "x".repeat(1100) + "\"}"), 2),
+            ImportSession.restore(tenant, exportWithVersion(a, 1_000, 3), 3),
+            ImportSession.restore(tenant, exportWithVersion(b, 1_000, 5), 5)))))
+        .compose(checking(done -> {
+          assertEquals(9, done.outcomes().get(0).session().version());
+          assertEquals(StoreFailure.TOO_LARGE, done.outcomes().get(1).failure());
+          assertEquals(3, done.outcomes().get(2).session().version());
+          assertEquals(StoreFailure.LIMIT_REACHED, done.outcomes().get(3).failure());
+        }))
+        .compose(done -> store.list(new ListSessions(tenant, null, null, null, 10)))
+        .compose(checking(page -> assertEquals(List.of(a, "x", "y").stream().sorted().toList(),
+            page.sessions().stream().map(Session::id).toList()))));
+  }
+
   /** {@link #exportOf} created at {@code createdAt}, at {@code version}, with data {@code {"restored":version}}. */
   private static SessionExport exportWithVersion(String sessionId, long createdAt, long version) {
     SessionExport e = exportOf(sessionId, "{\"restored\":" + version + "}");

@@ -61,6 +61,12 @@ final class PostgresPartsWriter {
       + " WHERE h.tenant = w.tenant AND h.session_id = w.id";
   private static final String INSERT_HISTORY = "INSERT INTO creds_history (tenant, session_id, version, written_at, creds)"
       + " SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::text[])";
+  /** The blob rows of sessions that have no blob (their chunks cascade). */
+  private static final String CLEAR_BLOBS = "DELETE FROM blobs b USING unnest($1::text[], $2::text[]) AS w(tenant, id)"
+      + " WHERE b.tenant = w.tenant AND b.session_id = w.id";
+  /** Any blob row of those sessions still there after {@link #CLEAR_BLOBS}: another writer (the batch is retried). */
+  private static final String BLOBS_LEFT = "SELECT b.session_id FROM blobs b JOIN unnest($1::text[], $2::text[])"
+      + " AS w(tenant, id) ON b.tenant = w.tenant AND b.session_id = w.id LIMIT 1";
   private static final String TRIM_MESSAGES = "DELETE FROM messages m"
       + " USING unnest($1::text[], $2::text[], $3::bigint[]) AS w(tenant, id, lowest)"
       + " WHERE m.tenant = w.tenant AND m.session_id = w.id AND m.seq < w.lowest";
@@ -82,7 +88,12 @@ final class PostgresPartsWriter {
     });
   }
 
-  /** Writes the batch's sessions (tenants, rows, keys, messages, then blobs). */
+  /**
+   * Writes the batch's sessions (tenants, rows, keys, messages, then blobs). Sessions read without a
+   * blob (every session's first sync is a full read, which lists its blobs, mostly none) are cleared
+   * of blob rows in one statement for the whole batch; only sessions that have blobs take the
+   * per-session path, a few round trips each.
+   */
   static Future<Void> write(SqlConnection conn, List<PartsWrite> writes) {
     if (writes.isEmpty()) {
       return Future.succeededFuture();
@@ -97,10 +108,18 @@ final class PostgresPartsWriter {
     ordered.forEach(w -> row(rows, w.parts()));
     // Sent at once: the connection pipelines them and PostgreSQL runs them in this order; a failure
     // aborts the transaction, so the ones after it fail too and the batch is rolled back.
+    Columns noBlobs = new Columns(2);
+    ordered.stream().filter(w -> w.blobs() != null && w.blobs().isEmpty())
+        .forEach(w -> noBlobs.add(w.parts().tenant(), w.parts().session().id()));
     Future<?> tenantRows = conn.preparedQuery(TENANTS).execute(Tuple.tuple().addArrayOfString(tenants.toArray(new String[0])));
     Future<?> sessionRows = rows.run(conn, UPSERT_ROWS);
     Future<Void> parts = s.run(conn);
-    return Future.all(tenantRows, sessionRows, parts).compose(v -> blobs(conn, ordered, 0));
+    Future<Void> cleared = noBlobs.run(conn, CLEAR_BLOBS);
+    Future<Void> checked = noBlobs.isEmpty() ? Future.succeededFuture()
+        : conn.preparedQuery(BLOBS_LEFT).execute(noBlobs.tuple()).compose(left -> left.size() == 0 ? Future.succeededFuture()
+            : Future.failedFuture(new PostgresSessionWriter.BlobsMoved("the blobs of session " + left.iterator().next()
+                .getString(0) + " changed in PostgreSQL while being synced")));
+    return Future.all(List.of(tenantRows, sessionRows, parts, cleared, checked)).compose(v -> blobs(conn, ordered, 0));
   }
 
   private static void row(Columns rows, SessionParts p) {
@@ -112,7 +131,7 @@ final class PostgresPartsWriter {
   private static Future<Void> blobs(SqlConnection conn, List<PartsWrite> writes, int i) {
     for (int j = i; j < writes.size(); j++) {
       PartsWrite w = writes.get(j);
-      if (w.blobs() != null) {
+      if (w.blobs() != null && !w.blobs().isEmpty()) {
         int next = j + 1;
         return PostgresSessionWriter.replaceBlobs(conn, w.parts().tenant(), w.parts().session().id(), w.blobs())
             .compose(v -> blobs(conn, writes, next));
@@ -190,10 +209,19 @@ final class PostgresPartsWriter {
       }
     }
 
+    boolean isEmpty() {
+      return columns.get(0).isEmpty();
+    }
+
     Future<Void> run(SqlConnection conn, String sql) {
-      if (columns.get(0).isEmpty()) {
+      if (isEmpty()) {
         return Future.succeededFuture();
       }
+      return conn.preparedQuery(sql).execute(tuple()).mapEmpty();
+    }
+
+    /** The columns as one array parameter each. */
+    Tuple tuple() {
       Tuple t = Tuple.tuple();
       for (List<Object> c : columns) {
         if (c.stream().anyMatch(v -> v instanceof Long)) {
@@ -202,7 +230,7 @@ final class PostgresPartsWriter {
           t.addArrayOfString(c.toArray(new String[0]));
         }
       }
-      return conn.preparedQuery(sql).execute(t).mapEmpty();
+      return t;
     }
   }
 }

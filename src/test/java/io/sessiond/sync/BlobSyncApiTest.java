@@ -31,7 +31,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * Blobs are durable: a 1.2 MiB blob (three 512 KiB chunks) reaches PostgreSQL, comes back byte for
  * byte (at the same session version) on a fresh daemon after Redis is wiped, and its rows go with
- * the session when it is deleted.
+ * the session when it is deleted, or when it is deleted alone.
  */
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 90, timeUnit = TimeUnit.SECONDS)
@@ -165,6 +165,48 @@ class BlobSyncApiTest {
   }
 
   /** The session's blobs in PostgreSQL: "name size chunks chunkRows" per blob, by name. */
+  /**
+   * Write-behind: a session's last blob deleted takes its rows out of PostgreSQL (the batch clears
+   * the blob rows of every session read without blobs in one statement), and a session without blobs
+   * synced beside it keeps its row.
+   */
+  @Test
+  void writeBehind_lastBlobDeleted_leavesPostgres_sessionStays(Vertx vertx, VertxTestContext ctx) {
+    String pg = TestPostgres.newDatabase();
+    String id = TestDaemon.freshSession();
+    String other = TestDaemon.freshSession();
+    String path = "/v1/sessions/" + id;
+    byte[] small = new byte[1000];
+    new Random(3).nextBytes(small);
+    daemon(vertx, TestRedis.url(), TestRedis.uniquePrefix(), pg).compose(d -> {
+      Api api = d.api(TENANT);
+      return api.create(id, new JsonObject().put("ttlSeconds", 3600)).compose(r -> expect(r, 201))
+          .compose(v -> api.request(HttpMethod.PUT, path + "/blobs/a.bin")
+              .putHeader("Content-Type", "application/octet-stream").sendBuffer(Buffer.buffer(small)))
+          .compose(r -> expect(r, 201))
+          .compose(v -> Poll.until(vertx, 20_000, 50, "PostgreSQL holds the blob",
+              () -> pgBlobs(vertx, pg, id).map(List.of("a.bin 1000 1 1")::equals)))
+          .compose(v -> api.delete(path + "/blobs/a.bin"))
+          .compose(r -> expect(r, 204))
+          .compose(v -> api.create(other, new JsonObject().put("data", new JsonObject().put("b", 2))))
+          .compose(r -> expect(r, 201))
+          .compose(v -> api.get(path))
+          .compose(r -> Poll.until(vertx, 20_000, 50, "PostgreSQL holds no blob row, the session at its version and the other session",
+              () -> pgBlobs(vertx, pg, id).compose(rows -> PostgresSyncApiTest.pgVersions(vertx, pg)
+                  .map(v -> rows.isEmpty() && Long.valueOf(r.bodyAsJsonObject().getLong("version")).equals(v.get(id))
+                      && v.containsKey(other)))))
+          .compose(v -> vertx.executeBlocking(() -> TestPostgres.query(pg, "SELECT count(*) FROM blob_chunks WHERE tenant = '"
+              + TENANT + "' AND session_id = '" + id + "'")))
+          .compose(rows -> {
+            ctx.verify(() -> assertEquals(List.of(List.of("0")), rows));
+            return d.stop();
+          });
+    }).onComplete(ar -> {
+      ctx.verify(() -> assertTrue(ar.succeeded(), () -> String.valueOf(ar.cause())));
+      ctx.completeNow();
+    });
+  }
+
   private static Future<List<String>> pgBlobs(Vertx vertx, String pg, String id) {
     return vertx.executeBlocking(() -> TestPostgres.query(pg, "SELECT b.name || ' ' || b.size || ' ' || b.chunks || ' '"
         + " || (SELECT count(*) FROM blob_chunks c WHERE c.tenant = b.tenant AND c.session_id = b.session_id"

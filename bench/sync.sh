@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # PostgreSQL sync benchmark (issue #4) — one command:
 #
-#   bench/sync.sh [--rate N] [--duration SECONDS] [--sessions N] [--skip-sync] [--skip-restore] [--wipe] [--build] [--profile]
+#   bench/sync.sh [--rate N] [--duration SECONDS] [--sessions N] [--skip-sync] [--skip-restore] [--wipe] [--cluster] [--build] [--profile]
 #
 # What it does, in bounded time (~4–8 min plus apt-get/mvn the first time):
 #   1. installs redis-server/redis-tools with apt-get when absent; builds target/sessiond.jar when absent;
@@ -19,7 +19,11 @@
 #      10 s; the daemon notices, refills Redis from PostgreSQL while serving; afterwards every acknowledged append is
 #      read back: verified / lost, and the loss window (how long before the wipe the lost appends were acknowledged);
 #   5. writes bench/results/<date>-sync.md (method, machine, load, figures against the targets).
-# Options: --profile records JFR in sessiond during the restore and the load (summaries by bench/jfr-top.sh) and
+# Options: --cluster runs the sync part on a local Redis Cluster instead of one Redis (3 masters + 3 replicas of
+#   redis-server on free ports, formed with redis-cli --cluster create; REDIS_MODE=cluster; the XLEN column of the
+#   samples is then '-': the changes are spread over one stream per hash slot, the backlog gauge still counts them);
+#   the restore and wipe parts need one Redis and are refused with it.
+#   --profile records JFR in sessiond during the restore and the load (summaries by bench/jfr-top.sh) and
 #   writes bench/results/<date>-sync-profile.md instead (JFR costs CPU, so those figures are not the plain run's).
 # Environment: BENCH_JAVA_OPTS (default "-Xms1g -Xmx4g"), BENCH_KEEP=1 keeps the temp folder with logs, BENCH_ENV="NAME=value …"
 #   adds settings to the daemon (e.g. SYNC_BATCH_SIZE); --jar FILE runs another jar, --tag NAME names the results file.
@@ -35,6 +39,7 @@ DO_RESTORE=1
 DO_WIPE=0
 BUILD=0
 PROFILE=0
+CLUSTER=0
 JAR_IN=target/sessiond.jar
 TAG=""
 while (($#)); do
@@ -45,6 +50,7 @@ while (($#)); do
     --skip-sync) DO_SYNC=0 ;;
     --skip-restore) DO_RESTORE=0 ;;
     --wipe) DO_WIPE=1 ;;
+    --cluster) CLUSTER=1 ;;
     --build) BUILD=1 ;;
     --jar) shift; JAR_IN=${1:?} ;;
     --tag) shift; TAG=-${1:?} ;;
@@ -54,6 +60,10 @@ while (($#)); do
   esac
   shift
 done
+if ((CLUSTER && (DO_RESTORE || DO_WIPE))); then
+  echo "--cluster measures the sync part only: add --skip-restore (and no --wipe)" >&2
+  exit 2
+fi
 JAVA_OPTS=${BENCH_JAVA_OPTS:--Xms1g -Xmx4g}
 PGBIN=/usr/lib/postgresql/15/bin
 LOAD_SESSIONS=1000
@@ -133,12 +143,48 @@ GIT_DESC="commit $(git rev-parse --short HEAD 2> /dev/null || echo '?')$(git dif
 KEY=$(head -c 32 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 32)
 log "work folder $WORK; load average $START_LOAD"
 
-RP=$(free_port)
-redis-server --port "$RP" --bind 127.0.0.1 --save '' --appendonly no --dir "$WORK" --logfile "$WORK/redis.log" &
-REDIS_PID=$!
-PIDS+=("$REDIS_PID")
-for _ in $(seq 50); do redis-cli -p "$RP" ping > /dev/null 2>&1 && break; sleep 0.1; done
-REDIS_URL="redis://127.0.0.1:$RP"
+REDIS_PIDS=()
+REDIS_SETTINGS=()
+if ((CLUSTER)); then
+  # Three masters and three replicas, as the test fixture (TestRedisCluster) forms them.
+  CPORTS=()
+  for i in 1 2 3 4 5 6; do
+    p=$(free_port)
+    mkdir -p "$WORK/redis-$p"
+    redis-server --port "$p" --bind 127.0.0.1 --cluster-enabled yes --cluster-config-file nodes.conf \
+      --cluster-node-timeout 1000 --save '' --appendonly no --dir "$WORK/redis-$p" --logfile "$WORK/redis-$p/redis.log" &
+    REDIS_PIDS+=($!)
+    PIDS+=($!)
+    CPORTS+=("$p")
+  done
+  for p in "${CPORTS[@]}"; do
+    for _ in $(seq 50); do redis-cli -p "$p" ping > /dev/null 2>&1 && break; sleep 0.1; done
+  done
+  redis-cli --cluster create $(printf '127.0.0.1:%s ' "${CPORTS[@]}") --cluster-replicas 1 --cluster-yes > "$WORK/cluster-create.log" 2>&1
+  for _ in $(seq 200); do
+    ok=1
+    for p in "${CPORTS[@]}"; do redis-cli -p "$p" cluster info 2> /dev/null | grep -q 'cluster_state:ok' || ok=0; done
+    ((ok)) && break
+    sleep 0.1
+  done
+  RP=${CPORTS[0]}
+  REDIS_URL="redis://127.0.0.1:$RP"
+  REDIS_SETTINGS=(REDIS_MODE=cluster "REDIS_NODES=$(printf 'redis://127.0.0.1:%s,' "${CPORTS[@]:1}" | sed 's/,$//')")
+else
+  RP=$(free_port)
+  redis-server --port "$RP" --bind 127.0.0.1 --save '' --appendonly no --dir "$WORK" --logfile "$WORK/redis.log" &
+  REDIS_PIDS+=($!)
+  PIDS+=($!)
+  for _ in $(seq 50); do redis-cli -p "$RP" ping > /dev/null 2>&1 && break; sleep 0.1; done
+  REDIS_URL="redis://127.0.0.1:$RP"
+fi
+REDIS_PID=${REDIS_PIDS[0]}
+# CPU seconds of every redis-server of the run.
+redis_cpu_s() {
+  local p t=0
+  for p in "${REDIS_PIDS[@]}"; do t=$(awk -v a="$t" -v b="$(cpu_s "$p")" 'BEGIN { print a + b }'); done
+  echo "$t"
+}
 
 PGP=$(free_port)
 PGDATA="$WORK/pg"
@@ -153,7 +199,7 @@ PSQL=(psql -h 127.0.0.1 -p "$PGP" -U postgres -X -q -v ON_ERROR_STOP=1)
 "${PSQL[@]}" -d postgres -c 'CREATE DATABASE sessiond' -c "ALTER USER postgres PASSWORD 'bench'" > /dev/null
 PG_URL="postgres://postgres:bench@127.0.0.1:$PGP/sessiond"
 PG_VERSION=$("${PSQL[@]}" -d sessiond -Atc 'SHOW server_version')
-log "redis on $RP, PostgreSQL $PG_VERSION on $PGP"
+log "redis on $RP$( ((CLUSTER)) && echo " (cluster: ${CPORTS[*]})"), PostgreSQL $PG_VERSION on $PGP"
 
 SERVER_PID=""
 start_sessiond() { # name extra-env...
@@ -162,7 +208,7 @@ start_sessiond() { # name extra-env...
   HP=$(free_port)
   # shellcheck disable=SC2086
   env SESSION_STORE=redis REDIS_URL="$REDIS_URL" REDIS_PREFIX="bench:" TENANTS="bench=$KEY" HTTP_PORT="$HP" TENANT_MAX_SESSIONS=0 TENANT_MAX_BYTES_PER_SESSION=0 TENANT_REQUESTS_PER_SECOND=0 \
-    PG_URL="$PG_URL" SYNC_MODE=write-behind HEALTH_INTERVAL_MS=100 ${BENCH_ENV:-} "$@" \
+    PG_URL="$PG_URL" SYNC_MODE=write-behind HEALTH_INTERVAL_MS=100 "${REDIS_SETTINGS[@]}" ${BENCH_ENV:-} "$@" \
     java $JAVA_OPTS -jar "$JAR" > "$WORK/sessiond-$name.log" 2>&1 &
   SERVER_PID=$!
   PIDS+=("$SERVER_PID")
@@ -180,7 +226,8 @@ if ((DO_SYNC)); then
     set +e +o pipefail
     while :; do
       t=$(date +%s.%N)
-      x=$(redis-cli -p "$RP" xlen bench:sync 2> /dev/null || echo -)
+      x=-
+      ((CLUSTER)) || x=$(redis-cli -p "$RP" xlen bench:sync 2> /dev/null || echo -)
       b=$(curl -fs "http://127.0.0.1:$HP/metrics" | awk '/^sessiond_sync_backlog/ {print $2; exit}')
       p=$("${PSQL[@]}" -d sessiond -Atc "SELECT (SELECT count(*) || ' ' || coalesce(sum(version), 0) FROM sessions WHERE id LIKE 'sync-%') || ' ' || (SELECT n_tup_ins + n_tup_upd FROM pg_stat_user_tables WHERE relname = 'sessions')" 2> /dev/null || echo '- - -')
       echo "$t $x ${b:--} $p"
@@ -191,11 +238,11 @@ if ((DO_SYNC)); then
   PIDS+=("$SAMPLER")
   R[sync_load_before]=$(loadavg)
   ((PROFILE)) && jcmd "$SERVER_PID" JFR.start name=sync settings=profile filename="$WORK/sync.jfr" > /dev/null
-  c0=$(cpu_s "$SERVER_PID"); r0=$(cpu_s "$REDIS_PID"); g0=$(pg_cpu_s); t0=$(date +%s.%N)
+  c0=$(cpu_s "$SERVER_PID"); r0=$(redis_cpu_s); g0=$(pg_cpu_s); t0=$(date +%s.%N)
   log "sync: $RATE writes/s for $DUR s after a 15 s warm-up on $LOAD_SESSIONS sessions (lag measured with psql)"
   out=$(timeout $((DUR + 180)) java -cp "$JAR" bench/SyncLoad.java "http://127.0.0.1:$HP" "$KEY" "$RATE" "$DUR" "$LOAD_SESSIONS" \
     "${PSQL[@]}" -d sessiond -At 2>&1) || true
-  c1=$(cpu_s "$SERVER_PID"); r1=$(cpu_s "$REDIS_PID"); g1=$(pg_cpu_s); t1=$(date +%s.%N)
+  c1=$(cpu_s "$SERVER_PID"); r1=$(redis_cpu_s); g1=$(pg_cpu_s); t1=$(date +%s.%N)
   ((PROFILE)) && jcmd "$SERVER_PID" JFR.stop name=sync > /dev/null && bench/jfr-top.sh "$WORK/sync.jfr" > "$WORK/sync-profile.txt"
   R[sync_load_after]=$(loadavg)
   kill "$SAMPLER" 2> /dev/null || true
@@ -210,7 +257,7 @@ if ((DO_SYNC)); then
   # Throughput into PostgreSQL over the load window (samples whose time lies inside the SyncLoad's load phase
   # are not known exactly: use the whole run, from the first sample with versions moving to the last one moving).
   read -r R[sync_pg_versions_s] R[sync_pg_upserts_s] R[sync_xlen_max] R[sync_backlog_max] R[sync_active_s] <<< "$(awk '
-    $4 != "-" { n++; t[n] = $1; v[n] = $5; u[n] = $6; if ($2 > xm) xm = $2; if ($3 != "-" && $3 > bm) bm = $3 }
+    $4 != "-" { n++; t[n] = $1; v[n] = $5; u[n] = $6; if ($2 != "-" && $2 > xm) xm = $2; if ($3 != "-" && $3 > bm) bm = $3 }
     END {
       first = 0; last = 0
       for (i = 2; i <= n; i++) if (v[i] > v[i-1]) { if (!first) first = i - 1; last = i }
@@ -219,6 +266,10 @@ if ((DO_SYNC)); then
       printf "%.0f %.0f %d %d %.1f\n", (v[last] - v[first]) / d, (u[last] - u[first]) / d, xm, bm, d }' "$WORK/samples.txt")"
   log "sync: $line"
   log "sync: PostgreSQL versions/s ${R[sync_pg_versions_s]}, upserts/s ${R[sync_pg_upserts_s]}, max XLEN ${R[sync_xlen_max]}, max backlog gauge ${R[sync_backlog_max]}"
+  # One line for a driver (bench/sync-sweep.sh) that runs several of these side by side.
+  if [[ -n ${BENCH_SUMMARY:-} ]]; then
+    echo "time=$(date -u +%H:%M:%S) jar=$JAR_IN store=$( ((CLUSTER)) && echo cluster || echo redis) asked=$RATE load=${R[sync_load_before]// /\/} ${line#RESULT } pg_versions_s=${R[sync_pg_versions_s]} backlog_max=${R[sync_backlog_max]} cpu=${R[sync_cpu]}/${R[sync_rcpu]}/${R[sync_pgcpu]}" >> "$BENCH_SUMMARY"
+  fi
   stop_pid "$SERVER_PID"
 fi
 
@@ -321,6 +372,7 @@ FILE="bench/results/$DAY-sync$TAG.md"
   echo "- date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
   echo "- machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')), $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo) RAM, $(. /etc/os-release && echo "$PRETTY_NAME"), kernel $(uname -r)"
   echo "- java: $(java -version 2>&1 | head -2 | tail -1); $(redis-server --version | cut -d' ' -f1-3); PostgreSQL $PG_VERSION (Debian, private cluster: defaults with fsync and synchronous_commit on, shared_buffers 512MB, max_wal_size 4GB)"
+  echo "- store: $( ((CLUSTER)) && echo "Redis Cluster, 3 masters + 3 replicas on this machine (REDIS_MODE=cluster)" || echo "one Redis")"
   echo "- sessiond: $GIT_DESC, JVM options \`$JAVA_OPTS\`; everything (load generator, sessiond, Redis, PostgreSQL) on this machine"
   echo "- load average (1/5/15) at start: $START_LOAD; busiest other processes at start: $START_TOP"
   echo "- command: \`bench/sync.sh${ARGS_TEXT:+ $ARGS_TEXT}\`"

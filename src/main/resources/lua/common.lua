@@ -1,14 +1,31 @@
 -- Shared by every session script (prepended by LuaScripts). KEYS[1] is the session's base key
 -- <prefix>{tenant:id}; every key below shares its hash tag, so one script touches one cluster slot.
-local B = KEYS[1]
+-- The session's key names are set by bind() at the start of every call, not here: in the Redis
+-- function library (LuaLibrary) this prelude runs once, when the library is loaded, and each function
+-- calls bind(); a script run by EVAL calls it right after the prelude.
+local B, META, CREDS, MSGS, TYPES, BLOBS, LEASE, CREDSH
 -- The PostgreSQL change stream's key; LuaScripts puts it here when sync is on (false: off).
 local SYNC = false
+-- What SYNC is set to for this store; a call may turn SYNC off for itself (import, restore), bind() turns it on again.
+local SYNC_STREAM = SYNC
 -- The change event log: the per-tenant stream keys' prefix ('<prefix>events:') and its bounds, put
 -- here by ChangeRecording when events are on (false: off).
 local EVENTS, EVENTS_MAX_LEN, EVENTS_MAX_AGE_MS = false, 0, 0
 -- The event a successful write records (bump); a script sets it before bump, false for none.
-local EVENT = 'updated'
-local META, CREDS, MSGS, TYPES = B .. ':meta', B .. ':creds', B .. ':msgs', B .. ':types'
+local EVENT
+-- Idempotency-Key record of the call (once.lua): its key and the request's digest, false for none.
+local ONCE, ONCE_DIGEST
+
+-- Binds a call to its session (KEYS[1]) and resets what a call may have changed (in the function library
+-- these locals outlive the call: an import that turned SYNC off must not leave it off for the next one).
+local function bind()
+  B = KEYS[1]
+  META, CREDS, MSGS, TYPES = B .. ':meta', B .. ':creds', B .. ':msgs', B .. ':types'
+  BLOBS, LEASE, CREDSH = B .. ':blobs', B .. ':lease', B .. ':credsh'
+  SYNC = SYNC_STREAM
+  EVENT = 'updated'
+  ONCE, ONCE_DIGEST = false, false
+end
 -- Keys outlive their logical expiry by a minute, so that clock skew between sessiond instances and
 -- Redis never lets Redis drop a session that sessiond still considers alive.
 local GRACE_MS = 60000
@@ -27,7 +44,6 @@ end
 -- Blobs: BLOBS is the set of blob names; each blob is a hash (gen, size, chunks) whose chunks are
 -- strings named by the upload (generation) they came from, so an upload stages its chunks beside the
 -- current blob and a commit only repoints the hash.
-local BLOBS = B .. ':blobs'
 local function blobKey(name)
   return B .. ':blob:' .. name
 end
@@ -93,7 +109,6 @@ end
 -- nor synced. Once a lease ends the hash keeps its token until LEASE's own Redis expiry (expires +
 -- GRACE_MS), so the next grant goes on counting from it; after that the next token is still higher
 -- than any given before, because a token is never lower than the clock in ms at its grant (lease.lua).
-local LEASE = B .. ':lease'
 
 -- Lease events: lease.lua and lease_release.lua call this on every grant ('lease-acquired') and on every
 -- end they see ('lease-lost': a release, or a lapsed lease a new grant takes over), with the holder and
@@ -213,7 +228,6 @@ end
 -- Creds history: a list of the last kept creds documents, newest first, each '<version> <at> <creds>'
 -- (the session version that wrote it, its time, the text as written). The creds text of every entry
 -- counts towards the session's bytes.
-local CREDSH = B .. ':credsh'
 
 local function historyEntryBytes(e)
   local a = string.find(e, ' ', 1, true)

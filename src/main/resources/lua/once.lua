@@ -4,7 +4,7 @@
 -- recorded reply back, first element 'REPLAY', without writing anything. Only replies of writes that
 -- succeeded are recorded. The record is <session base>:once:<key>, in the session's slot, holding the
 -- request's digest (64 hex characters), a line feed, and the reply as JSON with every number as text.
-local ONCE, ONCE_DIGEST = false, false
+-- (ONCE, ONCE_DIGEST: declared in common.lua, reset by bind().)
 
 -- The recorded reply for key and digest, a KEY_REUSED error reply for another digest, or nil (no
 -- record: the write may run). An empty key means the request carries none.

@@ -25,11 +25,12 @@ import java.util.Set;
  * @param tls                    the endpoints are {@code rediss://}: TLS to every node
  * @param tlsCaFile              PEM file of the authorities trusted for Redis's certificate ({@code null}: the JVM's)
  * @param tlsVerifyHostname      whether the certificate must name the host connected to
+ * @param functions              whether the store's scripts run from a function library (FCALL) where Redis allows it
  */
 public record RedisConfig(String mode, List<String> endpoints, String username, String password, String masterName,
                           String prefix, int poolSize, int maxPoolWaiting, int maxPipelined, long timeoutMs,
                           long connectTimeoutMs, int retries, long retryBackoffMs, long reconnectMaxBackoffMs,
-                          boolean tls, String tlsCaFile, boolean tlsVerifyHostname) {
+                          boolean tls, String tlsCaFile, boolean tlsVerifyHostname, boolean functions) {
   public static final String STANDALONE = "standalone";
   public static final String SENTINEL = "sentinel";
   public static final String CLUSTER = "cluster";
@@ -69,7 +70,8 @@ public record RedisConfig(String mode, List<String> endpoints, String username, 
         s.longValue("REDIS_RETRY_BACKOFF_MS", 50, 1, 60_000),
         s.longValue("REDIS_RECONNECT_MAX_BACKOFF_MS", 2000, 10, 600_000),
         tls(endpoints), caFile(s, tls(endpoints)),
-        s.bool("REDIS_TLS_VERIFY_HOSTNAME", true));
+        s.bool("REDIS_TLS_VERIFY_HOSTNAME", true),
+        s.bool("REDIS_FUNCTIONS", true));
   }
 
   /** Whether the endpoints speak TLS; all of them or none (one client cannot mix the two). */

@@ -87,6 +87,18 @@ public final class TestRedis {
     return server;
   }
 
+  /**
+   * A new server of the machine's own {@code redis-server} (Redis 7 here; installed with apt when
+   * missing), already running, stopped at JVM exit: for what only Redis 7 has (function libraries).
+   */
+  public static Server systemServer() {
+    Tools.require("redis-server", "redis-server");
+    Server server = new SystemServer(freePort());
+    server.start();
+    Runtime.getRuntime().addShutdownHook(new Thread(server::stop));
+    return server;
+  }
+
   /** A redis-server the tests control. {@link #start()} after {@link #stop()} reuses the port. */
   public abstract static class Server {
     protected final int port;

@@ -5,10 +5,6 @@ import io.sessiond.store.redis.LuaScripts.Script;
 import io.vertx.core.Future;
 import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.Response;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -93,18 +89,20 @@ final class ChangeRecording {
     if (!enabled() || !script.source().contains(PLACEHOLDER)) {
       return script;
     }
-    return recorded.computeIfAbsent(script.sha(), sha -> {
-      String source = script.source();
-      if (stream != null || slots != null) {
-        String key = slots != null ? "KEYS[2]" : "[==[" + stream + "]==]";
-        source = source.replace(PLACEHOLDER, "local SYNC = " + key + "\n");
-      }
-      if (eventsPrefix != null) {
-        source = source.replace(EVENTS_PLACEHOLDER, "local EVENTS, EVENTS_MAX_LEN, EVENTS_MAX_AGE_MS = [==["
-            + eventsPrefix + "]==], " + events.maxLength() + ", " + events.maxAgeMs() + "\n");
-      }
-      return new Script(script.name(), source, sha1(source));
-    });
+    return recorded.computeIfAbsent(script.sha(), sha -> script.withSource(prelude(script.source())));
+  }
+
+  /** {@code common.lua} (or a script that starts with it) with this recording's stream keys and event-log bounds in place. */
+  String prelude(String source) {
+    if (stream != null || slots != null) {
+      String key = slots != null ? "KEYS[2]" : "[==[" + stream + "]==]";
+      source = source.replace(PLACEHOLDER, "local SYNC = " + key + "\n");
+    }
+    if (eventsPrefix != null) {
+      source = source.replace(EVENTS_PLACEHOLDER, "local EVENTS, EVENTS_MAX_LEN, EVENTS_MAX_AGE_MS = [==["
+          + eventsPrefix + "]==], " + events.maxLength() + ", " + events.maxAgeMs() + "\n");
+    }
+    return source;
   }
 
   /**
@@ -118,13 +116,5 @@ final class ChangeRecording {
     }
     return link.eval(conn, run, List.of(sessionKey, slots.streamOf(sessionKey)), args)
         .andThen(ar -> slots.hint(link, conn, sessionKey)); // also after a lost reply: the script may have run
-  }
-
-  private static String sha1(String source) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(source.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("the JVM has no SHA-1", e);
-    }
   }
 }

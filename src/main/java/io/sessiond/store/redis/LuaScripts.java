@@ -13,8 +13,15 @@ import java.util.HexFormat;
  * to learn it, and {@link RedisLink} falls back to EVAL (which caches it again) after a NOSCRIPT.
  */
 final class LuaScripts {
-  /** One script: its name (for logs), its full source and its SHA-1. */
-  record Script(String name, String source, String sha) {
+  /**
+   * One script: its name (for logs), its full source and its SHA-1; whether it is a session script
+   * (common.lua first) and its own text, which {@link LuaLibrary} makes a function of.
+   */
+  record Script(String name, String source, String sha, boolean session, String body) {
+    /** The same script with another source (a recording variant, {@link ChangeRecording}). */
+    Script withSource(String newSource) {
+      return new Script(name, newSource, sha1(newSource), session, body);
+    }
   }
 
   final Script get = script("get", read("get"));
@@ -64,17 +71,32 @@ final class LuaScripts {
         keyRelease, onceForget, credsHistory, credsRollback, eventsRead};
   }
 
-  /** A session script: common.lua, then the named parts (such as once.lua), then the script itself. */
+  /**
+   * A session script: common.lua, then the named parts (such as once.lua), then the call to bind()
+   * that names the session's keys, then the script itself.
+   */
   private static Script session(String name, String... parts) {
     StringBuilder source = new StringBuilder(read("common")).append('\n');
     for (String part : parts) {
       source.append(read(part)).append('\n');
     }
-    return script(name, source.append(read(name)).toString());
+    String body = read(name);
+    String full = source.append("bind()\n").append(body).toString();
+    return new Script(name, full, sha1(full), true, body);
   }
 
   private static Script script(String name, String source) {
-    return new Script(name, source, sha1(source));
+    return new Script(name, source, sha1(source), false, source);
+  }
+
+  /** common.lua as it is, the prelude of every session script. */
+  static String common() {
+    return read("common");
+  }
+
+  /** The parts a session script may include after common.lua (once.lua): in the function library, all of them. */
+  static String parts() {
+    return read("once");
   }
 
   private static String read(String name) {
@@ -88,7 +110,7 @@ final class LuaScripts {
     }
   }
 
-  private static String sha1(String source) {
+  static String sha1(String source) {
     try {
       return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(source.getBytes(StandardCharsets.UTF_8)));
     } catch (NoSuchAlgorithmException e) {

@@ -42,7 +42,9 @@ import org.slf4j.LoggerFactory;
  *       the link up again when Redis answers.</li>
  *   <li>Every command has a timeout; every driver failure becomes a {@link StoreException}.</li>
  *   <li>Scripts run by EVALSHA; a NOSCRIPT reply (Redis restarted, SCRIPT FLUSH, a cluster node that
- *       never saw SCRIPT LOAD) is answered by one EVAL, which also caches the script again.</li>
+ *       never saw SCRIPT LOAD) is answered by one EVAL, which also caches the script again. Once the
+ *       store's function library is loaded (Redis 7, not on a cluster: {@link LuaLibrary}) they run by
+ *       FCALL, and by EVALSHA again while a lost library is loaded anew.</li>
  * </ul>
  */
 final class RedisLink {
@@ -75,6 +77,8 @@ final class RedisLink {
   /** Redis Cluster: a failed connection is replaced in the background rather than dropped (see {@link #broken}). */
   private final boolean cluster;
   private final java.util.Set<RedisConnection> replacing = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+  /** The function library scripts run from (FCALL), or null: EVALSHA ({@link #loadFunctions}). */
+  private volatile LuaLibrary functions;
 
   @SuppressWarnings("unchecked")
   RedisLink(Vertx vertx, RedisConfig config) {
@@ -437,8 +441,9 @@ final class RedisLink {
   }
 
   /**
-   * Runs a script by SHA, falling back to EVAL once after NOSCRIPT. Arguments are strings, or
-   * {@link io.vertx.core.buffer.Buffer}s for binary values (blob chunks).
+   * Runs a script: by FCALL when the function library is loaded and has it, otherwise by SHA, falling
+   * back to EVAL once after NOSCRIPT. Arguments are strings, or {@link io.vertx.core.buffer.Buffer}s
+   * for binary values (blob chunks).
    */
   Future<Response> eval(RedisConnection conn, Script script, String key, List<?> args) {
     return eval(conn, script, List.of(key), args);
@@ -446,6 +451,58 @@ final class RedisLink {
 
   /** {@link #eval(RedisConnection, Script, String, List)} with several keys (all of one cluster slot). */
   Future<Response> eval(RedisConnection conn, Script script, List<String> keys, List<?> args) {
+    LuaLibrary lib = functions;
+    String function = lib == null ? null : lib.function(script);
+    if (function == null) {
+      return evalsha(conn, script, keys, args);
+    }
+    return timed(write(conn, scriptRequest(Command.FCALL, function, keys, args)))
+        .recover(e -> {
+          // Redis lost the library (restarted without persistence, FUNCTION FLUSH): this call and those
+          // until it is loaded again run by EVALSHA.
+          if (e.getMessage() != null && e.getMessage().startsWith("ERR Function not found")) {
+            reloadFunctions(lib);
+            return evalsha(conn, script, keys, args);
+          }
+          return Future.failedFuture(RedisFailures.translate(config.timeoutMs(), e));
+        });
+  }
+
+  /**
+   * Loads the function library (FUNCTION LOAD REPLACE) and runs its scripts by FCALL from then on.
+   * Where Redis refuses it (before 7.0, an ACL without FUNCTION) the scripts go on running by EVALSHA;
+   * this never fails.
+   */
+  Future<Void> loadFunctions(LuaLibrary lib) {
+    return with(conn -> send(conn, Request.cmd(Command.FUNCTION).arg("LOAD").arg("REPLACE").arg(lib.source)))
+        .transform(ar -> {
+          if (ar.succeeded()) {
+            functions = lib;
+            LOG.info("Redis function library {} loaded: scripts run by FCALL", lib.name);
+          } else {
+            String why = String.valueOf(ar.cause().getMessage());
+            if (why.toLowerCase(java.util.Locale.ROOT).contains("unknown command")) {
+              LOG.info("Redis at {} has no functions (before 7.0): scripts run by EVALSHA", config.describe());
+            } else {
+              LOG.warn("Redis at {} refused the function library ({}): scripts run by EVALSHA", config.describe(), why);
+            }
+          }
+          return Future.succeededFuture();
+        });
+  }
+
+  private void reloadFunctions(LuaLibrary lib) {
+    synchronized (this) {
+      if (functions != lib) {
+        return; // already being reloaded
+      }
+      functions = null;
+    }
+    LOG.info("Redis lost function library {}; loading it again", lib.name);
+    loadFunctions(lib);
+  }
+
+  private Future<Response> evalsha(RedisConnection conn, Script script, List<String> keys, List<?> args) {
     return timed(write(conn, scriptRequest(Command.EVALSHA, script.sha(), keys, args)))
         .recover(e -> {
           if (e.getMessage() != null && e.getMessage().startsWith("NOSCRIPT")) {
@@ -457,6 +514,7 @@ final class RedisLink {
   }
 
   private static Request scriptRequest(Command command, String scriptOrSha, List<String> keys, List<?> args) {
+    // EVAL, EVALSHA and FCALL take the same arguments: the script (its SHA, the function's name), the keys, the values.
     Request r = Request.cmd(command).arg(scriptOrSha).arg(keys.size());
     keys.forEach(r::arg);
     for (Object a : args) {

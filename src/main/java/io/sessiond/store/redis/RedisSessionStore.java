@@ -86,6 +86,8 @@ final class RedisSessionStore implements SessionStore {
   private final RedisLink link;
   private final RedisIndex index;
   private final RedisPages pages;
+  /** Whether to run the scripts from a Redis function library where Redis allows it ({@code REDIS_FUNCTIONS}). */
+  private final boolean functions;
 
   RedisSessionStore(Vertx vertx, StoreSettings settings, RedisConfig config) {
     this(vertx, settings, config, false);
@@ -110,13 +112,16 @@ final class RedisSessionStore implements SessionStore {
     this.settings = settings;
     this.keys = new RedisKeys(config.prefix());
     this.link = new RedisLink(vertx, config);
+    this.functions = config.functions();
     this.index = new RedisIndex(link, keys, scripts, this.recording);
     this.pages = new RedisPages(link, keys, index);
   }
 
   @Override
   public Future<Void> open() {
-    return link.open(scripts).compose(v -> recording.enabled() ? loadRecordingScripts() : Future.succeededFuture());
+    return link.open(scripts).compose(v -> recording.enabled() ? loadRecordingScripts() : Future.succeededFuture())
+        .compose(v -> functions && !link.cluster() ? link.loadFunctions(LuaLibrary.of(scripts, recording))
+            : Future.succeededFuture());
   }
 
   /** The change feed sync reads, on this store's connections and scripts. */

@@ -22,9 +22,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The store's scripts as a Redis 7 function library: loaded at open and run by FCALL (no EVALSHA for
- * the writes), loaded again after Redis lost it (the write that found it missing still succeeds), and
- * not loaded with {@code REDIS_FUNCTIONS=false}. The rest of the store's behaviour on functions is the
+ * The store's scripts as a Redis 7 function library ({@code REDIS_FUNCTIONS=true}): loaded at open and
+ * run by FCALL (no EVALSHA for the writes), loaded again after Redis lost it (the write that found it
+ * missing still succeeds), and not loaded with {@code REDIS_FUNCTIONS=false} (the default). The rest of the store's behaviour on functions is the
  * store contract run on Redis 7 ({@code TEST_SERVICES=system}); on Redis 6.2 every other test runs the
  * scripts by EVALSHA.
  */
@@ -49,7 +49,7 @@ class RedisFunctionsTest {
   void writesRunByFcall_andALostLibraryIsLoadedAgain_withoutFailingAWrite() throws Exception {
     String version = Resp.text(redis7.port(), "INFO", "server");
     assertTrue(version.contains("redis_version:7") || version.contains("redis_version:8"), "needs Redis 7: " + version);
-    RedisSessionStore store = store(Map.of());
+    RedisSessionStore store = store(Map.of("REDIS_FUNCTIONS", "true"));
     try {
       String tenant = "t" + UUID.randomUUID().toString().substring(0, 8);
       String library = libraries().get(0);

@@ -110,7 +110,9 @@ final class Restorer {
               .compose(ps -> {
                 Cursor cursor = ps.cursor(args);
                 // A failed batch closes the cursor before the transaction rolls back.
-                return readAhead(cursor, progress, new ArrayDeque<>())
+                Promise<Void> read = Promise.promise();
+                readAhead(cursor, progress, new ArrayDeque<>(), read);
+                return read.future()
                     .recover(e -> cursor.close().otherwiseEmpty().transform(ar -> Future.failedFuture(e)));
               }));
         })
@@ -167,19 +169,36 @@ final class Restorer {
 
   /**
    * Reads the next cursor batch and starts restoring it, then goes on reading unless
-   * {@link #BATCHES_IN_FLIGHT} batches are being restored (then it waits for the oldest). The cursor
-   * is read on its own connection; each batch queries its keys and messages on the pool's others.
+   * {@link #BATCHES_IN_FLIGHT} batches are being restored (then it waits for the oldest); completes
+   * {@code done} after the last batch. The cursor is read on its own connection; each batch queries its
+   * keys and messages on the pool's others. Each step starts the next from a callback rather than
+   * returning a future composed on the next step's: a chain of one future per batch (5,000 for a million
+   * sessions) completed at the end overflowed the event loop's stack, and the restore never finished.
    */
-  private Future<Void> readAhead(Cursor cursor, Progress progress, Deque<Future<Void>> inFlight) {
+  private void readAhead(Cursor cursor, Progress progress, Deque<Future<Void>> inFlight, Promise<Void> done) {
     if (inFlight.size() >= BATCHES_IN_FLIGHT) {
-      return inFlight.remove().compose(v -> readAhead(cursor, progress, inFlight));
+      inFlight.remove().onComplete(ar -> {
+        if (ar.failed()) {
+          done.tryFail(ar.cause());
+        } else {
+          readAhead(cursor, progress, inFlight, done);
+        }
+      });
+      return;
     }
-    return cursor.read(batchSize).compose(batch -> {
+    cursor.read(batchSize).onComplete(ar -> {
+      if (ar.failed()) {
+        done.tryFail(ar.cause());
+        return;
+      }
       // A batch that never completes must fail the restore loudly, not leave readiness false forever.
-      inFlight.add(restoreBatch(batch, progress).timeout(BATCH_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+      inFlight.add(restoreBatch(ar.result(), progress).timeout(BATCH_TIMEOUT_MS, TimeUnit.MILLISECONDS)
           .onSuccess(v -> logProgress(progress)));
-      return cursor.hasMore() ? readAhead(cursor, progress, inFlight)
-          : Future.all(List.copyOf(inFlight)).compose(v -> cursor.close());
+      if (cursor.hasMore()) {
+        readAhead(cursor, progress, inFlight, done);
+      } else {
+        Future.all(List.copyOf(inFlight)).compose(v -> cursor.close()).onComplete(done);
+      }
     });
   }
 

@@ -17,6 +17,7 @@ import io.sessiond.store.StoreRequests.RestoreOutcomes;
 import io.sessiond.sync.DurableRows.StoredBlobRow;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.sqlclient.Cursor;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
@@ -28,6 +29,7 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
@@ -78,6 +80,16 @@ final class Restorer {
     }
   }
 
+  /** Names the store-wide lock around the restore of one session with blobs ({@link #acrossInstances}). */
+  static final String LOCK = "restore-session:";
+  /** How long a restore holds that lock unless it renews it (a third of this); a dead holder's lapses after it. */
+  static final long LOCK_MS = 30_000;
+  /** How often a restore waiting for that lock asks again. */
+  static final long LOCK_POLL_MS = 25;
+
+  private final Vertx vertx;
+  private final ChangeFeed feed;
+  private final String instance;
   private final Pool pool;
   private final StoreClient store;
   private final DurableEpoch epoch;
@@ -89,7 +101,11 @@ final class Restorer {
   private final Map<String, Future<?>> restoring = new HashMap<>();
   private int importing;
 
-  Restorer(Pool pool, StoreClient store, DurableEpoch epoch, int batchSize) {
+  Restorer(Vertx vertx, ChangeFeed feed, String instance, Pool pool, StoreClient store, DurableEpoch epoch,
+           int batchSize) {
+    this.vertx = vertx;
+    this.feed = feed;
+    this.instance = instance;
     this.pool = pool;
     this.epoch = epoch;
     this.store = store;
@@ -144,7 +160,7 @@ final class Restorer {
             return Future.failedFuture(new IllegalStateException("its row in PostgreSQL is corrupt"));
           }
           return rows.read(tenant, List.of(s)).compose(all -> all.isEmpty() ? Future.succeededFuture(false)
-              : importWhole(tenant, all.get(0).export(), all.get(0).blobs(), p).compose(v -> p.failed.get() > 0
+              : acrossInstances(tenant, all.get(0).export(), all.get(0).blobs(), p).compose(v -> p.failed.get() > 0
                   ? Future.failedFuture(new IllegalStateException("its import into Redis failed (see the log)"))
                   : Future.succeededFuture(p.restored.get() > 0)));
         });
@@ -263,7 +279,7 @@ final class Restorer {
       for (DurableRows.Restorable r : all) {
         if (!r.blobs().isEmpty()) {
           imports.add(bounded(1, () -> oneAtATime(tenant, r.export().session().id(),
-              () -> importWhole(tenant, r.export(), r.blobs(), progress))));
+              () -> acrossInstances(tenant, r.export(), r.blobs(), progress))));
           continue;
         }
         together.add(r);
@@ -336,6 +352,46 @@ final class Restorer {
   }
 
   private record Waiting(int weight, Runnable start) {
+  }
+
+  /**
+   * {@link #importWhole} of a session with blobs under a lock in the store that every instance takes
+   * for that session ({@link #LOCK}): {@link #oneAtATime} keeps one daemon's restores of a session apart,
+   * this keeps different daemons' apart (two instances asked for the same session at once while Redis
+   * is refilled, or one of them and the refill on another). Without it the second import replaced the
+   * session the first had imported and was filling, dropping the blobs the first had committed: the
+   * first's request then found a blob missing (404) or the session a version short. The later restore
+   * waits for the lock, then finds the session whole and is refused at once. A holder that dies stops
+   * renewing, and its lock lapses after {@link #LOCK_MS}. Sessions without blobs are one import, whole
+   * at once: no lock.
+   */
+  private Future<Void> acrossInstances(String tenant, SessionExport export, List<StoredBlobRow> blobs,
+                                       Progress progress) {
+    if (blobs.isEmpty()) {
+      return importWhole(tenant, export, blobs, progress);
+    }
+    String name = LOCK + tenant + ":" + export.session().id();
+    String token = instance + ":" + UUID.randomUUID();
+    return lock(name, token).compose(v -> {
+      long renewer = vertx.setPeriodic(LOCK_MS / 3, id -> feed.renewLock(name, token, LOCK_MS));
+      return importWhole(tenant, export, blobs, progress)
+          .eventually(() -> {
+            vertx.cancelTimer(renewer);
+            return feed.unlock(name, token).otherwiseEmpty();
+          });
+    });
+  }
+
+  /** Takes the lock, waiting while another restore holds it (polled: it is held for one session's restore). */
+  private Future<Void> lock(String name, String token) {
+    return feed.tryLock(name, token, LOCK_MS).compose(taken -> {
+      if (taken) {
+        return Future.succeededFuture();
+      }
+      Promise<Void> later = Promise.promise();
+      vertx.setTimer(LOCK_POLL_MS, id -> lock(name, token).onComplete(later));
+      return later.future();
+    });
   }
 
   /**

@@ -81,7 +81,8 @@ public final class SyncVerticle extends VerticleBase {
       epoch = new DurableEpoch(pool, changeFeed);
       worker = new SyncWorker(vertx, changeFeed, new PostgresSessionWriter(pool), epoch, blobs, instance,
           config.batchSize(), config.claimIdleMs(), Math.min(config.syncParallel(), Math.max(1, config.poolSize() - 1)));
-      restorer = new Restorer(pool, restoreStore.result(), epoch, config.restoreBatchSize());
+      restorer = new Restorer(vertx, changeFeed, instance, pool, restoreStore.result(), epoch,
+          config.restoreBatchSize());
       jobs = new RestoreJobs(vertx, changeFeed, restorer, instance, config.restoreLockMs());
       epochWatch = new EpochWatch(vertx, changeFeed, restorer, refill, instance, config.restoreLockMs());
       return checkConnection();

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -31,8 +32,9 @@ final class AckLoad {
   record Ack(String session, String text, long sentAt, long ackedAt) {
   }
 
-  /** What a verification found: acknowledged writes present, missing, or present more than once. */
-  record Verification(int acked, int verified, int lost, int duplicated, List<Long> lostAckedAt, List<Long> lostSentAt) {
+  /** What a verification found: acknowledged writes present, missing (with their sessions), or present more than once. */
+  record Verification(int acked, int verified, int lost, int duplicated, List<Long> lostAckedAt, List<Long> lostSentAt,
+                      List<String> lostSessions) {
   }
 
   private final String lb;
@@ -41,6 +43,8 @@ final class AckLoad {
   private final ConcurrentLinkedQueue<Ack> acks = new ConcurrentLinkedQueue<>();
   private final Map<String, AtomicLong> errors = new ConcurrentHashMap<>();
   private final ConcurrentLinkedQueue<Long> errorTimes = new ConcurrentLinkedQueue<>();
+  private final Set<String> errorSessions = ConcurrentHashMap.newKeySet();
+  private final Map<String, Long> lastAckAt = new ConcurrentHashMap<>();
   private final AtomicLong seq = new AtomicLong();
   private final AtomicLong maxLatencyMs = new AtomicLong();
   private final List<Thread> writers = new ArrayList<>();
@@ -99,10 +103,13 @@ final class AckLoad {
         Processes.pause(100L * attempt);
       }
       if (status == 201 || status == 200) {
-        acks.add(new Ack(id, text, sentAt, System.currentTimeMillis()));
+        long now = System.currentTimeMillis();
+        acks.add(new Ack(id, text, sentAt, now));
+        lastAckAt.put(id, now);
       } else {
         errors.computeIfAbsent(Integer.toString(status), k -> new AtomicLong()).incrementAndGet();
         errorTimes.add(System.currentTimeMillis());
+        errorSessions.add(id);
       }
     }
   }
@@ -134,6 +141,20 @@ final class AckLoad {
 
   int acked() {
     return acks.size();
+  }
+
+  List<String> sessions() {
+    return sessions;
+  }
+
+  /** Whether every session has had a write acknowledged after {@code at} (epoch ms). */
+  boolean everySessionAckedAfter(long at) {
+    return sessions.stream().allMatch(id -> lastAckAt.getOrDefault(id, 0L) > at);
+  }
+
+  /** The sessions of the writes that failed for good. */
+  Set<String> errorSessions() {
+    return Set.copyOf(errorSessions);
   }
 
   /** Writes that failed for good (after the retries), by status ({@code 0}: no answer). */
@@ -195,11 +216,13 @@ final class AckLoad {
     int duplicated = 0;
     List<Long> lost = new ArrayList<>();
     List<Long> lostSent = new ArrayList<>();
+    List<String> lostSessions = new ArrayList<>();
     for (Ack a : acks) {
       Integer times = found.get(a.session() + "\u0000" + a.text());
       if (times == null) {
         lost.add(a.ackedAt());
         lostSent.add(a.sentAt());
+        lostSessions.add(a.session());
       } else {
         verified++;
         if (times > 1) {
@@ -207,6 +230,6 @@ final class AckLoad {
         }
       }
     }
-    return new Verification(acks.size(), verified, lost.size(), duplicated, lost, lostSent);
+    return new Verification(acks.size(), verified, lost.size(), duplicated, lost, lostSent, lostSessions);
   }
 }

@@ -1,6 +1,7 @@
 package io.sessiond.faults;
 
 import io.sessiond.testing.TestPostgres;
+import io.sessiond.testing.TestRedisCluster;
 import io.sessiond.testing.Tools;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -17,7 +18,8 @@ import java.util.regex.Pattern;
  * What production runs, on loopback: {@code n} daemons (separate JVMs, from the test class path) on
  * one Redis with AOF reached through a {@link FaultProxy}, syncing to a private PostgreSQL, behind
  * nginx configured by the shipped {@code conf/nginx.conf} (only its upstream servers, listen address
- * and file paths are rewritten).
+ * and file paths are rewritten). On a {@link TestRedisCluster} instead ({@code REDIS_MODE=cluster}),
+ * the daemons reach the cluster's nodes directly and the fleet has no redis-server or proxy of its own.
  */
 final class Fleet implements AutoCloseable {
   static final String TENANT = "faults";
@@ -25,8 +27,10 @@ final class Fleet implements AutoCloseable {
   /** Every request answers within this (503 otherwise), whatever Redis or PostgreSQL do. */
   static final long REQUEST_TIMEOUT_MS = 2000;
 
+  /** The fleet's own Redis and the proxy in front of it; {@code null} on a cluster. */
   final RedisProcess redis;
   final FaultProxy proxy;
+  private final TestRedisCluster cluster;
   final TestPostgres.Server pg;
   final String pgUrl;
   private final Path dir;
@@ -37,11 +41,22 @@ final class Fleet implements AutoCloseable {
   private Process nginx;
 
   Fleet(Path dir, int n, String syncMode) throws IOException {
-    this.dir = dir;
+    this(dir, n, syncMode, null);
+  }
+
+  /** A fleet on {@code cluster} when it is not {@code null} (the caller stops the cluster), else on a Redis of its own. */
+  Fleet(Path dir, int n, String syncMode, TestRedisCluster cluster) throws IOException {
+    this.dir = Files.createDirectories(dir);
     this.syncMode = syncMode;
-    this.redis = new RedisProcess(Files.createDirectories(dir.resolve("redis")));
-    redis.start();
-    this.proxy = new FaultProxy(redis.port());
+    this.cluster = cluster;
+    if (cluster == null) {
+      this.redis = new RedisProcess(Files.createDirectories(dir.resolve("redis")));
+      redis.start();
+      this.proxy = new FaultProxy(redis.port());
+    } else {
+      this.redis = null;
+      this.proxy = null;
+    }
     // fsync off: a process crash keeps what PostgreSQL wrote (the page cache survives it), and a stop under
     // load need not wait for a checkpoint to reach a loaded disk. synchronous_commit on (PostgreSQL's
     // default; the embedded server turns it off): a commit answers once its WAL is written, so a crash
@@ -73,7 +88,11 @@ final class Fleet implements AutoCloseable {
   void startDaemon(int i, boolean await) {
     Map<String, String> env = new HashMap<>();
     env.put("SESSION_STORE", "redis");
-    env.put("REDIS_URL", "redis://127.0.0.1:" + proxy.port());
+    if (cluster == null) {
+      env.put("REDIS_URL", "redis://127.0.0.1:" + proxy.port());
+    } else {
+      env.putAll(cluster.settings());
+    }
     env.put("REDIS_PREFIX", "faults:");
     env.put("PG_URL", pgUrl);
     env.put("SYNC_MODE", syncMode);
@@ -167,8 +186,10 @@ final class Fleet implements AutoCloseable {
     for (Process d : daemons) {
       Processes.stop(d);
     }
-    proxy.close();
-    redis.stop();
+    if (proxy != null) {
+      proxy.close();
+      redis.stop();
+    }
     pg.stop();
   }
 

@@ -61,8 +61,16 @@ final class AckLoad {
   /** Creates the sessions, then starts {@code threads} writers, each sending one write after another. */
   AckLoad start(int threads) {
     for (String id : sessions) {
-      int status = send(HttpRequest.newBuilder(uri("/v1/sessions/" + id)).PUT(
-          HttpRequest.BodyPublishers.ofString("{\"data\":{\"scenario\":\"" + tag + "\"}}")), null);
+      int status = 0;
+      // A PUT is idempotent: retried as a client would (a write-through commit may outlast the deadline on a busy machine).
+      for (int attempt = 1; attempt <= TRIES; attempt++) {
+        status = send(HttpRequest.newBuilder(uri("/v1/sessions/" + id)).PUT(
+            HttpRequest.BodyPublishers.ofString("{\"data\":{\"scenario\":\"" + tag + "\"}}")), null);
+        if (status != 0 && status != 502 && status != 503 && status != 504) {
+          break;
+        }
+        Processes.pause(100L * attempt);
+      }
       if (status != 201 && status != 200) {
         throw new AssertionError("creating " + id + " answered " + status);
       }

@@ -3,7 +3,13 @@ package io.sessiond.store.redis;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sessiond.session.Session;
+import io.sessiond.session.SessionExport;
+import io.sessiond.session.SessionState;
 import io.sessiond.store.StoreRequests;
+import io.sessiond.store.StoreRequests.ImportSession;
+import io.sessiond.store.StoreRequests.RestoreImports;
+import io.sessiond.store.StoreRequests.RestoreOutcomes;
 import io.sessiond.store.StoreRequests.AppendMessages;
 import io.sessiond.store.StoreRequests.PutSession;
 import io.sessiond.store.StoreRequests.SessionRef;
@@ -49,6 +55,7 @@ class RedisFunctionsTest {
   void writesRunByFcall_andALostLibraryIsLoadedAgain_withoutFailingAWrite() throws Exception {
     String version = Resp.text(redis7.port(), "INFO", "server");
     assertTrue(version.contains("redis_version:7") || version.contains("redis_version:8"), "needs Redis 7: " + version);
+    Resp.text(redis7.port(), "FUNCTION", "FLUSH"); // only this store's library, not another test's
     RedisSessionStore store = store(Map.of("REDIS_FUNCTIONS", "true"));
     try {
       String tenant = "t" + UUID.randomUUID().toString().substring(0, 8);
@@ -79,6 +86,44 @@ class RedisFunctionsTest {
     }
   }
 
+  /**
+   * A restore of what PostgreSQL already holds turns change recording off for its own call; in the library
+   * the prelude's locals outlive the call, so the next write run by the same library must be recorded
+   * again ({@code bind()} resets {@code SYNC}). Counted in the sync stream: one record per PUT.
+   */
+  @Test
+  void aWriteAfterARestoreAtPostgresVersionIsRecordedForSync() throws Exception {
+    String prefix = TestRedis.uniquePrefix();
+    String stream = RedisSessionStore.changeStream(prefix);
+    RedisSessionStore store = new RedisSessionStore(vertx, SETTINGS,
+        TestRedis.config(redis7.url(), prefix, Map.of("REDIS_FUNCTIONS", "true")), true);
+    await(store.open());
+    try {
+      String tenant = "t" + UUID.randomUUID().toString().substring(0, 8);
+      long fcall = calls("fcall");
+      long evalsha = calls("evalsha");
+
+      // import.lua: one session restored at PostgreSQL's version records nothing.
+      assertEquals(3, await(store.importSession(ImportSession.restore(tenant, export("a", 3), 3))).session().version());
+      assertEquals(0, streamLength(stream), "a restore at PostgreSQL's version is not recorded");
+      await(store.put(new PutSession(tenant, "a", "{\"a\":1}", null, null, 60L, 3)));
+      assertEquals(1, streamLength(stream), "the PUT after the import is recorded for sync");
+
+      // restore.lua: several sessions in one call, the last at PostgreSQL's version.
+      RestoreOutcomes done = await(store.restoreAll(new RestoreImports(List.of(
+          ImportSession.restore(tenant, export("b", 5), 5), ImportSession.restore(tenant, export("c", 7), 7)))));
+      assertEquals(7, done.outcomes().get(1).session().version());
+      assertEquals(1, streamLength(stream), "a restore at PostgreSQL's version is not recorded");
+      await(store.put(new PutSession(tenant, "c", "{\"c\":1}", null, null, 60L, 7)));
+      assertEquals(2, streamLength(stream), "the PUT after the restore is recorded for sync");
+
+      assertEquals(evalsha, calls("evalsha"), "every call ran by the library");
+      assertTrue(calls("fcall") >= fcall + 4, "the writes ran by FCALL");
+    } finally {
+      await(store.close());
+    }
+  }
+
   @Test
   void offByRedisFunctionsFalse() throws Exception {
     Resp.text(redis7.port(), "FUNCTION", "FLUSH");
@@ -98,6 +143,16 @@ class RedisFunctionsTest {
         TestRedis.config(redis7.url(), TestRedis.uniquePrefix(), overrides));
     await(store.open());
     return store;
+  }
+
+  /** A session of {@code id} as PostgreSQL would hold it at {@code version}, with no keys or messages. */
+  private static SessionExport export(String id, long version) {
+    return new SessionExport(new Session(id, SessionState.REGISTERED, "{\"restored\":" + version + "}", null, version,
+        1_000, 2_000, 2_000, 0, 0), Map.of(), List.of());
+  }
+
+  private static long streamLength(String key) {
+    return Long.parseLong(Resp.text(redis7.port(), "XLEN", key).trim());
   }
 
   /** The names of the function libraries Redis holds. */

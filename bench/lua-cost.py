@@ -6,7 +6,8 @@
 # Rows: empty (EVALSHA of 'return 1' with put's arguments: the floor of any script), prelude (common.lua,
 # then return), open (common.lua and open(): one HMGET of the meta hash and the If-Match rules), put
 # (put.lua, change events off), put+events (put.lua with the change event log on, as by default: XADD and
-# two XTRIMs per write), put+events-untrimmed (the same without the two XTRIMs); on Redis 7 also fcall empty and
+# the length trim, XTRIM MAXLEN), put+events+agetrim (plus the age trim, XTRIM MINID, in the write as before
+# the sweeper took it over), put+events-untrimmed (no XTRIM at all); on Redis 7 also fcall empty and
 # fcall put+events: the same as functions of one library (FUNCTION LOAD once, FCALL per call, as LuaLibrary).
 import os, random, re, subprocess, sys, json
 PORT = sys.argv[1]; N = int(sys.argv[2]) if len(sys.argv) > 2 else 20000; ROUNDS = int(sys.argv[3]) if len(sys.argv) > 3 else 3
@@ -23,7 +24,9 @@ common = open(os.path.join(LUA, 'common.lua')).read()
 put = open(os.path.join(LUA, 'put.lua')).read()
 PH = "local EVENTS, EVENTS_MAX_LEN, EVENTS_MAX_AGE_MS = false, 0, 0\n"
 events = common.replace(PH, "local EVENTS, EVENTS_MAX_LEN, EVENTS_MAX_AGE_MS = [==[x:events:]==], 10000, 86400000\n")
-TRIM = re.search(r"  local dropped = redis.call\('XTRIM'.*?\n.*?\n", events).group(0)
+# The write's trim: the length bound only since the sweeper keeps the age bound (events_trim.lua).
+TRIM = re.search(r"  local dropped = redis.call\('XTRIM', stream, 'MAXLEN'.*?\n", events).group(0)
+AGE_TRIM = TRIM.rstrip('\n') + "\n    + redis.call('XTRIM', stream, 'MINID', '~', now - EVENTS_MAX_AGE_MS)\n"
 common += '\nbind()\n'
 events += '\nbind()\n'
 variants = {
@@ -32,6 +35,7 @@ variants = {
     'open': common + '\nlocal m = open(tonumber(ARGV[1]), ARGV[2], true)\nreturn 1',
     'put': common + '\n' + put,
     'put+events': events + '\n' + put,
+    'put+events+agetrim': events.replace(TRIM, AGE_TRIM) + '\n' + put,
     'put+events-untrimmed': events.replace(TRIM, "  local dropped = 0\n") + '\n' + put,
 }
 sha = {k: cli('SCRIPT', 'LOAD', v) for k, v in variants.items()}

@@ -72,9 +72,10 @@ end
 
 -- The change event log: one entry per change in the tenant's stream (<prefix>events:<tenant>), atomic
 -- with the change: t type, s session id, v version, at time; never a value. The stream keeps about
--- EVENTS_MAX_LEN entries and none older than EVENTS_MAX_AGE_MS (both trims approximate, so whole
--- macro nodes go at once, rarely). When a trim drops entries, <stream>:floor takes the first id left:
--- a reader resuming from before it may have missed events (events_read.lua).
+-- EVENTS_MAX_LEN entries, trimmed here, and none older than EVENTS_MAX_AGE_MS, trimmed by the sweeper
+-- (events_trim.lua: one trim per tenant and sweep instead of one in every write); both trims are
+-- approximate, so whole macro nodes go at once, rarely. When a trim drops entries, <stream>:floor takes
+-- the first id left: a reader resuming from before it may have missed events (events_read.lua).
 -- A lease event also names the lease's holder (h) and token (k).
 local function recordEvent(type, ver, now, holder, token)
   if not EVENTS or not type then
@@ -90,7 +91,6 @@ local function recordEvent(type, ver, now, holder, token)
     redis.call('XADD', stream, '*', 't', type, 's', string.sub(tag, colon + 1), 'v', ver, 'at', now)
   end
   local dropped = redis.call('XTRIM', stream, 'MAXLEN', '~', EVENTS_MAX_LEN)
-    + redis.call('XTRIM', stream, 'MINID', '~', now - EVENTS_MAX_AGE_MS)
   if dropped > 0 then
     redis.call('SET', stream .. ':floor', redis.call('XRANGE', stream, '-', '+', 'COUNT', 1)[1][1])
   end

@@ -382,6 +382,38 @@ public abstract class SessionStoreContract {
         })));
   }
 
+  @Test
+  void theSweep_dropsEventsPastTheLogsAge_withoutAWrite_andAReaderLeftBehindIsToldSo(VertxTestContext tc) {
+    String[] first = new String[1];
+    // 150 events fill more than one of Redis's stream nodes (100 entries), which an approximate trim drops whole.
+    run(tc, () -> store.put(putRequest(id, "{}", null, null, 0L, ANY_VERSION))
+        .compose(v -> touches(id, 149))
+        .compose(v -> store.readEvents(new StoreRequests.ReadEvents(tenant, EventIds.ZERO, 1)))
+        .compose(checking(page -> {
+          assertFalse(page.lost(), "nothing was dropped yet");
+          first[0] = page.events().get(0).id();
+        }))
+        // No write after this: the sweep alone trims a tenant's log by age.
+        .compose(page -> store.sweepExpired(System.currentTimeMillis() + EventLogSettings.DEFAULT.maxAgeMs() + 1000))
+        .compose(n -> store.readEvents(new StoreRequests.ReadEvents(tenant, first[0], 500)))
+        .compose(checking(page -> {
+          assertTrue(page.lost(), "the first events are past the log's age: a reader after them has missed some");
+          List<Long> versions = page.events().stream().map(SessionEvent::version).toList();
+          assertTrue(versions.size() < 150, "events were dropped: " + versions.size());
+          for (int i = 1; i < versions.size(); i++) {
+            assertEquals(versions.get(i - 1) + 1, versions.get(i), "what is left has no gap");
+          }
+        })));
+  }
+
+  private Future<Void> touches(String sessionId, int n) {
+    Future<Void> chain = Future.succeededFuture();
+    for (int i = 0; i < n; i++) {
+      chain = chain.compose(v -> store.touch(new SessionRef(tenant, sessionId)).mapEmpty());
+    }
+    return chain;
+  }
+
   // ---- listing: bounded work per page ---------------------------------------------------------
 
   @Test

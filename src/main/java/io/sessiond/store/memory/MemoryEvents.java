@@ -84,6 +84,13 @@ public final class MemoryEvents {
     return new EventPage(page, cursor, lost);
   }
 
+  /** Drops every tenant's events past the log's bounds at {@code now} (the sweep: a tenant that writes nothing). */
+  public void trimAll(long now) {
+    for (Log log : logs.values()) {
+      trim(log, now);
+    }
+  }
+
   private void trim(Log log, long now) {
     Iterator<SessionEvent> it = log.events.iterator();
     while (it.hasNext()) {

@@ -593,6 +593,7 @@ public final class MemorySessionStore implements SessionStore {
       leaseEvents.leaseChanged(l.tenant(), l.id(), LeaseEvents.Kind.LOST, l.holder(), l.token(), now);
     }
     leases.forgetEnded(now);
+    events.trimAll(now);
     return attempt(() -> removeExpired(now));
   }
 

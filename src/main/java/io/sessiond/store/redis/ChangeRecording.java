@@ -80,6 +80,11 @@ final class ChangeRecording {
     return slots != null;
   }
 
+  /** The event log's age bound in ms, which the sweeper keeps (events_trim.lua); 0 when events are off. */
+  long eventsMaxAgeMs() {
+    return eventsPrefix != null ? events.maxAgeMs() : 0;
+  }
+
   boolean enabled() {
     return stream != null || slots != null || eventsPrefix != null;
   }

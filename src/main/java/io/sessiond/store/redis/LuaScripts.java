@@ -63,12 +63,13 @@ final class LuaScripts {
   final Script credsHistory = session("creds_history");
   final Script credsRollback = session("creds_rollback");
   final Script eventsRead = script("events_read", read("events_read"));
+  final Script eventsTrim = script("events_trim", read("events_trim"));
 
   Script[] all() {
     return new Script[] {get, put, patch, delete, touch, status, transition, creds, keysQuery, keysWrite, keysClear,
         append, messages, export, importSession, restore, importStage, importUnstage, sweep, index, blobStage, blobCommit,
         blobAbort, blobInfo, blobList, blobRead, blobDelete, syncRead, lease, leaseRelease, leaseGet, leaseExpire, keyClaim, keySettle,
-        keyRelease, onceForget, credsHistory, credsRollback, eventsRead};
+        keyRelease, onceForget, credsHistory, credsRollback, eventsRead, eventsTrim};
   }
 
   /**

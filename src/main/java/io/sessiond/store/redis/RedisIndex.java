@@ -104,9 +104,22 @@ final class RedisIndex {
         .compose(tenants -> sweepTenants(conn, tenants, 0, now, 0)));
   }
 
-  /** Removes the tenant's sessions expired at {@code now}. */
+  /** Removes the tenant's sessions expired at {@code now}; with events on, ends its lapsed leases and trims its log by age. */
   Future<Integer> sweepTenant(RedisConnection conn, String tenant, long now) {
-    return sweepBatch(conn, tenant, now, 0).compose(n -> sweepLeases(conn, tenant, now).map(n));
+    return sweepBatch(conn, tenant, now, 0)
+        .compose(n -> sweepLeases(conn, tenant, now).compose(v -> trimEvents(conn, tenant, now)).map(n));
+  }
+
+  /**
+   * Drops the tenant's events older than the log's age bound (events_trim.lua), here rather than in every
+   * write, which keeps only the length bound: one trim per tenant and sweep instead of one per change.
+   */
+  private Future<Void> trimEvents(RedisConnection conn, String tenant, long now) {
+    long maxAgeMs = recording.eventsMaxAgeMs();
+    if (maxAgeMs <= 0) {
+      return Future.succeededFuture();
+    }
+    return link.eval(conn, scripts.eventsTrim, keys.events(tenant), List.of(Long.toString(now - maxAgeMs))).mapEmpty();
   }
 
   /**

@@ -6,7 +6,6 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -39,7 +38,7 @@ final class ApiRouter {
   private static final int OTHER_ORDERS = 2_000;
 
   private final Router router;
-  private final Map<BodyKind, BodyHandler> bodyHandlers;
+  private final Map<BodyKind, Handler<RoutingContext>> bodyHandlers;
   private final List<Endpoint> endpoints;
   private final List<Endpoint> unlisted;
   /** The next order of a frequent route and of any other, shared with {@link #frequent()}'s view. */
@@ -59,10 +58,10 @@ final class ApiRouter {
     this.nextOrders = new int[] {FREQUENT_ORDERS, OTHER_ORDERS};
     this.frequent = false;
     this.idempotencyKeys = IdempotencyKeys.reader(config.idempotencyTtlSeconds(), bulk);
-    bodyHandlers.put(BodyKind.SMALL, bodyHandler(config.maxBodyBytes()));
-    bodyHandlers.put(BodyKind.MERGE_PATCH, bodyHandler(config.maxBodyBytes()));
-    bodyHandlers.put(BodyKind.KEY_BATCH, bodyHandler(config.maxKeyBatchBytes()));
-    bodyHandlers.put(BodyKind.IMPORT, bodyHandler(config.maxImportBytes()));
+    bodyHandlers.put(BodyKind.SMALL, new LargeBodyHandler(config.maxBodyBytes(), bulk));
+    bodyHandlers.put(BodyKind.MERGE_PATCH, new LargeBodyHandler(config.maxBodyBytes(), bulk));
+    bodyHandlers.put(BodyKind.KEY_BATCH, new LargeBodyHandler(config.maxKeyBatchBytes(), bulk));
+    bodyHandlers.put(BodyKind.IMPORT, new LargeBodyHandler(config.maxImportBytes(), bulk));
   }
 
   private ApiRouter(ApiRouter of) {
@@ -85,10 +84,6 @@ final class ApiRouter {
   /** The same API whose routes are tried before every route not registered through this view. */
   ApiRouter frequent() {
     return new ApiRouter(this);
-  }
-
-  private static BodyHandler bodyHandler(long limit) {
-    return BodyHandler.create(false).setBodyLimit(limit).setHandleFileUploads(false);
   }
 
   void get(String path, Handler<RoutingContext> handler) {

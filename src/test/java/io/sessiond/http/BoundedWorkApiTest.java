@@ -407,4 +407,105 @@ class BoundedWorkApiTest {
     }
     return b.append("}}").toString();
   }
+  /**
+   * A large body sent in chunks with no Content-Length is read into blocks and joined on the bulk pool
+   * ({@link LargeBodyHandler}): every byte arrives, in order, across block boundaries, including
+   * multi-byte characters cut between two chunks or two blocks.
+   */
+  @Test
+  void chunkedLargeBodies_areReadByteForByte_acrossBlocks(Vertx vertx, VertxTestContext t) {
+    Api api = daemon.api(BULK);
+    String id = TestDaemon.freshSession();
+    String putId = TestDaemon.freshSession();
+    String text = "é€😀x".repeat(20_000);
+    String tail = ",\"last\":{\"t\":\"" + text + "\"}";
+    String doc = importDoc(id, 3 << 20, tail).replace("{\"big\":true}", "{\"text\":\"" + text + "\"}");
+    String put = "{\"data\":{\"text\":\"" + "ü".repeat(400_000) + "\"}}";
+    assertTrue(doc.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 2 * LargeBodyHandler.BLOCK);
+    chunked(vertx, HttpMethod.POST, "/v1/sessions/import", doc, 7_777)
+        .compose(imported -> {
+          assertEquals(201, imported.statusCode(), imported.bodyAsString());
+          return chunked(vertx, HttpMethod.PUT, "/v1/sessions/" + putId, put, 4_099);
+        })
+        .compose(written -> {
+          assertEquals(201, written.statusCode(), written.bodyAsString());
+          return api.get("/v1/sessions/" + putId);
+        })
+        .compose(read -> {
+          assertEquals(new JsonObject(put).getJsonObject("data"), read.bodyAsJsonObject().getJsonObject("data"));
+          return api.get("/v1/sessions/" + id + "/export");
+        })
+        .onComplete(t.succeeding(export -> t.verify(() -> {
+          JsonObject sent = new JsonObject(doc);
+          JsonObject back = export.bodyAsJsonObject();
+          assertEquals(sent.getJsonObject("data"), back.getJsonObject("data"));
+          assertEquals(sent.getJsonObject("keys"), back.getJsonObject("keys"));
+          t.completeNow();
+        })));
+  }
+
+  /** Sends {@code body} as UTF-8 in chunks of {@code size} bytes, without a Content-Length. */
+  private static Future<HttpResponse<Buffer>> chunked(Vertx vertx, HttpMethod method, String path, String body, int size) {
+    byte[] bytes = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    io.vertx.ext.web.client.HttpRequest<Buffer> request = daemon.api(BULK).request(method, path)
+        .putHeader("Content-Type", "application/json");
+    return request.sendStream(new io.vertx.core.streams.ReadStream<Buffer>() {
+      private io.vertx.core.Handler<Buffer> data;
+      private io.vertx.core.Handler<Void> end;
+      private boolean paused;
+      private int at;
+
+      @Override
+      public io.vertx.core.streams.ReadStream<Buffer> exceptionHandler(io.vertx.core.Handler<Throwable> h) {
+        return this;
+      }
+
+      @Override
+      public io.vertx.core.streams.ReadStream<Buffer> handler(io.vertx.core.Handler<Buffer> h) {
+        data = h;
+        if (h != null) {
+          vertx.runOnContext(v -> pump());
+        }
+        return this;
+      }
+
+      @Override
+      public io.vertx.core.streams.ReadStream<Buffer> pause() {
+        paused = true;
+        return this;
+      }
+
+      @Override
+      public io.vertx.core.streams.ReadStream<Buffer> resume() {
+        paused = false;
+        vertx.runOnContext(v -> pump());
+        return this;
+      }
+
+      @Override
+      public io.vertx.core.streams.ReadStream<Buffer> fetch(long amount) {
+        return resume();
+      }
+
+      @Override
+      public io.vertx.core.streams.ReadStream<Buffer> endHandler(io.vertx.core.Handler<Void> h) {
+        end = h;
+        return this;
+      }
+
+      private void pump() {
+        while (!paused && data != null && at < bytes.length) {
+          int n = Math.min(size, bytes.length - at);
+          Buffer chunk = Buffer.buffer(java.util.Arrays.copyOfRange(bytes, at, at + n));
+          at += n;
+          data.handle(chunk);
+        }
+        if (at == bytes.length && end != null) {
+          io.vertx.core.Handler<Void> e = end;
+          end = null;
+          e.handle(null);
+        }
+      }
+    });
+  }
 }

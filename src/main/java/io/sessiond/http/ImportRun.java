@@ -9,6 +9,7 @@ import io.sessiond.store.StoreRequests.PutResult;
 import io.sessiond.store.StoreRequests.StageImportKeys;
 import io.sessiond.store.StoreRequests.StagedImport;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.LinkedHashMap;
@@ -89,16 +90,38 @@ final class ImportRun {
     });
   }
 
-  /** Stages {@code batch} while the next one is read, until the document ends. */
-  private Future<Void> stageAll(ImportReader.Batch batch) {
+  /**
+   * Stages {@code first} and every batch after it, each while the next one is read, until the
+   * document ends. Each round starts the next from a callback and the last completes one promise:
+   * a chain of composed futures (one per round, each returning the next round's) kept every round's
+   * function, and with it the batch it had read, reachable until the import ended, some 200 MB of
+   * strings for the largest import of small keys.
+   */
+  private Future<Void> stageAll(ImportReader.Batch first) {
+    Promise<Void> done = Promise.promise();
+    stageFrom(first, done);
+    return done.future();
+  }
+
+  private void stageFrom(ImportReader.Batch batch, Promise<Void> done) {
     Future<Void> staged = stage(batch);
     Future<ImportReader.Batch> next = reader.done() ? Future.succeededFuture(null) : step(reader::next);
-    return Future.join(staged, next).compose(both -> {
+    Future.join(staged, next).onComplete(both -> {
+      if (both.failed()) {
+        done.fail(both.cause());
+        return;
+      }
       RequestDeadlines.progress(ctx);
       if (ctx.response().ended()) {
-        return Future.failedFuture(new IllegalStateException("the import was answered before it was applied"));
+        done.fail(new IllegalStateException("the import was answered before it was applied"));
+        return;
       }
-      return next.result() == null ? Future.succeededFuture() : stageAll(next.result());
+      ImportReader.Batch following = next.result();
+      if (following == null) {
+        done.complete();
+      } else {
+        stageFrom(following, done);
+      }
     });
   }
 

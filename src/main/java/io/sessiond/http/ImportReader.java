@@ -45,6 +45,8 @@ final class ImportReader implements AutoCloseable {
   private boolean restEmpty = true;
   private boolean inKeys;
   private String type;
+  /** Where the keys of {@link #type} are, for a 400 naming a bad key id: made once per type, not per key. */
+  private String typePath;
   private boolean done;
   private String idSeen;
 
@@ -144,6 +146,7 @@ final class ImportReader implements AutoCloseable {
         return false;
       }
       type = Bodies.keyType(p.currentName());
+      typePath = "/keys/" + type;
       if (p.nextToken() != JsonToken.START_OBJECT) {
         throw ApiException.badRequest("keys of type '" + type + "' must be an object of keyId → value or null");
       }
@@ -153,7 +156,7 @@ final class ImportReader implements AutoCloseable {
       type = null;
       return false;
     }
-    String keyId = Bodies.keyId(p.currentName(), "/keys/" + type);
+    String keyId = Bodies.keyId(p.currentName(), typePath);
     JsonToken value = p.nextToken();
     if (value == JsonToken.VALUE_NULL) {
       throw ApiException.badRequest("'keys." + type + "." + keyId + "' is null; an export holds only present keys");

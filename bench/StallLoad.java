@@ -42,6 +42,9 @@ public final class StallLoad {
     int batchKeys = Integer.parseInt(args[5]);
     int putBytes = Integer.parseInt(args[6]);
     int seconds = Integer.parseInt(args[7]);
+    // Seconds of GETs alone before the bulk requests, so that the other tenant's path is compiled and warm
+    // (the first second of a fresh daemon and client had GETs of 150-400 ms with no bulk request at all).
+    int warmup = args.length > 8 ? Integer.parseInt(args[8]) : 1;
     HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
         .executor(Executors.newFixedThreadPool(4)).connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -71,7 +74,7 @@ public final class StallLoad {
       });
     }, 0, 2, TimeUnit.MILLISECONDS);
 
-    Thread.sleep(1000);
+    Thread.sleep(warmup * 1000L);
     Map<String, Double> delaysBefore = loopDelays(http, base);
     long bulkStart = System.nanoTime();
     // A size of 0 leaves that request out (all three 0: the GETs alone, on an idle daemon).
@@ -96,6 +99,7 @@ public final class StallLoad {
     }
     if (delaysAfter == null) {
       delaysAfter = loopDelays(http, base);
+      bulkEnd = System.nanoTime();
     }
     timer.shutdownNow();
     Thread.sleep(3000);
@@ -116,6 +120,7 @@ public final class StallLoad {
     System.out.printf("RESULT gets=%d errors=%d skipped=%d all[%s] during-bulk(%d ms)[%s]%n", all.size(), errors,
         skipped.get(), stats(every), (bulkEnd - bulkStart) / 1_000_000, stats(window));
     System.out.println("LOOPDELAY " + delayStats(delaysBefore, delaysAfter));
+    System.out.println("TIMELINE " + timeline(all, bulkStart, bulkEnd));
     System.exit(0);
   }
 
@@ -162,6 +167,27 @@ public final class StallLoad {
       below = r.getValue();
     }
     return b.append(" longest").append(worst).toString();
+  }
+
+  /**
+   * The slowest GET started in each 500 ms from the bulk requests' start to their end (ms; '-' when
+   * none started), to see when in the bulk work the other tenant waited.
+   */
+  private static String timeline(List<Sample> all, long from, long to) {
+    int bins = (int) ((to - from) / 500_000_000L) + 1;
+    long[] worst = new long[bins];
+    java.util.Arrays.fill(worst, -1);
+    for (Sample s : all) {
+      if (s.startNanos() >= from && s.startNanos() <= to) {
+        int i = (int) ((s.startNanos() - from) / 500_000_000L);
+        worst[i] = Math.max(worst[i], s.micros());
+      }
+    }
+    StringBuilder b = new StringBuilder("max GET ms per 500 ms of the bulk window:");
+    for (long w : worst) {
+      b.append(' ').append(w < 0 ? "-" : String.valueOf(w / 1000));
+    }
+    return b.toString();
   }
 
   private static CompletableFuture<String> timed(CompletableFuture<HttpResponse<String>> f, String what, long start) {

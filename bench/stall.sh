@@ -3,7 +3,7 @@
 #
 #   bench/stall.sh [--jar JAR] [--baseline JAR] [--idle] [--seconds N] [--heap SIZE] [--opts 'JVM OPTIONS']
 #                  [--baseline-opts 'JVM OPTIONS'] [--env 'NAME=VALUE ...'] [--baseline-env 'NAME=VALUE ...']
-#                  [--timeout MS] [--build]
+#                  [--timeout MS] [--warmup SECONDS] [--build]
 #
 # What it does (~1–2 min per daemon):
 #   1. installs redis-server/redis-tools with apt-get when absent; builds target/sessiond.jar when absent (--build: always);
@@ -23,6 +23,9 @@
 # --baseline to measure them in the other order). --opts / --baseline-opts: more JVM options for the after / baseline
 # daemon (GC settings, say: the baseline may be the same jar); --env / --baseline-env: more environment for it. --timeout: the daemon's REQUEST_TIMEOUT_MS (default: the daemon's own, 5 s;
 # on a loaded machine the bulk requests may answer 503 after it, which ends the measured window early).
+# --warmup: seconds of the other tenant's GETs alone before the bulk requests (default 5; 1 before 2026-12-06: the
+# first second of a fresh daemon and load tool is JIT warm-up, 150-400 ms GETs with no bulk request at all).
+# The load tool also prints a TIMELINE: the slowest GET started in each 500 ms of the bulk window.
 # Writes bench/results/<date>-<HHMM>-stall.md. Event-loop stalls: the daemon runs with EVENT_LOOP_PROBE_MS=10 (each
 # HTTP event loop times a 10 ms timer's lateness, sessiond_http_loop_delay_seconds); the load tool reads the histogram
 # before and after the bulk requests and reports how many timers fired more than 10/20/50/100/... ms late in that
@@ -43,6 +46,7 @@ ENV_EXTRA=""
 BASELINE_ENV=""
 JAR=target/sessiond.jar
 TIMEOUT=""
+WARMUP=5
 while (($#)); do
   case "$1" in
     --baseline) shift; BASELINE=${1:?} ;;
@@ -56,6 +60,7 @@ while (($#)); do
     --baseline-env) shift; BASELINE_ENV=${1?} ;;
     --jar) shift; JAR=${1:?} ;;
     --timeout) shift; TIMEOUT=${1:?} ;;
+    --warmup) shift; WARMUP=${1:?} ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -139,7 +144,7 @@ run() {
   ( while kill -0 "$pid" 2> /dev/null; do awk '/VmRSS/ {print $2}' "/proc/$pid/status" 2> /dev/null; sleep 0.2; done ) > "$WORK/$name-rss" &
   sizes="$IMPORT_BYTES $BATCH_BYTES $BATCH_KEYS $PUT_BYTES"
   [[ $bulk == 0 ]] && sizes="0 0 $BATCH_KEYS 0"
-  out=$(java bench/StallLoad.java "http://127.0.0.1:$port" "$BULK_KEY" "$OTHER_KEY" $sizes "$SECONDS_RUN" 2>&1 || true)
+  out=$(java bench/StallLoad.java "http://127.0.0.1:$port" "$BULK_KEY" "$OTHER_KEY" $sizes "$SECONDS_RUN" "$WARMUP" 2>&1 || true)
   echo "$out" | sed "s/^/[$name] /" >&2
   redis-cli -p "$RP" --no-raw slowlog get 1000 > "$WORK/$name-slowlog"
   # Each entry's third field is its duration in microseconds.
@@ -157,7 +162,7 @@ run() {
     "$(echo "$out" | grep -oE 'all\[[^]]*\]' | sed 's/^all//'); $(echo "$out" | grep -oE 'errors=[0-9]+ skipped=[0-9]+')" \
     "$(awk -v us="${slow:-0}" 'BEGIN { printf "%.1f", us / 1000 }')" "${latency:-none}" "${gc:-?}" \
     "$((${rss_peak:-0} / 1024))" "$alive" >> "$WORK/rows"
-  echo "$out" | grep -E '^(import|key batch|PUT|bodies):' | sed "s/^/    $name: /" >> "$WORK/bulk"
+  echo "$out" | grep -E '^(import|key batch|PUT|bodies):|^TIMELINE' | sed "s/^/    $name: /" >> "$WORK/bulk"
 }
 
 : > "$WORK/rows"

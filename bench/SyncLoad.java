@@ -31,7 +31,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * (ETag). A poller keeps one {@code psql} session open and reads {@code SELECT id, version FROM
  * sessions} back to back; a write's lag is the time from its acknowledgement to the end of the
  * first poll that shows its session at that version or later (so the lag is over-stated by at most
- * one poll's duration, which is printed). Writes not visible 60 s after the load stops count as lost.
+ * one poll's duration plus the pause between polls, both printed). Writes not visible 60 s after the load stops count as lost.
  * Prints one RESULT line.
  */
 public final class SyncLoad {
@@ -96,11 +96,11 @@ public final class SyncLoad {
     long[] ackLat = ackLatencyMicros.stream().mapToLong(Long::longValue).sorted().toArray();
     System.out.printf("RESULT writes=%d seconds=%.1f rate=%.0f acked=%d failed=%d skipped=%d visible=%d lost=%d"
             + " ack_p50_ms=%.2f ack_p99_ms=%.2f lag_p50_ms=%d lag_p90_ms=%d lag_p99_ms=%d lag_max_ms=%d"
-            + " polls=%d poll_avg_ms=%.1f poll_max_ms=%.1f%n",
+            + " polls=%d poll_avg_ms=%.1f poll_max_ms=%.1f poll_pause_ms=%d%n",
         sent.get(), loadSeconds, sent.get() / loadSeconds, all.size(), failed.get(), skipped.get(), ok.length,
         all.size() - ok.length, pct(ackLat, 50) / 1000.0, pct(ackLat, 99) / 1000.0, pct(ok, 50), pct(ok, 90),
         pct(ok, 99), ok.length == 0 ? -1 : ok[ok.length - 1], poller.polls, poller.pollNanos / 1e6 / Math.max(1, poller.polls),
-        poller.maxPollNanos / 1e6);
+        poller.maxPollNanos / 1e6, Poller.POLL_PAUSE_MS);
     System.exit(0);
   }
 
@@ -240,6 +240,13 @@ public final class SyncLoad {
 
   /** One psql session reading every session's version back to back; keeps each poll's end time. */
   static final class Poller implements Runnable {
+    /**
+     * Pause between polls (SYNC_POLL_PAUSE_MS, default 50). Back to back polls (5 ms) keep a PostgreSQL
+     * backend and psql busy about half the time on a 2-core machine, competing with what they measure;
+     * a pause of 50 ms adds at most 50 ms to a write's measured lag.
+     */
+    static final long POLL_PAUSE_MS = Long.parseLong(System.getenv().getOrDefault("SYNC_POLL_PAUSE_MS", "50"));
+
     private final Process proc;
     private final PrintWriter in;
     private final BufferedReader out;
@@ -288,7 +295,7 @@ public final class SyncLoad {
             pollNanos += t1 - t0;
             maxPollNanos = Math.max(maxPollNanos, t1 - t0);
           }
-          Thread.sleep(5);
+          Thread.sleep(POLL_PAUSE_MS);
         }
       } catch (Exception e) {
         System.err.println("psql poller failed: " + e);

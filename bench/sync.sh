@@ -382,8 +382,8 @@ FILE="bench/results/$DAY-sync$TAG.md"
     echo
     echo "\`bench/SyncLoad.java\`: $RATE writes/s, open loop, for $DUR s (after 15 s of warm-up at the same rate, not recorded: the first seconds of a fresh JVM are slower, see the timeline) on $LOAD_SESSIONS sessions (9 in 10 a PUT of ~1 KiB data, 1 in 10 a"
     echo "key batch of 20 pre-keys); SESSION_SYNC_INTERVAL_MS, SYNC_BATCH_SIZE and SYNC_PARALLEL_BATCHES at the jar's defaults (250, 500, 2 since issue #16; 1000, 500, — before). Lag = from the"
-    echo "write's HTTP acknowledgement until a \`psql\` poll (one session, back to back, \`SELECT id, version FROM sessions\`)"
-    echo "shows the session at that version or later; over-stated by at most one poll (avg ${R[sync_poll_avg_ms]} ms, max ${R[sync_poll_max_ms]} ms, ${R[sync_polls]} polls)."
+    echo "write's HTTP acknowledgement until a \`psql\` poll (one session, \`SELECT id, version FROM sessions\` every ${R[sync_poll_pause_ms]:-5} ms after the previous poll ends)"
+    echo "shows the session at that version or later; over-stated by at most one poll and its pause (avg ${R[sync_poll_avg_ms]} ms, max ${R[sync_poll_max_ms]} ms, ${R[sync_polls]} polls)."
     echo
     echo "| measure | value | target | meets |"
     echo "| --- | ---: | --- | --- |"

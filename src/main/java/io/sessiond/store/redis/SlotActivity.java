@@ -47,12 +47,15 @@ final class SlotActivity {
     return true;
   }
 
-  /** After a read of new entries: a slot whose read was full (or not done) is read again next time. */
+  /**
+   * After a read of new entries: a slot whose read was full is read again, behind the slots that
+   * wait for a read already (a read takes the first slots of {@link #carry()}: a busy slot that kept
+   * its place would keep the slots after it unread for as long as it stays busy).
+   */
   synchronized void read(int slot, int entries, boolean full) {
+    carry.remove(slot);
     if (full) {
       carry.add(slot);
-    } else {
-      carry.remove(slot);
     }
     if (entries > 0) {
       pending.add(slot);
@@ -60,6 +63,7 @@ final class SlotActivity {
     }
   }
 
+  /** A slot a read did not reach (or failed on) keeps its place, or takes one at the end. */
   synchronized void unread(int slot) {
     carry.add(slot);
   }

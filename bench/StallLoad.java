@@ -45,6 +45,10 @@ public final class StallLoad {
     // Seconds of GETs alone before the bulk requests, so that the other tenant's path is compiled and warm
     // (the first second of a fresh daemon and client had GETs of 150-400 ms with no bulk request at all).
     int warmup = args.length > 8 ? Integer.parseInt(args[8]) : 1;
+    // 'curl': the bulk tenant's requests are sent by curl processes of their own (bodies from files), so this
+    // JVM, which times the other tenant's GETs, does not also encode and write 42 MB of bodies; 'java': by
+    // this JVM's HttpClient, as before 2026-12-06.
+    String bulkClient = args.length > 9 ? args[9] : "java";
     HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
         .executor(Executors.newFixedThreadPool(4)).connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -74,19 +78,28 @@ public final class StallLoad {
       });
     }, 0, 2, TimeUnit.MILLISECONDS);
 
+    Map<String, java.nio.file.Path> files = new TreeMap<>();
+    if (bulkClient.equals("curl")) {
+      files.put("import", bodyFile(importDoc));
+      files.put("key batch", bodyFile(keyBatch));
+      files.put("PUT", bodyFile(put));
+    }
     Thread.sleep(warmup * 1000L);
     Map<String, Double> delaysBefore = loopDelays(http, base);
     long bulkStart = System.nanoTime();
     // A size of 0 leaves that request out (all three 0: the GETs alone, on an idle daemon).
     List<CompletableFuture<String>> bulk = new ArrayList<>();
     if (importBytes > 0) {
-      bulk.add(timed(send(http, base, bulkKey, "POST", "/v1/sessions/import", importDoc), "import", bulkStart));
+      bulk.add(bulkClient.equals("curl") ? curl(files.get("import"), base, bulkKey, "POST", "/v1/sessions/import", "import", bulkStart)
+          : timed(send(http, base, bulkKey, "POST", "/v1/sessions/import", importDoc), "import", bulkStart));
     }
     if (batchBytes > 0) {
-      bulk.add(timed(send(http, base, bulkKey, "POST", "/v1/sessions/batch/keys", keyBatch), "key batch", bulkStart));
+      bulk.add(bulkClient.equals("curl") ? curl(files.get("key batch"), base, bulkKey, "POST", "/v1/sessions/batch/keys", "key batch", bulkStart)
+          : timed(send(http, base, bulkKey, "POST", "/v1/sessions/batch/keys", keyBatch), "key batch", bulkStart));
     }
     if (putBytes > 0) {
-      bulk.add(timed(send(http, base, bulkKey, "PUT", "/v1/sessions/big", put), "PUT", bulkStart));
+      bulk.add(bulkClient.equals("curl") ? curl(files.get("PUT"), base, bulkKey, "PUT", "/v1/sessions/big", "PUT", bulkStart)
+          : timed(send(http, base, bulkKey, "PUT", "/v1/sessions/big", put), "PUT", bulkStart));
     }
     CompletableFuture.allOf(bulk.toArray(CompletableFuture[]::new)).join();
     long bulkEnd = System.nanoTime();
@@ -188,6 +201,34 @@ public final class StallLoad {
       b.append(' ').append(w < 0 ? "-" : String.valueOf(w / 1000));
     }
     return b.toString();
+  }
+
+  private static java.nio.file.Path bodyFile(String body) throws java.io.IOException {
+    java.nio.file.Path f = java.nio.file.Files.createTempFile("stall-body", ".json");
+    f.toFile().deleteOnExit();
+    java.nio.file.Files.writeString(f, body);
+    return f;
+  }
+
+  /** The request sent by a curl process of its own, its status and time from {@code start} as {@link #timed} reports them. */
+  private static CompletableFuture<String> curl(java.nio.file.Path body, String base, String key, String method, String path,
+                                                String what, long start) {
+    return CompletableFuture.supplyAsync(() -> {
+      try {
+        Process p = new ProcessBuilder("curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", method,
+            "-H", "Authorization: Bearer " + key, "-H", "Content-Type: application/json", "-H", "Expect:",
+            "--max-time", "120", "--data-binary", "@" + body, base + path).redirectErrorStream(true).start();
+        String code = new String(p.getInputStream().readAllBytes()).trim();
+        p.waitFor();
+        return String.format("%s: %s in %d ms", what, code, (System.nanoTime() - start) / 1_000_000);
+      } catch (Exception e) {
+        return what + ": failed " + e;
+      }
+    }, Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "curl-" + what);
+      t.setDaemon(true);
+      return t;
+    }));
   }
 
   private static CompletableFuture<String> timed(CompletableFuture<HttpResponse<String>> f, String what, long start) {

@@ -3,7 +3,7 @@
 #
 #   bench/stall.sh [--jar JAR] [--baseline JAR] [--idle] [--seconds N] [--heap SIZE] [--opts 'JVM OPTIONS']
 #                  [--baseline-opts 'JVM OPTIONS'] [--env 'NAME=VALUE ...'] [--baseline-env 'NAME=VALUE ...']
-#                  [--timeout MS] [--warmup SECONDS] [--build]
+#                  [--timeout MS] [--warmup SECONDS] [--bulk-client curl|java] [--build]
 #
 # What it does (~1–2 min per daemon):
 #   1. installs redis-server/redis-tools with apt-get when absent; builds target/sessiond.jar when absent (--build: always);
@@ -25,6 +25,9 @@
 # on a loaded machine the bulk requests may answer 503 after it, which ends the measured window early).
 # --warmup: seconds of the other tenant's GETs alone before the bulk requests (default 5; 1 before 2026-12-06: the
 # first second of a fresh daemon and load tool is JIT warm-up, 150-400 ms GETs with no bulk request at all).
+# --bulk-client: who sends the bulk tenant's requests: 'curl' (default; three curl processes, bodies from files) or
+# 'java' (the load tool's own HttpClient, as before 2026-12-06: the JVM timing the GETs then also encodes and writes
+# 42 MB of bodies on the same 2 cores, and its own stalls count as the daemon's).
 # The load tool also prints a TIMELINE: the slowest GET started in each 500 ms of the bulk window.
 # Writes bench/results/<date>-<HHMM>-stall.md. Event-loop stalls: the daemon runs with EVENT_LOOP_PROBE_MS=10 (each
 # HTTP event loop times a 10 ms timer's lateness, sessiond_http_loop_delay_seconds); the load tool reads the histogram
@@ -47,6 +50,7 @@ BASELINE_ENV=""
 JAR=target/sessiond.jar
 TIMEOUT=""
 WARMUP=5
+BULK_CLIENT=curl
 while (($#)); do
   case "$1" in
     --baseline) shift; BASELINE=${1:?} ;;
@@ -61,6 +65,7 @@ while (($#)); do
     --jar) shift; JAR=${1:?} ;;
     --timeout) shift; TIMEOUT=${1:?} ;;
     --warmup) shift; WARMUP=${1:?} ;;
+    --bulk-client) shift; BULK_CLIENT=${1:?} ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -144,7 +149,7 @@ run() {
   ( while kill -0 "$pid" 2> /dev/null; do awk '/VmRSS/ {print $2}' "/proc/$pid/status" 2> /dev/null; sleep 0.2; done ) > "$WORK/$name-rss" &
   sizes="$IMPORT_BYTES $BATCH_BYTES $BATCH_KEYS $PUT_BYTES"
   [[ $bulk == 0 ]] && sizes="0 0 $BATCH_KEYS 0"
-  out=$(java bench/StallLoad.java "http://127.0.0.1:$port" "$BULK_KEY" "$OTHER_KEY" $sizes "$SECONDS_RUN" "$WARMUP" 2>&1 || true)
+  out=$(java bench/StallLoad.java "http://127.0.0.1:$port" "$BULK_KEY" "$OTHER_KEY" $sizes "$SECONDS_RUN" "$WARMUP" "$BULK_CLIENT" 2>&1 || true)
   echo "$out" | sed "s/^/[$name] /" >&2
   redis-cli -p "$RP" --no-raw slowlog get 1000 > "$WORK/$name-slowlog"
   # Each entry's third field is its duration in microseconds.
@@ -180,7 +185,7 @@ RESULT="bench/results/$(date -u +%F-%H%M)-stall.md"
   echo "\`bench/stall.sh $ARGS_TEXT\` on $GIT_DESC; $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs);"
   echo "load average at start $START_LOAD, at end $END_LOAD (other work was running on this machine)."
   echo "Jars: after = $JAR${BASELINE:+, before = $BASELINE}."
-  echo "Daemon: -Xmx$HEAP${OPTS:+ (after: $OPTS)}${BASELINE_OPTS:+ (before: $BASELINE_OPTS)}${ENV_EXTRA:+ (after env: $ENV_EXTRA)}${BASELINE_ENV:+ (before env: $BASELINE_ENV)}${TIMEOUT:+, REQUEST_TIMEOUT_MS=$TIMEOUT}, Redis $(redis-server --version | grep -oE 'v=[0-9.]+'), no sync; the other tenant GETs every 2 ms."
+  echo "Daemon: -Xmx$HEAP${OPTS:+ (after: $OPTS)}${BASELINE_OPTS:+ (before: $BASELINE_OPTS)}${ENV_EXTRA:+ (after env: $ENV_EXTRA)}${BASELINE_ENV:+ (before env: $BASELINE_ENV)}${TIMEOUT:+, REQUEST_TIMEOUT_MS=$TIMEOUT}, Redis $(redis-server --version | grep -oE 'v=[0-9.]+'), no sync; the other tenant GETs every 2 ms after a ${WARMUP} s warm-up; bulk requests sent by ${BULK_CLIENT}."
   echo
   echo "| daemon | other tenant's GETs while the bulk requests ran | HTTP event loops' 10 ms timers while the bulk requests ran | whole run | slowest Redis command | LATENCY LATEST | longest GC pause | peak RSS | survived |"
   echo "| --- | --- | --- | --- | ---: | --- | ---: | ---: | --- |"

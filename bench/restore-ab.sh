@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Restore A/B (issue #16) — one command, a few minutes:
 #
-#   bench/restore-ab.sh --baseline JAR [--jar JAR] [--sessions N] [--pairs P] [--jfr]
+#   bench/restore-ab.sh --baseline JAR [--jar JAR] [--sessions N] [--pairs P] [--jfr] [--env "K=V ..."]
 #
 # PostgreSQL (a private PostgreSQL 15, fsync on) is filled with N sessions of a bot's shape (the same SQL as
 # bench/scale.sh: ~1 KiB data, creds, 20 pre-keys, 20 messages), then the baseline jar and the measured jar each
@@ -9,7 +9,10 @@
 # alternating order (pair 1 baseline first, pair 2 measured first, ...). Per run: the restore's own log line
 # (time, rate) and the CPU seconds of sessiond, Redis and PostgreSQL from the daemon's launch until
 # /health/ready; sessiond's start-up CPU without a restore is measured once per jar and subtracted.
-# --jfr records a JFR profile of each measured run (kept with BENCH_KEEP=1). Prints a Markdown report.
+# Redis's INFO commandstats of each jar's last run is summarised per session (where Redis's time goes).
+# --env sets extra environment variables for the measured jar's runs only (the same jar with other settings).
+# --jfr records a JFR profile of each measured run (kept with BENCH_KEEP=1), and, where perf is installed, a
+# perf profile of Redis during it (its top functions are printed). Prints a Markdown report.
 # Environment: BENCH_JAVA_OPTS (default "-Xms256m -Xmx2g"), BENCH_KEEP=1 keeps the temp folder with logs.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -20,6 +23,7 @@ JAR_IN=target/sessiond.jar
 N=50000
 PAIRS=3
 JFR=0
+MEASURED_ENV=()
 while (($#)); do
   case "$1" in
     --baseline) shift; BASELINE=${1:?} ;;
@@ -27,6 +31,7 @@ while (($#)); do
     --sessions) shift; N=${1:?} ;;
     --pairs) shift; PAIRS=${1:?} ;;
     --jfr) JFR=1 ;;
+    --env) shift; read -r -a MEASURED_ENV <<< "${1:?}" ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -56,6 +61,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / hz }' "/proc/$1/stat" 2> /dev/null || echo 0; }
+# Of which in the kernel (system time: the loopback sockets' copies and the syscalls).
+sys_s() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.2f", $13 / hz }' "/proc/$1/stat" 2> /dev/null || echo 0; }
 # CPU seconds of PostgreSQL: the postmaster and every process it has now (sessiond's pool keeps its backends).
 pg_cpu() {
   local pm total=0 p
@@ -143,12 +150,13 @@ SQL
 log "seeded in $(($(date +%s) - s0)) s"
 
 # sessiond's own start-up CPU (no restore), once per jar, subtracted from each run's sessiond CPU.
-declare -A STARTUP=()
+declare -A STARTUP=() STARTUP_SYS=()
 for name in baseline measured; do
   redis-cli -p "$RP" flushall > /dev/null
   start_sessiond "startup-$name" "$WORK/$name.jar" AUTO_RESTORE_SESSIONS=false
   wait_ready 300 || { log "$name did not start"; exit 1; }
   STARTUP[$name]=$(cpu_s "$SERVER_PID")
+  STARTUP_SYS[$name]=$(sys_s "$SERVER_PID")
   stop_pid "$SERVER_PID"
 done
 log "start-up CPU without restore: baseline ${STARTUP[baseline]} s, measured ${STARTUP[measured]} s"
@@ -156,14 +164,30 @@ log "start-up CPU without restore: baseline ${STARTUP[baseline]} s, measured ${S
 ROWS=()
 declare -A SUM_RATE=() SUM_D=() SUM_R=() SUM_P=()
 run() { # name(baseline|measured) pair
-  local name=$1 pair=$2 t0 t1 c d r0 r1 p0 p1 line ms n rate l0 l1
+  local name=$1 pair=$2 t0 t1 c d r0 r1 p0 p1 line ms n rate l0 l1 cs ds rs0 rs1 rsys
   redis-cli -p "$RP" flushall > /dev/null
+  redis-cli -p "$RP" config resetstat > /dev/null
   l0=$(cut -d' ' -f1 /proc/loadavg)
-  r0=$(cpu_s "$REDIS_PID"); p0=$(pg_cpu); t0=$(date +%s.%N)
-  start_sessiond "$name-$pair" "$WORK/$name.jar" AUTO_RESTORE_SESSIONS=true
+  local perf_pid=""
+  if [[ $JFR == 1 && $name == measured ]] && command -v perf > /dev/null; then
+    perf record -F 499 -g -p "$REDIS_PID" -o "$WORK/redis-$name-$pair.perf" > /dev/null 2>&1 &
+    perf_pid=$!
+  fi
+  r0=$(cpu_s "$REDIS_PID"); p0=$(pg_cpu); t0=$(date +%s.%N); rs0=$(sys_s "$REDIS_PID")
+  if [[ $name == measured ]]; then
+    start_sessiond "$name-$pair" "$WORK/$name.jar" AUTO_RESTORE_SESSIONS=true "${MEASURED_ENV[@]}"
+  else
+    start_sessiond "$name-$pair" "$WORK/$name.jar" AUTO_RESTORE_SESSIONS=true
+  fi
   wait_ready 600 || { log "$name did not become ready: $(tail -3 "$WORK/sessiond-$name-$pair.log")"; exit 1; }
   t1=$(date +%s.%N); c=$(cpu_s "$SERVER_PID"); r1=$(cpu_s "$REDIS_PID"); p1=$(pg_cpu)
+  cs=$(sys_s "$SERVER_PID"); rs1=$(sys_s "$REDIS_PID")
   l1=$(cut -d' ' -f1 /proc/loadavg)
+  redis-cli -p "$RP" info commandstats | tr -d '\r' > "$WORK/commandstats-$name-$pair.txt"
+  if [[ -n $perf_pid ]]; then
+    kill -INT "$perf_pid" 2> /dev/null || true
+    wait "$perf_pid" 2> /dev/null || true
+  fi
   stop_pid "$SERVER_PID"
   line=$(grep -o 'Restore from PostgreSQL done.*' "$WORK/sessiond-$name-$pair.log" | head -1)
   ms=$(sed -n 's/.* in \([0-9]*\) ms.*/\1/p' <<< "$line")
@@ -173,8 +197,10 @@ run() { # name(baseline|measured) pair
   d=$(awk -v c="$c" -v s="${STARTUP[$name]}" -v n="$n" 'BEGIN { printf "%.0f", (c - s) * 1e6 / n }')
   r=$(awk -v a="$r0" -v b="$r1" -v n="$n" 'BEGIN { printf "%.0f", (b - a) * 1e6 / n }')
   p=$(awk -v a="$p0" -v b="$p1" -v n="$n" 'BEGIN { printf "%.0f", (b - a) * 1e6 / n }')
-  log "pair $pair $name: $n in $ms ms = $rate/s; CPU µs/session sessiond $d, Redis $r, PostgreSQL $p; load $l0 → $l1"
-  ROWS+=("| $pair | $name | $ms | $rate | $d | $r | $p | $((d + r + p)) | $l0 → $l1 |")
+  ds=$(awk -v c="$cs" -v s="${STARTUP_SYS[$name]}" -v n="$n" 'BEGIN { printf "%.0f", (c - s) * 1e6 / n }')
+  rsys=$(awk -v a="$rs0" -v b="$rs1" -v n="$n" 'BEGIN { printf "%.0f", (b - a) * 1e6 / n }')
+  log "pair $pair $name: $n in $ms ms = $rate/s; CPU µs/session sessiond $d (kernel $ds), Redis $r (kernel $rsys), PostgreSQL $p; load $l0 → $l1"
+  ROWS+=("| $pair | $name | $ms | $rate | $d ($ds) | $r ($rsys) | $p | $((d + r + p)) | $l0 → $l1 |")
   SUM_RATE[$name]=$(( ${SUM_RATE[$name]:-0} + rate )); SUM_D[$name]=$(( ${SUM_D[$name]:-0} + d ))
   SUM_R[$name]=$(( ${SUM_R[$name]:-0} + r )); SUM_P[$name]=$(( ${SUM_P[$name]:-0} + p ))
   LAST_RATE=$rate
@@ -198,7 +224,7 @@ echo "- command: \`bench/restore-ab.sh${ARGS_TEXT:+ $ARGS_TEXT}\`"
 echo "- $N sessions of a bot's shape (~1 KiB data, creds, 20 pre-keys, 20 messages: 41 rows each in PostgreSQL) restored into an empty Redis, write-behind sync on, tenant limits off"
 echo "- sessiond start-up CPU without a restore (subtracted): baseline ${STARTUP[baseline]} s, measured ${STARTUP[measured]} s"
 echo
-echo "| pair | jar | restore ms | sessions/s | sessiond µs/session | Redis µs/session | PostgreSQL µs/session | total µs/session | load 1 min |"
+echo "| pair | jar | restore ms | sessions/s | sessiond µs/session (kernel) | Redis µs/session (kernel) | PostgreSQL µs/session | total µs/session | load 1 min |"
 echo "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
 printf '%s\n' "${ROWS[@]}"
 echo
@@ -206,6 +232,23 @@ for name in baseline measured; do
   echo "- mean $name: $((SUM_RATE[$name] / PAIRS))/s; CPU µs/session sessiond $((SUM_D[$name] / PAIRS)), Redis $((SUM_R[$name] / PAIRS)), PostgreSQL $((SUM_P[$name] / PAIRS))"
 done
 echo "- speed-up per pair (measured / baseline): ${RATIOS[*]}"
+# Redis's own split of its time (INFO commandstats of the last run of each jar; commands a script runs are
+# counted both on their own and inside the script's): µs per restored session.
+for name in baseline measured; do
+  f=$(ls "$WORK"/commandstats-$name-*.txt 2> /dev/null | tail -1)
+  [[ -n $f ]] || continue
+  echo "- Redis commands, $name (µs per session; calls per session): $(awk -F'[:,=]' -v n="$N" '/^cmdstat_/ {
+      sub(/^cmdstat_/, "", $1); printf "%s %.1f (%.2f); ", $1, $5 / n, $3 / n }' "$f" | sed 's/; $//')"
+done
+for f in "$WORK"/redis-measured-*.perf; do
+  [[ -f $f ]] || continue
+  echo
+  echo "Redis during the measured run ($(basename "$f"), perf, self time):"
+  echo
+  echo '```'
+  perf report -i "$f" --no-children --stdio --sort symbol 2> /dev/null | grep -E '^ +[0-9.]+%' | head -30
+  echo '```'
+done
 if [[ $JFR == 1 ]]; then
   echo "- JFR recordings: $WORK/measured-*.jfr (BENCH_KEEP=1 keeps them)"
 fi

@@ -2,6 +2,19 @@
 # Scale benchmark (issue #16) — one command:
 #
 #   bench/scale.sh [--sizes "10000 100000 1000000"] [--baseline JAR] [--ab-max N] [--jar JAR] [--probe-rate N]
+#                  [--seed-dir DIR [--seed-only]]
+#
+# A million sessions are 41 M rows: seeding them inside the measurement held the machine for half an hour. With
+# --seed-dir, PostgreSQL is seeded once into a data directory that is kept (one database per size), and later runs
+# reuse it and only measure:
+#   /work/notes/bin/shared bench/scale.sh --seed-dir DIR --seed-only --sizes "..."   # preparation, not a measurement
+#   /work/notes/bin/bench bench/scale.sh --seed-dir DIR --sizes "..."                # restore and probes only
+# The seeding is built for speed, not durability (the data directory is a benchmark fixture): wal_level=minimal with
+# the tables truncated in the same transaction (no WAL for the rows), fsync and synchronous_commit off, the primary
+# keys, foreign keys and indexes dropped before the rows go in and built after (maintenance_work_mem 1 GB), rows in
+# primary-key order (the heap follows the index the restore reads by), then VACUUM (FREEZE, ANALYZE) so the first
+# restore sets no hint bits. A measured run changes what its probe's PUTs write (a few thousand versions), nothing
+# else. A size already seeded in DIR is not seeded again.
 #
 # Sessions of a bot's shape (~1 KiB data, creds, 20 pre-keys of ~110 B, 20 messages of ~130 B) at each size:
 #   1. PostgreSQL (a private PostgreSQL 15, fsync on) is filled up to the size with SQL (generate_series), cheaper than
@@ -25,6 +38,8 @@ BASELINE=""
 AB_MAX=100000
 JAR_IN=target/sessiond.jar
 PROBE_RATE=200
+SEED_DIR=""
+SEED_ONLY=0
 while (($#)); do
   case "$1" in
     --sizes) shift; SIZES=${1:?} ;;
@@ -32,11 +47,14 @@ while (($#)); do
     --ab-max) shift; AB_MAX=${1:?} ;;
     --jar) shift; JAR_IN=${1:?} ;;
     --probe-rate) shift; PROBE_RATE=${1:?} ;;
+    --seed-dir) shift; SEED_DIR=${1:?} ;;
+    --seed-only) SEED_ONLY=1 ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
 done
+[[ $SEED_ONLY == 0 || -n $SEED_DIR ]] || { echo "--seed-only needs --seed-dir DIR" >&2; exit 2; }
 JAVA_OPTS=${BENCH_JAVA_OPTS:--Xms256m -Xmx2g}
 PGBIN=/usr/lib/postgresql/15/bin
 log() { printf '[scale-bench %s] %s\n' "$(date +%T)" "$*" >&2; }
@@ -79,16 +97,37 @@ REDIS_PID=$!
 PIDS+=("$REDIS_PID")
 for _ in $(seq 50); do redis-cli -p "$RP" ping > /dev/null 2>&1 && break; sleep 0.1; done
 PGP=$(free_port)
-PGDATA="$WORK/pg"
-mkdir -p "$PGDATA" "$WORK/pgsock" "$WORK/pglog"
-chown postgres: "$PGDATA" "$WORK/pgsock" "$WORK/pglog"
-chmod 700 "$PGDATA"
-runuser -u postgres -- "$PGBIN/initdb" -D "$PGDATA" -U postgres --auth=trust -E UTF8 --no-sync > "$WORK/initdb.log" 2>&1
-runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGDATA" -l "$WORK/pglog/postgres.log" -w -t 60 \
-  -o "-p $PGP -k $WORK/pgsock -c listen_addresses=127.0.0.1 -c shared_buffers=512MB -c max_wal_size=4GB -c maintenance_work_mem=512MB" start > /dev/null
+PG_MEASURE="-c shared_buffers=512MB -c max_wal_size=4GB -c maintenance_work_mem=512MB"
+# Seeding only (the data directory is a fixture): no WAL for rows written into tables truncated in the same
+# transaction, nothing flushed, indexes built with a large sort memory.
+PG_SEED="-c shared_buffers=1GB -c maintenance_work_mem=1GB -c max_wal_size=16GB -c checkpoint_timeout=1h -c wal_level=minimal
+  -c max_wal_senders=0 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c autovacuum=off"
+if [[ -n $SEED_DIR ]]; then
+  mkdir -p "$SEED_DIR"
+  SEED_DIR=$(cd "$SEED_DIR" && pwd)
+  chmod 755 "$SEED_DIR"
+  PGDATA="$SEED_DIR/pg"
+else
+  PGDATA="$WORK/pg"
+fi
+mkdir -p "$WORK/pgsock" "$WORK/pglog"
+chown postgres: "$WORK/pgsock" "$WORK/pglog"
+if [[ ! -f $PGDATA/PG_VERSION ]]; then
+  mkdir -p "$PGDATA"
+  chown postgres: "$PGDATA"
+  chmod 700 "$PGDATA"
+  runuser -u postgres -- "$PGBIN/initdb" -D "$PGDATA" -U postgres --auth=trust -E UTF8 --no-sync > "$WORK/initdb.log" 2>&1
+fi
+# shellcheck disable=SC2086
+runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGDATA" -l "$WORK/pglog/postgres.log" -w -t 300 \
+  -o "-p $PGP -k $WORK/pgsock -c listen_addresses=127.0.0.1 $(if ((SEED_ONLY)); then echo $PG_SEED; else echo $PG_MEASURE; fi)" start > /dev/null
 PSQL=(psql -h 127.0.0.1 -p "$PGP" -U postgres -X -q -v ON_ERROR_STOP=1)
-"${PSQL[@]}" -d postgres -c 'CREATE DATABASE sessiond' -c "ALTER USER postgres PASSWORD 'bench'" > /dev/null
-PG_URL="postgres://postgres:bench@127.0.0.1:$PGP/sessiond"
+"${PSQL[@]}" -d postgres -c "ALTER USER postgres PASSWORD 'bench'" > /dev/null
+# One database per size with a kept data directory (a run restores everything its database holds); one for all
+# sizes otherwise, filled up to each size in turn.
+db_of() { if [[ -n $SEED_DIR ]]; then echo "scale_$1"; else echo sessiond; fi; }
+pg_url() { echo "postgres://postgres:bench@127.0.0.1:$PGP/$(db_of "$1")"; }
+seeded() { [[ -n $SEED_DIR && -f $SEED_DIR/seeded-$1 ]]; }
 log "work folder $WORK; redis on $RP, PostgreSQL on $PGP; load average $START_LOAD"
 
 SERVER_PID=""
@@ -127,41 +166,103 @@ restore_run() { # name jar
   RUN="$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') $(sed -n 's/.* in \([0-9]*\) ms.*/\1/p' <<< "$line") $(sed -n 's/.*done: \([0-9]*\) sessions restored.*/\1/p' <<< "$line")"
 }
 
-# Schema: the measured jar migrates an empty database.
-start_sessiond migrate "$JAR" AUTO_RESTORE_SESSIONS=false
-wait_ready 300 || { log "sessiond did not start: $(tail -5 "$WORK/sessiond-migrate.log")"; exit 1; }
-stop_pid "$SERVER_PID"
-"${PSQL[@]}" -d sessiond -c "INSERT INTO tenants (id) VALUES ('bench') ON CONFLICT DO NOTHING" > /dev/null
+# Schema: the measured jar migrates an empty database (each size's, with --seed-dir).
+migrate() { # size
+  local db
+  db=$(db_of "$1")
+  if [[ $("${PSQL[@]}" -d postgres -Atc "SELECT count(*) FROM pg_database WHERE datname = '$db'") == 0 ]]; then
+    "${PSQL[@]}" -d postgres -c "CREATE DATABASE $db" > /dev/null
+  fi
+  PG_URL=$(pg_url "$1")
+  start_sessiond "migrate-$1" "$JAR" AUTO_RESTORE_SESSIONS=false
+  wait_ready 300 || { log "sessiond did not start: $(tail -5 "$WORK/sessiond-migrate-$1.log")"; exit 1; }
+  stop_pid "$SERVER_PID"
+  "${PSQL[@]}" -d "$db" -c "INSERT INTO tenants (id) VALUES ('bench') ON CONFLICT DO NOTHING" > /dev/null
+}
+[[ -n $SEED_DIR ]] || migrate 0
 
-CSV="$WORK/scale.csv"
-echo "sessions,redis_bytes_per_session,payload_bytes_per_session,heap_used_mib,idle_cpu_daemon,idle_cpu_redis,get_p50_ms,get_p99_ms,put_p50_ms,put_p99_ms,restore_s,restore_rate,baseline_restore_s,baseline_restore_rate,load1" > "$CSV"
-ROWS=()
-have=0
-for N in $SIZES; do
-  log "size $N: seeding PostgreSQL from $have (SQL); load $(loadavg)"
-  s0=$(date +%s)
-  "${PSQL[@]}" -d sessiond > "$WORK/seed-$N.log" 2>&1 << SQL
+# The rows of sessions [from, to) (SQL, generate_series), in primary-key order. $1 from, $2 to.
+rows_sql() {
+  cat << SQL
+SET work_mem = '256MB';
+CREATE TEMP TABLE ids AS SELECT g FROM generate_series($1, $2 - 1) g ORDER BY 's-' || g;
 INSERT INTO sessions (tenant, id, state, data, creds, version, created_at, updated_at, activity_at, ttl_seconds, expires_at)
 SELECT 'bench', 's-' || g, 'connected',
   '{"owner":"bench","n":' || g || ',"jid":"' || (1000000000 + g) || '@s.whatsapp.net","blob":"' || repeat(md5(g::text), 30) || '"}',
   '{"noiseKey":{"public":"' || md5('n' || g) || '"},"registrationId":' || g || '}',
   60, 1763780000000, 1763780000000, 1763780000000, 0, 0
-FROM generate_series($have, $N - 1) g;
+FROM ids;
 INSERT INTO keys (tenant, session_id, type, key_id, value)
 SELECT 'bench', 's-' || g, 'pre-key', k::text,
   '{"public":{"type":"Buffer","data":"' || md5(g || 'p' || k) || '"},"private":{"type":"Buffer","data":"' || md5(g || 'q' || k) || '"}}'
-FROM generate_series($have, $N - 1) g, generate_series(1, 20) k;
+FROM ids CROSS JOIN LATERAL generate_series(1 + 0 * g, 20) k;
 INSERT INTO messages (tenant, session_id, seq, body)
 SELECT 'bench', 's-' || g, m,
   '{"key":{"remoteJid":"' || (2000000000 + m) || '@s.whatsapp.net","id":"' || md5(g || 'm' || m) || '"},"message":{"conversation":"hello ' || m || '"}}'
-FROM generate_series($have, $N - 1) g, generate_series(1, 20) m;
-VACUUM ANALYZE sessions, keys, messages;
+FROM ids CROSS JOIN LATERAL generate_series(1 + 0 * g, 20) m;
+DROP TABLE ids;
 SQL
-  have=$N
-  log "size $N: seeded in $(($(date +%s) - s0)) s"
-  payload=$("${PSQL[@]}" -d sessiond -Atc "SELECT round(((SELECT sum(octet_length(data) + coalesce(octet_length(creds), 0)) FROM sessions)
-    + (SELECT sum(octet_length(value) + octet_length(key_id) + octet_length(type)) FROM keys)
-    + (SELECT sum(octet_length(body)) FROM messages))::numeric / $N)")
+}
+
+# Seeds size N into its own database of the kept data directory: constraints and indexes dropped, the tables
+# truncated and filled in one transaction (wal_level=minimal writes no WAL for them), then rebuilt.
+seed_kept() { # size
+  local db
+  db=$(db_of "$1")
+  migrate "$1"
+  "${PSQL[@]}" -d "$db" > "$WORK/seed-$1.log" 2>&1 << SQL
+\\timing on
+BEGIN;
+ALTER TABLE keys DROP CONSTRAINT keys_tenant_session_id_fkey, DROP CONSTRAINT keys_pkey;
+ALTER TABLE messages DROP CONSTRAINT messages_tenant_session_id_fkey, DROP CONSTRAINT messages_pkey;
+ALTER TABLE blobs DROP CONSTRAINT blobs_tenant_session_id_fkey;
+ALTER TABLE creds_history DROP CONSTRAINT creds_history_tenant_session_id_fkey;
+ALTER TABLE sessions DROP CONSTRAINT sessions_pkey, DROP CONSTRAINT sessions_tenant_fkey;
+DROP INDEX sessions_expiring;
+TRUNCATE sessions, keys, messages;
+$(rows_sql 0 "$1")
+ALTER TABLE sessions ADD PRIMARY KEY (tenant, id), ADD FOREIGN KEY (tenant) REFERENCES tenants (id);
+CREATE INDEX sessions_expiring ON sessions (expires_at) WHERE expires_at > 0;
+ALTER TABLE keys ADD PRIMARY KEY (tenant, session_id, type, key_id);
+ALTER TABLE messages ADD PRIMARY KEY (tenant, session_id, seq);
+ALTER TABLE keys ADD FOREIGN KEY (tenant, session_id) REFERENCES sessions (tenant, id) ON DELETE CASCADE;
+ALTER TABLE messages ADD FOREIGN KEY (tenant, session_id) REFERENCES sessions (tenant, id) ON DELETE CASCADE;
+ALTER TABLE blobs ADD FOREIGN KEY (tenant, session_id) REFERENCES sessions (tenant, id) ON DELETE CASCADE;
+ALTER TABLE creds_history ADD FOREIGN KEY (tenant, session_id) REFERENCES sessions (tenant, id) ON DELETE CASCADE;
+COMMIT;
+VACUUM (FREEZE, ANALYZE) sessions, keys, messages;
+SQL
+}
+CSV="$WORK/scale.csv"
+echo "sessions,redis_bytes_per_session,payload_bytes_per_session,heap_used_mib,idle_cpu_daemon,idle_cpu_redis,get_p50_ms,get_p99_ms,put_p50_ms,put_p99_ms,restore_s,restore_rate,baseline_restore_s,baseline_restore_rate,load1" > "$CSV"
+ROWS=()
+have=0
+for N in $SIZES; do
+  s0=$(date +%s)
+  if [[ -z $SEED_DIR ]]; then
+    log "size $N: seeding PostgreSQL from $have (SQL); load $(loadavg)"
+    { rows_sql "$have" "$N"; echo "VACUUM ANALYZE sessions, keys, messages;"; } | "${PSQL[@]}" -d sessiond > "$WORK/seed-$N.log" 2>&1
+    have=$N
+    log "size $N: seeded in $(($(date +%s) - s0)) s"
+  elif ! seeded "$N"; then
+    ((SEED_ONLY)) || { log "size $N is not seeded in $SEED_DIR: run with --seed-only first (under bin/shared)"; exit 1; }
+    log "size $N: seeding database $(db_of "$N") in $SEED_DIR (SQL, indexes built after); load $(loadavg)"
+    seed_kept "$N"
+    log "size $N: seeded in $(($(date +%s) - s0)) s; load $(loadavg)"
+  fi
+  PG_URL=$(pg_url "$N")
+  if seeded "$N"; then
+    payload=$(cat "$SEED_DIR/seeded-$N")
+  else
+    payload=$("${PSQL[@]}" -d "$(db_of "$N")" -Atc "SELECT round(((SELECT sum(octet_length(data) + coalesce(octet_length(creds), 0)) FROM sessions)
+      + (SELECT sum(octet_length(value) + octet_length(key_id) + octet_length(type)) FROM keys)
+      + (SELECT sum(octet_length(body)) FROM messages))::numeric / $N)")
+    [[ -n $SEED_DIR ]] && echo "$payload" > "$SEED_DIR/seeded-$N"
+  fi
+  if ((SEED_ONLY)); then
+    log "size $N: $(db_of "$N") holds $N sessions ($payload payload bytes each)"
+    continue
+  fi
   base_s=""; base_rate=""
   if [[ -n $BASELINE && $N -le $AB_MAX ]]; then
     restore_run "baseline-$N" "$WORK/baseline.jar"
@@ -198,6 +299,11 @@ SQL
   unset P
 done
 
+if ((SEED_ONLY)); then
+  runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGDATA" -m fast -w -t 600 stop > /dev/null
+  log "seeded $SIZES in $SEED_DIR; measure with: bench/scale.sh --seed-dir $SEED_DIR --sizes \"$SIZES\" (under bin/bench)"
+  exit 0
+fi
 DAY=$(date -u +%Y-%m-%d)
 mkdir -p bench/results
 cp "$CSV" "bench/results/$DAY-scale.csv"

@@ -71,7 +71,7 @@ public record RedisConfig(String mode, List<String> endpoints, String username, 
         s.longValue("REDIS_RECONNECT_MAX_BACKOFF_MS", 2000, 10, 600_000),
         tls(endpoints), caFile(s, tls(endpoints)),
         s.bool("REDIS_TLS_VERIFY_HOSTNAME", true),
-        s.bool("REDIS_FUNCTIONS", false));
+        s.bool("REDIS_FUNCTIONS", true));
   }
 
   /** Whether the endpoints speak TLS; all of them or none (one client cannot mix the two). */

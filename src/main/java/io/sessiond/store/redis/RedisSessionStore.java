@@ -86,7 +86,7 @@ final class RedisSessionStore implements SessionStore {
   private final RedisLink link;
   private final RedisIndex index;
   private final RedisPages pages;
-  /** Whether to run the scripts from a Redis function library where Redis allows it ({@code REDIS_FUNCTIONS}, default off). */
+  /** Whether to run the scripts from a Redis function library where Redis allows it ({@code REDIS_FUNCTIONS}, default on). */
   private final boolean functions;
 
   RedisSessionStore(Vertx vertx, StoreSettings settings, RedisConfig config) {

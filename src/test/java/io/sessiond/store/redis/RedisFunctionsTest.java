@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The store's scripts as a Redis 7 function library ({@code REDIS_FUNCTIONS=true}): loaded at open and
  * run by FCALL (no EVALSHA for the writes), loaded again after Redis lost it (the write that found it
- * missing still succeeds), and not loaded with {@code REDIS_FUNCTIONS=false} (the default). The rest of the store's behaviour on functions is the
+ * missing still succeeds), on by default, and not loaded with {@code REDIS_FUNCTIONS=false}. The rest of the store's behaviour on functions is the
  * store contract run on Redis 7 ({@code TEST_SERVICES=system}); on Redis 6.2 every other test runs the
  * scripts by EVALSHA.
  */
@@ -119,6 +119,20 @@ class RedisFunctionsTest {
 
       assertEquals(evalsha, calls("evalsha"), "every call ran by the library");
       assertTrue(calls("fcall") >= fcall + 4, "the writes ran by FCALL");
+    } finally {
+      await(store.close());
+    }
+  }
+
+  @Test
+  void onByDefault() throws Exception {
+    Resp.text(redis7.port(), "FUNCTION", "FLUSH");
+    RedisSessionStore store = store(Map.of());
+    try {
+      long evalsha = calls("evalsha");
+      await(store.put(new PutSession("t", "s" + UUID.randomUUID(), "{}", null, null, 60L, StoreRequests.ANY_VERSION)));
+      assertEquals(1, libraries().size(), "the library is loaded without REDIS_FUNCTIONS");
+      assertEquals(evalsha, calls("evalsha"), "the write ran by FCALL");
     } finally {
       await(store.close());
     }

@@ -236,6 +236,7 @@ SQL
 CSV="$WORK/scale.csv"
 echo "sessions,redis_bytes_per_session,payload_bytes_per_session,heap_used_mib,idle_cpu_daemon,idle_cpu_redis,get_p50_ms,get_p99_ms,put_p50_ms,put_p99_ms,restore_s,restore_rate,baseline_restore_s,baseline_restore_rate,load1" > "$CSV"
 ROWS=()
+IDLE_NOTES=()
 have=0
 for N in $SIZES; do
   s0=$(date +%s)
@@ -283,9 +284,21 @@ for N in $SIZES; do
   bytes=$(awk -v a="$used0" -v b="$used" -v n="$N" 'BEGIN { printf "%.0f", (b - a) / n }')
   jcmd "$SERVER_PID" GC.run > /dev/null 2>&1 || true
   heap=$(jcmd "$SERVER_PID" GC.heap_info 2> /dev/null | awk '/used/ { for (i = 1; i <= NF; i++) if ($i == "used") { v = $(i + 1); sub(/K,?$/, "", v); printf "%.1f", v / 1024; exit } }')
+  redis-cli -p "$RP" config resetstat > /dev/null
+  declare -A T0=()
+  for t in /proc/"$REDIS_PID"/task/*; do T0[${t##*/}]=$(cpu_s "$REDIS_PID/task/${t##*/}"); done
   c0=$(cpu_s "$SERVER_PID"); r0=$(cpu_s "$REDIS_PID"); t0=$(date +%s.%N)
   sleep 20
   c1=$(cpu_s "$SERVER_PID"); r1=$(cpu_s "$REDIS_PID"); t1=$(date +%s.%N)
+  # What Redis did while idle: its threads' CPU (main thread, lazy free, jemalloc) and the commands it ran.
+  idle_threads=""
+  for t in /proc/"$REDIS_PID"/task/*; do
+    id=${t##*/}
+    idle_threads+="$(cat "$t/comm" 2> /dev/null) $(awk -v a="${T0[$id]:-0}" -v b="$(cpu_s "$REDIS_PID/task/$id")" 'BEGIN { printf "%.2f", b - a }') s; "
+  done
+  idle_cmds=$(redis-cli -p "$RP" info commandstats | tr -d '\r' | awk -F'[:,=]' -v s=20 '/^cmdstat_/ && $3 > 0 {
+      sub(/^cmdstat_/, "", $1); printf "%s %.1f/s %.0f µs; ", $1, $3 / s, $5 }' | sed 's/; $//')
+  unset T0
   idle_d=$(awk -v a="$c0" -v b="$c1" -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%.3f", (b - a) / (t1 - t0) }')
   idle_r=$(awk -v a="$r0" -v b="$r1" -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%.3f", (b - a) / (t1 - t0) }')
   probe=$(timeout 300 java -cp "$JAR" bench/ScaleProbe.java "http://127.0.0.1:$HP" "$KEY" "$N" s- "$PROBE_RATE" 10 2>&1 | grep '^RESULT' || echo "RESULT")
@@ -293,6 +306,8 @@ for N in $SIZES; do
   for kv in ${probe#RESULT}; do P[${kv%%=*}]=${kv#*=}; done
   load1=$(cut -d' ' -f1 /proc/loadavg)
   log "size $N: redis $bytes B/session (payload $payload B), heap ${heap:-?} MiB, idle CPU daemon $idle_d redis $idle_r, $probe"
+  log "size $N: idle Redis threads' CPU over 20 s: ${idle_threads%; }; commands: ${idle_cmds:-none}"
+  IDLE_NOTES+=("- $(LC_ALL=C printf "%'d" "$N") sessions, Redis while idle (20 s): threads ${idle_threads%; }; commands ${idle_cmds:-none}")
   echo "$N,$bytes,$payload,${heap:-},$idle_d,$idle_r,${P[get_p50_ms]:-},${P[get_p99_ms]:-},${P[put_p50_ms]:-},${P[put_p99_ms]:-},$(awk -v ms="$ms" 'BEGIN { printf "%.1f", ms / 1000 }'),$rate,$base_s,$base_rate,$load1" >> "$CSV"
   ROWS+=("| $(LC_ALL=C printf "%'d" "$N") | $bytes | $payload | ${heap:-?} | $idle_d / $idle_r | ${P[get_p50_ms]:-?} / ${P[get_p99_ms]:-?} | ${P[put_p50_ms]:-?} / ${P[put_p99_ms]:-?} | ${P[errors]:-?} | $(awk -v ms="$ms" 'BEGIN { printf "%.1f", ms / 1000 }') s = $rate/s (ready $ready s) | ${base_s:+$base_s s = $base_rate/s (${b_ready} s); **$(awk -v a="$rate" -v b="$base_rate" 'BEGIN { printf "%.2f", a / b }')×**} | $load1 |")
   stop_pid "$SERVER_PID"
@@ -326,6 +341,8 @@ FILE="bench/results/$DAY-scale.md"
   printf '%s\n' "${ROWS[@]}"
   echo
   echo "Plot: [scale.png](scale.png). CSV: \`$DAY-scale.csv\`."
+  echo
+  printf '%s\n' "${IDLE_NOTES[@]}"
 } > "$FILE"
 cat "$FILE"
 log "written $FILE and bench/results/scale.png"

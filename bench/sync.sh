@@ -117,6 +117,17 @@ stop_pid() {
   kill -9 "$p" 2> /dev/null || true
 }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# A free port whose cluster bus port (+10000) is a port and free too: an ephemeral port above 55535 has none,
+# and redis-cli --cluster create then fails (about one run in three on this machine's port range).
+cluster_port() { python3 -c '
+import socket
+while True:
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]
+    if p + 10000 > 65535: continue
+    b = socket.socket()
+    try: b.bind(("127.0.0.1", p + 10000))
+    except OSError: continue
+    print(p); break'; }
 wait_http() { # url seconds pid
   local i
   for ((i = 0; i < $2 * 20; i++)); do
@@ -149,7 +160,7 @@ if ((CLUSTER)); then
   # Three masters and three replicas, as the test fixture (TestRedisCluster) forms them.
   CPORTS=()
   for i in 1 2 3 4 5 6; do
-    p=$(free_port)
+    p=$(cluster_port)
     mkdir -p "$WORK/redis-$p"
     redis-server --port "$p" --bind 127.0.0.1 --cluster-enabled yes --cluster-config-file nodes.conf \
       --cluster-node-timeout 1000 --save '' --appendonly no --dir "$WORK/redis-$p" --logfile "$WORK/redis-$p/redis.log" &
@@ -160,7 +171,8 @@ if ((CLUSTER)); then
   for p in "${CPORTS[@]}"; do
     for _ in $(seq 50); do redis-cli -p "$p" ping > /dev/null 2>&1 && break; sleep 0.1; done
   done
-  redis-cli --cluster create $(printf '127.0.0.1:%s ' "${CPORTS[@]}") --cluster-replicas 1 --cluster-yes > "$WORK/cluster-create.log" 2>&1
+  redis-cli --cluster create $(printf '127.0.0.1:%s ' "${CPORTS[@]}") --cluster-replicas 1 --cluster-yes > "$WORK/cluster-create.log" 2>&1 ||
+    { log "redis-cli --cluster create failed: $(tail -3 "$WORK/cluster-create.log")"; exit 1; }
   for _ in $(seq 200); do
     ok=1
     for p in "${CPORTS[@]}"; do redis-cli -p "$p" cluster info 2> /dev/null | grep -q 'cluster_state:ok' || ok=0; done

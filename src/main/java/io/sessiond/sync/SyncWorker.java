@@ -12,10 +12,14 @@ import io.sessiond.sync.SessionLocks.Ref;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.sqlclient.SqlConnection;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,9 +32,13 @@ import org.slf4j.LoggerFactory;
  * {@code SESSION_SYNC_INTERVAL_MS}. For each batch, in one transaction, it locks the batch's sessions,
  * reads from Redis the current state of the parts the entries name (the session row, named keys, new
  * messages, blobs; or the whole session) and writes just those, a few statements per batch; it
- * acknowledges and deletes the entries only after the commit. Batches running at once may name the
- * same session: its lock orders them, and each reads Redis only once it holds the lock, so the last to
- * commit wrote the newest state. Every tick also takes over changes a crashed instance left pending
+ * acknowledges and deletes the entries only after the commit. Batches of this instance running at once
+ * never name the same session: a change of a session a batch in flight holds waits here (read,
+ * unacknowledged) and goes into a batch started after that one ends, together with every other change
+ * of that session waiting by then (written once, at Redis's state then), so no batch waits for
+ * another's locks. The locks still order this instance's batches against other instances and
+ * write-through, and each batch reads Redis only once it holds them, so the last to commit wrote the
+ * newest state. Every tick also takes over changes a crashed instance left pending
  * (XAUTOCLAIM). After any failure no new batch starts until those in flight are done; then the
  * entries this instance holds unacknowledged are read again (and again on every tick while
  * PostgreSQL is down) before new ones: writes to Redis go on meanwhile.
@@ -49,13 +57,20 @@ final class SyncWorker {
   /** Changes and Redis's epoch as read before them. */
   private record Read(String epoch, List<Change> changes) {
   }
+  /** A change read (delivered, unacknowledged) and not yet in a batch, with the epoch it was read in. */
+  private record Waiting(Change change, String epoch) {
+  }
   private final BlobReader blobs;
   private final String consumer;
   private final int batchSize;
   private final long claimIdleMs;
   private final int parallel;
-  /** Batches read and not yet committed and acknowledged. */
+  /** Batches started and not yet committed and acknowledged. */
   private int inFlight;
+  /** Changes read whose session a batch in flight held, oldest first; fewer than two batches' worth. */
+  private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
+  /** The sessions the batches in flight name: no other batch of this instance takes them until theirs ends. */
+  private final Set<Ref> held = new HashSet<>();
   /** A read of the feed is on its way (one at a time). */
   private boolean reading;
   /** Something failed: entries may be pending here unacknowledged; they are read again before new ones. */
@@ -106,12 +121,22 @@ final class SyncWorker {
   }
 
   /**
-   * Reads the next batch unless a read is on its way, {@code parallel} batches are in flight, or a
-   * failure waits for the batches in flight to finish; starts writing it, and reads on at once when
-   * it was full (a backlog).
+   * Reads the next changes unless a read is on its way, {@code parallel} batches are in flight, or a
+   * failure waits for the batches in flight to finish; starts a batch of those whose session no batch
+   * in flight holds (with the changes that waited for theirs), and reads on at once when the read was
+   * full (a backlog). While a batch's worth of changes waits, it reads nothing new.
    */
   private void pump() {
     if (reading || stopping || inFlight >= parallel || (retrying && inFlight > 0)) {
+      return;
+    }
+    if (retrying) {
+      waiting.clear(); // nothing in flight: the pending read gets them again
+    }
+    if (waiting.size() >= batchSize) {
+      if (start()) {
+        pump();
+      }
       return;
     }
     reading = true;
@@ -124,20 +149,8 @@ final class SyncWorker {
         return;
       }
       List<Change> changes = ar.result().changes();
-      if (changes.isEmpty()) {
-        return;
-      }
-      inFlight++;
-      process(changes, ar.result().epoch()).onComplete(done -> {
-        inFlight--;
-        if (done.failed()) {
-          retrying = true;
-          reported(done.cause());
-        } else {
-          reported(null);
-          pump(); // what arrived while this batch was written
-        }
-      });
+      changes.forEach(c -> waiting.add(new Waiting(c, ar.result().epoch())));
+      start();
       if (changes.size() >= batchSize) {
         pump();
       }
@@ -145,16 +158,61 @@ final class SyncWorker {
   }
 
   /**
+   * Starts a batch of the waiting changes whose session no batch in flight holds (up to
+   * {@code batchSize} sessions, each with all its waiting changes), under the epoch of the oldest
+   * read among them: a batch with changes read before Redis lost its data must not commit. False
+   * when none could start.
+   */
+  private boolean start() {
+    if (inFlight >= parallel || stopping) {
+      return false;
+    }
+    Set<Ref> taken = new HashSet<>();
+    List<Change> changes = new ArrayList<>();
+    String read = null;
+    for (Iterator<Waiting> it = waiting.iterator(); it.hasNext(); ) {
+      Waiting w = it.next();
+      Ref ref = w.change().tenant() == null ? null : new Ref(w.change().tenant(), w.change().id());
+      if (ref != null && (held.contains(ref) || (taken.size() >= batchSize && !taken.contains(ref)))) {
+        continue;
+      }
+      it.remove();
+      changes.add(w.change());
+      read = read == null ? w.epoch() : read;
+      if (ref != null) {
+        taken.add(ref);
+      }
+    }
+    if (changes.isEmpty()) {
+      return false;
+    }
+    held.addAll(taken);
+    inFlight++;
+    process(changes, read).onComplete(done -> {
+      inFlight--;
+      held.removeAll(taken);
+      if (done.failed()) {
+        retrying = true;
+        reported(done.cause());
+      } else {
+        reported(null);
+      }
+      pump(); // what arrived or waited while this batch was written (after a failure: once the others end)
+    });
+    return true;
+  }
+
+  /**
    * The next batch: entries of crashed instances (once per tick), else this instance's own pending
-   * entries (after a failure, or once per tick when nothing is in flight, so that only entries no
-   * batch holds are pending), else new ones.
+   * entries (after a failure, or once per tick when nothing is in flight or waits, so that only
+   * entries no batch holds are pending), else new ones.
    */
   private Future<List<Change>> next() {
     if (claimDue) {
       claimDue = false;
       return log.claim(consumer, claimIdleMs, batchSize).compose(c -> c.isEmpty() ? next() : Future.succeededFuture(c));
     }
-    if ((retrying || pendingDue) && inFlight == 0) {
+    if ((retrying || pendingDue) && inFlight == 0 && waiting.isEmpty()) {
       pendingDue = false;
       return log.pending(consumer, batchSize).compose(c -> {
         if (!c.isEmpty()) {
@@ -186,6 +244,7 @@ final class SyncWorker {
       return System.currentTimeMillis() > deadline ? Future.succeededFuture()
           : vertx.timer(20).compose(t -> flush(deadline));
     }
+    waiting.clear(); // pending at this instance: read again below
     return cycle(0);
   }
 
@@ -193,7 +252,8 @@ final class SyncWorker {
     // The epoch is read before the changes: a batch commits only if Redis kept its data since (DurableEpoch).
     return epoch.advance().compose(e -> log.claim(consumer, claimIdleMs, batchSize).compose(c -> process(c, e))
         .compose(n -> log.pending(consumer, batchSize)).compose(c -> process(c, e))
-        .compose(pendingDone -> log.fresh(consumer, batchSize)).compose(c -> process(c, e)))
+        .compose(pending -> log.fresh(consumer, batchSize)
+            .compose(c -> process(c, e)).map(fresh -> Math.max(pending, fresh))))
         .compose(n -> n >= batchSize && batches < MAX_FLUSH_BATCHES ? cycle(batches + 1) : Future.succeededFuture());
   }
 

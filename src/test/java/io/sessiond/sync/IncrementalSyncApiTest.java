@@ -311,6 +311,52 @@ class IncrementalSyncApiTest {
     });
   }
 
+  @Test
+  void parallelBatches_neverNameTheSameSession_noBatchWaitsForAnothersLocks(Vertx vertx, VertxTestContext ctx) {
+    String pg = TestPostgres.newDatabase();
+    String prefix = TestRedis.uniquePrefix();
+    List<String> ids = List.of(TestDaemon.freshSession(), TestDaemon.freshSession(), TestDaemon.freshSession());
+    // Batches of 3 entries over 3 sessions, two at once: consecutive reads name the same sessions. Each
+    // session row PostgreSQL writes takes 40 ms (a trigger) and notes how many advisory locks are being
+    // waited for at that moment: a batch waiting for another's session locks shows there.
+    String[] settings = {"SYNC_BATCH_SIZE", "3", "SYNC_PARALLEL_BATCHES", "2"};
+    Random random = new Random(7);
+    daemon(vertx, TestRedis.url(), prefix, pg, settings).compose(d -> {
+      Api api = d.api(TENANT);
+      Future<Void> created = Future.succeededFuture();
+      for (String id : ids) {
+        created = created.compose(v -> api.create(id, new JsonObject().put("data", new JsonObject())).mapEmpty());
+      }
+      Future<Void> rounds = created.compose(v -> vertx.executeBlocking(() -> {
+        TestPostgres.update(pg, "CREATE TABLE lock_waits (waiting bigint NOT NULL)");
+        TestPostgres.update(pg, "CREATE FUNCTION slow_row() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+            + " PERFORM pg_sleep(0.04); INSERT INTO lock_waits SELECT count(*) FROM pg_locks"
+            + " WHERE locktype = 'advisory' AND NOT granted; RETURN NEW; END $$");
+        TestPostgres.update(pg, "CREATE TRIGGER slow_row BEFORE INSERT ON sessions FOR EACH ROW EXECUTE FUNCTION slow_row()");
+        return null;
+      }));
+      for (int round = 0; round < 10; round++) {
+        rounds = rounds.compose(v -> concurrentWrites(List.of(api), ids, random, 12));
+      }
+      return rounds
+          .compose(v -> Poll.until(vertx, 60_000, 50, "PostgreSQL caught up with Redis",
+              () -> Future.all(status(d), inSync(vertx, api, pg, ids))
+                  .map(all -> all.<SyncStatus>resultAt(0).backlog() == 0 && all.<Boolean>resultAt(1))))
+          .compose(v -> vertx.executeBlocking(() -> TestPostgres.query(pg,
+              "SELECT count(*), coalesce(max(waiting), 0), count(*) FILTER (WHERE waiting > 0) FROM lock_waits").get(0)))
+          .map(row -> {
+            ctx.verify(() -> {
+              assertTrue(Long.parseLong(row.get(0)) >= 10, () -> "rows written under the trigger: " + row.get(0));
+              assertEquals("0", row.get(1), () -> "session locks waited for during " + row.get(2) + " of " + row.get(0)
+                  + " row writes (at most " + row.get(1) + " at once)");
+            });
+            return null;
+          })
+          .compose(v -> assertEqual(vertx, api, pg, ids, ctx))
+          .eventually(d::stop);
+    }).onComplete(ctx.succeedingThenComplete());
+  }
+
   /** A JDBC connection of its own to {@code url} (blocking: off the event loop). */
   private static Connection jdbc(String url) throws java.sql.SQLException {
     URI u = URI.create(url);

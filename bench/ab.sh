@@ -3,13 +3,18 @@
 # on one private Redis, measured in turn scenario by scenario (interleaved), so that a shared, noisy machine
 # disturbs every target alike. For before/after comparisons; bench/run.sh remains the full single-build run.
 #
-#   bench/ab.sh [--duration S] [--rounds N] [--scenarios get,put,keys,query,append] [--sync] NAME=JAR:STORE ...
+#   bench/ab.sh [--duration S] [--rounds N] [--scenarios get,put,keys,query,append] [--guarded] NAME=JAR:STORE ...
 #
 #   NAME=JAR:STORE[,VAR=VALUE...]   a target: sessiond from JAR with SESSION_STORE=STORE (memory or redis) and
 #                    the environment variables given, e.g. before=/tmp/before.jar:redis
 #                    after=target/sessiond.jar:redis mem=target/sessiond.jar:memory one=target/sessiond.jar:redis,REDIS_POOL_SIZE=1
 #   --sync           also NAME-sync targets are not made here: give a STORE of redis+sync to run that target with
 #                    write-behind sync to a private PostgreSQL (needs pg_ctl/initdb on PATH or under /usr/lib/postgresql)
+#   --guarded        also measure the passthrough with PT_GUARDED=1 (target "guarded"): every write one call of a
+#                    small Redis function that checks the version, writes, bumps it, records the change and
+#                    refreshes the expiry; the floor of any design keeping sessiond's guarantees in Redis;
+#                    and PT_GUARDED=multi (target "multi"): PUT and append as the same writes in one MULTI/EXEC of
+#                    plain commands, without the checks (what a write costs in Redis with no script at all)
 #   --duration S     seconds per measured run (default 10); each run follows a 2 s warm-up of the same scenario
 #   --rounds N       how many times every (scenario, target) pair is measured (default 2); the order of the
 #                    targets rotates from round to round
@@ -30,11 +35,13 @@ ROUNDS=2
 WARM=2
 SCENARIOS=(get put keys query append)
 TARGETS=()
+GUARDED=0
 while (($#)); do
   case "$1" in
     --duration) shift; DUR=$1 ;;
     --rounds) shift; ROUNDS=$1 ;;
     --scenarios) shift; IFS=, read -r -a SCENARIOS <<< "$1" ;;
+    --guarded) GUARDED=1 ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *=*:*) TARGETS+=("$1") ;;
     *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
@@ -115,6 +122,19 @@ PIDS+=("$!")
 URL[passthrough]="http://127.0.0.1:$PASS_PORT"
 wait_http "${URL[passthrough]}/health" 90 "${SPID[passthrough]}" || { cat "$WORK/passthrough.log"; exit 1; }
 NAMES+=(passthrough)
+if ((GUARDED)); then
+  for g in guarded multi; do
+    gport=$(free_port)
+    PT_GUARDED=$([[ $g == guarded ]] && echo 1 || echo multi) java $JAVA_OPTS \
+      -cp "$(cut -d= -f2 <<< "${TARGETS[0]}" | cut -d: -f1)" bench/passthrough/Passthrough.java \
+      "$gport" "$REDIS_URL" > "$WORK/$g.log" 2>&1 &
+    SPID[$g]=$!
+    PIDS+=("$!")
+    URL[$g]="http://127.0.0.1:$gport"
+    wait_http "${URL[$g]}/health" 90 "${SPID[$g]}" || { cat "$WORK/$g.log"; exit 1; }
+    NAMES+=("$g")
+  done
+fi
 
 i=0
 for t in "${TARGETS[@]}"; do
@@ -189,7 +209,7 @@ cp "$TSV" "$OUT.tsv"
 {
   echo "# Side by side: ${NAMES[*]} ($(date -u '+%Y-%m-%d %H:%M UTC'))"
   echo
-  echo "\`bench/ab.sh --duration $DUR --rounds $ROUNDS ${TARGETS[*]}\` at commit $(git rev-parse --short HEAD);"
+  echo "\`bench/ab.sh --duration $DUR --rounds $ROUNDS $( ((GUARDED)) && echo "--guarded ")${TARGETS[*]}\` at commit $(git rev-parse --short HEAD);"
   echo "$(nproc) cores, wrk -t2 -c64, $SESSIONS seeded sessions, every target on the same private Redis, measured in turn."
   echo "Columns: mean over the rounds; ratio = req/s over the passthrough's in the same rounds; cores = CPU seconds per"
   echo "second during the runs (server, redis-server, wrk as client, and the whole machine's idle); load = 1-minute"

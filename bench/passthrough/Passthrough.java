@@ -33,11 +33,23 @@ import java.util.Map;
  * </pre>
  * Run: {@code java -cp target/sessiond.jar bench/passthrough/Passthrough.java <httpPort> <redisUrl>}
  * (env PT_INSTANCES, default nproc; PT_REDIS_CONNS per instance, default 2).
+ *
+ * <p>With {@code PT_GUARDED=1} it is the floor of any design that keeps sessiond's write guarantees in
+ * Redis, still without sessiond's HTTP layer: every write is one call of a small Redis function (library
+ * {@code ptguard}, loaded at start) that checks the version ({@code If-Match}), writes, bumps the
+ * version, appends a change record to the session's stream and refreshes the expiry; a GET reads the
+ * session's hash ({@code HMGET data ver}) and answers its version as the ETag. Keys: {@code pt:h:{id}}
+ * (version and data), {@code pt:e:{id}} (change records), {@code pt:m:{id}}, {@code pt:k:{id}:{type}}.
+ * With {@code PT_GUARDED=multi}, PUT and append do the same writes as plain commands in one
+ * {@code MULTI}/{@code EXEC} instead, without the checks a script can make (no If-Match, no
+ * existence check): what a write costs in Redis without any script at all.
  */
 public final class Passthrough extends VerticleBase {
   private final int port;
   private final String redisUrl;
   private final int conns;
+  private final boolean guarded = "1".equals(System.getenv("PT_GUARDED"));
+  private final boolean multi = "multi".equals(System.getenv("PT_GUARDED"));
   private final List<RedisConnection> redis = new ArrayList<>();
   private int next;
 
@@ -71,9 +83,50 @@ public final class Passthrough extends VerticleBase {
     for (int i = 0; i < conns; i++) {
       opened.add(client.connect().onSuccess(redis::add));
     }
-    return Future.all(opened).compose(v -> vertx.createHttpServer(new HttpServerOptions().setPort(port))
+    return Future.all(opened)
+        .compose(v -> guarded ? redis.get(0).send(Request.cmd(Command.FUNCTION).arg("LOAD").arg("REPLACE")
+            .arg(GUARD_LIBRARY)).mapEmpty() : Future.succeededFuture())
+        .compose(v -> vertx.createHttpServer(new HttpServerOptions().setPort(port))
         .requestHandler(this::handle).listen());
   }
+
+  /** The guarded writes: what a write that keeps sessiond's guarantees must do in Redis at the least. */
+  private static final String GUARD_LIBRARY = """
+      #!lua name=ptguard
+      local function bump(meta, stream, now, what)
+        local ver = redis.call('HINCRBY', meta, 'ver', 1)
+        redis.call('HSET', meta, 'updated', now)
+        redis.call('XADD', stream, 'MAXLEN', '~', '100', '*', 'e', what, 'v', ver)
+        redis.call('PEXPIRE', meta, 86400000)
+        redis.call('PEXPIRE', stream, 86400000)
+        return ver
+      end
+      local function unchanged(meta, ifMatch)
+        return ifMatch == '' or tonumber(redis.call('HGET', meta, 'ver') or '0') == tonumber(ifMatch)
+      end
+      redis.register_function('pt_put', function(keys, args)
+        if not unchanged(keys[1], args[2]) then return redis.error_reply('PRECONDITION') end
+        redis.call('HSET', keys[1], 'data', args[1])
+        return bump(keys[1], keys[2], args[3], 'put')
+      end)
+      redis.register_function('pt_append', function(keys, args)
+        if redis.call('EXISTS', keys[1]) == 0 then return redis.error_reply('ABSENT') end
+        if redis.call('RPUSH', keys[3], args[1]) > 1000 then redis.call('LTRIM', keys[3], -1000, -1) end
+        redis.call('PEXPIRE', keys[3], 86400000)
+        return bump(keys[1], keys[2], args[2], 'message')
+      end)
+      redis.register_function('pt_keys', function(keys, args)
+        if redis.call('EXISTS', keys[1]) == 0 then return redis.error_reply('ABSENT') end
+        local a = 2
+        for k = 3, #keys do
+          local n = tonumber(args[a])
+          redis.call('HSET', keys[k], unpack(args, a + 1, a + 2 * n))
+          redis.call('PEXPIRE', keys[k], 86400000)
+          a = a + 2 * n + 1
+        end
+        return bump(keys[1], keys[2], args[1], 'keys')
+      end)
+      """;
 
   private String url() {
     return redisUrl;
@@ -100,6 +153,12 @@ public final class Passthrough extends VerticleBase {
     int slash = rest.indexOf('/');
     String id = slash < 0 ? rest : rest.substring(0, slash);
     String sub = slash < 0 ? "" : rest.substring(slash);
+    if (multi && handleMulti(req, m, id, sub)) {
+      return;
+    }
+    if ((guarded || multi) && handleGuarded(req, m, id, sub)) {
+      return;
+    }
     if (m == HttpMethod.GET && sub.isEmpty()) {
       conn().send(Request.cmd(Command.GET).arg("pt:s:" + id)).onComplete(ar -> {
         if (ar.failed()) {
@@ -161,6 +220,92 @@ public final class Passthrough extends VerticleBase {
               .putHeader("Content-Type", "application/json").end("{}"));
     } else {
       req.response().setStatusCode(404).end();
+    }
+  }
+
+  private boolean handleGuarded(HttpServerRequest req, HttpMethod m, String id, String sub) {
+    String meta = "pt:h:" + id;
+    String stream = "pt:e:" + id;
+    String now = String.valueOf(System.currentTimeMillis());
+    if (m == HttpMethod.GET && sub.isEmpty()) {
+      conn().send(Request.cmd(Command.HMGET).arg(meta).arg("data").arg("ver")).onComplete(ar -> {
+        if (ar.failed()) {
+          req.response().setStatusCode(503).end();
+        } else if (ar.result().get(0) == null) {
+          req.response().setStatusCode(404).end();
+        } else {
+          req.response().putHeader("Content-Type", "application/json")
+              .putHeader("ETag", "\"" + ar.result().get(1).toString() + "\"").end(ar.result().get(0).toBuffer());
+        }
+      });
+    } else if (m == HttpMethod.PUT && sub.isEmpty()) {
+      String ifMatch = req.getHeader("If-Match");
+      req.body().compose(b -> conn().send(Request.cmd(Command.FCALL).arg("pt_put").arg(2).arg(meta).arg(stream)
+              .arg(b).arg(ifMatch == null ? "" : ifMatch.replace("\"", "")).arg(now)))
+          .onComplete(ar -> writeReply(req, ar, 200));
+    } else if (m == HttpMethod.POST && sub.equals("/messages")) {
+      req.body().compose(b -> conn().send(Request.cmd(Command.FCALL).arg("pt_append").arg(3).arg(meta).arg(stream)
+              .arg("pt:m:" + id).arg(b).arg(now)))
+          .onComplete(ar -> writeReply(req, ar, 201));
+    } else if (m == HttpMethod.POST && sub.equals("/keys")) {
+      req.body().compose(b -> {
+        JsonObject batch = b.toJsonObject();
+        Request fcall = Request.cmd(Command.FCALL).arg("pt_keys").arg(2 + batch.size()).arg(meta).arg(stream);
+        for (String type : batch.fieldNames()) {
+          fcall.arg("pt:k:" + id + ":" + type);
+        }
+        fcall.arg(now);
+        for (Map.Entry<String, Object> type : batch) {
+          JsonObject kvs = (JsonObject) type.getValue();
+          fcall.arg(kvs.size());
+          for (Map.Entry<String, Object> kv : kvs) {
+            fcall.arg(kv.getKey()).arg(io.vertx.core.json.Json.encode(kv.getValue()));
+          }
+        }
+        return conn().send(fcall);
+      }).onComplete(ar -> writeReply(req, ar, 204));
+    } else {
+      return false;
+    }
+    return true;
+  }
+
+  private boolean handleMulti(HttpServerRequest req, HttpMethod m, String id, String sub) {
+    String meta = "pt:h:" + id;
+    String stream = "pt:e:" + id;
+    String now = String.valueOf(System.currentTimeMillis());
+    boolean put = m == HttpMethod.PUT && sub.isEmpty();
+    if (!put && !(m == HttpMethod.POST && sub.equals("/messages"))) {
+      return false;
+    }
+    req.body().compose(b -> {
+      List<Request> tx = new ArrayList<>();
+      tx.add(Request.cmd(Command.MULTI));
+      if (put) {
+        tx.add(Request.cmd(Command.HSET).arg(meta).arg("data").arg(b).arg("updated").arg(now));
+      } else {
+        tx.add(Request.cmd(Command.RPUSH).arg("pt:m:" + id).arg(b));
+        tx.add(Request.cmd(Command.LTRIM).arg("pt:m:" + id).arg(-1000).arg(-1));
+        tx.add(Request.cmd(Command.PEXPIRE).arg("pt:m:" + id).arg(86400000));
+        tx.add(Request.cmd(Command.HSET).arg(meta).arg("updated").arg(now));
+      }
+      tx.add(Request.cmd(Command.HINCRBY).arg(meta).arg("ver").arg(1));
+      tx.add(Request.cmd(Command.XADD).arg(stream).arg("MAXLEN").arg("~").arg(100).arg("*").arg("e")
+          .arg(put ? "put" : "message"));
+      tx.add(Request.cmd(Command.PEXPIRE).arg(meta).arg(86400000));
+      tx.add(Request.cmd(Command.PEXPIRE).arg(stream).arg(86400000));
+      tx.add(Request.cmd(Command.EXEC));
+      return conn().batch(tx).map(r -> r.get(r.size() - 1).get(put ? 1 : 4));
+    }).onComplete(ar -> writeReply(req, ar, put ? 200 : 201));
+    return true;
+  }
+
+  private static void writeReply(HttpServerRequest req, io.vertx.core.AsyncResult<Response> ar, int ok) {
+    if (ar.succeeded()) {
+      req.response().setStatusCode(ok).putHeader("ETag", "\"" + ar.result().toString() + "\"").end();
+    } else {
+      String msg = String.valueOf(ar.cause().getMessage());
+      req.response().setStatusCode(msg.contains("PRECONDITION") ? 412 : msg.contains("ABSENT") ? 404 : 503).end();
     }
   }
 }

@@ -40,6 +40,7 @@ final class LuaScripts {
   final Script export = session("export");
   final Script importSession = session("import");
   final Script restore = session("restore");
+  final Script restoreStaged = session("restore_staged");
   final Script importStage = session("import_stage");
   final Script importUnstage = session("import_unstage");
   final Script sweep = session("sweep");
@@ -67,7 +68,7 @@ final class LuaScripts {
 
   Script[] all() {
     return new Script[] {get, put, patch, delete, touch, status, transition, creds, keysQuery, keysWrite, keysClear,
-        append, messages, export, importSession, restore, importStage, importUnstage, sweep, index, blobStage, blobCommit,
+        append, messages, export, importSession, restore, restoreStaged, importStage, importUnstage, sweep, index, blobStage, blobCommit,
         blobAbort, blobInfo, blobList, blobRead, blobDelete, syncRead, lease, leaseRelease, leaseGet, leaseExpire, keyClaim, keySettle,
         keyRelease, onceForget, credsHistory, credsRollback, eventsRead, eventsTrim};
   }

@@ -502,6 +502,29 @@ final class RedisLink {
     loadFunctions(lib);
   }
 
+  /**
+   * The command that runs {@code script} as {@link #eval} would first try it (FCALL or EVALSHA), to be sent
+   * inside a MULTI ... EXEC; when its reply says Redis lost the script, {@link #scriptLost} loads it again.
+   */
+  Request scriptRequest(Script script, List<String> keys, List<?> args) {
+    LuaLibrary lib = functions;
+    String function = lib == null ? null : lib.function(script);
+    return function == null ? scriptRequest(Command.EVALSHA, script.sha(), keys, args)
+        : scriptRequest(Command.FCALL, function, keys, args);
+  }
+
+  /**
+   * Redis answered {@code error} to a {@link #scriptRequest}: a lost function library is loaded again
+   * (scripts run by EVALSHA meanwhile), and the script is loaded for EVALSHA.
+   */
+  Future<Void> scriptLost(Script script, String error) {
+    LuaLibrary lib = functions;
+    if (lib != null && error.startsWith("ERR Function not found")) {
+      reloadFunctions(lib);
+    }
+    return with(conn -> send(conn, Request.cmd(Command.SCRIPT).arg("LOAD").arg(script.source()))).mapEmpty();
+  }
+
   private Future<Response> evalsha(RedisConnection conn, Script script, List<String> keys, List<?> args) {
     return timed(write(conn, scriptRequest(Command.EVALSHA, script.sha(), keys, args)))
         .recover(e -> {

@@ -565,9 +565,180 @@ final class RedisSessionStore implements SessionStore {
     StoreRequests.RestoreOutcomes.Outcome[] out = new StoreRequests.RestoreOutcomes.Outcome[all.size()];
     List<Future<Void>> calls = new ArrayList<>();
     for (int from = 0; from < all.size(); from += RESTORES_PER_SCRIPT) {
-      calls.add(restoreTogether(tenant, all, from, Math.min(all.size(), from + RESTORES_PER_SCRIPT), out));
+      int to = Math.min(all.size(), from + RESTORES_PER_SCRIPT);
+      calls.add(restoreStaged(tenant, all, from, to, out, true));
     }
     return Future.all(calls).map(v -> new StoreRequests.RestoreOutcomes(java.util.Arrays.asList(out)));
+  }
+
+  /** Names each staged restore's staging keys apart from every other's, of this instance and others. */
+  private final String stagePrefix = Long.toString(java.util.concurrent.ThreadLocalRandom.current().nextLong() >>> 1, 36);
+  private final java.util.concurrent.atomic.AtomicLong stageCount = new java.util.concurrent.atomic.AtomicLong();
+
+  /**
+   * Restores {@code all[from, to)} like {@link #restoreTogether}, but their values never pass through Lua:
+   * one MULTI ... EXEC writes each session's parts with plain commands (HSET, RPUSH, SET) into staging keys
+   * beside it (its hash tag), then runs restore_staged.lua, which checks restore.lua's rules for each and
+   * RENAMEs the staged keys of those it restores into place, then UNLINKs every staging key (those of
+   * refused sessions; none is left even if the script failed). Readers never see staging keys, and the
+   * transaction is all or nothing for them: a connection lost before EXEC runs none of it. When Redis lost
+   * the script (NOSCRIPT, a flushed function library) it is loaded again and the group sent once more;
+   * should that fail too, the group goes through {@link #restoreTogether}.
+   */
+  private Future<Void> restoreStaged(String tenant, List<ImportSession> all, int from, int to,
+                                     StoreRequests.RestoreOutcomes.Outcome[] out, boolean firstTry) {
+    long now = now();
+    String stagingId = stagePrefix + "." + Long.toString(stageCount.incrementAndGet(), 36);
+    long maxBytes = limits(tenant).maxBytesPerSession();
+    List<String> sessionKeys = new ArrayList<>(to - from + 2);
+    sessionKeys.add(keys.tenant(tenant));
+    sessionKeys.add(keys.tenants());
+    List<String> args = new ArrayList<>(5 + (to - from) * 11);
+    Collections.addAll(args, Long.toString(now), Long.toString(limits(tenant).maxSessions()), tenant, stagingId,
+        Long.toString(maxBytes));
+    List<Request> tx = new ArrayList<>((to - from) * 5 + 4);
+    tx.add(Request.cmd(Command.MULTI));
+    Request unstage = Request.cmd(Command.UNLINK);
+    List<Integer> sent = new ArrayList<>(to - from);
+    long chars = 0;
+    for (int i = from; i < to; i++) {
+      ImportSession r = all.get(i);
+      String creds;
+      try {
+        RequestChecks.export(r.export());
+        creds = RequestChecks.clearable(r.export().session().credsJson());
+      } catch (StoreException e) {
+        out[i] = new StoreRequests.RestoreOutcomes.Outcome(null, e.failure(), e.getMessage());
+        continue;
+      }
+      Session in = r.export().session();
+      String base = keys.session(tenant, in.id());
+      String stage = base + ":rs:" + stagingId;
+      List<StoredMessage> messages = r.export().messages() == null ? List.of() : r.export().messages();
+      List<StoredMessage> window = messages.subList(Math.max(0, messages.size() - settings.maxMessages()), messages.size());
+      long createdAt = in.createdAt() > 0 ? in.createdAt() : now;
+      long lastSeq = messages.isEmpty() ? 0 : messages.get(messages.size() - 1).seq();
+      String data = in.dataJson();
+      tx.add(Request.cmd(Command.HSET).arg(stage + ":meta").arg("state").arg(in.state().wire()).arg("data").arg(data)
+          .arg("ttl").arg(Long.toString(in.ttlSeconds())).arg("created").arg(Long.toString(createdAt))
+          .arg("seq").arg(Long.toString(lastSeq)));
+      unstage.arg(stage + ":meta");
+      long bytes = utf8Length(data);
+      chars += data.length();
+      StringBuilder parts = new StringBuilder(3);
+      if (creds != null && !creds.isEmpty()) {
+        tx.add(Request.cmd(Command.SET).arg(stage + ":creds").arg(creds));
+        unstage.arg(stage + ":creds");
+        bytes += utf8Length(creds);
+        chars += creds.length();
+        parts.append('c');
+      }
+      List<io.sessiond.session.CredsVersion> history = r.export().credsHistory();
+      history = history.subList(0, Math.min(history.size(), settings.credsHistory()));
+      if (!history.isEmpty()) {
+        Request push = Request.cmd(Command.RPUSH).arg(stage + ":credsh");
+        for (io.sessiond.session.CredsVersion h : history) {
+          push.arg(RedisReplies.historyEntry(h));
+          bytes += utf8Length(h.credsJson());
+          chars += h.credsJson().length();
+        }
+        tx.add(push);
+        unstage.arg(stage + ":credsh");
+        parts.append('h');
+      }
+      if (!window.isEmpty()) {
+        Request push = Request.cmd(Command.RPUSH).arg(stage + ":msgs");
+        for (StoredMessage m : window) {
+          String json = m.json();
+          push.arg(json);
+          bytes += utf8Length(json);
+          chars += json.length();
+        }
+        tx.add(push);
+        unstage.arg(stage + ":msgs");
+        parts.append('m');
+      }
+      Map<String, Map<String, String>> keyTypes = r.export().keys() == null ? Map.of() : r.export().keys();
+      List<String> types = new ArrayList<>(keyTypes.size());
+      long kbytes = 0;
+      for (Map.Entry<String, Map<String, String>> type : keyTypes.entrySet()) {
+        if (type.getValue().isEmpty()) {
+          continue;
+        }
+        String key = stage + ":keys:" + type.getKey();
+        Request hset = Request.cmd(Command.HSET).arg(key);
+        int pairs = 0;
+        for (Map.Entry<String, String> kv : type.getValue().entrySet()) {
+          if (pairs == STAGED_PAIRS_PER_COMMAND) {
+            tx.add(hset);
+            hset = Request.cmd(Command.HSET).arg(key);
+            pairs = 0;
+          }
+          hset.arg(kv.getKey()).arg(kv.getValue());
+          pairs++;
+          kbytes += utf8Length(kv.getKey()) + utf8Length(kv.getValue());
+          chars += kv.getKey().length() + kv.getValue().length();
+        }
+        tx.add(hset);
+        unstage.arg(key);
+        types.add(type.getKey());
+      }
+      bytes += kbytes;
+      sessionKeys.add(base);
+      Collections.addAll(args, in.id(), Long.toString(in.ttlSeconds()), Long.toString(createdAt),
+          Long.toString(in.version()), Long.toString(r.durableVersion()), Long.toString(bytes), Long.toString(kbytes),
+          parts.toString(), Integer.toString(types.size()));
+      args.addAll(types);
+      sent.add(i);
+    }
+    if (sent.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    int scriptAt = tx.size() - 1;
+    Script script = recording.of(scripts.restoreStaged);
+    Request call = link.scriptRequest(script, sessionKeys, args);
+    tx.add(call);
+    tx.add(unstage);
+    tx.add(Request.cmd(Command.EXEC));
+    Function<RedisConnection, Future<List<Response>>> send = conn -> link.batch(conn, tx);
+    return (chars > RedisLink.BULK_CHARS ? link.withBulk(send) : link.with(send)).transform(ar -> {
+      Response exec = ar.succeeded() ? ar.result().get(ar.result().size() - 1) : null;
+      Response reply = exec == null || exec.size() <= scriptAt ? null : exec.get(scriptAt);
+      if (reply != null && reply.type() != io.vertx.redis.client.ResponseType.ERROR) {
+        return restoredOutcomes(all, sent, reply, now, out);
+      }
+      String why = ar.failed() ? String.valueOf(ar.cause().getMessage()) : String.valueOf(reply);
+      if (!why.contains("NOSCRIPT") && !why.contains("Function not found")) {
+        return Future.failedFuture(ar.failed() ? ar.cause()
+            : new StoreException(StoreFailure.UNAVAILABLE, "Redis refused the staged restore: " + why));
+      }
+      // The script did not run (Redis lost it); the transaction's UNLINK dropped the staging keys.
+      return firstTry ? link.scriptLost(script, why).compose(v -> restoreStaged(tenant, all, from, to, out, false))
+          : restoreTogether(tenant, all, from, to, out);
+    });
+  }
+
+  /** A staged restore's HSET of one type's keys takes at most this many pairs (larger sessions: several). */
+  static final int STAGED_PAIRS_PER_COMMAND = 1000;
+
+  /** The UTF-8 length of {@code s}: what Lua's {@code #} counts, as the scripts size a session. */
+  static long utf8Length(String s) {
+    int n = s.length();
+    long bytes = n;
+    for (int i = 0; i < n; i++) {
+      char c = s.charAt(i);
+      if (c >= 0x80) {
+        if (c < 0x800) {
+          bytes++;
+        } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+          bytes += 2; // 4 bytes for the pair of 2 chars
+          i++;
+        } else {
+          bytes += 2;
+        }
+      }
+    }
+    return bytes;
   }
 
   /** Restores {@code all[from, to)} in one restore.lua call, filling their outcomes. */
@@ -603,37 +774,42 @@ final class RedisSessionStore implements SessionStore {
     }
     Script script = recording.of(scripts.restore);
     Function<RedisConnection, Future<Response>> call = conn -> link.eval(conn, script, sessionKeys, args);
-    return (RedisLink.bulk(args) ? link.withBulk(call) : link.with(call)).compose(reply -> {
-      List<Future<Void>> alone = new ArrayList<>();
-      for (int j = 0; j < sent.size(); j++) {
-        int i = sent.get(j);
-        ImportSession r = all.get(i);
-        Session in = r.export().session();
-        Response one = reply.get(j);
-        if ("OK".equals(RedisReplies.text(one.get(0)))) {
-          out[i] = new StoreRequests.RestoreOutcomes.Outcome(new Session(in.id(), in.state(), in.dataJson(),
-              in.credsJson(), RedisReplies.number(one.get(2)), in.createdAt() > 0 ? in.createdAt() : now,
-              RedisReplies.number(one.get(3)), RedisReplies.number(one.get(4)), in.ttlSeconds(),
-              RedisReplies.number(one.get(5))), null, null);
-        } else if ("LIMIT_REACHED".equals(RedisReplies.text(one.get(1)))) {
-          alone.add(importSession(r).transform(ar -> {
-            out[i] = ar.succeeded() ? new StoreRequests.RestoreOutcomes.Outcome(ar.result().session(), null, null)
-                : ar.cause() instanceof StoreException se ? new StoreRequests.RestoreOutcomes.Outcome(null, se.failure(),
-                    se.getMessage()) : null;
-            return ar.succeeded() || ar.cause() instanceof StoreException ? Future.<Void>succeededFuture()
-                : Future.<Void>failedFuture(ar.cause());
-          }));
-        } else {
-          try {
-            RedisReplies.ok(one, in.id(), null);
-            throw new IllegalStateException("restore.lua replied neither OK nor an error for session " + in.id());
-          } catch (StoreException e) {
-            out[i] = new StoreRequests.RestoreOutcomes.Outcome(null, e.failure(), e.getMessage());
-          }
+    return (RedisLink.bulk(args) ? link.withBulk(call) : link.with(call))
+        .compose(reply -> restoredOutcomes(all, sent, reply, now, out));
+  }
+
+  /** Fills the outcomes of {@code sent} from a restore script's reply; those refused for maxSessions are restored alone. */
+  private Future<Void> restoredOutcomes(List<ImportSession> all, List<Integer> sent, Response reply, long now,
+                                      StoreRequests.RestoreOutcomes.Outcome[] out) {
+    List<Future<Void>> alone = new ArrayList<>();
+    for (int j = 0; j < sent.size(); j++) {
+      int i = sent.get(j);
+      ImportSession r = all.get(i);
+      Session in = r.export().session();
+      Response one = reply.get(j);
+      if ("OK".equals(RedisReplies.text(one.get(0)))) {
+        out[i] = new StoreRequests.RestoreOutcomes.Outcome(new Session(in.id(), in.state(), in.dataJson(),
+            in.credsJson(), RedisReplies.number(one.get(2)), in.createdAt() > 0 ? in.createdAt() : now,
+            RedisReplies.number(one.get(3)), RedisReplies.number(one.get(4)), in.ttlSeconds(),
+            RedisReplies.number(one.get(5))), null, null);
+      } else if ("LIMIT_REACHED".equals(RedisReplies.text(one.get(1)))) {
+        alone.add(importSession(r).transform(ar -> {
+          out[i] = ar.succeeded() ? new StoreRequests.RestoreOutcomes.Outcome(ar.result().session(), null, null)
+              : ar.cause() instanceof StoreException se ? new StoreRequests.RestoreOutcomes.Outcome(null, se.failure(),
+                  se.getMessage()) : null;
+          return ar.succeeded() || ar.cause() instanceof StoreException ? Future.<Void>succeededFuture()
+              : Future.<Void>failedFuture(ar.cause());
+        }));
+      } else {
+        try {
+          RedisReplies.ok(one, in.id(), null);
+          throw new IllegalStateException("restore.lua replied neither OK nor an error for session " + in.id());
+        } catch (StoreException e) {
+          out[i] = new StoreRequests.RestoreOutcomes.Outcome(null, e.failure(), e.getMessage());
         }
       }
-      return Future.all(alone).mapEmpty();
-    });
+    }
+    return Future.all(alone).mapEmpty();
   }
 
   private List<String> importArgs(ImportSession r, boolean mustExist, long now, List<StoredMessage> all,

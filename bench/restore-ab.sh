@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Restore A/B (issue #16) — one command, a few minutes:
 #
-#   bench/restore-ab.sh --baseline JAR [--jar JAR] [--sessions N] [--pairs P] [--jfr] [--env "K=V ..."]
+#   bench/restore-ab.sh --baseline JAR [--jar JAR] [--also JAR] [--sessions N] [--pairs P] [--jfr] [--env "K=V ..."]
 #
 # PostgreSQL (a private PostgreSQL 15, fsync on) is filled with N sessions of a bot's shape (the same SQL as
 # bench/scale.sh: ~1 KiB data, creds, 20 pre-keys, 20 messages), then the baseline jar and the measured jar each
@@ -10,6 +10,8 @@
 # (time, rate) and the CPU seconds of sessiond, Redis and PostgreSQL from the daemon's launch until
 # /health/ready; sessiond's start-up CPU without a restore is measured once per jar and subtracted.
 # Redis's INFO commandstats of each jar's last run is summarised per session (where Redis's time goes).
+# --also JAR runs a third jar in every pair, between the other two (pair 1 baseline, also, measured; pair 2
+# measured, also, baseline; ...): for instance main beside a change and the baseline, in the same run.
 # --env sets extra environment variables for the measured jar's runs only (the same jar with other settings).
 # --jfr records a JFR profile of each measured run (kept with BENCH_KEEP=1), and, where perf is installed, a
 # perf profile of Redis during it (its top functions are printed). Prints a Markdown report.
@@ -20,6 +22,7 @@ cd "$ROOT"
 ARGS_TEXT="$*"
 BASELINE=""
 JAR_IN=target/sessiond.jar
+ALSO=""
 N=50000
 PAIRS=3
 JFR=0
@@ -28,6 +31,7 @@ while (($#)); do
   case "$1" in
     --baseline) shift; BASELINE=${1:?} ;;
     --jar) shift; JAR_IN=${1:?} ;;
+    --also) shift; ALSO=${1:?} ;;
     --sessions) shift; N=${1:?} ;;
     --pairs) shift; PAIRS=${1:?} ;;
     --jfr) JFR=1 ;;
@@ -79,6 +83,8 @@ stop_pid() {
 START_LOAD=$(loadavg)
 cp -p "$JAR_IN" "$WORK/measured.jar"
 cp -p "$BASELINE" "$WORK/baseline.jar"
+JARS=(baseline measured)
+if [[ -n $ALSO ]]; then cp -p "$ALSO" "$WORK/also.jar"; JARS=(baseline also measured); fi
 KEY=$(head -c 32 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 32)
 RP=$(free_port)
 redis-server --port "$RP" --bind 127.0.0.1 --save '' --appendonly no --dir "$WORK" --logfile "$WORK/redis.log" &
@@ -151,7 +157,7 @@ log "seeded in $(($(date +%s) - s0)) s"
 
 # sessiond's own start-up CPU (no restore), once per jar, subtracted from each run's sessiond CPU.
 declare -A STARTUP=() STARTUP_SYS=()
-for name in baseline measured; do
+for name in "${JARS[@]}"; do
   redis-cli -p "$RP" flushall > /dev/null
   start_sessiond "startup-$name" "$WORK/$name.jar" AUTO_RESTORE_SESSIONS=false
   wait_ready 300 || { log "$name did not start"; exit 1; }
@@ -159,7 +165,7 @@ for name in baseline measured; do
   STARTUP_SYS[$name]=$(sys_s "$SERVER_PID")
   stop_pid "$SERVER_PID"
 done
-log "start-up CPU without restore: baseline ${STARTUP[baseline]} s, measured ${STARTUP[measured]} s"
+log "start-up CPU without restore: baseline ${STARTUP[baseline]} s, measured ${STARTUP[measured]} s${ALSO:+, also ${STARTUP[also]} s}"
 
 ROWS=()
 declare -A SUM_RATE=() SUM_D=() SUM_R=() SUM_P=()
@@ -206,35 +212,48 @@ run() { # name(baseline|measured) pair
   LAST_RATE=$rate
 }
 RATIOS=()
+ALSO_RATIOS=()
+MEASURED_ALSO=()
 for ((i = 1; i <= PAIRS; i++)); do
   if ((i % 2 == 1)); then
-    run baseline "$i"; b=$LAST_RATE; run measured "$i"; m=$LAST_RATE
+    run baseline "$i"; b=$LAST_RATE
+    if [[ -n $ALSO ]]; then run also "$i"; a=$LAST_RATE; fi
+    run measured "$i"; m=$LAST_RATE
   else
-    run measured "$i"; m=$LAST_RATE; run baseline "$i"; b=$LAST_RATE
+    run measured "$i"; m=$LAST_RATE
+    if [[ -n $ALSO ]]; then run also "$i"; a=$LAST_RATE; fi
+    run baseline "$i"; b=$LAST_RATE
   fi
   RATIOS+=("$(awk -v a="$m" -v b="$b" 'BEGIN { printf "%.2f", a / b }')")
+  if [[ -n $ALSO ]]; then
+    ALSO_RATIOS+=("$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", a / b }')")
+    MEASURED_ALSO+=("$(awk -v a="$m" -v b="$a" 'BEGIN { printf "%.2f", a / b }')")
+  fi
 done
 
 echo "# Restore A/B"
 echo
 echo "- date: $(date -u '+%Y-%m-%d %H:%M:%S UTC'); machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), shared with other work"
-echo "- measured: commit $(git rev-parse --short HEAD 2> /dev/null || echo '?') (jar $JAR_IN); baseline jar $BASELINE; JVM \`$JAVA_OPTS\`; $(redis-server --version | cut -d' ' -f3); PostgreSQL 15 (fsync on)"
+echo "- measured: commit $(git rev-parse --short HEAD 2> /dev/null || echo '?') (jar $JAR_IN); baseline jar $BASELINE;${ALSO:+ also jar $ALSO;} JVM \`$JAVA_OPTS\`; $(redis-server --version | cut -d' ' -f3); PostgreSQL 15 (fsync on)"
 echo "- load average at start: $START_LOAD; at the end: $(loadavg)"
 echo "- command: \`bench/restore-ab.sh${ARGS_TEXT:+ $ARGS_TEXT}\`"
 echo "- $N sessions of a bot's shape (~1 KiB data, creds, 20 pre-keys, 20 messages: 41 rows each in PostgreSQL) restored into an empty Redis, write-behind sync on, tenant limits off"
-echo "- sessiond start-up CPU without a restore (subtracted): baseline ${STARTUP[baseline]} s, measured ${STARTUP[measured]} s"
+echo "- sessiond start-up CPU without a restore (subtracted): baseline ${STARTUP[baseline]} s, measured ${STARTUP[measured]} s${ALSO:+, also ${STARTUP[also]} s}"
 echo
 echo "| pair | jar | restore ms | sessions/s | sessiond µs/session (kernel) | Redis µs/session (kernel) | PostgreSQL µs/session | total µs/session | load 1 min |"
 echo "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
 printf '%s\n' "${ROWS[@]}"
 echo
-for name in baseline measured; do
+for name in "${JARS[@]}"; do
   echo "- mean $name: $((SUM_RATE[$name] / PAIRS))/s; CPU µs/session sessiond $((SUM_D[$name] / PAIRS)), Redis $((SUM_R[$name] / PAIRS)), PostgreSQL $((SUM_P[$name] / PAIRS))"
 done
 echo "- speed-up per pair (measured / baseline): ${RATIOS[*]}"
+if [[ -n $ALSO ]]; then
+  echo "- per pair, also / baseline: ${ALSO_RATIOS[*]}; measured / also: ${MEASURED_ALSO[*]}"
+fi
 # Redis's own split of its time (INFO commandstats of the last run of each jar; commands a script runs are
 # counted both on their own and inside the script's): µs per restored session.
-for name in baseline measured; do
+for name in "${JARS[@]}"; do
   f=$(ls "$WORK"/commandstats-$name-*.txt 2> /dev/null | tail -1)
   [[ -n $f ]] || continue
   echo "- Redis commands, $name (µs per session; calls per session): $(awk -F'[:,=]' -v n="$N" '/^cmdstat_/ {

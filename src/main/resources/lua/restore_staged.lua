@@ -4,7 +4,8 @@
 -- UNLINK of every staging key: no reader sees them, and none outlives the transaction. The values never
 -- become Lua strings: this script only checks the rules and RENAMEs what it restores into place.
 -- KEYS[1] <prefix>{tenant} (the tenant's indexes), KEYS[2] the set of tenants, KEYS[2 + i] the i-th
--- session's base key. ARGV now, maxSessions, tenant, stagingId, maxBytes, then per session: id, ttl,
+-- session's base key (its staged meta: state, data, ttl, created, seq, ver, updated, activity, expires,
+-- bytes, kbytes, pexp as a new session without a TTL would have them). ARGV now, maxSessions, tenant, stagingId, maxBytes, then per session: id, ttl,
 -- createdAt, exportVersion, durableVersion (PostgreSQL's version), bytes, kbytes (the key bytes, counted
 -- by the caller as #s would), parts ('c' creds, 'm' messages, 'h' creds history: the staging keys there
 -- are), typeCount, then typeCount type names (each a staged keys hash).
@@ -75,7 +76,8 @@ local function restoreOne(p)
   if string.find(parts, 'h', 1, true) then
     redis.call('RENAME', S .. ':credsh', CREDSH)
   end
-  -- state, data, ttl, created and seq; bump adds the rest.
+  -- The staged meta holds what bump would write for a session new here without a TTL (version
+  -- max(export's, 1), updated and activity now, no expiry, the sizes); bump writes them over otherwise.
   redis.call('RENAME', S .. ':meta', META)
   m = { ver = math.max(exportVersion, oldVer + 1, 1) - 1, ttl = ttl, bytes = bytes, kbytes = kbytes,
     created = createdAt, pexp = 0 }
@@ -84,7 +86,11 @@ local function restoreOne(p)
     SYNC = false
   end
   EVENT = false
-  bump(m, now, false)
+  if created and ttl <= 0 and not SYNC then
+    m.ver, m.updated, m.activity, m.expires = m.ver + 1, now, now, 0
+  else
+    bump(m, now, false)
+  end
   redis.call('ZADD', IDS, 'NX', 0, id)
   if m.expires > 0 then
     redis.call('ZADD', EXP, 'LT', m.expires, id)

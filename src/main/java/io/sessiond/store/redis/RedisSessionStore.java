@@ -600,7 +600,7 @@ final class RedisSessionStore implements SessionStore {
     tx.add(Request.cmd(Command.MULTI));
     Request unstage = Request.cmd(Command.UNLINK);
     List<Integer> sent = new ArrayList<>(to - from);
-    long chars = 0;
+    long sentBytes = 0;
     for (int i = from; i < to; i++) {
       ImportSession r = all.get(i);
       String creds;
@@ -618,19 +618,18 @@ final class RedisSessionStore implements SessionStore {
       List<StoredMessage> window = messages.subList(Math.max(0, messages.size() - settings.maxMessages()), messages.size());
       long createdAt = in.createdAt() > 0 ? in.createdAt() : now;
       long lastSeq = messages.isEmpty() ? 0 : messages.get(messages.size() - 1).seq();
-      String data = in.dataJson();
-      tx.add(Request.cmd(Command.HSET).arg(stage + ":meta").arg("state").arg(in.state().wire()).arg("data").arg(data)
-          .arg("ttl").arg(Long.toString(in.ttlSeconds())).arg("created").arg(Long.toString(createdAt))
-          .arg("seq").arg(Long.toString(lastSeq)));
+      // Sizes are counted in UTF-8 bytes as the arguments are encoded (what Lua's # counts in import.lua).
+      Request meta = Request.cmd(Command.HSET).arg(stage + ":meta").arg("state").arg(in.state().wire()).arg("data");
+      long bytes = arg(meta, in.dataJson());
+      meta.arg("ttl").arg(in.ttlSeconds()).arg("created").arg(createdAt).arg("seq").arg(lastSeq);
+      tx.add(meta);
       unstage.arg(stage + ":meta");
-      long bytes = utf8Length(data);
-      chars += data.length();
       StringBuilder parts = new StringBuilder(3);
       if (creds != null && !creds.isEmpty()) {
-        tx.add(Request.cmd(Command.SET).arg(stage + ":creds").arg(creds));
+        Request set = Request.cmd(Command.SET).arg(stage + ":creds");
+        bytes += arg(set, creds);
+        tx.add(set);
         unstage.arg(stage + ":creds");
-        bytes += utf8Length(creds);
-        chars += creds.length();
         parts.append('c');
       }
       List<io.sessiond.session.CredsVersion> history = r.export().credsHistory();
@@ -638,9 +637,9 @@ final class RedisSessionStore implements SessionStore {
       if (!history.isEmpty()) {
         Request push = Request.cmd(Command.RPUSH).arg(stage + ":credsh");
         for (io.sessiond.session.CredsVersion h : history) {
-          push.arg(RedisReplies.historyEntry(h));
-          bytes += utf8Length(h.credsJson());
-          chars += h.credsJson().length();
+          String entry = RedisReplies.historyEntry(h);
+          // Only the creds text counts; '<version> <at> ' is ASCII.
+          bytes += arg(push, entry) - (entry.length() - h.credsJson().length());
         }
         tx.add(push);
         unstage.arg(stage + ":credsh");
@@ -649,10 +648,7 @@ final class RedisSessionStore implements SessionStore {
       if (!window.isEmpty()) {
         Request push = Request.cmd(Command.RPUSH).arg(stage + ":msgs");
         for (StoredMessage m : window) {
-          String json = m.json();
-          push.arg(json);
-          bytes += utf8Length(json);
-          chars += json.length();
+          bytes += arg(push, m.json());
         }
         tx.add(push);
         unstage.arg(stage + ":msgs");
@@ -674,16 +670,18 @@ final class RedisSessionStore implements SessionStore {
             hset = Request.cmd(Command.HSET).arg(key);
             pairs = 0;
           }
-          hset.arg(kv.getKey()).arg(kv.getValue());
+          kbytes += arg(hset, kv.getKey()) + arg(hset, kv.getValue());
           pairs++;
-          kbytes += utf8Length(kv.getKey()) + utf8Length(kv.getValue());
-          chars += kv.getKey().length() + kv.getValue().length();
         }
         tx.add(hset);
         unstage.arg(key);
         types.add(type.getKey());
       }
       bytes += kbytes;
+      sentBytes += bytes;
+      // What bump would write for a session new in Redis without a TTL: the script skips bump then.
+      meta.arg("ver").arg(Math.max(in.version(), 1)).arg("updated").arg(now).arg("activity").arg(now)
+          .arg("expires").arg(0L).arg("bytes").arg(bytes).arg("kbytes").arg(kbytes).arg("pexp").arg(0L);
       sessionKeys.add(base);
       Collections.addAll(args, in.id(), Long.toString(in.ttlSeconds()), Long.toString(createdAt),
           Long.toString(in.version()), Long.toString(r.durableVersion()), Long.toString(bytes), Long.toString(kbytes),
@@ -701,7 +699,7 @@ final class RedisSessionStore implements SessionStore {
     tx.add(unstage);
     tx.add(Request.cmd(Command.EXEC));
     Function<RedisConnection, Future<List<Response>>> send = conn -> link.batch(conn, tx);
-    return (chars > RedisLink.BULK_CHARS ? link.withBulk(send) : link.with(send)).transform(ar -> {
+    return (sentBytes > RedisLink.BULK_CHARS ? link.withBulk(send) : link.with(send)).transform(ar -> {
       Response exec = ar.succeeded() ? ar.result().get(ar.result().size() - 1) : null;
       Response reply = exec == null || exec.size() <= scriptAt ? null : exec.get(scriptAt);
       if (reply != null && reply.type() != io.vertx.redis.client.ResponseType.ERROR) {
@@ -721,24 +719,11 @@ final class RedisSessionStore implements SessionStore {
   /** A staged restore's HSET of one type's keys takes at most this many pairs (larger sessions: several). */
   static final int STAGED_PAIRS_PER_COMMAND = 1000;
 
-  /** The UTF-8 length of {@code s}: what Lua's {@code #} counts, as the scripts size a session. */
-  static long utf8Length(String s) {
-    int n = s.length();
-    long bytes = n;
-    for (int i = 0; i < n; i++) {
-      char c = s.charAt(i);
-      if (c >= 0x80) {
-        if (c < 0x800) {
-          bytes++;
-        } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
-          bytes += 2; // 4 bytes for the pair of 2 chars
-          i++;
-        } else {
-          bytes += 2;
-        }
-      }
-    }
-    return bytes;
+  /** Adds {@code s} to the command, UTF-8 encoded; its length in bytes (what Lua's {@code #} counts). */
+  private static int arg(Request command, String s) {
+    byte[] b = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    command.arg(b);
+    return b.length;
   }
 
   /** Restores {@code all[from, to)} in one restore.lua call, filling their outcomes. */

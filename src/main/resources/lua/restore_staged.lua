@@ -25,9 +25,15 @@ local function restoreOne(p)
   local exportVersion, durableVersion = tonumber(ARGV[p + 3]), tonumber(ARGV[p + 4])
   local bytes, kbytes, parts, typeCount = tonumber(ARGV[p + 5]), tonumber(ARGV[p + 6]), ARGV[p + 7], tonumber(ARGV[p + 8])
   local S = B .. ':rs:' .. stagingId
-  local m, err, expired = open(now, -1, true)
-  if err then
-    return err
+  -- Mostly Redis holds nothing of the session (a refill): one EXISTS instead of open, the tombstone's GET
+  -- and wipe's reads (with none of these keys there, wipe has nothing to remove either).
+  local m, err, expired
+  local absent = redis.call('EXISTS', META, B .. ':gone', TYPES, BLOBS, CREDS, MSGS, CREDSH) == 0
+  if not absent then
+    m, err, expired = open(now, -1, true)
+    if err then
+      return err
+    end
   end
   local created = m == nil
   if m then
@@ -37,7 +43,7 @@ local function restoreOne(p)
     redis.call('ZADD', IDS, 'NX', 0, id)
     return { 'E', 'VERSION_MISMATCH', durableVersion, m.ver }
   end
-  if not m then
+  if not m and not absent then
     -- Deleted here, the deletion perhaps not yet in PostgreSQL: never restore what was deleted (or older).
     local gone = redis.call('GET', B .. ':gone')
     local goneCreated, goneVer = string.match(gone or '', '^(%d+):(%d+)$')
@@ -45,9 +51,9 @@ local function restoreOne(p)
     if goneCreated and (goneCreated > createdAt or (goneCreated == createdAt and goneVer >= durableVersion)) then
       return { 'E', 'VERSION_MISMATCH', durableVersion, goneVer }
     end
-    if maxSessions > 0 and not redis.call('ZSCORE', IDS, id) and redis.call('ZCARD', IDS) >= maxSessions then
-      return { 'E', 'LIMIT_REACHED' }
-    end
+  end
+  if not m and maxSessions > 0 and not redis.call('ZSCORE', IDS, id) and redis.call('ZCARD', IDS) >= maxSessions then
+    return { 'E', 'LIMIT_REACHED' }
   end
   err = tooLarge(bytes, created and 0 or m.bytes, maxBytes)
   if err then
@@ -57,7 +63,9 @@ local function restoreOne(p)
   if expired then
     recordGone('expired', now)
   end
-  wipe(false)
+  if not absent then
+    wipe(false)
+  end
   local types = {}
   for i = p + 9, p + 8 + typeCount do
     local t = ARGV[i]

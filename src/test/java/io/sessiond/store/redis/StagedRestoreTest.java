@@ -70,17 +70,27 @@ class StagedRestoreTest {
       Session deleted = await(store.put(new PutSession(tenant, "deleted", "{\"d\":1}", null, null, 60L,
           StoreRequests.ANY_VERSION))).session();
       await(store.delete(new SessionRef(tenant, "deleted")));
+      // Older in Redis than in PostgreSQL: replaced whole, its key type that PostgreSQL lacks goes too.
+      SessionExport old = full("older", 1_000, 2);
+      Map<String, Map<String, String>> oldKeys = new LinkedHashMap<>(old.keys());
+      oldKeys.put("stale", Map.of("x", "\"y\""));
+      await(store.importSession(ImportSession.restore(tenant, new SessionExport(old.session(), oldKeys, old.messages()), 2)));
 
       RestoreOutcomes done = await(store.restoreAll(new RestoreImports(List.of(
           ImportSession.restore(tenant, full("fresh", 1_000, 4), 4),
           ImportSession.restore(tenant, full("written", written.createdAt(), 2), 2),
           ImportSession.restore(tenant, full("deleted", deleted.createdAt(), 1), 1),
-          ImportSession.restore(tenant, full("newer", 1_000, 6), 6)))));
+          ImportSession.restore(tenant, full("newer", 1_000, 6), 6),
+          ImportSession.restore(tenant, full("older", 1_000, 7), 7)))));
 
       assertEquals(4, done.outcomes().get(0).session().version());
       assertEquals(StoreFailure.VERSION_MISMATCH, done.outcomes().get(1).failure());
       assertEquals(StoreFailure.VERSION_MISMATCH, done.outcomes().get(2).failure());
       assertEquals(6, done.outcomes().get(3).session().version());
+      assertEquals(7, done.outcomes().get(4).session().version());
+      SessionExport replaced = await(store.export(new SessionRef(tenant, "older")));
+      assertEquals(nonEmpty(full("older", 1_000, 7).keys()), replaced.keys(), "the old session's stale key type is gone");
+      assertEquals("{\"restored\":7,\"name\":\"Zoë\"}", replaced.session().dataJson());
       assertEquals("{\"mine\":2}", await(store.get(new SessionRef(tenant, "written"))).dataJson());
       assertEquals(2, await(store.get(new SessionRef(tenant, "written"))).version());
       assertNull(Resp.call(redis.port(), "HGET", prefix + "{" + tenant + ":deleted}:meta", "ver"), "stays deleted");

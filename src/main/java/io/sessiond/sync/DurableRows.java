@@ -53,45 +53,72 @@ final class DurableRows {
     Future<RowSet<Row>> messages = pool.preparedQuery(MESSAGES).execute(range);
     Future<RowSet<Row>> blobs = pool.preparedQuery(BLOBS).execute(range);
     Future<RowSet<Row>> history = pool.preparedQuery(HISTORY).execute(range);
-    return Future.all(keys, messages, blobs, history).map(all -> {
-      Map<String, Parts> byId = new HashMap<>(sessions.size() * 2);
-      for (Session s : sessions) {
-        byId.put(s.id(), new Parts(s));
+    return Future.all(keys, messages, blobs, history)
+        .map(all -> restorables(sessions, keys.result(), messages.result(), blobs.result(), history.result()));
+  }
+
+  // Each step its own small method: the JIT compiles a large one for seconds, which a restore pays in full.
+  private static List<Restorable> restorables(List<Session> sessions, RowSet<Row> keys, RowSet<Row> messages,
+                                              RowSet<Row> blobs, RowSet<Row> history) {
+    Map<String, Parts> byId = new HashMap<>(sessions.size() * 2);
+    for (Session s : sessions) {
+      byId.put(s.id(), new Parts(s));
+    }
+    addKeys(byId, keys);
+    addMessages(byId, messages);
+    addBlobs(byId, blobs);
+    addHistory(byId, history);
+    List<Restorable> out = new ArrayList<>(sessions.size());
+    for (Session s : sessions) {
+      Parts p = byId.get(s.id());
+      out.add(new Restorable(new SessionExport(s, p.keys, p.messages, p.history), p.blobs.isEmpty() ? List.of() : p.blobs));
+    }
+    return out;
+  }
+
+  /** The session of the row's first column: the last one found again (rows come in session order), or looked up. */
+  private static Parts of(Map<String, Parts> byId, Parts last, String id) {
+    return last != null && last.session.id().equals(id) ? last : byId.get(id);
+  }
+
+  private static void addKeys(Map<String, Parts> byId, RowSet<Row> rows) {
+    Parts last = null;
+    for (Row r : rows) {
+      Parts p = of(byId, last, r.getString(0));
+      if (p != null) {
+        p.key(r.getString(1), r.getString(2), r.getString(3));
+        last = p;
       }
-      Parts last = null;
-      for (Row r : keys.result()) {
-        Parts p = last != null && last.session.id().equals(r.getString(0)) ? last : byId.get(r.getString(0));
-        if (p != null) {
-          p.key(r.getString(1), r.getString(2), r.getString(3));
-          last = p;
-        }
+    }
+  }
+
+  private static void addMessages(Map<String, Parts> byId, RowSet<Row> rows) {
+    Parts last = null;
+    for (Row r : rows) {
+      Parts p = of(byId, last, r.getString(0));
+      if (p != null) {
+        p.messages.add(new StoredMessage(r.getLong(1), r.getString(2)));
+        last = p;
       }
-      for (Row r : messages.result()) {
-        Parts p = last != null && last.session.id().equals(r.getString(0)) ? last : byId.get(r.getString(0));
-        if (p != null) {
-          p.messages.add(new StoredMessage(r.getLong(1), r.getString(2)));
-          last = p;
-        }
+    }
+  }
+
+  private static void addBlobs(Map<String, Parts> byId, RowSet<Row> rows) {
+    for (Row r : rows) {
+      Parts p = byId.get(r.getString(0));
+      if (p != null) {
+        p.blobs.add(new StoredBlobRow(r.getString(1), r.getString(2), r.getLong(3), r.getInteger(4)));
       }
-      for (Row r : blobs.result()) {
-        Parts p = byId.get(r.getString(0));
-        if (p != null) {
-          p.blobs.add(new StoredBlobRow(r.getString(1), r.getString(2), r.getLong(3), r.getInteger(4)));
-        }
+    }
+  }
+
+  private static void addHistory(Map<String, Parts> byId, RowSet<Row> rows) {
+    for (Row r : rows) {
+      Parts p = byId.get(r.getString(0));
+      if (p != null) {
+        p.history.add(new CredsVersion(r.getLong(1), r.getLong(2), r.getString(3)));
       }
-      for (Row r : history.result()) {
-        Parts p = byId.get(r.getString(0));
-        if (p != null) {
-          p.history.add(new CredsVersion(r.getLong(1), r.getLong(2), r.getString(3)));
-        }
-      }
-      List<Restorable> out = new ArrayList<>(sessions.size());
-      for (Session s : sessions) {
-        Parts p = byId.get(s.id());
-        out.add(new Restorable(new SessionExport(s, p.keys, p.messages, p.history), p.blobs.isEmpty() ? List.of() : p.blobs));
-      }
-      return out;
-    });
+    }
   }
 
   /** One session's rows as they are read. */

@@ -588,120 +588,28 @@ final class RedisSessionStore implements SessionStore {
   private Future<Void> restoreStaged(String tenant, List<ImportSession> all, int from, int to,
                                      StoreRequests.RestoreOutcomes.Outcome[] out, boolean firstTry) {
     long now = now();
-    String stagingId = stagePrefix + "." + Long.toString(stageCount.incrementAndGet(), 36);
-    long maxBytes = limits(tenant).maxBytesPerSession();
-    List<String> sessionKeys = new ArrayList<>(to - from + 2);
-    sessionKeys.add(keys.tenant(tenant));
-    sessionKeys.add(keys.tenants());
-    List<String> args = new ArrayList<>(5 + (to - from) * 11);
-    Collections.addAll(args, Long.toString(now), Long.toString(limits(tenant).maxSessions()), tenant, stagingId,
-        Long.toString(maxBytes));
-    List<Request> tx = new ArrayList<>((to - from) * 5 + 4);
-    tx.add(Request.cmd(Command.MULTI));
-    Request unstage = Request.cmd(Command.UNLINK);
+    StagedRestore tx = new StagedRestore(tenant, stagePrefix + "." + Long.toString(stageCount.incrementAndGet(), 36),
+        now, to - from);
     List<Integer> sent = new ArrayList<>(to - from);
-    long sentBytes = 0;
     for (int i = from; i < to; i++) {
       ImportSession r = all.get(i);
-      String creds;
       try {
         RequestChecks.export(r.export());
-        creds = RequestChecks.clearable(r.export().session().credsJson());
       } catch (StoreException e) {
         out[i] = new StoreRequests.RestoreOutcomes.Outcome(null, e.failure(), e.getMessage());
         continue;
       }
-      Session in = r.export().session();
-      String base = keys.session(tenant, in.id());
-      String stage = base + ":rs:" + stagingId;
-      List<StoredMessage> messages = r.export().messages() == null ? List.of() : r.export().messages();
-      List<StoredMessage> window = messages.subList(Math.max(0, messages.size() - settings.maxMessages()), messages.size());
-      long createdAt = in.createdAt() > 0 ? in.createdAt() : now;
-      long lastSeq = messages.isEmpty() ? 0 : messages.get(messages.size() - 1).seq();
-      // Sizes are counted in UTF-8 bytes as the arguments are encoded (what Lua's # counts in import.lua).
-      Request meta = Request.cmd(Command.HSET).arg(stage + ":meta").arg("state").arg(in.state().wire()).arg("data");
-      long bytes = arg(meta, in.dataJson());
-      meta.arg("ttl").arg(in.ttlSeconds()).arg("created").arg(createdAt).arg("seq").arg(lastSeq);
-      tx.add(meta);
-      unstage.arg(stage + ":meta");
-      StringBuilder parts = new StringBuilder(3);
-      if (creds != null && !creds.isEmpty()) {
-        Request set = Request.cmd(Command.SET).arg(stage + ":creds");
-        bytes += arg(set, creds);
-        tx.add(set);
-        unstage.arg(stage + ":creds");
-        parts.append('c');
-      }
-      List<io.sessiond.session.CredsVersion> history = r.export().credsHistory();
-      history = history.subList(0, Math.min(history.size(), settings.credsHistory()));
-      if (!history.isEmpty()) {
-        Request push = Request.cmd(Command.RPUSH).arg(stage + ":credsh");
-        for (io.sessiond.session.CredsVersion h : history) {
-          String entry = RedisReplies.historyEntry(h);
-          // Only the creds text counts; '<version> <at> ' is ASCII.
-          bytes += arg(push, entry) - (entry.length() - h.credsJson().length());
-        }
-        tx.add(push);
-        unstage.arg(stage + ":credsh");
-        parts.append('h');
-      }
-      if (!window.isEmpty()) {
-        Request push = Request.cmd(Command.RPUSH).arg(stage + ":msgs");
-        for (StoredMessage m : window) {
-          bytes += arg(push, m.json());
-        }
-        tx.add(push);
-        unstage.arg(stage + ":msgs");
-        parts.append('m');
-      }
-      Map<String, Map<String, String>> keyTypes = r.export().keys() == null ? Map.of() : r.export().keys();
-      List<String> types = new ArrayList<>(keyTypes.size());
-      long kbytes = 0;
-      for (Map.Entry<String, Map<String, String>> type : keyTypes.entrySet()) {
-        if (type.getValue().isEmpty()) {
-          continue;
-        }
-        String key = stage + ":keys:" + type.getKey();
-        Request hset = Request.cmd(Command.HSET).arg(key);
-        int pairs = 0;
-        for (Map.Entry<String, String> kv : type.getValue().entrySet()) {
-          if (pairs == STAGED_PAIRS_PER_COMMAND) {
-            tx.add(hset);
-            hset = Request.cmd(Command.HSET).arg(key);
-            pairs = 0;
-          }
-          kbytes += arg(hset, kv.getKey()) + arg(hset, kv.getValue());
-          pairs++;
-        }
-        tx.add(hset);
-        unstage.arg(key);
-        types.add(type.getKey());
-      }
-      bytes += kbytes;
-      sentBytes += bytes;
-      // What bump would write for a session new in Redis without a TTL: the script skips bump then.
-      meta.arg("ver").arg(Math.max(in.version(), 1)).arg("updated").arg(now).arg("activity").arg(now)
-          .arg("expires").arg(0L).arg("bytes").arg(bytes).arg("kbytes").arg(kbytes).arg("pexp").arg(0L);
-      sessionKeys.add(base);
-      Collections.addAll(args, in.id(), Long.toString(in.ttlSeconds()), Long.toString(createdAt),
-          Long.toString(in.version()), Long.toString(r.durableVersion()), Long.toString(bytes), Long.toString(kbytes),
-          parts.toString(), Integer.toString(types.size()));
-      args.addAll(types);
+      tx.add(r);
       sent.add(i);
     }
     if (sent.isEmpty()) {
       return Future.succeededFuture();
     }
-    int scriptAt = tx.size() - 1;
     Script script = recording.of(scripts.restoreStaged);
-    Request call = link.scriptRequest(script, sessionKeys, args);
-    tx.add(call);
-    tx.add(unstage);
-    tx.add(Request.cmd(Command.EXEC));
-    Function<RedisConnection, Future<List<Response>>> send = conn -> link.batch(conn, tx);
-    return (sentBytes > RedisLink.BULK_CHARS ? link.withBulk(send) : link.with(send)).transform(ar -> {
-      Response exec = ar.succeeded() ? ar.result().get(ar.result().size() - 1) : null;
-      Response reply = exec == null || exec.size() <= scriptAt ? null : exec.get(scriptAt);
+    List<Request> requests = tx.requests(script);
+    Function<RedisConnection, Future<List<Response>>> send = conn -> link.batch(conn, requests);
+    return (tx.bytes > RedisLink.BULK_CHARS ? link.withBulk(send) : link.with(send)).transform(ar -> {
+      Response reply = ar.succeeded() ? tx.scriptReply(ar.result()) : null;
       if (reply != null && reply.type() != io.vertx.redis.client.ResponseType.ERROR) {
         return restoredOutcomes(all, sent, reply, now, out);
       }
@@ -714,6 +622,164 @@ final class RedisSessionStore implements SessionStore {
       return firstTry ? link.scriptLost(script, why).compose(v -> restoreStaged(tenant, all, from, to, out, false))
           : restoreTogether(tenant, all, from, to, out);
     });
+  }
+
+  /**
+   * The commands of one staged restore ({@link #restoreStaged}): MULTI, each session's staging writes, the
+   * script, the UNLINK of every staging key, EXEC. Built in small steps (the JIT compiles a large method
+   * for seconds, which a restore of tens of thousands of sessions pays in full).
+   */
+  private final class StagedRestore {
+    final String tenant;
+    final String stagingId;
+    final long now;
+    final List<String> sessionKeys;
+    final List<String> args;
+    final List<Request> tx;
+    final Request unstage = Request.cmd(Command.UNLINK);
+    /** The values' bytes in all (whether the transaction goes on the bulk connection). */
+    long bytes;
+    private int scriptAt;
+
+    StagedRestore(String tenant, String stagingId, long now, int sessions) {
+      this.tenant = tenant;
+      this.stagingId = stagingId;
+      this.now = now;
+      sessionKeys = new ArrayList<>(sessions + 2);
+      sessionKeys.add(keys.tenant(tenant));
+      sessionKeys.add(keys.tenants());
+      args = new ArrayList<>(5 + sessions * 11);
+      Collections.addAll(args, Long.toString(now), Long.toString(limits(tenant).maxSessions()), tenant, stagingId,
+          Long.toString(limits(tenant).maxBytesPerSession()));
+      tx = new ArrayList<>(sessions * 5 + 4);
+      tx.add(Request.cmd(Command.MULTI));
+    }
+
+    /** Stages one session and adds its script arguments. */
+    void add(ImportSession r) {
+      Session in = r.export().session();
+      String base = keys.session(tenant, in.id());
+      String stage = base + ":rs:" + stagingId;
+      List<StoredMessage> messages = r.export().messages() == null ? List.of() : r.export().messages();
+      long createdAt = in.createdAt() > 0 ? in.createdAt() : now;
+      long lastSeq = messages.isEmpty() ? 0 : messages.get(messages.size() - 1).seq();
+      // Sizes are counted in UTF-8 bytes as the arguments are encoded (what Lua's # counts in import.lua).
+      Request meta = Request.cmd(Command.HSET).arg(stage + ":meta").arg("state").arg(in.state().wire()).arg("data");
+      long size = arg(meta, in.dataJson());
+      meta.arg("ttl").arg(in.ttlSeconds()).arg("created").arg(createdAt).arg("seq").arg(lastSeq);
+      tx.add(meta);
+      unstage.arg(stage + ":meta");
+      StringBuilder parts = new StringBuilder(3);
+      size += creds(stage, RequestChecks.clearable(in.credsJson()), parts);
+      size += history(stage, r.export().credsHistory(), parts);
+      size += messages(stage, messages, parts);
+      List<String> types = new ArrayList<>(2);
+      long kbytes = keyTypes(stage, r.export().keys(), types);
+      size += kbytes;
+      bytes += size;
+      // What bump would write for a session new in Redis without a TTL: the script skips bump then.
+      meta.arg("ver").arg(Math.max(in.version(), 1)).arg("updated").arg(now).arg("activity").arg(now)
+          .arg("expires").arg(0L).arg("bytes").arg(size).arg("kbytes").arg(kbytes).arg("pexp").arg(0L);
+      sessionKeys.add(base);
+      Collections.addAll(args, in.id(), Long.toString(in.ttlSeconds()), Long.toString(createdAt),
+          Long.toString(in.version()), Long.toString(r.durableVersion()), Long.toString(size), Long.toString(kbytes),
+          parts.toString(), Integer.toString(types.size()));
+      args.addAll(types);
+    }
+
+    private long creds(String stage, String creds, StringBuilder parts) {
+      if (creds == null || creds.isEmpty()) {
+        return 0;
+      }
+      Request set = Request.cmd(Command.SET).arg(stage + ":creds");
+      long size = arg(set, creds);
+      tx.add(set);
+      unstage.arg(stage + ":creds");
+      parts.append('c');
+      return size;
+    }
+
+    private long history(String stage, List<io.sessiond.session.CredsVersion> all, StringBuilder parts) {
+      List<io.sessiond.session.CredsVersion> kept = all.subList(0, Math.min(all.size(), settings.credsHistory()));
+      if (kept.isEmpty()) {
+        return 0;
+      }
+      long size = 0;
+      Request push = Request.cmd(Command.RPUSH).arg(stage + ":credsh");
+      for (io.sessiond.session.CredsVersion h : kept) {
+        String entry = RedisReplies.historyEntry(h);
+        // Only the creds text counts; '<version> <at> ' is ASCII.
+        size += arg(push, entry) - (entry.length() - h.credsJson().length());
+      }
+      tx.add(push);
+      unstage.arg(stage + ":credsh");
+      parts.append('h');
+      return size;
+    }
+
+    private long messages(String stage, List<StoredMessage> all, StringBuilder parts) {
+      List<StoredMessage> window = all.subList(Math.max(0, all.size() - settings.maxMessages()), all.size());
+      if (window.isEmpty()) {
+        return 0;
+      }
+      long size = 0;
+      Request push = Request.cmd(Command.RPUSH).arg(stage + ":msgs");
+      for (StoredMessage m : window) {
+        size += arg(push, m.json());
+      }
+      tx.add(push);
+      unstage.arg(stage + ":msgs");
+      parts.append('m');
+      return size;
+    }
+
+    /** Stages each non-empty key type (its name added to {@code types}); the key bytes. */
+    private long keyTypes(String stage, Map<String, Map<String, String>> all, List<String> types) {
+      if (all == null) {
+        return 0;
+      }
+      long kbytes = 0;
+      for (Map.Entry<String, Map<String, String>> type : all.entrySet()) {
+        if (!type.getValue().isEmpty()) {
+          kbytes += keyType(stage + ":keys:" + type.getKey(), type.getValue());
+          types.add(type.getKey());
+        }
+      }
+      return kbytes;
+    }
+
+    private long keyType(String key, Map<String, String> values) {
+      long kbytes = 0;
+      Request hset = Request.cmd(Command.HSET).arg(key);
+      int pairs = 0;
+      for (Map.Entry<String, String> kv : values.entrySet()) {
+        if (pairs == STAGED_PAIRS_PER_COMMAND) {
+          tx.add(hset);
+          hset = Request.cmd(Command.HSET).arg(key);
+          pairs = 0;
+        }
+        kbytes += arg(hset, kv.getKey()) + arg(hset, kv.getValue());
+        pairs++;
+      }
+      tx.add(hset);
+      unstage.arg(key);
+      return kbytes;
+    }
+
+    /** The whole transaction, the script call (FCALL or EVALSHA) before the UNLINK and EXEC. */
+    List<Request> requests(Script script) {
+      scriptAt = tx.size() - 1; // in EXEC's reply: every command after MULTI
+      tx.add(link.scriptRequest(script, sessionKeys, args));
+      tx.add(unstage);
+      tx.add(Request.cmd(Command.EXEC));
+      return tx;
+    }
+
+    /** The script's reply in the transaction's replies, or null when EXEC returned none. */
+    Response scriptReply(List<Response> replies) {
+      Response exec = replies.get(replies.size() - 1);
+      return exec == null || exec.size() <= scriptAt ? null : exec.get(scriptAt);
+    }
   }
 
   /** A staged restore's HSET of one type's keys takes at most this many pairs (larger sessions: several). */

@@ -542,15 +542,17 @@ final class RedisSessionStore implements SessionStore {
   }
 
   /**
-   * Sessions restored together in one script (restore.lua) on a single Redis: each holds Redis for
-   * about a tenth of a millisecond, so a call of this many holds it for a millisecond or two.
+   * Sessions restored together in one transaction (restore_staged.lua, or restore.lua after a lost script)
+   * on a single Redis: each holds Redis for about a tenth of a millisecond, so one of this many holds it for
+   * a millisecond or two.
    */
   static final int RESTORES_PER_SCRIPT = 16;
 
   /**
    * Restore imports of one tenant on a single Redis (standalone or Sentinel): {@link #RESTORES_PER_SCRIPT}
-   * sessions to a restore.lua call, which restores each exactly as import.lua would and takes its index
-   * step in the same atomic call, instead of three scripts per session (index reserve, import, index add).
+   * sessions to a staged transaction ({@link #restoreStaged}), which restores each by import.lua's rules and
+   * takes its index step in the same atomic call, instead of three scripts per session (index reserve,
+   * import, index add).
    * On a cluster the sessions are in different slots, and imports of several tenants are rare: both go
    * one by one ({@link SessionStore#restoreAll}). A session refused for the tenant's maxSessions is
    * restored alone, which sweeps the tenant's expired sessions first.

@@ -36,6 +36,11 @@ local STAGE_MS = 3600000
 local function stageKey(stagingId, t)
   return B .. ':stage:' .. stagingId .. ':keys:' .. t
 end
+-- A large key batch (keys_stage_open.lua, keys_stage_commit.lua) leaves here, for the length of its
+-- transaction, that its checks passed and the session's byte counts after it.
+local function stageMarker(stagingId)
+  return B .. ':stage:' .. stagingId .. ':ok'
+end
 
 local function keysKey(t)
   return B .. ':keys:' .. t

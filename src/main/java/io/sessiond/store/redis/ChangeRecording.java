@@ -85,6 +85,11 @@ final class ChangeRecording {
     return eventsPrefix != null ? events.maxAgeMs() : 0;
   }
 
+  /** Whether changes are recorded for PostgreSQL sync (a script's SYNC is set). */
+  boolean recordsSync() {
+    return stream != null || slots != null;
+  }
+
   boolean enabled() {
     return stream != null || slots != null || eventsPrefix != null;
   }

@@ -35,6 +35,9 @@ final class LuaScripts {
   final Script keysQuery = session("keys_query");
   final Script keysWrite = session("keys_write");
   final Script keysClear = session("keys_clear");
+  /** Run by EVAL inside a large key batch's MULTI (RedisSessionStore.writeKeysStaged), never by SHA or FCALL. */
+  final Script keysStageOpen = session("keys_stage_open");
+  final Script keysStageCommit = session("keys_stage_commit");
   final Script append = session("append", "once");
   final Script messages = session("messages");
   final Script export = session("export");

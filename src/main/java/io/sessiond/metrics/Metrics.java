@@ -54,7 +54,9 @@ public final class Metrics {
     // sessiond.store.operations already times every store operation.
     metrics.setDisabledMetricsCategories(Set.of(REDIS_CLIENT_METRICS));
     Vertx vertx = Vertx.builder().with(options.setMetricsOptions(metrics))
-        .withMetrics(new MicrometerMetricsFactory(registry)).build();
+        .withMetrics(new RequestMetersFirst.Factory(new MicrometerMetricsFactory(registry),
+            new HttpRequestMeters(registry, metrics.getMetricsNaming())))
+        .build();
     METERS.put(vertx, new SessiondMeters(registry));
     return vertx;
   }

@@ -19,7 +19,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class SessiondMeters {
   private final PrometheusMeterRegistry registry;
-  private final Map<String, Timer> operations = new ConcurrentHashMap<>();
+  /** By operation, then outcome: looked up on every store call without building a key. */
+  private final Map<String, Map<String, Timer>> operations = new ConcurrentHashMap<>();
   private final Map<String, Counter> rejections = new ConcurrentHashMap<>();
   private final Map<String, TenantGauges> tenants = new ConcurrentHashMap<>();
   private final Map<String, AtomicLong[]> checks = new ConcurrentHashMap<>();
@@ -51,10 +52,17 @@ public final class SessiondMeters {
 
   /** One store operation ({@code put}, {@code get}, …) and its outcome ({@code ok} or a failure kind). */
   public void storeOperation(String operation, String outcome, long nanos) {
-    operations.computeIfAbsent(operation + '/' + outcome, k -> Timer.builder("sessiond.store.operations")
-            .description("Store operations by kind and outcome, as the store verticle served them")
-            .tag("operation", operation).tag("outcome", outcome).register(registry))
-        .record(nanos, TimeUnit.NANOSECONDS);
+    Map<String, Timer> byOutcome = operations.get(operation);
+    if (byOutcome == null) {
+      byOutcome = operations.computeIfAbsent(operation, k -> new ConcurrentHashMap<>());
+    }
+    Timer timer = byOutcome.get(outcome);
+    if (timer == null) {
+      timer = byOutcome.computeIfAbsent(outcome, k -> Timer.builder("sessiond.store.operations")
+          .description("Store operations by kind and outcome, as the store verticle served them")
+          .tag("operation", operation).tag("outcome", outcome).register(registry));
+    }
+    timer.record(nanos, TimeUnit.NANOSECONDS);
   }
 
   public void expired(long sessions) {

@@ -14,6 +14,10 @@ public record StoreOperation<Q, R>(String address, BiFunction<SessionStore, Q, F
 
   /** The operation's name: the address's last segment ({@code put}, {@code get}, …), a bounded metric tag. */
   public String action() {
-    return address.substring(address.lastIndexOf('.') + 1);
+    String action = ACTIONS.get(address);
+    return action != null ? action : ACTIONS.computeIfAbsent(address, a -> a.substring(a.lastIndexOf('.') + 1));
   }
+
+  /** Actions by address, named once: every store call's meters read one. */
+  private static final java.util.Map<String, String> ACTIONS = new java.util.concurrent.ConcurrentHashMap<>();
 }

@@ -9,7 +9,10 @@ import io.sessiond.session.SessionState;
 import io.sessiond.session.SessionStatus;
 import io.sessiond.session.StoredMessage;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.redis.client.Response;
+import io.vertx.redis.client.ResponseType;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -157,11 +160,42 @@ final class RedisReplies {
     return new JsonObject(json).getLong("seq", 0L);
   }
 
+  /** A reply as text; a bulk string is decoded from its buffer as it is (its {@code toString()} copies the bytes first). */
   static String text(Response r) {
-    return r == null ? null : r.toString();
+    if (r == null) {
+      return null;
+    }
+    return r.type() == ResponseType.BULK ? r.toBuffer().toString(StandardCharsets.UTF_8) : r.toString();
   }
 
+  /**
+   * A number Redis answered as an integer or as a bulk string of digits. Bulk digits are read from the
+   * reply's bytes: {@code toString()} copies and decodes them into a String first (a GET reads eight).
+   */
   static long number(Response r) {
-    return r == null ? 0 : Long.parseLong(r.toString());
+    if (r == null) {
+      return 0;
+    }
+    if (r.type() == ResponseType.BULK) {
+      Buffer b = r.toBuffer();
+      int n = b.length();
+      boolean negative = n > 1 && b.getByte(0) == '-';
+      // Up to 18 digits cannot overflow; anything else (a sign alone, '+', a letter) is Long.parseLong's to judge.
+      if (n > 0 && n <= 18) {
+        long value = 0;
+        int i = negative ? 1 : 0;
+        for (; i < n; i++) {
+          int digit = b.getByte(i) - '0';
+          if (digit < 0 || digit > 9) {
+            break;
+          }
+          value = value * 10 + digit;
+        }
+        if (i == n) {
+          return negative ? -value : value;
+        }
+      }
+    }
+    return Long.parseLong(r.toString());
   }
 }

@@ -22,10 +22,12 @@ final class ConnectionGuard implements Handler<RoutingContext> {
   private final Vertx vertx;
   private final long timer;
 
-  private static final class State {
+  /** A connection's state; {@link #authenticated} is {@link TenantAuth}'s. */
+  static final class State {
     long since = System.currentTimeMillis();
     boolean served;
     int inFlight;
+    TenantAuth.Authenticated authenticated;
   }
 
   ConnectionGuard(Vertx vertx, long headerTimeoutMs, long idleTimeoutMs) {
@@ -39,6 +41,11 @@ final class ConnectionGuard implements Handler<RoutingContext> {
   void opened(HttpConnection conn) {
     connections.put(conn, new State());
     conn.closeHandler(v -> connections.remove(conn));
+  }
+
+  /** The state of a connection this guard saw open, else {@code null}. */
+  State of(HttpConnection conn) {
+    return connections.get(conn);
   }
 
   /** The first route of every request: its headers are complete; the connection is busy until it ends. */

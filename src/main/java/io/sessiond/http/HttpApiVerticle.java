@@ -122,7 +122,7 @@ public final class HttpApiVerticle extends VerticleBase {
     // One route with both handlers: a second "/v1/*" route would name every request's route
     // "/v1/>/v1/sessions/:id" in the HTTP meters instead of its template.
     router.route("/v1/*").handler(deadlines).handler(new TenantAuth(tenants, rateLimiter, counts,
-        new AdminAuth(admin.keyDigest(), tenants)));
+        new AdminAuth(admin.keyDigest(), tenants), connections));
     new SessionRoutes(store, new SyncQuarantine(vertx, http.requestTimeoutMs())).mount(api);
     new KeyRoutes(store, http.maxKeysPerBatch()).mount(api);
     new MessageRoutes(store).mount(api);

@@ -1,12 +1,10 @@
 package io.sessiond.http;
 
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * Every API request answers within {@code REQUEST_TIMEOUT_MS}, whatever the store does: a request
@@ -23,12 +21,60 @@ final class RequestDeadlines implements Handler<RoutingContext> {
   private static final String PROGRESS = "sessiond.deadline-progress";
   private final long timeoutMs;
   private final long timeoutNanos;
-  private final Map<Long, InFlight> inFlight = new LinkedHashMap<>();
+  /**
+   * Requests in flight, oldest deadline first: a list threaded through the requests themselves (a sentinel
+   * between its tail and its head), so a request joins, leaves and moves to the end without a map entry, a
+   * boxed key or a closure.
+   */
+  private final InFlight inFlight = new InFlight(null);
   private final long timer;
   private final Vertx vertx;
-  private long next;
 
-  private record InFlight(RoutingContext ctx, long deadlineNanos) {
+  /** A request in flight, and its place in {@link #inFlight}; the handler of its end. */
+  private final class InFlight implements Handler<AsyncResult<Void>> {
+    private final RoutingContext ctx;
+    private long deadlineNanos;
+    private InFlight previous = this;
+    private InFlight next = this;
+
+    InFlight(RoutingContext ctx) {
+      this.ctx = ctx;
+    }
+
+    /** Joins at the end, with a deadline from now: the latest of all, so the list stays in deadline order. */
+    void append() {
+      deadlineNanos = System.nanoTime() + timeoutNanos;
+      previous = inFlight.previous;
+      next = inFlight;
+      previous.next = this;
+      inFlight.previous = this;
+    }
+
+    boolean listed() {
+      return next != this;
+    }
+
+    void remove() {
+      previous.next = next;
+      next.previous = previous;
+      previous = this;
+      next = this;
+    }
+
+    /** The request made progress: its deadline counts from now. */
+    void progress() {
+      if (listed()) {
+        remove();
+        append();
+      }
+    }
+
+    @Override
+    public void handle(AsyncResult<Void> ended) {
+      if (listed()) {
+        remove();
+      }
+    }
   }
 
   RequestDeadlines(Vertx vertx, long timeoutMs) {
@@ -41,44 +87,35 @@ final class RequestDeadlines implements Handler<RoutingContext> {
 
   @Override
   public void handle(RoutingContext ctx) {
-    if (ctx.request().path().contains("/blobs/") || ctx.request().path().equals("/v1/events")) {
+    String path = ctx.request().path();
+    if (path.contains("/blobs/") || path.equals("/v1/events")) {
       ctx.next();
       return;
     }
-    long[] id = {next++};
-    inFlight.put(id[0], new InFlight(ctx, System.nanoTime() + timeoutNanos));
-    ctx.put(PROGRESS, (Runnable) () -> {
-      // Re-inserted last: its new deadline is the latest of all, so arrival order stays deadline order.
-      if (inFlight.remove(id[0]) != null) {
-        id[0] = next++;
-        inFlight.put(id[0], new InFlight(ctx, System.nanoTime() + timeoutNanos));
-      }
-    });
-    ctx.addEndHandler(ar -> inFlight.remove(id[0]));
+    InFlight f = new InFlight(ctx);
+    f.append();
+    ctx.put(PROGRESS, f);
+    ctx.addEndHandler(f);
     ctx.next();
   }
 
   /** The request made progress (a bounded store call answered): its deadline counts from now. */
   static void progress(RoutingContext ctx) {
-    Runnable progress = ctx.get(PROGRESS);
-    if (progress != null) {
-      progress.run();
+    Object f = ctx.get(PROGRESS);
+    if (f instanceof RequestDeadlines.InFlight inFlight) {
+      inFlight.progress();
     }
   }
 
   private void expire() {
     long now = System.nanoTime();
-    Iterator<InFlight> it = inFlight.values().iterator();
-    while (it.hasNext()) {
-      InFlight f = it.next();
-      if (f.deadlineNanos() - now > 0) {
-        return;
-      }
-      it.remove();
-      HttpServerResponse response = f.ctx().response();
+    InFlight f;
+    while ((f = inFlight.next) != inFlight && f.deadlineNanos - now <= 0) {
+      f.remove();
+      HttpServerResponse response = f.ctx.response();
       if (!response.ended() && !response.headWritten() && !response.closed()) {
         response.putHeader("Retry-After", "1");
-        Problems.send(f.ctx(), 503, "the request did not complete within " + timeoutMs + " ms (REQUEST_TIMEOUT_MS)",
+        Problems.send(f.ctx, 503, "the request did not complete within " + timeoutMs + " ms (REQUEST_TIMEOUT_MS)",
             null);
       }
     }

@@ -3,6 +3,7 @@ package io.sessiond.http;
 import io.sessiond.tenant.RequestRate;
 import io.sessiond.tenant.RequestCounts;
 import io.sessiond.tenant.TenantDirectory;
+import io.sessiond.tenant.TenantRegistry;
 import io.sessiond.tenant.TenantSpec;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
@@ -19,8 +20,15 @@ final class TenantAuth implements Handler<RoutingContext> {
   private final RequestRate rateLimiter;
   private final RequestCounts counts;
   private final AdminAuth admin;
+  private final ConnectionGuard connections;
 
-  TenantAuth(TenantDirectory tenants, RequestRate rateLimiter, RequestCounts counts, AdminAuth admin) {
+  /** The Authorization header a connection's last request authenticated with, under which tenant directory. */
+  record Authenticated(TenantRegistry registry, String header, TenantSpec tenant) {
+  }
+
+  TenantAuth(TenantDirectory tenants, RequestRate rateLimiter, RequestCounts counts, AdminAuth admin,
+             ConnectionGuard connections) {
+    this.connections = connections;
     this.tenants = tenants;
     this.rateLimiter = rateLimiter;
     this.counts = counts;
@@ -44,7 +52,7 @@ final class TenantAuth implements Handler<RoutingContext> {
       unauthorized(ctx, "send the tenant's API key as 'Authorization: Bearer <key>'");
       return;
     }
-    TenantSpec tenant = tenants.authenticate(header.substring(BEARER.length()).trim());
+    TenantSpec tenant = authenticate(ctx, header);
     if (tenant == null) {
       unauthorized(ctx, "the API key is not known");
       return;
@@ -63,6 +71,37 @@ final class TenantAuth implements Handler<RoutingContext> {
         }
       });
     }
+  }
+
+  /**
+   * The tenant of a bearer {@code header}. A connection's requests nearly always carry the same key, so the
+   * tenant its last request authenticated is kept with the connection and taken again while the header and the
+   * tenant directory are the same: the key's SHA-256 digest is not computed on every request. A different
+   * header, or a directory replaced since (a tenant created, a key revoked), is looked up afresh. Headers are
+   * compared in constant time: a proxy's connection carries the requests of many clients.
+   */
+  private TenantSpec authenticate(RoutingContext ctx, String header) {
+    TenantRegistry registry = tenants.current();
+    ConnectionGuard.State connection = connections.of(ctx.request().connection());
+    Authenticated last = connection == null ? null : connection.authenticated;
+    if (last != null && last.registry() == registry && sameText(last.header(), header)) {
+      return last.tenant();
+    }
+    TenantSpec tenant = registry.authenticate(header.substring(BEARER.length()).trim());
+    if (connection != null && tenant != null) {
+      connection.authenticated = new Authenticated(registry, header, tenant);
+    }
+    return tenant;
+  }
+
+  /** Whether {@code a} and {@code b} are equal, in a time that depends on their lengths only. */
+  static boolean sameText(String a, String b) {
+    int n = Math.max(a.length(), b.length());
+    int diff = a.length() ^ b.length();
+    for (int i = 0; i < n; i++) {
+      diff |= (i < a.length() ? a.charAt(i) : 0) ^ (i < b.length() ? b.charAt(i) : 0);
+    }
+    return diff == 0;
   }
 
   private void admit(RoutingContext ctx, TenantSpec tenant, boolean allowed) {

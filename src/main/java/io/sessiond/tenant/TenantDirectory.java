@@ -19,6 +19,11 @@ public final class TenantDirectory {
     current = new TenantRegistry(tenants);
   }
 
+  /** The tenants served now: a snapshot, replaced (never changed) when the catalog changes. */
+  public TenantRegistry current() {
+    return current;
+  }
+
   /** The tenant owning {@code apiKey}, or {@code null}. */
   public TenantSpec authenticate(String apiKey) {
     return current.authenticate(apiKey);

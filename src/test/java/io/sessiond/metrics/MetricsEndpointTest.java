@@ -68,6 +68,36 @@ class MetricsEndpointTest {
     })));
   }
 
+  /** The request meters are sessiond's own (HttpRequestMeters): they keep vertx-micrometer's names, types, help and labels. */
+  @Test
+  void httpRequestMeters_keepVertxNamesTypesHelpAndLabels(VertxTestContext ctx) {
+    trafficThenScrape(TestDaemon.freshSession()).onComplete(ctx.succeeding(text -> ctx.verify(() -> {
+      for (String expected : List.of(
+          "# HELP vertx_http_server_requests_total Number of processed requests",
+          "# TYPE vertx_http_server_requests_total counter",
+          "vertx_http_server_requests_total{code=\"200\",method=\"GET\",route=\"/v1/sessions/:id\"} ",
+          "vertx_http_server_requests_total{code=\"404\",method=\"GET\",route=\"/v1/sessions/:id\"} ",
+          "vertx_http_server_requests_total{code=\"401\",method=\"GET\",route=\"/v1/\"} ",
+          "# HELP vertx_http_server_response_time_seconds Request processing time",
+          "# TYPE vertx_http_server_response_time_seconds histogram",
+          "vertx_http_server_response_time_seconds_bucket{code=\"201\",method=\"POST\",route=\"/v1/sessions/:id/messages\",le=\"0.001\"} ",
+          "vertx_http_server_response_time_seconds_max{code=\"200\",method=\"GET\",route=\"/v1/sessions/:id\"} ",
+          "# TYPE vertx_http_server_response_bytes summary",
+          "vertx_http_server_response_bytes_count{code=\"200\",method=\"GET\",route=\"/v1/sessions/:id\"} ",
+          "# HELP vertx_http_server_request_bytes Size of requests in bytes",
+          "vertx_http_server_request_bytes_count{method=\"GET\"} ",
+          "# HELP vertx_http_server_active_requests Number of requests being processed",
+          "# TYPE vertx_http_server_active_requests gauge",
+          "vertx_http_server_active_requests{method=\"GET\"} ",
+          "vertx_http_server_active_connections ",
+          "vertx_http_server_bytes_written_total ")) {
+        assertTrue(text.contains("\n" + expected), "no line starting with '" + expected + "' in:\n" + text);
+      }
+      assertFalse(text.contains("vertx_http_server_request_resets_total"), "a reset counter before any reset");
+      ctx.completeNow();
+    })));
+  }
+
   @Test
   void sessiondMeters_countOperationsRejectionsTrimsAndTenants(Vertx vertx, VertxTestContext ctx) {
     String id = TestDaemon.freshSession();

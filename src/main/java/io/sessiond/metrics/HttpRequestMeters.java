@@ -155,6 +155,9 @@ final class HttpRequestMeters {
 
     @Override
     public void requestEnd(Request r, HttpRequest request, long bytesRead) {
+      if (r == null) {
+        return; // a request Vert.x reports without its beginning
+      }
       r.meters.requestBytes.record(bytesRead);
       r.requestEnded = true;
       if (!r.reset && r.responseEnded) {
@@ -164,6 +167,9 @@ final class HttpRequestMeters {
 
     @Override
     public void requestReset(Request r) {
+      if (r == null) {
+        return;
+      }
       r.meters.resets().increment();
       r.meters.active.decrement();
       r.reset = true;
@@ -178,6 +184,9 @@ final class HttpRequestMeters {
 
     @Override
     public void responseEnd(Request r, HttpResponse response, long bytesWritten) {
+      if (r == null) {
+        return;
+      }
       Answered a = r.meters.answered(new Answer(r.first, r.second, r.rest, response.statusCode()));
       a.count().increment();
       a.time().record(System.nanoTime() - r.startNanos, TimeUnit.NANOSECONDS);
@@ -190,7 +199,9 @@ final class HttpRequestMeters {
 
     @Override
     public void requestRouted(Request r, String route) {
-      r.routed(route);
+      if (r != null) {
+        r.routed(route);
+      }
     }
 
     @Override

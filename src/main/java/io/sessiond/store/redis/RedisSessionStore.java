@@ -167,14 +167,23 @@ final class RedisSessionStore implements SessionStore {
    */
   @Override
   public Future<Void> ping() {
-    return pingOnce().recover(e -> link.cluster() ? pingOnce().recover(again -> pingOnce()) : Future.failedFuture(e));
+    return link.cluster() ? pingAny(CLUSTER_PING_TRIES) : pingOnce();
   }
 
   /**
-   * One PING. On a cluster it goes to a node the driver picks at random, and the store counts as up
-   * when any of three answers: one failed node (its slots moving to a replica) must not take the whole
-   * instance out of a load balancer while the other masters serve their slots.
+   * On a cluster a PING goes to a node the driver picks at random, and the store counts as up when
+   * any of {@link #CLUSTER_PING_TRIES} answers: one failed node (its slots moving to a replica) must
+   * not take the whole instance out of a load balancer while the other masters serve their slots. A
+   * PING to the failed node fails at once ("Connection is closed"), so the tries cost nothing then;
+   * with three tries, probes during a killed master's failover still drew it every time.
    */
+  private Future<Void> pingAny(int tries) {
+    return tries <= 1 ? pingOnce() : pingOnce().recover(e -> pingAny(tries - 1));
+  }
+
+  private static final int CLUSTER_PING_TRIES = 10;
+
+  /** One PING on a shared connection. */
   private Future<Void> pingOnce() {
     return link.with(conn -> link.send(conn, io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.PING)))
         .mapEmpty();

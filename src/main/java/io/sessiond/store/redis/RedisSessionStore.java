@@ -60,6 +60,7 @@ import io.vertx.redis.client.Command;
 import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -511,10 +512,15 @@ final class RedisSessionStore implements SessionStore {
           inCommand = 0;
           charsInCommand = 0;
         }
-        hset.arg(e.getKey()).arg(e.getValue());
+        // Encoded once, counted and sent as they are (as many bytes as Lua's # counts: the edge refuses lone
+        // surrogates). A char-by-char count of the 10,000-key batch's 8 MB held the event loop for
+        // several hundred milliseconds in this rarely run path; the JDK's encoder is vectorised.
+        byte[] keyId = e.getKey().getBytes(StandardCharsets.UTF_8);
+        byte[] value = e.getValue().getBytes(StandardCharsets.UTF_8);
+        hset.arg(keyId).arg(value);
         inCommand++;
         charsInCommand += e.getKey().length() + e.getValue().length();
-        setBytes += utf8Length(e.getKey()) + utf8Length(e.getValue());
+        setBytes += keyId.length + value.length;
         sets++;
       }
       inCommand = 0;
@@ -572,25 +578,6 @@ final class RedisSessionStore implements SessionStore {
       RedisReplies.ok(exec.get(0), r.id(), null);
       return written(RedisReplies.ok(exec.get(exec.size() - 1), r.id(), null));
     });
-  }
-
-  /** The length of {@code s} in UTF-8, as Lua's # counts it (ids and values hold no lone surrogate: the edge refuses them). */
-  private static long utf8Length(String s) {
-    long n = 0;
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c < 0x80) {
-        n++;
-      } else if (c < 0x800) {
-        n += 2;
-      } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
-        n += 4;
-        i++;
-      } else {
-        n += 3;
-      }
-    }
-    return n;
   }
 
   @Override

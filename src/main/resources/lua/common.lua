@@ -18,10 +18,14 @@ local ONCE, ONCE_DIGEST
 
 -- Binds a call to its session (KEYS[1]) and resets what a call may have changed (in the function library
 -- these locals outlive the call: an import that turned SYNC off must not leave it off for the next one).
-local function bind()
-  B = KEYS[1]
+-- The session keys of the session whose base key is base (bind(), and calls that handle several sessions).
+local function keysOf(base)
+  B = base
   META, CREDS, MSGS, TYPES = B .. ':meta', B .. ':creds', B .. ':msgs', B .. ':types'
   BLOBS, LEASE, CREDSH = B .. ':blobs', B .. ':lease', B .. ':credsh'
+end
+local function bind()
+  keysOf(KEYS[1])
   SYNC = SYNC_STREAM
   EVENT = 'updated'
   ONCE, ONCE_DIGEST = false, false
@@ -441,4 +445,16 @@ local function blobList()
     end
   end
   return out
+end
+
+-- Deleted here, the deletion perhaps not yet in PostgreSQL: a durable copy (its life's creation time and
+-- version) must never be restored over what was deleted, nor be older than it. The error to answer, or nil.
+local function deletedSince(createdAt, durableVersion)
+  local gone = redis.call('GET', B .. ':gone')
+  local goneCreated, goneVer = string.match(gone or '', '^(%d+):(%d+)$')
+  goneCreated, goneVer = tonumber(goneCreated), tonumber(goneVer)
+  if goneCreated and (goneCreated > createdAt or (goneCreated == createdAt and goneVer >= durableVersion)) then
+    return { 'E', 'VERSION_MISMATCH', durableVersion, goneVer }
+  end
+  return nil
 end

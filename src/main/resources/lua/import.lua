@@ -31,12 +31,9 @@ if durableVersion > 0 and m and (m.created > createdAt or (m.created == createdA
   return { 'E', 'VERSION_MISMATCH', durableVersion, m.ver }
 end
 if durableVersion > 0 and not m then
-  -- Deleted here, the deletion perhaps not yet in PostgreSQL: never restore what was deleted (or older).
-  local gone = redis.call('GET', B .. ':gone')
-  local goneCreated, goneVer = string.match(gone or '', '^(%d+):(%d+)$')
-  goneCreated, goneVer = tonumber(goneCreated), tonumber(goneVer)
-  if goneCreated and (goneCreated > createdAt or (goneCreated == createdAt and goneVer >= durableVersion)) then
-    return { 'E', 'VERSION_MISMATCH', durableVersion, goneVer }
+  local deleted = deletedSince(createdAt, durableVersion)
+  if deleted then
+    return deleted
   end
 end
 local oldVer = created and 0 or m.ver

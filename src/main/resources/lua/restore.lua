@@ -37,12 +37,9 @@ local function restoreOne(o, id)
     return { 'E', 'VERSION_MISMATCH', durableVersion, m.ver }
   end
   if not m then
-    -- Deleted here, the deletion perhaps not yet in PostgreSQL: never restore what was deleted (or older).
-    local gone = redis.call('GET', B .. ':gone')
-    local goneCreated, goneVer = string.match(gone or '', '^(%d+):(%d+)$')
-    goneCreated, goneVer = tonumber(goneCreated), tonumber(goneVer)
-    if goneCreated and (goneCreated > createdAt or (goneCreated == createdAt and goneVer >= durableVersion)) then
-      return { 'E', 'VERSION_MISMATCH', durableVersion, goneVer }
+    local deleted = deletedSince(createdAt, durableVersion)
+    if deleted then
+      return deleted
     end
     if maxSessions > 0 and not redis.call('ZSCORE', IDS, id) and redis.call('ZCARD', IDS) >= maxSessions then
       return { 'E', 'LIMIT_REACHED' }
@@ -121,9 +118,7 @@ end
 
 local p = 4
 for i = 3, #KEYS do
-  B = KEYS[i]
-  META, CREDS, MSGS, TYPES = B .. ':meta', B .. ':creds', B .. ':msgs', B .. ':types'
-  BLOBS, CREDSH, LEASE = B .. ':blobs', B .. ':credsh', B .. ':lease'
+  keysOf(KEYS[i])
   replies[#replies + 1] = restoreOne(p + 1, ARGV[p])
   p = p + 2 + tonumber(ARGV[p + 1])
 end

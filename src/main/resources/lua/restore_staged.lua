@@ -44,12 +44,9 @@ local function restoreOne(p)
     return { 'E', 'VERSION_MISMATCH', durableVersion, m.ver }
   end
   if not m and not absent then
-    -- Deleted here, the deletion perhaps not yet in PostgreSQL: never restore what was deleted (or older).
-    local gone = redis.call('GET', B .. ':gone')
-    local goneCreated, goneVer = string.match(gone or '', '^(%d+):(%d+)$')
-    goneCreated, goneVer = tonumber(goneCreated), tonumber(goneVer)
-    if goneCreated and (goneCreated > createdAt or (goneCreated == createdAt and goneVer >= durableVersion)) then
-      return { 'E', 'VERSION_MISMATCH', durableVersion, goneVer }
+    local deleted = deletedSince(createdAt, durableVersion)
+    if deleted then
+      return deleted
     end
   end
   if not m and maxSessions > 0 and not redis.call('ZSCORE', IDS, id) and redis.call('ZCARD', IDS) >= maxSessions then
@@ -108,9 +105,7 @@ end
 
 local p = 6
 for i = 3, #KEYS do
-  B = KEYS[i]
-  META, CREDS, MSGS, TYPES = B .. ':meta', B .. ':creds', B .. ':msgs', B .. ':types'
-  BLOBS, CREDSH, LEASE = B .. ':blobs', B .. ':credsh', B .. ':lease'
+  keysOf(KEYS[i])
   replies[#replies + 1] = restoreOne(p)
   p = p + 9 + tonumber(ARGV[p + 8])
 end

@@ -736,6 +736,17 @@ final class RedisSessionStore implements SessionStore {
   private final String stagePrefix = Long.toString(java.util.concurrent.ThreadLocalRandom.current().nextLong() >>> 1, 36);
   private final java.util.concurrent.atomic.AtomicLong stageCount = new java.util.concurrent.atomic.AtomicLong();
 
+  /** Whether a restored session's export passes the import checks; if not, its outcome says why. */
+  private static boolean exportAccepted(ImportSession r, StoreRequests.RestoreOutcomes.Outcome[] out, int i) {
+    try {
+      RequestChecks.export(r.export());
+      return true;
+    } catch (StoreException e) {
+      out[i] = new StoreRequests.RestoreOutcomes.Outcome(null, e.failure(), e.getMessage());
+      return false;
+    }
+  }
+
   /**
    * Restores {@code all[from, to)} like {@link #restoreTogether}, but their values never pass through Lua:
    * one MULTI ... EXEC writes each session's parts with plain commands (HSET, RPUSH, SET) into staging keys
@@ -754,10 +765,7 @@ final class RedisSessionStore implements SessionStore {
     List<Integer> sent = new ArrayList<>(to - from);
     for (int i = from; i < to; i++) {
       ImportSession r = all.get(i);
-      try {
-        RequestChecks.export(r.export());
-      } catch (StoreException e) {
-        out[i] = new StoreRequests.RestoreOutcomes.Outcome(null, e.failure(), e.getMessage());
+      if (!exportAccepted(r, out, i)) {
         continue;
       }
       tx.add(r);
@@ -965,10 +973,7 @@ final class RedisSessionStore implements SessionStore {
     List<Integer> sent = new ArrayList<>(to - from);
     for (int i = from; i < to; i++) {
       ImportSession r = all.get(i);
-      try {
-        RequestChecks.export(r.export());
-      } catch (StoreException e) {
-        out[i] = new StoreRequests.RestoreOutcomes.Outcome(null, e.failure(), e.getMessage());
+      if (!exportAccepted(r, out, i)) {
         continue;
       }
       Session in = r.export().session();

@@ -15,7 +15,10 @@
 #                    refreshes the expiry; the floor of any design keeping sessiond's guarantees in Redis;
 #                    and PT_GUARDED=multi (target "multi"): PUT and append as the same writes in one MULTI/EXEC of
 #                    plain commands, without the checks (what a write costs in Redis with no script at all)
-#   --duration S     seconds per measured run (default 10); each run follows a 2 s warm-up of the same scenario
+#   --duration S     seconds per measured run (default 10); each run follows a warm-up of the same scenario
+#   --warmup S       seconds of that warm-up (default 2)
+#   --jit S          before round 1, every target runs every scenario for S seconds, not recorded (default 0): the
+#                    JIT compiles the hot paths there instead of in round 1's measured runs
 #   --rounds N       how many times every (scenario, target) pair is measured (default 2); the order of the
 #                    targets rotates from round to round
 #
@@ -33,6 +36,7 @@ cd "$ROOT"
 DUR=10
 ROUNDS=2
 WARM=2
+JIT=0
 SCENARIOS=(get put keys query append)
 TARGETS=()
 GUARDED=0
@@ -40,6 +44,8 @@ while (($#)); do
   case "$1" in
     --duration) shift; DUR=$1 ;;
     --rounds) shift; ROUNDS=$1 ;;
+    --warmup) shift; WARM=$1 ;;
+    --jit) shift; JIT=$1 ;;
     --scenarios) shift; IFS=, read -r -a SCENARIOS <<< "$1" ;;
     --guarded) GUARDED=1 ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -192,6 +198,14 @@ run_one() { # round scenario target secs record
   log "round $rnd $scn $n: $(tail -1 "$TSV" | cut -f4-)"
 }
 
+if ((JIT > 0)); then
+  for scn in "${SCENARIOS[@]}"; do
+    for n in "${NAMES[@]}"; do
+      log "JIT warm-up: $scn $n, ${JIT}s"
+      run_one 0 "$scn" "$n" "$JIT" 0
+    done
+  done
+fi
 for ((rnd = 1; rnd <= ROUNDS; rnd++)); do
   for scn in "${SCENARIOS[@]}"; do
     k=${#NAMES[@]}
@@ -209,7 +223,7 @@ cp "$TSV" "$OUT.tsv"
 {
   echo "# Side by side: ${NAMES[*]} ($(date -u '+%Y-%m-%d %H:%M UTC'))"
   echo
-  echo "\`bench/ab.sh --duration $DUR --rounds $ROUNDS $( ((GUARDED)) && echo "--guarded ")${TARGETS[*]}\` at commit $(git rev-parse --short HEAD);"
+  echo "\`bench/ab.sh --duration $DUR --rounds $ROUNDS --warmup $WARM --jit $JIT $( ((GUARDED)) && echo "--guarded ")${TARGETS[*]}\` at commit $(git rev-parse --short HEAD);"
   echo "$(nproc) cores, wrk -t2 -c64, $SESSIONS seeded sessions, every target on the same private Redis, measured in turn."
   echo "Columns: mean over the rounds; ratio = req/s over the passthrough's in the same rounds; cores = CPU seconds per"
   echo "second during the runs (server, redis-server, wrk as client, and the whole machine's idle); load = 1-minute"

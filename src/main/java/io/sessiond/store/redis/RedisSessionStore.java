@@ -54,6 +54,7 @@ import io.sessiond.store.StoreRequests.Written;
 import io.sessiond.tenant.TenantLimits;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
@@ -87,6 +88,8 @@ final class RedisSessionStore implements SessionStore {
   private final LuaScripts scripts = new LuaScripts();
   private final ChangeRecording recording;
   private final RedisLink link;
+  /** Restores' own connections on a single Redis, or null (Sentinel, Cluster): {@link #restoreDirect}. */
+  private final RestorePipe pipe;
   private final RedisIndex index;
   private final RedisPages pages;
   /** Whether to run the scripts from a Redis function library where Redis allows it ({@code REDIS_FUNCTIONS}, default on). */
@@ -115,6 +118,7 @@ final class RedisSessionStore implements SessionStore {
     this.settings = settings;
     this.keys = new RedisKeys(config.prefix());
     this.link = new RedisLink(vertx, config);
+    this.pipe = RestorePipe.of(vertx, config);
     this.functions = config.functions();
     this.index = new RedisIndex(link, keys, scripts, this.recording);
     this.pages = new RedisPages(link, keys, index);
@@ -159,6 +163,9 @@ final class RedisSessionStore implements SessionStore {
 
   @Override
   public Future<Void> close() {
+    if (pipe != null) {
+      pipe.close();
+    }
     return link.close();
   }
 
@@ -725,11 +732,139 @@ final class RedisSessionStore implements SessionStore {
     }
     StoreRequests.RestoreOutcomes.Outcome[] out = new StoreRequests.RestoreOutcomes.Outcome[all.size()];
     List<Future<Void>> calls = new ArrayList<>();
-    for (int from = 0; from < all.size(); from += RESTORES_PER_SCRIPT) {
-      int to = Math.min(all.size(), from + RESTORES_PER_SCRIPT);
-      calls.add(restoreStaged(tenant, all, from, to, out, true));
+    int step = pipe != null ? DIRECT_PER_TRANSACTION : RESTORES_PER_SCRIPT;
+    for (int from = 0; from < all.size(); from += step) {
+      int to = Math.min(all.size(), from + step);
+      List<Integer> group = range(from, to);
+      calls.add(pipe != null ? restoreDirect(tenant, all, group, out) : restoreStaged(tenant, all, group, out, true));
     }
     return Future.all(calls).map(v -> new StoreRequests.RestoreOutcomes(java.util.Arrays.asList(out)));
+  }
+
+  /** Sessions restored in one direct transaction ({@link #restoreDirect}): a millisecond or two of Redis. */
+  static final int DIRECT_PER_TRANSACTION = 32;
+
+  private static List<Integer> range(int from, int to) {
+    List<Integer> r = new ArrayList<>(to - from);
+    for (int i = from; i < to; i++) {
+      r.add(i);
+    }
+    return r;
+  }
+
+  /** The key names (tests). */
+  RedisKeys keysForTests() {
+    return keys;
+  }
+
+  /** Sessions restored by a direct transaction (tests read it). */
+  final java.util.concurrent.atomic.AtomicLong restoredDirectly = new java.util.concurrent.atomic.AtomicLong();
+  /** Runs between a direct restore's check and its commit when set (tests: a write that lands in between). */
+  volatile Supplier<Future<Void>> betweenCheckAndCommit;
+
+  /** The last direct restore of each tenant with a session limit: those take turns ({@link #restoreDirect}). */
+  private final Map<String, Future<Void>> limitedTurns = new java.util.HashMap<>();
+
+  /**
+   * Restores {@code all[group]} on a single Redis by {@link DirectRestore}: those Redis holds nothing of are
+   * written straight into place in one MULTI ... EXEC on a connection of the {@link RestorePipe}, under a
+   * WATCH of their keys; the rest (a session Redis holds, or has a tombstone of; one with a TTL, a version
+   * of 0 or past the byte limit; the whole group when a watched key changed before the EXEC, the tenant's
+   * limit has no room for all, or the pipe failed) the staged way, by restore_staged.lua's rules. A tenant
+   * with a session limit also watches its index, so its direct restores take turns (they would make each
+   * other's EXEC fail).
+   */
+  private Future<Void> restoreDirect(String tenant, List<ImportSession> all, List<Integer> group,
+                                     StoreRequests.RestoreOutcomes.Outcome[] out) {
+    long maxSessions = limits(tenant).maxSessions();
+    if (maxSessions <= 0) {
+      return directOnce(tenant, all, group, out, 0);
+    }
+    Future<Void> before = limitedTurns.getOrDefault(tenant, Future.succeededFuture());
+    Future<Void> mine = before.transform(ar -> directOnce(tenant, all, group, out, maxSessions));
+    limitedTurns.put(tenant, mine);
+    mine.onComplete(ar -> limitedTurns.remove(tenant, mine));
+    return mine;
+  }
+
+  private Future<Void> directOnce(String tenant, List<ImportSession> all, List<Integer> group,
+                                  StoreRequests.RestoreOutcomes.Outcome[] out, long maxSessions) {
+    DirectRestore tx = new DirectRestore(keys, tenant, now(), settings.maxMessages(), settings.credsHistory());
+    List<Integer> staged = new ArrayList<>();
+    long maxBytes = limits(tenant).maxBytesPerSession();
+    for (int i : group) {
+      ImportSession r = all.get(i);
+      if (!exportAccepted(r, out, i)) {
+        continue;
+      }
+      if (!DirectRestore.eligible(r.export().session()) || !tx.add(i, r, maxBytes)) {
+        staged.add(i);
+      }
+    }
+    if (tx.planned.isEmpty()) {
+      return staged.isEmpty() ? Future.succeededFuture() : restoreStaged(tenant, all, staged, out, true);
+    }
+    byte[] ids = DirectRestore.bytes(keys.ids(tenant));
+    byte[] limitedIds = maxSessions > 0 ? ids : null;
+    return pipe.take().transform(taken -> {
+      if (taken.failed()) {
+        return Future.succeededFuture(tx.planned);
+      }
+      RestorePipe.Conn conn = taken.result();
+      return conn.send(tx.check(limitedIds), tx.checkReplies(limitedIds != null))
+          .compose(checked -> betweenCheckAndCommit == null ? commitAbsent(conn, tx, checked, maxSessions, ids, out)
+              : betweenCheckAndCommit.get().compose(v -> commitAbsent(conn, tx, checked, maxSessions, ids, out)))
+          .eventually(() -> {
+            pipe.release(conn);
+            return Future.succeededFuture();
+          })
+          // A failed exchange may or may not have run its EXEC: the staged way refuses what it restored.
+          .otherwise(tx.planned);
+    }).compose(left -> {
+      for (DirectRestore.Planned p : left) {
+        staged.add(p.index());
+      }
+      return staged.isEmpty() ? Future.succeededFuture() : restoreStaged(tenant, all, staged, out, true);
+    });
+  }
+
+  /** Commits the sessions the check found absent; the planned sessions left to the staged way. */
+  private Future<List<DirectRestore.Planned>> commitAbsent(RestorePipe.Conn conn, DirectRestore tx,
+                                                           List<Response> checked, long maxSessions, byte[] ids,
+                                                           StoreRequests.RestoreOutcomes.Outcome[] out) {
+    List<DirectRestore.Planned> absent = new ArrayList<>(tx.planned.size());
+    List<DirectRestore.Planned> left = new ArrayList<>();
+    for (int j = 0; j < tx.planned.size(); j++) {
+      (DirectRestore.absent(checked, j) ? absent : left).add(tx.planned.get(j));
+    }
+    if (maxSessions > 0 && !absent.isEmpty()) {
+      Response count = checked.get(checked.size() - 1);
+      if (count == null || count.type() != io.vertx.redis.client.ResponseType.NUMBER
+          || count.toLong() + absent.size() > maxSessions) {
+        left.addAll(absent);
+        absent.clear();
+      }
+    }
+    if (absent.isEmpty()) {
+      Buffer unwatch = Buffer.buffer();
+      RestorePipe.array(unwatch, 1).bulk(unwatch, "UNWATCH");
+      return conn.send(unwatch, 1).map(r -> left);
+    }
+    int[] replies = new int[1];
+    Buffer commit = tx.commit(absent, ids, DirectRestore.bytes(keys.tenants()), replies);
+    return conn.send(commit, replies[0]).map(r -> {
+      Response exec = r.get(r.size() - 1);
+      if (exec == null || exec.type() != io.vertx.redis.client.ResponseType.MULTI) {
+        // A watched key changed (nil), or Redis refused the transaction (EXECABORT): nothing was written.
+        left.addAll(absent);
+        return left;
+      }
+      for (DirectRestore.Planned p : absent) {
+        out[p.index()] = new StoreRequests.RestoreOutcomes.Outcome(tx.restored(p), null, null);
+      }
+      restoredDirectly.addAndGet(absent.size());
+      return left;
+    });
   }
 
   /** Names each staged restore's staging keys apart from every other's, of this instance and others. */
@@ -757,13 +892,13 @@ final class RedisSessionStore implements SessionStore {
    * the script (NOSCRIPT, a flushed function library) it is loaded again and the group sent once more;
    * should that fail too, the group goes through {@link #restoreTogether}.
    */
-  private Future<Void> restoreStaged(String tenant, List<ImportSession> all, int from, int to,
+  private Future<Void> restoreStaged(String tenant, List<ImportSession> all, List<Integer> group,
                                      StoreRequests.RestoreOutcomes.Outcome[] out, boolean firstTry) {
     long now = now();
     StagedRestore tx = new StagedRestore(tenant, stagePrefix + "." + Long.toString(stageCount.incrementAndGet(), 36),
-        now, to - from);
-    List<Integer> sent = new ArrayList<>(to - from);
-    for (int i = from; i < to; i++) {
+        now, group.size());
+    List<Integer> sent = new ArrayList<>(group.size());
+    for (int i : group) {
       ImportSession r = all.get(i);
       if (!exportAccepted(r, out, i)) {
         continue;
@@ -788,8 +923,8 @@ final class RedisSessionStore implements SessionStore {
             : new StoreException(StoreFailure.UNAVAILABLE, "Redis refused the staged restore: " + why));
       }
       // The script did not run (Redis lost it); the transaction's UNLINK dropped the staging keys.
-      return firstTry ? link.scriptLost(script, why).compose(v -> restoreStaged(tenant, all, from, to, out, false))
-          : restoreTogether(tenant, all, from, to, out);
+      return firstTry ? link.scriptLost(script, why).compose(v -> restoreStaged(tenant, all, group, out, false))
+          : restoreTogether(tenant, all, group, out);
     });
   }
 
@@ -962,16 +1097,16 @@ final class RedisSessionStore implements SessionStore {
   }
 
   /** Restores {@code all[from, to)} in one restore.lua call, filling their outcomes. */
-  private Future<Void> restoreTogether(String tenant, List<ImportSession> all, int from, int to,
+  private Future<Void> restoreTogether(String tenant, List<ImportSession> all, List<Integer> group,
                                        StoreRequests.RestoreOutcomes.Outcome[] out) {
     long now = now();
-    List<String> sessionKeys = new ArrayList<>(to - from + 2);
+    List<String> sessionKeys = new ArrayList<>(group.size() + 2);
     sessionKeys.add(keys.tenant(tenant));
     sessionKeys.add(keys.tenants());
     List<String> args = new ArrayList<>();
     Collections.addAll(args, Long.toString(now), Long.toString(limits(tenant).maxSessions()), tenant);
-    List<Integer> sent = new ArrayList<>(to - from);
-    for (int i = from; i < to; i++) {
+    List<Integer> sent = new ArrayList<>(group.size());
+    for (int i : group) {
       ImportSession r = all.get(i);
       if (!exportAccepted(r, out, i)) {
         continue;

@@ -168,6 +168,27 @@ class DirectRestoreTest {
     }
   }
 
+  @Test
+  void theRestoreConnectionsLogInWithTheStoresPassword() throws Exception {
+    TestRedis.Server server = TestRedis.privateServer();
+    try {
+      server.command("CONFIG SET requirepass s3cret-pw");
+      RedisSessionStore store = new RedisSessionStore(vertx, SETTINGS, TestRedis.config("redis://:s3cret-pw@127.0.0.1:"
+          + server.port(), TestRedis.uniquePrefix(), Map.of()), true);
+      await(store.open());
+      try {
+        RestoreOutcomes done = await(store.restoreAll(new RestoreImports(List.of(
+            ImportSession.restore("t", session("a", 1_000, 2, 0), 2)))));
+        assertEquals(2, done.outcomes().get(0).session().version());
+        assertEquals(1, store.restoredDirectly.get());
+      } finally {
+        await(store.close());
+      }
+    } finally {
+      server.stop();
+    }
+  }
+
   private static List<String> ids(RedisSessionStore store, String tenant, String id) {
     Object score = Resp.call(redis.port(), "ZSCORE", store.keysForTests().ids(tenant), id);
     return score == null ? List.of() : List.of(id);

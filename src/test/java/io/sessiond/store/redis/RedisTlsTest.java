@@ -123,6 +123,27 @@ class RedisTlsTest {
   }
 
   @Test
+  void aRestore_writesDirectly_overItsOwnTlsConnections() throws Exception {
+    RedisSessionStore store = new RedisSessionStore(vertx, new io.sessiond.store.StoreSettings(3600, 10,
+        t -> io.sessiond.tenant.TenantLimits.UNLIMITED, 3), config(Map.of("REDIS_URL", "rediss://localhost:" + port,
+        "REDIS_TLS_CA_FILE", caFile.toString(), "REDIS_CONNECT_TIMEOUT_MS", "10000",
+        "REDIS_PREFIX", "tls-" + UUID.randomUUID().toString().substring(0, 8) + ":")), true);
+    await(store.open());
+    try {
+      io.sessiond.session.Session s = new io.sessiond.session.Session("s1", io.sessiond.session.SessionState.CONNECTED,
+          "{\"n\":1}", null, 2, 1_000, 1_000, 1_000, 0, 0);
+      var done = await(store.restoreAll(new io.sessiond.store.StoreRequests.RestoreImports(List.of(
+          io.sessiond.store.StoreRequests.ImportSession.restore("t", new io.sessiond.session.SessionExport(s, Map.of(),
+              List.of()), 2)))));
+      assertEquals(2, done.outcomes().get(0).session().version());
+      assertEquals(1, store.restoredDirectly.get());
+      assertEquals("{\"n\":1}", await(store.get(new io.sessiond.store.StoreRequests.SessionRef("t", "s1"))).dataJson());
+    } finally {
+      await(store.close());
+    }
+  }
+
+  @Test
   void aDaemon_servesSessions_overRediss() throws Exception {
     String tenant = TestDaemon.freshTenant();
     Map<String, String> settings = new HashMap<>(Map.of("SESSION_STORE", "redis", "REDIS_URL", "rediss://localhost:" + port,

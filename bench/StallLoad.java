@@ -87,6 +87,7 @@ public final class StallLoad {
     Thread.sleep(warmup * 1000L);
     Map<String, Double> delaysBefore = loopDelays(http, base);
     long bulkStart = System.nanoTime();
+    long bulkStartEpochMs = System.currentTimeMillis();
     // A size of 0 leaves that request out (all three 0: the GETs alone, on an idle daemon).
     List<CompletableFuture<String>> bulk = new ArrayList<>();
     if (importBytes > 0) {
@@ -134,6 +135,7 @@ public final class StallLoad {
         skipped.get(), stats(every), (bulkEnd - bulkStart) / 1_000_000, stats(window));
     System.out.println("LOOPDELAY " + delayStats(delaysBefore, delaysAfter));
     System.out.println("TIMELINE " + timeline(all, bulkStart, bulkEnd));
+    System.out.println("SLOW " + slow(all, bulkStart, bulkEnd, bulkStartEpochMs));
     System.exit(0);
   }
 
@@ -200,6 +202,18 @@ public final class StallLoad {
     for (long w : worst) {
       b.append(' ').append(w < 0 ? "-" : String.valueOf(w / 1000));
     }
+    return b.toString();
+  }
+
+  /**
+   * The bulk window's start in epoch ms (to line it up with a JFR recording or a GC log) and every GET of the window
+   * over 40 ms as start+duration, ms from that start.
+   */
+  private static String slow(List<Sample> all, long from, long to, long fromEpochMs) {
+    StringBuilder b = new StringBuilder("bulk window from epoch ms " + fromEpochMs + "; GETs over 40 ms (start+ms):");
+    all.stream().filter(s -> s.startNanos() >= from && s.startNanos() <= to && s.micros() > 40_000)
+        .sorted(java.util.Comparator.comparingLong(Sample::startNanos))
+        .forEach(s -> b.append(' ').append((s.startNanos() - from) / 1_000_000).append('+').append(s.micros() / 1000));
     return b.toString();
   }
 

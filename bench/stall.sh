@@ -3,7 +3,7 @@
 #
 #   bench/stall.sh [--jar JAR] [--baseline JAR] [--idle] [--seconds N] [--heap SIZE] [--opts 'JVM OPTIONS']
 #                  [--baseline-opts 'JVM OPTIONS'] [--env 'NAME=VALUE ...'] [--baseline-env 'NAME=VALUE ...']
-#                  [--timeout MS] [--warmup SECONDS] [--bulk-client curl|java] [--build]
+#                  [--timeout MS] [--warmup SECONDS] [--bulk-client curl|java] [--jfr DIR] [--user NAME] [--build]
 #
 # What it does (~1–2 min per daemon):
 #   1. installs redis-server/redis-tools with apt-get when absent; builds target/sessiond.jar when absent (--build: always);
@@ -28,6 +28,11 @@
 # --bulk-client: who sends the bulk tenant's requests: 'curl' (default; three curl processes, bodies from files) or
 # 'java' (the load tool's own HttpClient, as before 2026-12-06: the JVM timing the GETs then also encodes and writes
 # 42 MB of bodies on the same 2 cores, and its own stalls count as the daemon's).
+# --jfr DIR: each daemon records JFR (settings=profile) into DIR/<name>.jfr; the load tool's SLOW line gives the bulk
+# window's start in epoch ms and its GETs over 40 ms, and bench/sched-sample.py records every 50 ms each thread's CPU
+# time and run-queue wait (daemon, Redis, load tool, curl) into DIR/<name>.sched: bench/jfr-window.py lines them up.
+# --user NAME: the daemons run as that user (setpriv; e.g. nobody), as the image runs them (uid 10001): as root, a JVM
+# with -XX:ThreadPriorityPolicy=1 also raises its GC and VM threads' priority (nice -4), which it cannot as a user.
 # The load tool also prints a TIMELINE: the slowest GET started in each 500 ms of the bulk window.
 # Writes bench/results/<date>-<HHMM>-stall.md. Event-loop stalls: the daemon runs with EVENT_LOOP_PROBE_MS=10 (each
 # HTTP event loop times a 10 ms timer's lateness, sessiond_http_loop_delay_seconds); the load tool reads the histogram
@@ -51,6 +56,8 @@ JAR=target/sessiond.jar
 TIMEOUT=""
 WARMUP=5
 BULK_CLIENT=curl
+JFR_DIR=""
+RUN_AS=""
 while (($#)); do
   case "$1" in
     --baseline) shift; BASELINE=${1:?} ;;
@@ -66,6 +73,8 @@ while (($#)); do
     --timeout) shift; TIMEOUT=${1:?} ;;
     --warmup) shift; WARMUP=${1:?} ;;
     --bulk-client) shift; BULK_CLIENT=${1:?} ;;
+    --user) shift; RUN_AS=${1:?} ;;
+    --jfr) shift; JFR_DIR=$(mkdir -p "${1:?}" && cd "$1" && pwd) ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -117,6 +126,10 @@ wait_http() { # url seconds pid
   return 1
 }
 
+[[ -n $RUN_AS ]] && chmod 1777 "$WORK"
+[[ -n $RUN_AS && -n $JFR_DIR ]] && chmod 1777 "$JFR_DIR"
+AS_USER=()
+[[ -n $RUN_AS ]] && AS_USER=(setpriv --reuid="$RUN_AS" --regid="$(id -g "$RUN_AS")" --init-groups)
 cp -p "$JAR" "$WORK/after.jar"
 [[ -n $BASELINE ]] && cp -p "$BASELINE" "$WORK/before.jar"
 BULK_KEY=bulk-$(head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 24)
@@ -131,6 +144,7 @@ GIT_DESC="commit $(git rev-parse --short HEAD 2> /dev/null || echo '?')$(git dif
 # run NAME JAR OPTS ENV [BULK]: one daemon, one load (BULK=0: the GETs alone); appends a result row to $WORK/rows.
 run() {
   local name=$1 jar=$2 opts=$3 extra=$4 bulk=${5:-1} port pid out slow latency gc rss_peak=0 rss alive sizes
+  [[ -n $JFR_DIR ]] && opts="$opts -XX:StartFlightRecording=filename=$JFR_DIR/$name.jfr,settings=profile,dumponexit=true"
   # The previous daemon may have left a large import staging: FLUSHALL frees it, then Redis must answer at once.
   redis-cli -p "$RP" flushall > /dev/null
   for _ in $(seq 100); do redis-cli -p "$RP" ping > /dev/null 2>&1 && break; sleep 0.1; done
@@ -143,11 +157,12 @@ run() {
   port=$(free_port)
   SESSION_STORE=redis REDIS_URL="redis://127.0.0.1:$RP" SYNC_MODE=off HTTP_PORT=$port HTTP_HOST=127.0.0.1 \
     TENANTS="bulk=$BULK_KEY,other=$OTHER_KEY" TENANT_MAX_BYTES_PER_SESSION=0 TENANT_REQUESTS_PER_SECOND=0 REDIS_CONNECT_TIMEOUT_MS=30000 EVENT_LOOP_PROBE_MS=10 \
-    env ${TIMEOUT:+REQUEST_TIMEOUT_MS=$TIMEOUT} $extra java "-Xmx$HEAP" "-Xlog:gc:file=$WORK/$name-gc.log" -XX:+ExitOnOutOfMemoryError $opts -jar "$jar" > "$WORK/$name.log" 2>&1 &
+    env ${TIMEOUT:+REQUEST_TIMEOUT_MS=$TIMEOUT} $extra "${AS_USER[@]}" java "-Xmx$HEAP" "-Xlog:gc:file=$WORK/$name-gc.log" -XX:+ExitOnOutOfMemoryError $opts -jar "$jar" > "$WORK/$name.log" 2>&1 &
   pid=$!
   PIDS+=("$pid")
   wait_http "http://127.0.0.1:$port/health/ready" 60 "$pid" || { log "$name did not start"; tail "$WORK/$name.log" >&2; return 1; }
   log "$name: load $(loadavg)"
+  [[ -n $JFR_DIR ]] && { python3 bench/sched-sample.py "$JFR_DIR/$name.sched" "$pid" "${PIDS[0]}" --match StallLoad --match curl & }
   ( while kill -0 "$pid" 2> /dev/null; do awk '/VmRSS/ {print $2}' "/proc/$pid/status" 2> /dev/null; sleep 0.2; done ) > "$WORK/$name-rss" &
   sizes="$IMPORT_BYTES $BATCH_BYTES $BATCH_KEYS $PUT_BYTES"
   [[ $bulk == 0 ]] && sizes="0 0 $BATCH_KEYS 0"
@@ -169,7 +184,7 @@ run() {
     "$(echo "$out" | grep -oE 'all\[[^]]*\]' | sed 's/^all//'); $(echo "$out" | grep -oE 'errors=[0-9]+ skipped=[0-9]+')" \
     "$(awk -v us="${slow:-0}" 'BEGIN { printf "%.1f", us / 1000 }')" "${latency:-none}" "${gc:-?}" \
     "$((${rss_peak:-0} / 1024))" "$alive" >> "$WORK/rows"
-  echo "$out" | grep -E '^(import|key batch|PUT|bodies):|^TIMELINE' | sed "s/^/    $name: /" >> "$WORK/bulk"
+  echo "$out" | grep -E '^(import|key batch|PUT|bodies):|^TIMELINE|^SLOW' | sed "s/^/    $name: /" >> "$WORK/bulk"
 }
 
 : > "$WORK/rows"
@@ -187,7 +202,7 @@ RESULT="bench/results/$(date -u +%F-%H%M)-stall.md"
   echo "\`bench/stall.sh $ARGS_TEXT\` on $GIT_DESC; $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs);"
   echo "load average at start $START_LOAD, at end $END_LOAD (other work was running on this machine)."
   echo "Jars: after = $JAR${BASELINE:+, before = $BASELINE}."
-  echo "Daemon: -Xmx$HEAP${OPTS:+ (after: $OPTS)}${BASELINE_OPTS:+ (before: $BASELINE_OPTS)}${ENV_EXTRA:+ (after env: $ENV_EXTRA)}${BASELINE_ENV:+ (before env: $BASELINE_ENV)}${TIMEOUT:+, REQUEST_TIMEOUT_MS=$TIMEOUT}, Redis $(redis-server --version | grep -oE 'v=[0-9.]+'), no sync; the other tenant GETs every 2 ms after a ${WARMUP} s warm-up; bulk requests sent by ${BULK_CLIENT}."
+  echo "Daemon${RUN_AS:+ (run as $RUN_AS)}: -Xmx$HEAP${OPTS:+ (after: $OPTS)}${BASELINE_OPTS:+ (before: $BASELINE_OPTS)}${ENV_EXTRA:+ (after env: $ENV_EXTRA)}${BASELINE_ENV:+ (before env: $BASELINE_ENV)}${TIMEOUT:+, REQUEST_TIMEOUT_MS=$TIMEOUT}, Redis $(redis-server --version | grep -oE 'v=[0-9.]+'), no sync; the other tenant GETs every 2 ms after a ${WARMUP} s warm-up; bulk requests sent by ${BULK_CLIENT}."
   echo
   echo "| daemon | other tenant's GETs while the bulk requests ran | HTTP event loops' 10 ms timers while the bulk requests ran | whole run | slowest Redis command | LATENCY LATEST | longest GC pause | peak RSS | survived |"
   echo "| --- | --- | --- | --- | ---: | --- | ---: | ---: | --- |"

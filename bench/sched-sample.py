@@ -22,7 +22,7 @@ first = pids[0]
 def matched():
     found = []
     for p in os.listdir('/proc'):
-        if p.isdigit() and p not in pids:
+        if p.isdigit() and p not in pids and p != str(os.getpid()):
             try:
                 with open(f'/proc/{p}/cmdline', 'rb') as f:
                     cmd = f.read().decode(errors='replace')

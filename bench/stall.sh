@@ -196,6 +196,8 @@ END_LOAD=$(loadavg)
 
 mkdir -p bench/results
 RESULT="bench/results/$(date -u +%F-%H%M)-stall.md"
+# Two calls in one minute: the second keeps the first's file and writes with the seconds in its name.
+[[ -e $RESULT ]] && RESULT="bench/results/$(date -u +%F-%H%M%S)-stall.md"
 {
   echo "# Stall benchmark, $(date -u '+%F %H:%M UTC')"
   echo

@@ -226,6 +226,31 @@ class BoundedWorkApiTest {
         })));
   }
 
+  /**
+   * The bulk pool's threads run at the lowest Java priority (the OS nice value with the run command's
+   * {@code -XX:ThreadPriorityPolicy=1}), the event loops at the normal one: after a 1 MiB PUT, parsed on the
+   * bulk pool, the pool has a thread at {@link Thread#MIN_PRIORITY} and no event loop is below
+   * {@link Thread#NORM_PRIORITY}.
+   */
+  @Test
+  void aLargeBody_isParsedAtTheLowestPriority(Vertx vertx, VertxTestContext t) {
+    Api bulk = daemon.api(BULK);
+    String putId = TestDaemon.freshSession();
+    put(bulk, "/v1/sessions/" + putId, bigPut()).onComplete(t.succeeding(created -> t.verify(() -> {
+      assertEquals(201, created.statusCode(), created.bodyAsString());
+      List<Thread> threads = new ArrayList<>(Thread.getAllStackTraces().keySet());
+      List<Thread> pool = threads.stream().filter(th -> th.getName().startsWith(BulkWork.POOL)).toList();
+      assertFalse(pool.isEmpty(), "the bulk pool has a thread");
+      assertTrue(pool.stream().anyMatch(th -> th.getPriority() == Thread.MIN_PRIORITY),
+          "a bulk thread runs at the lowest priority: " + pool.stream().map(th -> th.getName() + "=" + th.getPriority()).toList());
+      List<Thread> loops = threads.stream().filter(th -> th.getName().startsWith("vert.x-eventloop-thread")).toList();
+      assertFalse(loops.isEmpty(), "the daemon's event loops are in this JVM");
+      assertTrue(loops.stream().allMatch(th -> th.getPriority() >= Thread.NORM_PRIORITY),
+          "no event loop is lowered: " + loops.stream().map(th -> th.getName() + "=" + th.getPriority()).toList());
+      t.completeNow();
+    })));
+  }
+
   /** A PUT body of 1 MiB of small members (about 80,000 of them). */
   private static String bigPut() {
     StringBuilder data = new StringBuilder("{\"data\":{");

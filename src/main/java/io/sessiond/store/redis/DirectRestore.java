@@ -16,10 +16,10 @@ import java.util.Map;
 /**
  * The RESP of one direct restore ({@link RedisSessionStore#restoreAll} on a single Redis): sessions of
  * one tenant that Redis holds nothing of are written straight into their keys by plain commands in one
- * MULTI ... EXEC, under a WATCH of every key that could say otherwise. First {@link #check}: WATCH of each
- * session's keys (meta, tombstone, types, blobs, creds, messages, creds history, its key hashes; the
- * tenant's index too when the tenant has a session limit), one EXISTS of them per session (and the
- * index's size). Then {@link #commit} of the sessions found absent: their writes as restore_staged.lua
+ * MULTI ... EXEC, under a WATCH of what any change to them would write. First {@link #check}: WATCH of each
+ * session's meta and tombstone (and of the tenant's index when the tenant has a session limit), one EXISTS
+ * per session of all its keys (meta, tombstone, types, blobs, creds, messages, creds history, its key
+ * hashes), and the index's size. Then {@link #commit} of the sessions found absent: their writes as restore_staged.lua
  * leaves a session new to Redis without a TTL, the index entries and the tenant. The EXEC runs only if no
  * watched key changed in between: a session written, deleted or restored meanwhile makes Redis refuse the
  * whole transaction (a nil reply), and the caller restores the group the staged way, by the script's rules.
@@ -186,13 +186,12 @@ final class DirectRestore {
   /** WATCH of every planned session's keys (and {@code ids}, when not null), an EXISTS of them each, ZCARD of {@code ids}. */
   Buffer check(byte[] ids) {
     Buffer b = Buffer.buffer(planned.size() * 512);
-    int watched = ids == null ? 0 : 1;
+    // Every script that creates or changes a session writes its meta, and one that deletes it writes its
+    // tombstone, in the same atomic call: those two keys are enough to watch (Redis 7.0's WATCH compares
+    // each key with every key the connection already watches, so fewer is also cheaper).
+    RestorePipe.Resp resp = RestorePipe.array(b, 1 + 2 * planned.size() + (ids == null ? 0 : 1)).bulk(b, "WATCH");
     for (Planned p : planned) {
-      watched += FIXED_KEYS + p.typeKeys().size();
-    }
-    RestorePipe.Resp resp = RestorePipe.array(b, 1 + watched).bulk(b, "WATCH");
-    for (Planned p : planned) {
-      sessionKeys(b, resp, p);
+      resp.key(b, p.base(), META).key(b, p.base(), GONE);
     }
     if (ids != null) {
       resp.bulk(b, ids);

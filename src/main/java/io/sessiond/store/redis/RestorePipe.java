@@ -30,8 +30,8 @@ import java.util.List;
  * exchange step has the store's request timeout; a connection that times out is closed.
  */
 final class RestorePipe {
-  /** Open connections at most: enough for Redis to have one transaction queued while another is built. */
-  static final int CONNECTIONS = 4;
+  /** Open connections at most: as many as a restore has store requests in flight (256 sessions, 32 a request). */
+  static final int CONNECTIONS = 8;
   private static final Buffer CRLF = Buffer.buffer("\r\n");
 
   private final Vertx vertx;

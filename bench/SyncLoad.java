@@ -75,6 +75,7 @@ public final class SyncLoad {
     phase(client, base, key, bodies, rate, WARMUP_SECONDS, sessions, null, new AtomicLong(), new AtomicLong(), new AtomicLong(), null);
     SKIPS_PER_SECOND.clear();
     long start = System.nanoTime();
+    long startEpochMs = System.currentTimeMillis();
     phase(client, base, key, bodies, rate, seconds, sessions, acks, sent, failed, skipped, ackLatencyMicros);
     double loadSeconds = (System.nanoTime() - start) / 1e9;
     System.out.println("TIMELINE skipped per second of the load " + SKIPS_PER_SECOND + "; acks slower than 100 ms by second sent "
@@ -92,6 +93,20 @@ public final class SyncLoad {
       visible = poller.match(all, lag);
     }
     poller.stop();
+    // Lag by second of the load in which the write was acknowledged: where in the run the tail lies.
+    java.util.TreeMap<Long, List<Long>> bySecond = new java.util.TreeMap<>();
+    for (int i = 0; i < all.size(); i++) {
+      if (lag[i] >= 0) {
+        bySecond.computeIfAbsent(Math.max(0, (all.get(i).ackNanos - start) / 1_000_000_000L), k -> new ArrayList<>()).add(lag[i]);
+      }
+    }
+    StringBuilder lagTimeline = new StringBuilder();
+    bySecond.forEach((sec, lags) -> {
+      long[] l = lags.stream().mapToLong(Long::longValue).sorted().toArray();
+      lagTimeline.append(lagTimeline.length() == 0 ? "" : ", ").append(sec).append('=').append(pct(l, 99)).append('/').append(l[l.length - 1]);
+    });
+    System.out.println("TIMELINE lag p99/max ms by second acknowledged (load started at epoch " + startEpochMs / 1000 + ") {"
+        + lagTimeline + "}");
     long[] ok = Arrays.stream(lag).filter(x -> x >= 0).sorted().toArray();
     long[] ackLat = ackLatencyMicros.stream().mapToLong(Long::longValue).sorted().toArray();
     System.out.printf("RESULT writes=%d seconds=%.1f rate=%.0f acked=%d failed=%d skipped=%d visible=%d lost=%d"

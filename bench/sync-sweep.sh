@@ -5,7 +5,8 @@
 #   bench/sync-sweep.sh [--cluster] [--rates "1000 2000 3000"] [--repeat N] [--duration S] [--name NAME] JAR...
 #
 # Lines go to bench/results/<date>-sync-sweep-<NAME>.txt (appended, so several calls build one sweep), and the
-# whole file is printed as a table at the end. Each run takes ~60 s (start-up, 1,000 sessions made, 15 s warm-up,
+# whole file is printed as a table at the end; every run's full report (timelines, 1 s samples) is appended to
+# bench/results/<date>-sync-sweep-<NAME>-runs.md. Each run takes ~60 s (start-up, 1,000 sessions made, 15 s warm-up,
 # --duration s of load, the wait until every acknowledged write is seen); keep one call under ~6 minutes.
 # Settings for the daemon: BENCH_ENV as for sync.sh (the same for every jar).
 set -euo pipefail
@@ -43,6 +44,9 @@ for ((r = 0; r < REPEAT; r++)); do
     for jar in "${order[@]}"; do
       BENCH_SUMMARY="$ROOT/$OUT" bench/sync.sh --skip-restore "${CLUSTER[@]}" --rate "$rate" --duration "$DUR" --jar "$jar" \
         --tag "sweep-$NAME" > /dev/null 2> >(grep -E 'sync: RESULT|did not start|failed' >&2) || echo "run failed: $jar at $rate" >&2
+      # sync.sh rewrites its report every run: keep each run's (timeline and samples) in one file
+      MD="bench/results/$(date -u +%Y-%m-%d)-sync-sweep-$NAME.md"
+      [[ -f $MD ]] && cat "$MD" >> "bench/results/$(date -u +%Y-%m-%d)-sync-sweep-$NAME-runs.md"
     done
   done
 done

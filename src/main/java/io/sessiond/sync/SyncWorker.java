@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Write-behind, on the event loop and without blocking reads. Reading the change feed and writing to
  * PostgreSQL overlap: a batch read is written in a transaction of its own while the next one is read,
- * up to {@code parallel} transactions at once when the feed has a backlog (a read that comes back full);
+ * up to {@code parallel} transactions at once when the feed has a backlog (a read asks for enough for
+ * all of them, and one that comes back full is followed by the next at once);
  * when a transaction commits, whatever arrived meanwhile is read at once, so a steady load is synced
  * continuously in batches whose size follows the load, and an idle instance reads every
  * {@code SESSION_SYNC_INTERVAL_MS}. For each batch, in one transaction, it locks the batch's sessions,
@@ -67,7 +68,11 @@ final class SyncWorker {
   private final int parallel;
   /** Batches started and not yet committed and acknowledged. */
   private int inFlight;
-  /** Changes read whose session a batch in flight held, oldest first; fewer than two batches' worth. */
+  /**
+   * Changes read and not yet in a batch (their session a batch in flight held, or more sessions than
+   * the batches free could take), oldest first; a read starts only while less than a batch's worth
+   * waits, so at most that plus one read ({@code parallel} batches' worth, a cluster's last round more).
+   */
   private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
   /** The sessions the batches in flight name: no other batch of this instance takes them until theirs ends. */
   private final Set<Ref> held = new HashSet<>();
@@ -150,11 +155,21 @@ final class SyncWorker {
       }
       List<Change> changes = ar.result().changes();
       changes.forEach(c -> waiting.add(new Waiting(c, ar.result().epoch())));
-      start();
-      if (changes.size() >= batchSize) {
+      while (start()) {
+        // as many batches as the read filled and sessions free allow
+      }
+      if (changes.size() >= readCount()) {
         pump();
       }
     });
+  }
+
+  /**
+   * Entries a read of new changes asks for: enough for every batch that may run at once, so that one
+   * read takes what arrived since the last one, also where it is spread over a cluster's slot streams.
+   */
+  private int readCount() {
+    return batchSize * parallel;
   }
 
   /**
@@ -219,10 +234,10 @@ final class SyncWorker {
           return Future.succeededFuture(c);
         }
         retrying = false;
-        return log.fresh(consumer, batchSize);
+        return log.fresh(consumer, readCount());
       });
     }
-    return log.fresh(consumer, batchSize);
+    return log.fresh(consumer, readCount());
   }
 
   private void reported(Throwable failure) {

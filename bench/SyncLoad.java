@@ -119,7 +119,8 @@ public final class SyncLoad {
     System.exit(0);
   }
 
-  static final int WARMUP_SECONDS = 15;
+  /** Seconds of unrecorded load before the measured window (SYNC_WARMUP_S, default 15). */
+  static final int WARMUP_SECONDS = Integer.parseInt(System.getenv().getOrDefault("SYNC_WARMUP_S", "15"));
   /** Blocking HTTP/1.1 keep-alive connections (HttpURLConnection): cheaper per request than HttpClient here. */
   static final java.util.concurrent.ExecutorService WORKERS = Executors.newFixedThreadPool(64);
 

@@ -25,7 +25,7 @@
 #   the restore and wipe parts need one Redis and are refused with it.
 #   --profile records JFR in sessiond during the restore and the load (summaries by bench/jfr-top.sh) and
 #   writes bench/results/<date>-sync-profile.md instead (JFR costs CPU, so those figures are not the plain run's).
-# Environment: BENCH_JAVA_OPTS (default "-Xms1g -Xmx4g"), BENCH_KEEP=1 keeps the temp folder with logs, BENCH_ENV="NAME=value …"
+# Environment: SYNC_WARMUP_S (default 15) sets the unrecorded warm-up before the measured load; BENCH_JAVA_OPTS (default "-Xms1g -Xmx4g"), BENCH_KEEP=1 keeps the temp folder with logs, BENCH_ENV="NAME=value …"
 #   adds settings to the daemon (e.g. SYNC_BATCH_SIZE); --jar FILE runs another jar, --tag NAME names the results file.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -251,7 +251,7 @@ if ((DO_SYNC)); then
   R[sync_load_before]=$(loadavg)
   ((PROFILE)) && jcmd "$SERVER_PID" JFR.start name=sync settings=profile filename="$WORK/sync.jfr" > /dev/null
   c0=$(cpu_s "$SERVER_PID"); r0=$(redis_cpu_s); g0=$(pg_cpu_s); t0=$(date +%s.%N)
-  log "sync: $RATE writes/s for $DUR s after a 15 s warm-up on $LOAD_SESSIONS sessions (lag measured with psql)"
+  log "sync: $RATE writes/s for $DUR s after a ${SYNC_WARMUP_S:-15} s warm-up on $LOAD_SESSIONS sessions (lag measured with psql)"
   out=$(timeout $((DUR + 180)) java -cp "$JAR" bench/SyncLoad.java "http://127.0.0.1:$HP" "$KEY" "$RATE" "$DUR" "$LOAD_SESSIONS" \
     "${PSQL[@]}" -d sessiond -At 2>&1) || true
   c1=$(cpu_s "$SERVER_PID"); r1=$(redis_cpu_s); g1=$(pg_cpu_s); t1=$(date +%s.%N)
@@ -280,7 +280,7 @@ if ((DO_SYNC)); then
   log "sync: PostgreSQL versions/s ${R[sync_pg_versions_s]}, upserts/s ${R[sync_pg_upserts_s]}, max XLEN ${R[sync_xlen_max]}, max backlog gauge ${R[sync_backlog_max]}"
   # One line for a driver (bench/sync-sweep.sh) that runs several of these side by side.
   if [[ -n ${BENCH_SUMMARY:-} ]]; then
-    echo "time=$(date -u +%H:%M:%S) jar=$JAR_IN store=$( ((CLUSTER)) && echo cluster || echo redis) asked=$RATE load=${R[sync_load_before]// /\/} ${line#RESULT } pg_versions_s=${R[sync_pg_versions_s]} backlog_max=${R[sync_backlog_max]} cpu=${R[sync_cpu]}/${R[sync_rcpu]}/${R[sync_pgcpu]}" >> "$BENCH_SUMMARY"
+    echo "time=$(date -u +%H:%M:%S) jar=$JAR_IN store=$( ((CLUSTER)) && echo cluster || echo redis) asked=$RATE warmup=${SYNC_WARMUP_S:-15} load=${R[sync_load_before]// /\/} ${line#RESULT } pg_versions_s=${R[sync_pg_versions_s]} backlog_max=${R[sync_backlog_max]} cpu=${R[sync_cpu]}/${R[sync_rcpu]}/${R[sync_pgcpu]}" >> "$BENCH_SUMMARY"
   fi
   stop_pid "$SERVER_PID"
 fi
@@ -392,7 +392,7 @@ FILE="bench/results/$DAY-sync$TAG.md"
   if ((DO_SYNC)); then
     echo "## Write-behind sync under a steady write load"
     echo
-    echo "\`bench/SyncLoad.java\`: $RATE writes/s, open loop, for $DUR s (after 15 s of warm-up at the same rate, not recorded: the first seconds of a fresh JVM are slower, see the timeline) on $LOAD_SESSIONS sessions (9 in 10 a PUT of ~1 KiB data, 1 in 10 a"
+    echo "\`bench/SyncLoad.java\`: $RATE writes/s, open loop, for $DUR s (after ${SYNC_WARMUP_S:-15} s of warm-up at the same rate, not recorded: the first seconds of a fresh JVM are slower, see the timeline) on $LOAD_SESSIONS sessions (9 in 10 a PUT of ~1 KiB data, 1 in 10 a"
     echo "key batch of 20 pre-keys); SESSION_SYNC_INTERVAL_MS, SYNC_BATCH_SIZE and SYNC_PARALLEL_BATCHES at the jar's defaults (250, 500, 2 since issue #16; 1000, 500, — before). Lag = from the"
     echo "write's HTTP acknowledgement until a \`psql\` poll (one session, \`SELECT id, version FROM sessions\` every ${R[sync_poll_pause_ms]:-5} ms after the previous poll ends)"
     echo "shows the session at that version or later; over-stated by at most one poll and its pause (avg ${R[sync_poll_avg_ms]} ms, max ${R[sync_poll_max_ms]} ms, ${R[sync_polls]} polls)."

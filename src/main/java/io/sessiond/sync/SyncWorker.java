@@ -48,6 +48,8 @@ final class SyncWorker {
   private static final Logger LOG = LoggerFactory.getLogger(SyncWorker.class);
   /** Full batches read by one flush (graceful shutdown) at most. */
   private static final int MAX_FLUSH_BATCHES = 50;
+  /** Entries a read of new changes asks for, per session a batch may take ({@link #readCount()}). */
+  static final int ENTRIES_PER_SESSION = 4;
   /** Quarantined sessions retried per tick at most, so a pile of them cannot crowd out the stream. */
   private static final int QUARANTINE_RETRIES_PER_TICK = 8;
 
@@ -71,7 +73,7 @@ final class SyncWorker {
   /**
    * Changes read and not yet in a batch (their session a batch in flight held, or more sessions than
    * the batches free could take), oldest first; a read starts only while less than a batch's worth
-   * waits, so at most that plus one read ({@code parallel} batches' worth, a cluster's last round more).
+   * waits, so at most that plus one read ({@link #readCount()}, a cluster's last round more).
    */
   private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
   /** The sessions the batches in flight name: no other batch of this instance takes them until theirs ends. */
@@ -165,11 +167,14 @@ final class SyncWorker {
   }
 
   /**
-   * Entries a read of new changes asks for: enough for every batch that may run at once, so that one
-   * read takes what arrived since the last one, also where it is spread over a cluster's slot streams.
+   * Entries a read of new changes asks for: {@link #ENTRIES_PER_SESSION} per session of every batch
+   * that may run at once. So one read takes what arrived since the last one (also where it is spread
+   * over a cluster's slot streams), and a backlog, where a session has several changes waiting, is
+   * written a session once per batch rather than a change per batch (a read of {@code batchSize}
+   * entries in stream order named each busy session about once).
    */
   private int readCount() {
-    return batchSize * parallel;
+    return batchSize * parallel * ENTRIES_PER_SESSION;
   }
 
   /**

@@ -357,6 +357,54 @@ class IncrementalSyncApiTest {
     }).onComplete(ctx.succeedingThenComplete());
   }
 
+  @Test
+  void aBacklog_isWrittenASessionOncePerBatch_notAChangePerBatch(Vertx vertx, VertxTestContext ctx) {
+    String pg = TestPostgres.newDatabase();
+    String prefix = TestRedis.uniquePrefix();
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      ids.add(TestDaemon.freshSession());
+    }
+    // The writer never reads the stream (an hour's interval): four changes of each of 50 sessions wait, in
+    // rounds (every session once, then each again), as a steady load leaves them behind a stall. A trigger
+    // notes every session row PostgreSQL is asked to write.
+    daemon(vertx, TestRedis.url(), prefix, pg, "SESSION_SYNC_INTERVAL_MS", "3600000").compose(writer -> {
+      Api api = writer.api(TENANT);
+      Future<Void> rounds = vertx.executeBlocking(() -> {
+        TestPostgres.update(pg, "CREATE TABLE row_writes (id text NOT NULL)");
+        TestPostgres.update(pg, "CREATE FUNCTION row_write() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+            + " INSERT INTO row_writes VALUES (NEW.id); RETURN NEW; END $$");
+        TestPostgres.update(pg, "CREATE TRIGGER row_write BEFORE INSERT ON sessions FOR EACH ROW EXECUTE FUNCTION row_write()");
+        return null;
+      });
+      for (int round = 0; round < 4; round++) {
+        int r = round;
+        rounds = rounds.compose(v -> Future.all(ids.stream()
+            .map(id -> api.put("/v1/sessions/" + id, new JsonObject().put("data", new JsonObject().put("round", r))))
+            .toList()).mapEmpty());
+      }
+      // Batches of 50 sessions, one at a time: the 200 waiting changes are 50 sessions.
+      return rounds.compose(v -> daemon(vertx, TestRedis.url(), prefix, pg, "SYNC_BATCH_SIZE", "50",
+              "SYNC_PARALLEL_BATCHES", "1"))
+          .compose(syncer -> Poll.until(vertx, 30_000, 50, "every change synced",
+                  () -> Future.all(status(syncer), PostgresSyncApiTest.pgVersions(vertx, pg))
+                      .map(all -> all.<SyncStatus>resultAt(0).backlog() == 0
+                          && ids.stream().allMatch(id -> Long.valueOf(4).equals(all.<Map<String, Long>>resultAt(1).get(id)))))
+              .compose(v -> vertx.executeBlocking(() -> TestPostgres.query(pg,
+                  "SELECT count(*), coalesce(max(n), 0) FROM (SELECT id, count(*) AS n FROM row_writes GROUP BY id) w").get(0)))
+              .map(row -> {
+                ctx.verify(() -> {
+                  assertEquals("50", row.get(0), "every session written");
+                  assertTrue(Long.parseLong(row.get(1)) <= 2, () -> "a session's row written up to " + row.get(1)
+                      + " times for its 4 waiting changes: a batch per change, not a session per batch");
+                });
+                return null;
+              })
+              .eventually(syncer::stop))
+          .eventually(writer::stop);
+    }).onComplete(ctx.succeedingThenComplete());
+  }
+
   /** A JDBC connection of its own to {@code url} (blocking: off the event loop). */
   private static Connection jdbc(String url) throws java.sql.SQLException {
     URI u = URI.create(url);

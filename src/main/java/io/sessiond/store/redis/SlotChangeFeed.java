@@ -21,9 +21,7 @@ import org.slf4j.LoggerFactory;
  * Which streams to read comes from the hints (slots written to in the last seconds), the slots whose
  * last read was full, and a sweep of all 16384 streams ({@code XLEN}) at start and every minute, which
  * finds what a lost hint or a crashed instance left behind (in the background, so a slow sweep never
- * holds up a read). A read of new entries takes every one of those slots, in pipelined rounds of
- * {@link #SLOTS_PER_READ} streams and at least {@link #MIN_PER_SLOT} entries from each, until it holds the
- * entries asked for; slots it did not reach are read first next time. A slot whose node does not answer (a
+ * holds up a read). A slot whose node does not answer (a
  * failover) is skipped and read again on the next tick; the others go on. Entry ids carry their slot
  * ({@code <id>@<slot>}) so that {@link #done} acknowledges each in its own stream.
  */
@@ -36,16 +34,8 @@ final class SlotChangeFeed extends RedisChangeFeed {
   private static final long SWEEP_RETRY_MS = 5_000;
   /** Hints older than this are dropped from the sorted set (the sweep covers their slots anyway). */
   private static final long HINT_KEEP_MS = 600_000;
-  /**
-   * Streams read in one pipelined round at most. A read of new entries goes on round after round over
-   * every active slot until it holds the entries asked for; claims take one round.
-   */
+  /** Streams read in one call at most; the rest wait for the next call. */
   private static final int SLOTS_PER_READ = 512;
-  /**
-   * Entries taken from one stream per read at least: a session's changes behind one another are then
-   * written by one batch (with one entry a slot, a backlog drained at one entry per slot and batch).
-   */
-  static final int MIN_PER_SLOT = 4;
   private static final int SWEEP_CHUNK = 1024;
 
   private final RedisLink link;
@@ -71,33 +61,7 @@ final class SlotChangeFeed extends RedisChangeFeed {
     return hinted().compose(hinted -> {
       Set<Integer> slots = new LinkedHashSet<>(activity.carry());
       slots.addAll(hinted);
-      return fresh(consumer, count, new ArrayList<>(slots), new ArrayList<>());
-    });
-  }
-
-  /**
-   * Reads the candidate slots in rounds of {@link #SLOTS_PER_READ} until {@code count} entries are
-   * read or no slot is left to read (a slot read full is read again in a later round): every active
-   * slot is read in one call, bounded by the entries taken, not by a number of slots. Slots a read
-   * does not reach keep their place in the carry list.
-   */
-  private Future<List<Change>> fresh(String consumer, int count, List<Integer> candidates, List<Change> got) {
-    if (candidates.isEmpty() || got.size() >= count) {
-      candidates.forEach(activity::unread);
-      return Future.succeededFuture(got);
-    }
-    List<Integer> round = first(candidates, SLOTS_PER_READ);
-    List<Integer> rest = new ArrayList<>(candidates.subList(round.size(), candidates.size()));
-    int per = Math.max(MIN_PER_SLOT, (count - got.size() + round.size() - 1) / round.size());
-    List<Integer> full = new ArrayList<>();
-    return readRound(consumer, round, per, ">", full).transform(ar -> {
-      if (ar.failed()) { // no slot of the round answered: what earlier rounds read is delivered, so it is returned
-        rest.forEach(activity::unread);
-        return got.isEmpty() ? Future.failedFuture(ar.cause()) : Future.succeededFuture(got);
-      }
-      got.addAll(ar.result());
-      rest.addAll(full);
-      return fresh(consumer, count, rest, got);
+      return read(consumer, count, new ArrayList<>(slots), ">");
     });
   }
 
@@ -174,18 +138,13 @@ final class SlotChangeFeed extends RedisChangeFeed {
 
   // ---- reading ----------------------------------------------------------------------------------
 
-  /** One round over the first {@link #SLOTS_PER_READ} candidates (pending entries: one round is enough to make progress). */
   private Future<List<Change>> read(String consumer, int count, List<Integer> candidates, String from) {
     if (candidates.isEmpty()) {
       return Future.succeededFuture(List.of());
     }
     List<Integer> slots = first(candidates, SLOTS_PER_READ);
     candidates.subList(slots.size(), candidates.size()).forEach(activity::unread);
-    return readRound(consumer, slots, Math.max(1, count / slots.size()), from, new ArrayList<>());
-  }
-
-  /** {@code per} entries at most from each slot's stream, pipelined; the slots read full are added to {@code full}. */
-  private Future<List<Change>> readRound(String consumer, List<Integer> slots, int per, String from, List<Integer> full) {
+    int per = Math.max(1, count / slots.size());
     return link.with(conn -> {
       List<Future<List<Change>>> reads = new ArrayList<>();
       for (int slot : slots) {
@@ -193,11 +152,7 @@ final class SlotChangeFeed extends RedisChangeFeed {
           if (ar.failed()) {
             activity.unread(slot);
           } else if (from.equals(">")) {
-            boolean more = ar.result().size() >= per;
-            activity.read(slot, ar.result().size(), more);
-            if (more) {
-              full.add(slot);
-            }
+            activity.read(slot, ar.result().size(), ar.result().size() >= per);
           } else if (ar.result().isEmpty()) {
             activity.pendingEmpty(slot);
           }

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import io.sessiond.session.Session;
 import io.sessiond.session.SessionExport;
 import io.sessiond.session.SessionState;
-import io.sessiond.session.StoredMessage;
 import io.sessiond.store.StoreFailure;
 import io.sessiond.store.StoreRequests;
 import io.sessiond.store.StoreRequests.ImportSession;
@@ -21,7 +20,6 @@ import io.sessiond.testing.TestRedis;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -196,21 +194,7 @@ class DirectRestoreTest {
 
   /** A session as PostgreSQL would hold it, with multi-byte text in every part. */
   private static SessionExport session(String id, long createdAt, long version, long ttl) {
-    Map<String, Map<String, String>> keys = new LinkedHashMap<>();
-    Map<String, String> preKeys = new LinkedHashMap<>();
-    for (int i = 1; i <= 20; i++) {
-      preKeys.put(Integer.toString(i), "{\"k\":\"ключ " + i + " 🔑\"}");
-    }
-    keys.put("pre-key", preKeys);
-    keys.put("session", Map.of("ü@s.whatsapp.net", "{\"s\":\"é\"}"));
-    List<StoredMessage> messages = new ArrayList<>();
-    for (int i = 1; i <= 12; i++) {
-      messages.add(StoredMessage.of(i, "{\"text\":\"привет " + i + " 👋\"}"));
-    }
-    return new SessionExport(new Session(id, SessionState.CONNECTED, "{\"restored\":" + version + ",\"name\":\"Zoë\"}",
-        "{\"noiseKey\":\"ñ\"}", version, createdAt, 2_000, 2_000, ttl, 0), keys, messages,
-        List.of(new io.sessiond.session.CredsVersion(version, 2_000, "{\"noiseKey\":\"ñ\"}"),
-            new io.sessiond.session.CredsVersion(version - 1, 1_500, "{\"old\":\"ø\"}")));
+    return RestoreExports.multiByte(id, createdAt, version, ttl, 20, 12, false);
   }
 
   /** The meta fields a restore sets from the export and the byte counts (not the times it sets to now). */

@@ -4,11 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import io.sessiond.session.CredsVersion;
 import io.sessiond.session.Session;
 import io.sessiond.session.SessionExport;
 import io.sessiond.session.SessionState;
-import io.sessiond.session.StoredMessage;
 import io.sessiond.store.StoreFailure;
 import io.sessiond.store.StoreRequests;
 import io.sessiond.store.StoreRequests.ImportSession;
@@ -140,21 +138,7 @@ class StagedRestoreTest {
 
   /** A session as PostgreSQL would hold it at {@code version}: data, creds and their history, keys and messages in several scripts. */
   private static SessionExport full(String id, long createdAt, long version) {
-    Map<String, Map<String, String>> keys = new LinkedHashMap<>();
-    Map<String, String> preKeys = new LinkedHashMap<>();
-    for (int i = 1; i <= 5; i++) {
-      preKeys.put(Integer.toString(i), "{\"k\":\"ключ " + i + " 🔑\"}");
-    }
-    keys.put("pre-key", preKeys);
-    keys.put("session", Map.of("ü@s.whatsapp.net", "{\"s\":\"é\"}"));
-    keys.put("empty", Map.of());
-    List<StoredMessage> messages = new ArrayList<>();
-    for (int i = 1; i <= 3; i++) {
-      messages.add(StoredMessage.of(i, "{\"text\":\"привет " + i + " 👋\"}"));
-    }
-    return new SessionExport(new Session(id, SessionState.CONNECTED, "{\"restored\":" + version + ",\"name\":\"Zoë\"}",
-        "{\"noiseKey\":\"ñ\"}", version, createdAt, 2_000, 2_000, 0, 0), keys, messages,
-        List.of(new CredsVersion(version, 2_000, "{\"noiseKey\":\"ñ\"}"), new CredsVersion(version - 1, 1_500, "{\"old\":\"ø\"}")));
+    return RestoreExports.multiByte(id, createdAt, version, 0, 5, 3, true);
   }
 
   /** The key types that hold keys (a type without any is not kept, by an import either). */

@@ -3,7 +3,7 @@
 # on one private Redis, measured in turn scenario by scenario (interleaved), so that a shared, noisy machine
 # disturbs every target alike. For before/after comparisons; bench/run.sh remains the full single-build run.
 #
-#   bench/ab.sh [--duration S] [--rounds N] [--scenarios get,put,keys,query,append] [--guarded] NAME=JAR:STORE ...
+#   bench/ab.sh [--duration S] [--rounds N] [--scenarios get,put,keys,query,append] [--guarded] [--pt MODES] NAME=JAR:STORE ...
 #
 #   NAME=JAR:STORE[,VAR=VALUE...]   a target: sessiond from JAR with SESSION_STORE=STORE (memory or redis) and
 #                    the environment variables given, e.g. before=/tmp/before.jar:redis
@@ -15,6 +15,11 @@
 #                    refreshes the expiry; the floor of any design keeping sessiond's guarantees in Redis;
 #                    and PT_GUARDED=multi (target "multi"): PUT and append as the same writes in one MULTI/EXEC of
 #                    plain commands, without the checks (what a write costs in Redis with no script at all)
+#   --pt MODES       passthrough targets by name, comma-separated, among guarded, multi (as --guarded) and:
+#                    read-tx (PT_GUARDED=tx): the guarded writes, and a GET read as sessiond reads on one Redis
+#                    (MULTI, HMGET of the eight meta fields, GET of the creds key, EXEC);
+#                    read-hash (PT_GUARDED=hash): the same, a GET one HMGET of those fields and the creds from
+#                    one hash (the layout with the creds in the meta hash)
 #   --duration S     seconds per measured run (default 10); each run follows a warm-up of the same scenario
 #   --warmup S       seconds of that warm-up (default 2)
 #   --jit S          before round 1, every target runs every scenario for S seconds, not recorded (default 0): the
@@ -39,7 +44,7 @@ WARM=2
 JIT=0
 SCENARIOS=(get put keys query append)
 TARGETS=()
-GUARDED=0
+PT_MODES=()
 while (($#)); do
   case "$1" in
     --duration) shift; DUR=$1 ;;
@@ -47,7 +52,8 @@ while (($#)); do
     --warmup) shift; WARM=$1 ;;
     --jit) shift; JIT=$1 ;;
     --scenarios) shift; IFS=, read -r -a SCENARIOS <<< "$1" ;;
-    --guarded) GUARDED=1 ;;
+    --guarded) PT_MODES+=(guarded multi) ;;
+    --pt) shift; IFS=, read -r -a more <<< "$1"; PT_MODES+=("${more[@]}") ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *=*:*) TARGETS+=("$1") ;;
     *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
@@ -128,10 +134,12 @@ PIDS+=("$!")
 URL[passthrough]="http://127.0.0.1:$PASS_PORT"
 wait_http "${URL[passthrough]}/health" 90 "${SPID[passthrough]}" || { cat "$WORK/passthrough.log"; exit 1; }
 NAMES+=(passthrough)
-if ((GUARDED)); then
-  for g in guarded multi; do
+declare -A PT_ENV=([guarded]=1 [multi]=multi [read-tx]=tx [read-hash]=hash)
+if ((${#PT_MODES[@]})); then
+  for g in "${PT_MODES[@]}"; do
+    [[ -n ${PT_ENV[$g]:-} ]] || { echo "unknown passthrough mode: $g (see --help)" >&2; exit 2; }
     gport=$(free_port)
-    PT_GUARDED=$([[ $g == guarded ]] && echo 1 || echo multi) java $JAVA_OPTS \
+    PT_GUARDED=${PT_ENV[$g]} java $JAVA_OPTS \
       -cp "$(cut -d= -f2 <<< "${TARGETS[0]}" | cut -d: -f1)" bench/passthrough/Passthrough.java \
       "$gport" "$REDIS_URL" > "$WORK/$g.log" 2>&1 &
     SPID[$g]=$!
@@ -223,7 +231,7 @@ cp "$TSV" "$OUT.tsv"
 {
   echo "# Side by side: ${NAMES[*]} ($(date -u '+%Y-%m-%d %H:%M UTC'))"
   echo
-  echo "\`bench/ab.sh --duration $DUR --rounds $ROUNDS --warmup $WARM --jit $JIT $( ((GUARDED)) && echo "--guarded ")${TARGETS[*]}\` at commit $(git rev-parse --short HEAD);"
+  echo "\`bench/ab.sh --duration $DUR --rounds $ROUNDS --warmup $WARM --jit $JIT $( ((${#PT_MODES[@]})) && echo "--pt $(IFS=,; echo "${PT_MODES[*]}") ")${TARGETS[*]}\` at commit $(git rev-parse --short HEAD);"
   echo "$(nproc) cores, wrk -t2 -c64, $SESSIONS seeded sessions, every target on the same private Redis, measured in turn."
   echo "Columns: mean over the rounds; ratio = req/s over the passthrough's in the same rounds; cores = CPU seconds per"
   echo "second during the runs (server, redis-server, wrk as client, and the whole machine's idle); load = 1-minute"

@@ -43,13 +43,26 @@ import java.util.Map;
  * With {@code PT_GUARDED=multi}, PUT and append do the same writes as plain commands in one
  * {@code MULTI}/{@code EXEC} instead, without the checks a script can make (no If-Match, no
  * existence check): what a write costs in Redis without any script at all.
+ *
+ * <p>Two more modes measure a GET's read in Redis as sessiond does it against one hash read, with the
+ * guarded writes (PUT also keeps the fields sessiond's meta hash has: state, created, activity, ttl,
+ * expires). With {@code PT_GUARDED=tx} a GET is sessiond's read on one Redis: {@code MULTI}, {@code HMGET}
+ * of the eight meta fields ({@code ver state data created updated activity ttl expires}), {@code GET} of
+ * the creds key ({@code pt:c:{id}}), {@code EXEC}, written in one batch. With {@code PT_GUARDED=hash} a GET
+ * is one {@code HMGET} of the same eight fields and {@code creds} from the same hash: the read of a layout
+ * with the creds in the meta hash. Both answer the data with the version as the ETag, and a session whose
+ * {@code expires} has passed as 404, as sessiond does.
  */
 public final class Passthrough extends VerticleBase {
   private final int port;
   private final String redisUrl;
   private final int conns;
-  private final boolean guarded = "1".equals(System.getenv("PT_GUARDED"));
-  private final boolean multi = "multi".equals(System.getenv("PT_GUARDED"));
+  private final String mode = System.getenv().getOrDefault("PT_GUARDED", "");
+  private final boolean readTx = "tx".equals(mode);
+  private final boolean readHash = "hash".equals(mode);
+  private final boolean guarded = "1".equals(mode) || readTx || readHash;
+  private final boolean multi = "multi".equals(mode);
+  private final String putFunction = readTx || readHash ? "pt_put_meta" : "pt_put";
   private final List<RedisConnection> redis = new ArrayList<>();
   private int next;
 
@@ -107,6 +120,13 @@ public final class Passthrough extends VerticleBase {
       redis.register_function('pt_put', function(keys, args)
         if not unchanged(keys[1], args[2]) then return redis.error_reply('PRECONDITION') end
         redis.call('HSET', keys[1], 'data', args[1])
+        return bump(keys[1], keys[2], args[3], 'put')
+      end)
+      redis.register_function('pt_put_meta', function(keys, args)
+        if not unchanged(keys[1], args[2]) then return redis.error_reply('PRECONDITION') end
+        redis.call('HSET', keys[1], 'data', args[1], 'state', 'unregistered', 'activity', args[3], 'ttl', '86400',
+          'expires', tostring(tonumber(args[3]) + 86400000))
+        redis.call('HSETNX', keys[1], 'created', args[3])
         return bump(keys[1], keys[2], args[3], 'put')
       end)
       redis.register_function('pt_append', function(keys, args)
@@ -227,7 +247,9 @@ public final class Passthrough extends VerticleBase {
     String meta = "pt:h:" + id;
     String stream = "pt:e:" + id;
     String now = String.valueOf(System.currentTimeMillis());
-    if (m == HttpMethod.GET && sub.isEmpty()) {
+    if (m == HttpMethod.GET && sub.isEmpty() && (readTx || readHash)) {
+      readSession(req, id, meta, Long.parseLong(now));
+    } else if (m == HttpMethod.GET && sub.isEmpty()) {
       conn().send(Request.cmd(Command.HMGET).arg(meta).arg("data").arg("ver")).onComplete(ar -> {
         if (ar.failed()) {
           req.response().setStatusCode(503).end();
@@ -240,7 +262,7 @@ public final class Passthrough extends VerticleBase {
       });
     } else if (m == HttpMethod.PUT && sub.isEmpty()) {
       String ifMatch = req.getHeader("If-Match");
-      req.body().compose(b -> conn().send(Request.cmd(Command.FCALL).arg("pt_put").arg(2).arg(meta).arg(stream)
+      req.body().compose(b -> conn().send(Request.cmd(Command.FCALL).arg(putFunction).arg(2).arg(meta).arg(stream)
               .arg(b).arg(ifMatch == null ? "" : ifMatch.replace("\"", "")).arg(now)))
           .onComplete(ar -> writeReply(req, ar, 200));
     } else if (m == HttpMethod.POST && sub.equals("/messages")) {
@@ -268,6 +290,35 @@ public final class Passthrough extends VerticleBase {
       return false;
     }
     return true;
+  }
+
+  /**
+   * A GET as sessiond reads a session on one Redis ({@code tx}: MULTI, HMGET of the meta hash, GET of the
+   * creds, EXEC) or as one HMGET of a hash that also holds the creds ({@code hash}).
+   */
+  private void readSession(HttpServerRequest req, String id, String meta, long now) {
+    Request hmget = Request.cmd(Command.HMGET).arg(meta).arg("ver").arg("state").arg("data").arg("created")
+        .arg("updated").arg("activity").arg("ttl").arg("expires");
+    Future<Response> fields;
+    if (readTx) {
+      fields = conn().batch(List.of(Request.cmd(Command.MULTI), hmget, Request.cmd(Command.GET).arg("pt:c:" + id),
+          Request.cmd(Command.EXEC))).map(replies -> replies.get(3).get(0));
+    } else {
+      fields = conn().send(hmget.arg("creds"));
+    }
+    fields.onComplete(ar -> {
+      if (ar.failed()) {
+        req.response().setStatusCode(503).end();
+        return;
+      }
+      Response f = ar.result();
+      if (f.get(0) == null || (f.get(7) != null && f.get(7).toLong() <= now)) {
+        req.response().setStatusCode(404).end();
+      } else {
+        req.response().putHeader("Content-Type", "application/json")
+            .putHeader("ETag", "\"" + f.get(0).toString() + "\"").end(f.get(2).toBuffer());
+      }
+    });
   }
 
   private boolean handleMulti(HttpServerRequest req, HttpMethod m, String id, String sub) {

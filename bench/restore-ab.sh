@@ -67,6 +67,15 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / hz }' "/proc/$1/stat" 2> /dev/null || echo 0; }
 # Of which in the kernel (system time: the loopback sockets' copies and the syscalls).
 sys_s() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.2f", $13 / hz }' "/proc/$1/stat" 2> /dev/null || echo 0; }
+# CPU seconds of the JIT: the JVM's live compiler threads (C1, C2; one that has ended is not counted).
+jit_s() {
+  local t hz
+  hz=$(getconf CLK_TCK)
+  for t in /proc/"$1"/task/*; do
+    [[ $(cat "$t/comm" 2> /dev/null) == C[12]\ Compiler* ]] || continue
+    awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "$t/stat" 2> /dev/null
+  done | awk -v hz="$hz" '{ s += $1 } END { printf "%.2f", s / hz }'
+}
 # CPU seconds of PostgreSQL: the postmaster and every process it has now (sessiond's pool keeps its backends).
 pg_cpu() {
   local pm total=0 p
@@ -156,13 +165,14 @@ SQL
 log "seeded in $(($(date +%s) - s0)) s"
 
 # sessiond's own start-up CPU (no restore), once per jar, subtracted from each run's sessiond CPU.
-declare -A STARTUP=() STARTUP_SYS=()
+declare -A STARTUP=() STARTUP_SYS=() STARTUP_JIT=()
 for name in "${JARS[@]}"; do
   redis-cli -p "$RP" flushall > /dev/null
   start_sessiond "startup-$name" "$WORK/$name.jar" AUTO_RESTORE_SESSIONS=false
   wait_ready 300 || { log "$name did not start"; exit 1; }
   STARTUP[$name]=$(cpu_s "$SERVER_PID")
   STARTUP_SYS[$name]=$(sys_s "$SERVER_PID")
+  STARTUP_JIT[$name]=$(jit_s "$SERVER_PID")
   stop_pid "$SERVER_PID"
 done
 log "start-up CPU without restore: baseline ${STARTUP[baseline]} s, measured ${STARTUP[measured]} s${ALSO:+, also ${STARTUP[also]} s}"
@@ -187,7 +197,7 @@ run() { # name(baseline|measured) pair
   fi
   wait_ready 600 || { log "$name did not become ready: $(tail -3 "$WORK/sessiond-$name-$pair.log")"; exit 1; }
   t1=$(date +%s.%N); c=$(cpu_s "$SERVER_PID"); r1=$(cpu_s "$REDIS_PID"); p1=$(pg_cpu)
-  cs=$(sys_s "$SERVER_PID"); rs1=$(sys_s "$REDIS_PID")
+  cs=$(sys_s "$SERVER_PID"); rs1=$(sys_s "$REDIS_PID"); jit=$(jit_s "$SERVER_PID")
   l1=$(cut -d' ' -f1 /proc/loadavg)
   redis-cli -p "$RP" info commandstats | tr -d '\r' > "$WORK/commandstats-$name-$pair.txt"
   if [[ -n $perf_pid ]]; then
@@ -205,8 +215,9 @@ run() { # name(baseline|measured) pair
   p=$(awk -v a="$p0" -v b="$p1" -v n="$n" 'BEGIN { printf "%.0f", (b - a) * 1e6 / n }')
   ds=$(awk -v c="$cs" -v s="${STARTUP_SYS[$name]}" -v n="$n" 'BEGIN { printf "%.0f", (c - s) * 1e6 / n }')
   rsys=$(awk -v a="$rs0" -v b="$rs1" -v n="$n" 'BEGIN { printf "%.0f", (b - a) * 1e6 / n }')
-  log "pair $pair $name: $n in $ms ms = $rate/s; CPU µs/session sessiond $d (kernel $ds), Redis $r (kernel $rsys), PostgreSQL $p; load $l0 → $l1"
-  ROWS+=("| $pair | $name | $ms | $rate | $d ($ds) | $r ($rsys) | $p | $((d + r + p)) | $l0 → $l1 |")
+  j=$(awk -v c="$jit" -v s="${STARTUP_JIT[$name]}" -v n="$n" 'BEGIN { printf "%.0f", (c - s) * 1e6 / n }')
+  log "pair $pair $name: $n in $ms ms = $rate/s; CPU µs/session sessiond $d (kernel $ds, JIT $j), Redis $r (kernel $rsys), PostgreSQL $p; load $l0 → $l1"
+  ROWS+=("| $pair | $name | $ms | $rate | $d ($ds; $j) | $r ($rsys) | $p | $((d + r + p)) | $l0 → $l1 |")
   SUM_RATE[$name]=$(( ${SUM_RATE[$name]:-0} + rate )); SUM_D[$name]=$(( ${SUM_D[$name]:-0} + d ))
   SUM_R[$name]=$(( ${SUM_R[$name]:-0} + r )); SUM_P[$name]=$(( ${SUM_P[$name]:-0} + p ))
   LAST_RATE=$rate
@@ -239,8 +250,9 @@ echo "- load average at start: $START_LOAD; at the end: $(loadavg)"
 echo "- command: \`bench/restore-ab.sh${ARGS_TEXT:+ $ARGS_TEXT}\`"
 echo "- $N sessions of a bot's shape (~1 KiB data, creds, 20 pre-keys, 20 messages: 41 rows each in PostgreSQL) restored into an empty Redis, write-behind sync on, tenant limits off"
 echo "- sessiond start-up CPU without a restore (subtracted): baseline ${STARTUP[baseline]} s, measured ${STARTUP[measured]} s${ALSO:+, also ${STARTUP[also]} s}"
+echo "- JIT: the CPU of the JVM's live compiler threads (C1, C2) at readiness less that of the start-up without a restore"
 echo
-echo "| pair | jar | restore ms | sessions/s | sessiond µs/session (kernel) | Redis µs/session (kernel) | PostgreSQL µs/session | total µs/session | load 1 min |"
+echo "| pair | jar | restore ms | sessions/s | sessiond µs/session (kernel; JIT) | Redis µs/session (kernel) | PostgreSQL µs/session | total µs/session | load 1 min |"
 echo "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
 printf '%s\n' "${ROWS[@]}"
 echo

@@ -2,6 +2,7 @@ package io.sessiond;
 
 import io.sessiond.config.AppConfig;
 import io.sessiond.config.EventsConfig;
+import io.sessiond.config.RedisConfig;
 import io.sessiond.config.StoreConfig;
 import io.sessiond.webhook.LocalWebhookStore;
 import io.sessiond.webhook.WebhookDispatcher;
@@ -202,8 +203,10 @@ public final class Sessiond {
     if (!config.pg().enabled()) {
       return Future.succeededFuture();
     }
+    // Only a single Redis copies PostgreSQL's framed keys and messages as they are (its direct restore).
+    boolean framed = StoreConfig.REDIS.equals(config.store().kind()) && RedisConfig.STANDALONE.equals(config.redis().mode());
     return vertx.deployVerticle(new SyncVerticle(config.pg(), config.store().autoRestore(),
-        config.http().requestTimeoutMs(), refill)).compose(this::deployed);
+        config.http().requestTimeoutMs(), refill, framed)).compose(this::deployed);
   }
 
   /**

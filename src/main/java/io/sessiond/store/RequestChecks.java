@@ -151,15 +151,23 @@ public final class RequestChecks {
       throw invalid("the exported session needs a state and data");
     }
     ttl(session.ttlSeconds());
-    keyBatch(export.keys() == null ? Map.of() : export.keys());
-    if (export.keys() != null) {
-      export.keys().values().forEach(values -> values.values().forEach(value -> {
-        if (value == null) {
-          throw invalid("an exported key value cannot be null");
-        }
-      }));
+    if (export.keys() instanceof FramedKeys framed) {
+      framed.check(); // without decoding the keys a direct restore copies as they are
+    } else {
+      keyBatch(export.keys() == null ? Map.of() : export.keys());
+      if (export.keys() != null) {
+        export.keys().values().forEach(values -> values.values().forEach(value -> {
+          if (value == null) {
+            throw invalid("an exported key value cannot be null");
+          }
+        }));
+      }
     }
-    exportedMessages(export.messages() == null ? List.of() : export.messages());
+    if (export.messages() instanceof FramedMessages framed) {
+      framed.check();
+    } else {
+      exportedMessages(export.messages() == null ? List.of() : export.messages());
+    }
   }
 
   private static void exportedMessages(List<StoredMessage> messages) {

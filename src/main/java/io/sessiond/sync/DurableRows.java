@@ -4,6 +4,8 @@ import io.sessiond.session.CredsVersion;
 import io.sessiond.session.Session;
 import io.sessiond.session.SessionExport;
 import io.sessiond.session.StoredMessage;
+import io.sessiond.store.FramedKeys;
+import io.sessiond.store.FramedMessages;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
@@ -27,6 +29,35 @@ final class DurableRows {
       + " ORDER BY session_id, type, key_id";
   private static final String MESSAGES = "SELECT session_id, seq, body FROM messages" + RANGE
       + " ORDER BY session_id, seq";
+  /**
+   * The keys framed by PostgreSQL ({@link FramedKeys}): one row per session and type instead of one per key, its
+   * pairs in no particular order (a hash's fields).
+   */
+  private static String framedKeys(boolean utf8) {
+    return "SELECT session_id, type, convert_to(string_agg('$' || " + size("key_id", utf8) + " || E'\\r\\n' || key_id"
+        + " || E'\\r\\n$' || " + size("value", utf8) + " || E'\\r\\n' || value || E'\\r\\n', ''), 'UTF8')"
+        + " FROM (SELECT session_id, type, key_id, value FROM keys" + RANGE + " ORDER BY session_id, type, key_id) k"
+        + " GROUP BY session_id, type ORDER BY session_id, type";
+  }
+
+  /**
+   * The messages framed by PostgreSQL ({@link FramedMessages}): one row per session instead of one per message.
+   * Without an ORDER BY in the aggregates (which PostgreSQL 15 pays for with a sort per session) they take the
+   * subquery's order, as they do in practice but not by contract; both aggregates see the rows in the same order,
+   * so each seq stays with its body, and {@link FramedMessages} puts them in seq order should they not be.
+   */
+  private static String framedMessages(boolean utf8) {
+    return "SELECT session_id, string_agg(seq::text, ','), convert_to(string_agg('$' || " + size("body", utf8)
+        + " || E'\\r\\n' || body || E'\\r\\n', ''), 'UTF8')"
+        + " FROM (SELECT session_id, seq, body FROM messages" + RANGE + " ORDER BY session_id, seq) m"
+        + " GROUP BY session_id ORDER BY session_id";
+  }
+
+  /** A text column's UTF-8 size in bytes: its own size where the database's encoding is UTF-8, else its conversion's. */
+  private static String size(String column, boolean utf8) {
+    return utf8 ? "octet_length(" + column + ")" : "octet_length(convert_to(" + column + ", 'UTF8'))";
+  }
+
   private static final String HISTORY = "SELECT session_id, version, written_at, creds FROM creds_history" + RANGE
       + " ORDER BY session_id, version DESC";
   private static final String BLOBS = "SELECT session_id, name, generation, size, chunks FROM blobs" + RANGE
@@ -41,37 +72,68 @@ final class DurableRows {
   }
 
   private final Pool pool;
+  private final boolean framed;
+  /** The framed queries for this database's encoding, once known. */
+  private Future<String[]> framedQueries;
 
-  DurableRows(Pool pool) {
+  /**
+   * {@code framed}: keys and messages read as PostgreSQL frames them ({@link FramedKeys}, {@link FramedMessages}),
+   * for a store that copies the frames as they are (a single Redis's direct restore); otherwise row by row.
+   */
+  DurableRows(Pool pool, boolean framed) {
     this.pool = pool;
+    this.framed = framed;
   }
 
   /** The sessions (ids in cursor order, one tenant) with their keys, messages and blobs. */
   Future<List<Restorable>> read(String tenant, List<Session> sessions) {
     Tuple range = Tuple.of(tenant, sessions.get(0).id(), sessions.get(sessions.size() - 1).id());
-    Future<RowSet<Row>> keys = pool.preparedQuery(KEYS).execute(range);
-    Future<RowSet<Row>> messages = pool.preparedQuery(MESSAGES).execute(range);
+    if (framed) {
+      return framedQueries().compose(q -> read(sessions, range, q[0], q[1]));
+    }
+    return read(sessions, range, KEYS, MESSAGES);
+  }
+
+  private Future<String[]> framedQueries() {
+    if (framedQueries == null || framedQueries.failed()) {
+      framedQueries = pool.query("SHOW server_encoding").execute().map(rows -> {
+        boolean utf8 = "UTF8".equalsIgnoreCase(rows.iterator().next().getString(0));
+        return new String[] {framedKeys(utf8), framedMessages(utf8)};
+      });
+    }
+    return framedQueries;
+  }
+
+  private Future<List<Restorable>> read(List<Session> sessions, Tuple range, String keysQuery, String messagesQuery) {
+    Future<RowSet<Row>> keys = pool.preparedQuery(keysQuery).execute(range);
+    Future<RowSet<Row>> messages = pool.preparedQuery(messagesQuery).execute(range);
     Future<RowSet<Row>> blobs = pool.preparedQuery(BLOBS).execute(range);
     Future<RowSet<Row>> history = pool.preparedQuery(HISTORY).execute(range);
     return Future.all(keys, messages, blobs, history)
-        .map(all -> restorables(sessions, keys.result(), messages.result(), blobs.result(), history.result()));
+        .map(all -> restorables(sessions, keys.result(), messages.result(), blobs.result(), history.result(), framed));
   }
 
   // Each step its own small method: the JIT compiles a large one for seconds, which a restore pays in full.
   private static List<Restorable> restorables(List<Session> sessions, RowSet<Row> keys, RowSet<Row> messages,
-                                              RowSet<Row> blobs, RowSet<Row> history) {
+                                              RowSet<Row> blobs, RowSet<Row> history, boolean framed) {
     Map<String, Parts> byId = new HashMap<>(sessions.size() * 2);
     for (Session s : sessions) {
       byId.put(s.id(), new Parts(s));
     }
-    addKeys(byId, keys);
-    addMessages(byId, messages);
+    if (framed) {
+      addFramedKeys(byId, keys);
+      addFramedMessages(byId, messages);
+    } else {
+      addKeys(byId, keys);
+      addMessages(byId, messages);
+    }
     addBlobs(byId, blobs);
     addHistory(byId, history);
     List<Restorable> out = new ArrayList<>(sessions.size());
     for (Session s : sessions) {
       Parts p = byId.get(s.id());
-      out.add(new Restorable(new SessionExport(s, p.keys, p.messages, p.history), p.blobs.isEmpty() ? List.of() : p.blobs));
+      out.add(new Restorable(new SessionExport(s, p.keys(), p.messages(), p.history),
+          p.blobs.isEmpty() ? List.of() : p.blobs));
     }
     return out;
   }
@@ -103,6 +165,29 @@ final class DurableRows {
     }
   }
 
+  private static void addFramedKeys(Map<String, Parts> byId, RowSet<Row> rows) {
+    Parts last = null;
+    for (Row r : rows) {
+      Parts p = of(byId, last, r.getString(0));
+      if (p != null) {
+        if (p.framedTypes == null) {
+          p.framedTypes = new ArrayList<>(2);
+        }
+        p.framedTypes.add(new FramedKeys.Type(r.getString(1), r.getBuffer(2)));
+        last = p;
+      }
+    }
+  }
+
+  private static void addFramedMessages(Map<String, Parts> byId, RowSet<Row> rows) {
+    for (Row r : rows) {
+      Parts p = byId.get(r.getString(0));
+      if (p != null) {
+        p.framedMessages = new FramedMessages(r.getString(1), r.getBuffer(2));
+      }
+    }
+  }
+
   private static void addBlobs(Map<String, Parts> byId, RowSet<Row> rows) {
     for (Row r : rows) {
       Parts p = byId.get(r.getString(0));
@@ -128,11 +213,21 @@ final class DurableRows {
     final List<StoredMessage> messages = new ArrayList<>();
     final List<StoredBlobRow> blobs = new ArrayList<>(0);
     final List<CredsVersion> history = new ArrayList<>(0);
+    List<FramedKeys.Type> framedTypes;
+    FramedMessages framedMessages;
     private String lastType;
     private Map<String, String> lastValues;
 
     Parts(Session session) {
       this.session = session;
+    }
+
+    Map<String, Map<String, String>> keys() {
+      return framedTypes == null ? keys : new FramedKeys(framedTypes);
+    }
+
+    List<StoredMessage> messages() {
+      return framedMessages == null ? messages : framedMessages;
     }
 
     void key(String type, String keyId, String value) {

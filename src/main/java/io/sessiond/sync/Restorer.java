@@ -102,7 +102,7 @@ final class Restorer {
   private int importing;
 
   Restorer(Vertx vertx, ChangeFeed feed, String instance, Pool pool, StoreClient store, DurableEpoch epoch,
-           int batchSize) {
+           int batchSize, boolean framed) {
     this.vertx = vertx;
     this.feed = feed;
     this.instance = instance;
@@ -110,7 +110,7 @@ final class Restorer {
     this.epoch = epoch;
     this.store = store;
     this.batchSize = batchSize;
-    this.rows = new DurableRows(pool);
+    this.rows = new DurableRows(pool, framed);
   }
 
   /** Restores the live sessions of {@code tenant} ({@code null}: of every tenant). */

@@ -39,6 +39,7 @@ public final class SyncVerticle extends VerticleBase {
   private final boolean autoRestore;
   private final long storeTimeoutMs;
   private final Refill refill;
+  private final boolean framedRestore;
   private final String instance = "sessiond-" + UUID.randomUUID();
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private Pool pool;
@@ -57,12 +58,16 @@ public final class SyncVerticle extends VerticleBase {
    * @param refill this daemon's view of a refill of Redis from PostgreSQL, shared with the HTTP stores
    *               ({@link RestoreOnDemand}); the verticle notices and runs refills when
    *               {@link PgConfig#refillCheckMs()} is positive
+   * @param framedRestore whether restores read keys and messages as PostgreSQL frames them (one value a session
+   *                      and type, copied as it is into Redis's commands): for a single Redis, whose direct
+   *                      restore takes them so; other stores decode them again
    */
-  public SyncVerticle(PgConfig config, boolean autoRestore, long storeTimeoutMs, Refill refill) {
+  public SyncVerticle(PgConfig config, boolean autoRestore, long storeTimeoutMs, Refill refill, boolean framedRestore) {
     this.config = config;
     this.autoRestore = autoRestore;
     this.storeTimeoutMs = storeTimeoutMs;
     this.refill = refill;
+    this.framedRestore = framedRestore;
   }
 
   @Override
@@ -82,7 +87,7 @@ public final class SyncVerticle extends VerticleBase {
       worker = new SyncWorker(vertx, changeFeed, new PostgresSessionWriter(pool), epoch, blobs, instance,
           config.batchSize(), config.claimIdleMs(), Math.min(config.syncParallel(), Math.max(1, config.poolSize() - 1)));
       restorer = new Restorer(vertx, changeFeed, instance, pool, restoreStore.result(), epoch,
-          config.restoreBatchSize());
+          config.restoreBatchSize(), framedRestore);
       jobs = new RestoreJobs(vertx, changeFeed, restorer, instance, config.restoreLockMs());
       epochWatch = new EpochWatch(vertx, changeFeed, restorer, refill, instance, config.restoreLockMs());
       return checkConnection();

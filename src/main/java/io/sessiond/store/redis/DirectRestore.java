@@ -3,6 +3,9 @@ package io.sessiond.store.redis;
 import io.sessiond.session.CredsVersion;
 import io.sessiond.session.Session;
 import io.sessiond.session.StoredMessage;
+import io.sessiond.store.BulkFrames;
+import io.sessiond.store.FramedKeys;
+import io.sessiond.store.FramedMessages;
 import io.sessiond.store.RequestChecks;
 import io.sessiond.store.StoreRequests.ImportSession;
 import io.vertx.core.buffer.Buffer;
@@ -71,10 +74,18 @@ final class DirectRestore {
     Buffer w = Buffer.buffer(8192);
     int[] commands = {0};
     List<byte[]> typeKeys = new ArrayList<>(2);
-    long kbytes = keyTypes(w, base, r.export().keys(), typeKeys, commands);
+    long kbytes = r.export().keys() instanceof FramedKeys framed ? framedKeyTypes(w, base, framed, typeKeys, commands)
+        : keyTypes(w, base, r.export().keys(), typeKeys, commands);
     long size = kbytes;
-    List<StoredMessage> all = r.export().messages() == null ? List.of() : r.export().messages();
-    size += messages(w, base, all.subList(Math.max(0, all.size() - maxMessages), all.size()), commands);
+    long lastSeq;
+    if (r.export().messages() instanceof FramedMessages framed) {
+      size += framedMessages(w, base, framed, commands);
+      lastSeq = framed.lastSeq();
+    } else {
+      List<StoredMessage> all = r.export().messages() == null ? List.of() : r.export().messages();
+      size += messages(w, base, all.subList(Math.max(0, all.size() - maxMessages), all.size()), commands);
+      lastSeq = all.isEmpty() ? 0 : all.get(all.size() - 1).seq();
+    }
     size += creds(w, base, RequestChecks.clearable(in.credsJson()), commands);
     size += history(w, base, r.export().credsHistory(), commands);
     byte[] data = bytes(in.dataJson());
@@ -84,7 +95,6 @@ final class DirectRestore {
     }
     long createdAt = in.createdAt() > 0 ? in.createdAt() : now;
     long version = Math.max(in.version(), 1);
-    long lastSeq = all.isEmpty() ? 0 : all.get(all.size() - 1).seq();
     // restore_staged.lua's staged meta: what bump writes for a session new in Redis without a TTL.
     RestorePipe.array(w, 26).bulk(w, "HSET").key(w, base, META).bulk(w, "state").bulk(w, in.state().wire())
         .bulk(w, "data").bulk(w, data).bulk(w, "ttl").bulk(w, in.ttlSeconds()).bulk(w, "created").bulk(w, createdAt)
@@ -117,6 +127,84 @@ final class DirectRestore {
       commands[0]++;
     }
     return kbytes;
+  }
+
+  /** {@link #keyTypes} of keys PostgreSQL framed: each type's frames copied as they are. */
+  private static long framedKeyTypes(Buffer w, byte[] base, FramedKeys all, List<byte[]> typeKeys, int[] commands) {
+    long kbytes = 0;
+    for (FramedKeys.Type type : all.types()) {
+      byte[] suffix = bytes(":keys:" + type.name());
+      kbytes += framedKeyType(w, base, suffix, type.frames(), commands);
+      typeKeys.add(suffix);
+    }
+    if (!typeKeys.isEmpty()) {
+      RestorePipe.Resp resp = RestorePipe.array(w, 2 + typeKeys.size()).bulk(w, "SADD").key(w, base, TYPES);
+      all.types().forEach(t -> resp.bulk(w, t.name()));
+      commands[0]++;
+    }
+    return kbytes;
+  }
+
+  /**
+   * One type's HSETs from its frames (id, value, id, value, ...): at most
+   * {@link RedisSessionStore#STAGED_PAIRS_PER_COMMAND} pairs a command, as {@link #keyType} writes them.
+   */
+  private static long framedKeyType(Buffer w, byte[] base, byte[] suffix, Buffer frames, int[] commands) {
+    BulkFrames f = new BulkFrames(frames);
+    int values = 0;
+    long kbytes = 0;
+    while (f.next()) {
+      values++;
+      kbytes += f.length();
+    }
+    if (values == 0 || values % 2 != 0) {
+      throw new IllegalArgumentException("a framed key type needs whole pairs");
+    }
+    int left = values / 2;
+    f = new BulkFrames(frames);
+    int from = 0;
+    while (left > 0) {
+      int n = Math.min(left, RedisSessionStore.STAGED_PAIRS_PER_COMMAND);
+      RestorePipe.array(w, 2 + 2 * n).bulk(w, "HSET").key(w, base, suffix);
+      int to = frames.length();
+      if (n < left) {
+        for (int i = 0; i < 2 * n; i++) {
+          f.next();
+        }
+        to = f.frameEnd();
+      }
+      w.appendBuffer(frames, from, to - from);
+      commands[0]++;
+      from = to;
+      left -= n;
+    }
+    return kbytes;
+  }
+
+  /** {@link #messages} of messages PostgreSQL framed: the newest {@code maxMessages} frames copied as they are. */
+  private long framedMessages(Buffer w, byte[] base, FramedMessages all, int[] commands) {
+    int skip = Math.max(0, all.size() - maxMessages);
+    BulkFrames f = new BulkFrames(all.frames());
+    int seen = 0;
+    int from = 0;
+    long size = 0;
+    while (f.next()) {
+      if (seen++ < skip) {
+        from = f.frameEnd();
+      } else {
+        size += f.length();
+      }
+    }
+    if (seen != all.size()) {
+      throw new IllegalArgumentException("framed messages and their seq numbers differ in number");
+    }
+    if (seen == skip) {
+      return 0;
+    }
+    RestorePipe.array(w, 2 + seen - skip).bulk(w, "RPUSH").key(w, base, MSGS);
+    w.appendBuffer(all.frames(), from, all.frames().length() - from);
+    commands[0]++;
+    return size;
   }
 
   private static long keyType(Buffer w, byte[] base, byte[] suffix, Map<String, String> values, int[] commands) {

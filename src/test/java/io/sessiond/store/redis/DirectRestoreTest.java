@@ -103,6 +103,54 @@ class DirectRestoreTest {
   }
 
   @Test
+  void keysAndMessagesFramedByPostgres_areWrittenByteForByte_asTheDecodedOnesAre() throws Exception {
+    String prefix = TestRedis.uniquePrefix();
+    RedisSessionStore store = new RedisSessionStore(vertx, SETTINGS, TestRedis.config(redis.url(), prefix, Map.of()), true);
+    await(store.open());
+    try {
+      String plainTenant = "t" + UUID.randomUUID().toString().substring(0, 8);
+      String framedTenant = "t" + UUID.randomUUID().toString().substring(0, 8);
+      List<SessionExport> all = List.of(session("multi", 1_000, 3, 0), RestoreExports.awkward("awkward", 1_000, 4, 0, 2_500, 25),
+          RestoreExports.multiByte("bare", 1_000, 2, 0, 0, 0, false), session("ttl", 1_000, 3, 600));
+      List<ImportSession> plain = new ArrayList<>();
+      List<ImportSession> framed = new ArrayList<>();
+      for (SessionExport e : all) {
+        plain.add(ImportSession.restore(plainTenant, e, e.session().version()));
+        framed.add(ImportSession.restore(framedTenant, RestoreExports.framed(e), e.session().version()));
+      }
+      await(store.restoreAll(new RestoreImports(plain)));
+      RestoreOutcomes done = await(store.restoreAll(new RestoreImports(framed)));
+
+      assertEquals(6, store.restoredDirectly.get(), "three sessions of each tenant direct, the one with a TTL staged");
+      for (int i = 0; i < all.size(); i++) {
+        SessionExport in = all.get(i);
+        String id = in.session().id();
+        assertEquals(in.session().version(), done.outcomes().get(i).session().version(), id);
+        SessionExport restored = await(store.export(new SessionRef(framedTenant, id)));
+        SessionExport expected = await(store.export(new SessionRef(plainTenant, id)));
+        assertEquals(in.keys().entrySet().stream().filter(t -> !t.getValue().isEmpty()).collect(
+            java.util.stream.Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)), restored.keys(), id);
+        assertEquals(expected.keys(), restored.keys(), id);
+        assertEquals(in.messages().subList(Math.max(0, in.messages().size() - 10), in.messages().size()),
+            restored.messages(), id + ": the newest 10, the store's window");
+        assertEquals(expected.messages(), restored.messages(), id);
+        assertEquals(in.session().dataJson(), restored.session().dataJson(), id);
+        assertEquals(in.credsHistory(), restored.credsHistory(), id);
+        // The expiry of the one with a TTL is counted from when each was restored.
+        assertEquals(meta(prefix, plainTenant, id).subList(0, 4), meta(prefix, framedTenant, id).subList(0, 4), id);
+        assertEquals(meta(prefix, plainTenant, id).subList(5, 7), meta(prefix, framedTenant, id).subList(5, 7),
+            id + ": the same byte counts");
+      }
+      assertEquals("line\r\nbreak $3\r\nabc\r\n", Resp.text(redis.port(), "HGET",
+          prefix + "{" + framedTenant + ":awkward}:keys:pre-key", "2001"));
+      assertEquals("", Resp.text(redis.port(), "HGET", prefix + "{" + framedTenant + ":awkward}:keys:pre-key", "2000"));
+      assertEquals("2500", Resp.text(redis.port(), "HLEN", prefix + "{" + framedTenant + ":awkward}:keys:pre-key").trim());
+    } finally {
+      await(store.close());
+    }
+  }
+
+  @Test
   void aSessionWrittenBetweenTheCheckAndTheCommitIsNotOverwritten() throws Exception {
     String prefix = TestRedis.uniquePrefix();
     RedisSessionStore store = new RedisSessionStore(vertx, SETTINGS, TestRedis.config(redis.url(), prefix, Map.of()), true);

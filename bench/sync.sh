@@ -23,6 +23,8 @@
 #   redis-server on free ports, formed with redis-cli --cluster create; REDIS_MODE=cluster; the XLEN column of the
 #   samples is then '-': the changes are spread over one stream per hash slot, the backlog gauge still counts them);
 #   the restore and wipe parts need one Redis and are refused with it.
+#   The report lists the Redis commands run per second over the warm-up and the load (INFO commandstats of every server,
+#   reset when the load starts; commands inside scripts and those a replica applies are counted too).
 #   --profile records JFR in sessiond during the restore and the load (summaries by bench/jfr-top.sh) and
 #   writes bench/results/<date>-sync-profile.md instead (JFR costs CPU, so those figures are not the plain run's).
 # Environment: SYNC_WARMUP_S (default 15) sets the unrecorded warm-up before the measured load; BENCH_JAVA_OPTS (default "-Xms1g -Xmx4g"), BENCH_KEEP=1 keeps the temp folder with logs, BENCH_ENV="NAME=value …"
@@ -250,11 +252,16 @@ if ((DO_SYNC)); then
   PIDS+=("$SAMPLER")
   R[sync_load_before]=$(loadavg)
   ((PROFILE)) && jcmd "$SERVER_PID" JFR.start name=sync settings=profile filename="$WORK/sync.jfr" > /dev/null
+  for p in "${CPORTS[@]:-$RP}"; do redis-cli -p "$p" config resetstat > /dev/null 2>&1 || true; done
   c0=$(cpu_s "$SERVER_PID"); r0=$(redis_cpu_s); g0=$(pg_cpu_s); t0=$(date +%s.%N)
   log "sync: $RATE writes/s for $DUR s after a ${SYNC_WARMUP_S:-15} s warm-up on $LOAD_SESSIONS sessions (lag measured with psql)"
   out=$(timeout $((DUR + 180)) java -cp "$JAR" bench/SyncLoad.java "http://127.0.0.1:$HP" "$KEY" "$RATE" "$DUR" "$LOAD_SESSIONS" \
     "${PSQL[@]}" -d sessiond -At 2>&1) || true
   c1=$(cpu_s "$SERVER_PID"); r1=$(redis_cpu_s); g1=$(pg_cpu_s); t1=$(date +%s.%N)
+  # Commands Redis ran during the load (every server of a cluster; replicas' replication traffic included), per second.
+  R[sync_redis_cmds]=$(for p in "${CPORTS[@]:-$RP}"; do redis-cli -p "$p" info commandstats 2> /dev/null; done | awk -F'[_:=,]' -v d="$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" '
+    /^cmdstat_/ { n[$2] += $4 }
+    END { for (c in n) if (n[c] / d >= 10) printf "%s %.0f/s\n", c, n[c] / d }' | sort -k2 -t' ' -rn | tr '\n' ',' | sed 's/,$//; s/,/, /g')
   ((PROFILE)) && jcmd "$SERVER_PID" JFR.stop name=sync > /dev/null && bench/jfr-top.sh "$WORK/sync.jfr" > "$WORK/sync-profile.txt"
   R[sync_load_after]=$(loadavg)
   kill "$SAMPLER" 2> /dev/null || true
@@ -413,6 +420,8 @@ FILE="bench/results/$DAY-sync$TAG.md"
     echo "| CPU cores used: sessiond / Redis / PostgreSQL | ${R[sync_cpu]} / ${R[sync_rcpu]} / ${R[sync_pgcpu]} | — | — |"
     echo
     echo "Timeline of the load (seconds from its start): ${R[sync_timeline]:-not reported}."
+    echo
+    echo "Redis commands per second over the warm-up and the load (every server): ${R[sync_redis_cmds]:-not read}."
     echo
     echo "Load average before / after: ${R[sync_load_before]} / ${R[sync_load_after]}. Samples (time, XLEN, backlog gauge, rows, sum of versions, upserts):"
     echo

@@ -7,7 +7,9 @@
 #
 #   NAME=JAR:STORE[,VAR=VALUE...]   a target: sessiond from JAR with SESSION_STORE=STORE (memory or redis) and
 #                    the environment variables given, e.g. before=/tmp/before.jar:redis
-#                    after=target/sessiond.jar:redis mem=target/sessiond.jar:memory one=target/sessiond.jar:redis,REDIS_POOL_SIZE=1
+#                    after=target/sessiond.jar:redis mem=target/sessiond.jar:memory one=target/sessiond.jar:redis,REDIS_POOL_SIZE=1;
+#                    JVM flags of one target by JAVA_TOOL_OPTIONS (a VALUE may hold colons and spaces, not commas):
+#                    t0=target/sessiond.jar:memory,JAVA_TOOL_OPTIONS=-XX:MaxTenuringThreshold=0
 #   --sync           also NAME-sync targets are not made here: give a STORE of redis+sync to run that target with
 #                    write-behind sync to a private PostgreSQL (needs pg_ctl/initdb on PATH or under /usr/lib/postgresql)
 #   --guarded        also measure the passthrough with PT_GUARDED=1 (target "guarded"): every write one call of a
@@ -127,7 +129,7 @@ start_pg() {
 declare -A URL SPID
 NAMES=()
 PASS_PORT=$(free_port)
-java $JAVA_OPTS -cp "$(cut -d= -f2 <<< "${TARGETS[0]}" | cut -d: -f1)" bench/passthrough/Passthrough.java "$PASS_PORT" "$REDIS_URL" \
+java $JAVA_OPTS "-Xlog:gc:file=$WORK/passthrough.gc.log:uptime" -cp "$(cut -d= -f2 <<< "${TARGETS[0]}" | cut -d: -f1)" bench/passthrough/Passthrough.java "$PASS_PORT" "$REDIS_URL" \
   > "$WORK/passthrough.log" 2>&1 &
 SPID[passthrough]=$!
 PIDS+=("$!")
@@ -152,7 +154,8 @@ fi
 
 i=0
 for t in "${TARGETS[@]}"; do
-  name=${t%%=*}; rest=${t#*=}; jar=${rest%:*}; store=${rest##*:}
+  # The jar's path ends at the first colon: a VALUE may hold colons (JAVA_TOOL_OPTIONS=-XX:...).
+  name=${t%%=*}; rest=${t#*=}; jar=${rest%%:*}; store=${rest#*:}
   cp -p "$jar" "$WORK/$name.jar"
   port=$(free_port)
   IFS=, read -r -a extra <<< "$store"
@@ -167,7 +170,7 @@ for t in "${TARGETS[@]}"; do
   env SESSION_STORE="$store" REDIS_URL="$REDIS_URL" REDIS_PREFIX="ab$i:" TENANTS="bench=$KEY" HTTP_PORT="$port" \
     TENANT_MAX_SESSIONS=0 TENANT_MAX_BYTES_PER_SESSION=0 TENANT_REQUESTS_PER_SECOND=0 \
     REDIS_TIMEOUT_MS=10000 REDIS_CONNECT_TIMEOUT_MS=10000 REQUEST_TIMEOUT_MS=15000 "${extra[@]}" \
-    java $JAVA_OPTS -jar "$WORK/$name.jar" > "$WORK/$name.log" 2>&1 &
+    java $JAVA_OPTS "-Xlog:gc:file=$WORK/$name.gc.log:uptime" -jar "$WORK/$name.jar" > "$WORK/$name.log" 2>&1 &
   SPID[$name]=$!
   PIDS+=("$!")
   URL[$name]="http://127.0.0.1:$port"
@@ -183,15 +186,22 @@ for n in "${NAMES[@]}"; do
 done
 
 TSV="$WORK/runs.tsv"
-printf 'round\tscenario\ttarget\tload1\trps\tp50\tp99\terrors\tserver\tredis\tclient\tidle\n' > "$TSV"
+printf 'round\tscenario\ttarget\tload1\trps\tp50\tp99\terrors\tserver\tredis\tclient\tidle\tgc_pauses\tgc_ms\n' > "$TSV"
+gc_lines() { [[ -f $WORK/$1.gc.log ]] && wc -l < "$WORK/$1.gc.log" || echo 0; }
+# The pauses (count, total ms) a target's -Xlog:gc logged after line $2.
+gc_since() { [[ -f $WORK/$1.gc.log ]] || { echo "0 0"; return; }
+  tail -n +"$(($2 + 1))" "$WORK/$1.gc.log" | awk '/Pause/ { ms = $NF; sub(/ms/, "", ms); n++; t += ms } END { printf "%d %.1f", n, t }'; }
 run_one() { # round scenario target secs record
   local rnd=$1 scn=$2 n=$3 secs=$4 rec=$5 load out line c0 r0 i0 t0 c1 r1 i1 t1 cl
   load=$(cut -d' ' -f1 /proc/loadavg)
+  local g0 gc
+  g0=$(gc_lines "$n")
   c0=$(cpu_s "${SPID[$n]}"); r0=$(cpu_s "$REDIS_PID"); i0=$(idle_s); t0=$(date +%s.%N)
   out=$( (BENCH_KEY="$KEY" BENCH_SESSIONS="$SESSIONS" BENCH_LUA_DIR="$ROOT/bench/lua" \
     timeout $((secs + 30)) wrk -t2 -c64 -d"${secs}s" --timeout 5s -s "bench/lua/$scn.lua" "${URL[$n]}" 2>&1 || true; times) )
   c1=$(cpu_s "${SPID[$n]}"); r1=$(cpu_s "$REDIS_PID"); i1=$(idle_s); t1=$(date +%s.%N)
   ((rec)) || return 0
+  gc=$(gc_since "$n" "$g0")
   # `times` prints the subshell's own and then its children's (wrk's) user and system time.
   cl=$(tail -1 <<< "$out" | awk '{ s = 0; for (i = 1; i <= 2; i++) { split($i, a, "m"); s += a[1] * 60 + a[2] } print s }')
   line=$(grep '^RESULT' <<< "$out" || echo "RESULT rps=0 p50_ms=0 p99_ms=0 non2xx=0")
@@ -202,7 +212,8 @@ run_one() { # round scenario target secs record
     -v err=$(( ${kv[non2xx]:-0} + ${kv[connect]:-0} + ${kv[read]:-0} + ${kv[write]:-0} + ${kv[timeout]:-0} )) \
     -v c="$(awk -v a="$c0" -v b="$c1" 'BEGIN{print b-a}')" -v r="$(awk -v a="$r0" -v b="$r1" 'BEGIN{print b-a}')" \
     -v i="$(awk -v a="$i0" -v b="$i1" 'BEGIN{print b-a}')" -v cl="$cl" -v dt="$(awk -v a="$t0" -v b="$t1" 'BEGIN{print b-a}')" \
-    'BEGIN { printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.2f\t%.2f\t%.2f\t%.2f\n", rnd, scn, n, load, rps, p50, p99, err, c/dt, r/dt, cl/dt, i/dt }' >> "$TSV"
+    -v gn="${gc% *}" -v gms="${gc#* }" \
+    'BEGIN { printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.2f\t%.2f\t%.2f\t%.2f\t%d\t%.1f\n", rnd, scn, n, load, rps, p50, p99, err, c/dt, r/dt, cl/dt, i/dt, gn, gms }' >> "$TSV"
   log "round $rnd $scn $n: $(tail -1 "$TSV" | cut -f4-)"
 }
 
@@ -238,11 +249,12 @@ cp "$TSV" "$OUT.tsv"
   echo "load average before each run (min–max); µs/req = CPU time per request of the server and of Redis, which the"
   echo "machine's other load disturbs much less than req/s."
   echo
-  echo "| scenario | target | req/s | of passthrough | p99 ms | p99 / passthrough | errors | server | Redis | client | idle | server µs/req | Redis µs/req | load |"
-  echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
+  echo "| scenario | target | req/s | of passthrough | p99 ms | p99 / passthrough | errors | server | Redis | client | idle | server µs/req | Redis µs/req | GC pauses / run | paused ms / run | load |"
+  echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
   awk -F'\t' 'NR > 1 {
       k = $2 SUBSEP $3; if (!(k in n)) { order[++m] = k }
       n[k]++; rps[k] += $5; p99[k] += $7; err[k] += $8; sv[k] += $9; rd[k] += $10; cl[k] += $11; id[k] += $12
+      gn[k] += $13; gms[k] += $14
       if (!(k in lo) || $4 < lo[k]) lo[k] = $4; if (!(k in hi) || $4 > hi[k]) hi[k] = $4
     }
     END {
@@ -250,10 +262,10 @@ cp "$TSV" "$OUT.tsv"
         k = order[o]; split(k, a, SUBSEP); s = a[1]; t = a[2]; pk = s SUBSEP "passthrough"
         pr = rps[pk] / n[pk]; pp = p99[pk] / n[pk]
         r = rps[k] / n[k]
-        printf "| %s | %s | %.0f | %.2f | %.2f | %.2f | %d | %.2f | %.2f | %.2f | %.2f | %.0f | %.0f | %s–%s |\n", s, t, r,
+        printf "| %s | %s | %.0f | %.2f | %.2f | %.2f | %d | %.2f | %.2f | %.2f | %.2f | %.0f | %.0f | %.1f | %.0f | %s–%s |\n", s, t, r,
           (pr > 0 ? r / pr : 0), p99[k] / n[k], (pp > 0 ? p99[k] / n[k] / pp : 0), err[k],
           sv[k] / n[k], rd[k] / n[k], cl[k] / n[k], id[k] / n[k], (r > 0 ? sv[k] / n[k] * 1e6 / r : 0),
-          (r > 0 ? rd[k] / n[k] * 1e6 / r : 0), lo[k], hi[k]
+          (r > 0 ? rd[k] / n[k] * 1e6 / r : 0), gn[k] / n[k], gms[k] / n[k], lo[k], hi[k]
       }
     }' "$TSV" | sort -t'|' -k2,2 -s
   echo

@@ -469,15 +469,21 @@ class BoundedWorkApiTest {
         })));
   }
 
-  /** Sends {@code body} as UTF-8 in chunks of {@code size} bytes, without a Content-Length. */
+  /**
+   * Sends {@code body} as UTF-8 in chunks of {@code size} bytes, without a Content-Length. The chunks are produced on
+   * one context: the client (another Vert.x instance) pauses and resumes the stream from its own threads, where a
+   * {@code vertx.runOnContext} runs the pump on a context of its own, not the one the first pump ran on; two pumps on
+   * two event loops could then read and advance the position at once (a chunk sent twice, the end never reached).
+   */
   private static Future<HttpResponse<Buffer>> chunked(Vertx vertx, HttpMethod method, String path, String body, int size) {
     byte[] bytes = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    io.vertx.core.Context producer = vertx.getOrCreateContext();
     io.vertx.ext.web.client.HttpRequest<Buffer> request = daemon.api(BULK).request(method, path)
         .putHeader("Content-Type", "application/json");
     return request.sendStream(new io.vertx.core.streams.ReadStream<Buffer>() {
-      private io.vertx.core.Handler<Buffer> data;
-      private io.vertx.core.Handler<Void> end;
-      private boolean paused;
+      private volatile io.vertx.core.Handler<Buffer> data;
+      private volatile io.vertx.core.Handler<Void> end;
+      private volatile boolean paused;
       private int at;
 
       @Override
@@ -489,7 +495,7 @@ class BoundedWorkApiTest {
       public io.vertx.core.streams.ReadStream<Buffer> handler(io.vertx.core.Handler<Buffer> h) {
         data = h;
         if (h != null) {
-          vertx.runOnContext(v -> pump());
+          producer.runOnContext(v -> pump());
         }
         return this;
       }
@@ -503,7 +509,7 @@ class BoundedWorkApiTest {
       @Override
       public io.vertx.core.streams.ReadStream<Buffer> resume() {
         paused = false;
-        vertx.runOnContext(v -> pump());
+        producer.runOnContext(v -> pump());
         return this;
       }
 

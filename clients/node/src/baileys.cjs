@@ -24,15 +24,33 @@ const BufferJSON = {
 
 const QUERY_BATCH = 1000
 
+/**
+ * The Baileys module as one object: the one given, else `@whiskeysockets/baileys`, else `baileys` (the
+ * same library under its unscoped name), whichever is installed. Baileys 6.7.x and 7.x are ES modules;
+ * 6.17.16 (npm's latest tag since it was published) is CommonJS, whose import() exposes some exports
+ * only under default (`proto` among them), so module.exports is taken whenever it is the whole API.
+ */
 async function loadBaileys (given) {
-  if (given) return given
-  try {
-    const m = await import('@whiskeysockets/baileys')
-    // Baileys 6.7.10+ is an ES module with named exports; older ones are CommonJS (under default).
-    return m.initAuthCreds ? m : m.default
-  } catch {
-    return null
+  if (given) return whole(given)
+  for (const name of BAILEYS_NAMES) {
+    try {
+      return whole(await import(name))
+    } catch (e) {
+      if (!notInstalled(e, name)) throw e
+    }
   }
+  return null
+}
+
+const BAILEYS_NAMES = ['@whiskeysockets/baileys', 'baileys']
+
+function whole (m) {
+  return m?.default?.initAuthCreds ? m.default : m
+}
+
+/** Whether an import failed because the package itself is missing (not because it failed to load). */
+function notInstalled (e, name) {
+  return (e?.code === 'ERR_MODULE_NOT_FOUND' || e?.code === 'MODULE_NOT_FOUND') && String(e.message).includes(`'${name}'`)
 }
 
 /**
@@ -50,6 +68,8 @@ async function useSessiondAuthState ({ url, apiKey, sessionId, client, baileys, 
   const B = await loadBaileys(baileys)
   const init = initAuthCreds || B?.initAuthCreds
   const appStateSyncKey = proto || B?.proto
+  // Values are read back as the installed Baileys' useMultiFileAuthState reads its files.
+  const reviver = B?.BufferJSON?.reviver || BufferJSON.reviver
   if (!(await c.getSession(sessionId))) {
     // A bot's session must not expire by default: ttlSeconds 0.
     await c.putSession(sessionId, { data: {}, ttlSeconds }, fenced())
@@ -57,7 +77,7 @@ async function useSessiondAuthState ({ url, apiKey, sessionId, client, baileys, 
   const credsText = await c.getCredsText(sessionId)
   let creds
   if (credsText) {
-    creds = JSON.parse(credsText, BufferJSON.reviver)
+    creds = JSON.parse(credsText, reviver)
   } else if (init) {
     creds = init()
   } else {
@@ -77,7 +97,7 @@ async function useSessiondAuthState ({ url, apiKey, sessionId, client, baileys, 
     async get (type, ids) {
       const data = {}
       for (let i = 0; i < ids.length; i += QUERY_BATCH) {
-        const found = JSON.parse(await c.queryKeysText(sessionId, type, ids.slice(i, i + QUERY_BATCH)), BufferJSON.reviver)
+        const found = JSON.parse(await c.queryKeysText(sessionId, type, ids.slice(i, i + QUERY_BATCH)), reviver)
         for (const [id, raw] of Object.entries(found)) {
           let value = raw
           if (type === 'app-state-sync-key' && value && appStateSyncKey) {
@@ -122,7 +142,10 @@ const KNOWN_TYPES = ['app-state-sync-version', 'app-state-sync-key', 'sender-key
 
 /**
  * The key a useMultiFileAuthState file holds, or null. Baileys names a key `<type>-<id>.json`
- * through fixFileName (`/` → `__`, `:` → `-`); `__` is put back as `/`, and `--` as `::` in sender-key ids.
+ * through fixFileName (`/` → `__`, `:` → `-`), which cannot be undone in general: `__` is put back
+ * as `/` only where an id can hold a `/` (app-state-sync-key ids are base64, and a type this code
+ * does not know), since the other types' ids (numbers, JIDs, Signal addresses) never do and one may
+ * hold `__` itself (7.x's tctoken index, `__index`); `--` is put back as `::` in sender-key ids.
  */
 function parseKeyFileName (file) {
   if (!file.endsWith('.json') || file === 'creds.json') return null
@@ -136,7 +159,7 @@ function parseKeyFileName (file) {
     type = m[1]
     raw = m[2]
   }
-  const id = raw.replace(/__/g, '/')
+  const id = type === 'app-state-sync-key' || !KNOWN_TYPES.includes(type) ? raw.replace(/__/g, '/') : raw
   return { type, id: type === 'sender-key' ? id.replace(/--/g, '::') : id }
 }
 

@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, writeFileSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -80,3 +80,26 @@ test('its types compile in that project, which has neither Baileys nor express-s
   await run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(dir, 'tsconfig.json')], { cwd: dir })
 })
 
+test('in that project with Baileys installed only as `baileys` (its unscoped name), useSessiondAuthState finds it by itself', async () => {
+  // This package's own Baileys 6.17.16 under the unscoped name, linked in (no download): the adapter
+  // must make the creds with its initAuthCreds and revive app-state-sync-key values as its proto.
+  symlinkSync(join(root, 'node_modules', 'baileys'), join(dir, 'node_modules', 'baileys'), 'dir')
+  writeFileSync(join(dir, 'unscoped.mjs'), `
+    import { createRequire } from 'node:module'
+    import { useSessiondAuthState } from '@sessiond/client'
+    const require = createRequire(import.meta.url)
+    const baileys = require('baileys')
+    let scoped = true
+    try { require.resolve('@whiskeysockets/baileys') } catch { scoped = false }
+    const options = { url: process.argv[2], apiKey: process.argv[3], sessionId: 'unscoped-bot' }
+    const first = await useSessiondAuthState(options)
+    await first.saveCreds()
+    await first.state.keys.set({ 'app-state-sync-key': { AAAAAOdz: { keyData: Buffer.from('k'), timestamp: 1 } } })
+    const { state } = await useSessiondAuthState(options)
+    const sync = (await state.keys.get('app-state-sync-key', ['AAAAAOdz'])).AAAAAOdz
+    console.log(JSON.stringify({ scoped, registrationId: typeof state.creds.registrationId, noiseKey: Buffer.isBuffer(state.creds.noiseKey.private),
+      proto: sync instanceof baileys.proto.Message.AppStateSyncKeyData, keyData: Buffer.from(sync.keyData).toString() }))
+  `)
+  const result = JSON.parse(await run(process.execPath, ['unscoped.mjs', daemon.url, daemon.apiKey], { cwd: dir }))
+  assert.deepEqual(result, { scoped: false, registrationId: 'number', noiseKey: true, proto: true, keyData: 'k' })
+})

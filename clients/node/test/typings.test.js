@@ -11,6 +11,19 @@ import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
+
+/**
+ * Errors in Baileys 6.17.16's own declaration files (npm's latest tag) that no code of ours can
+ * change, whatever the TypeScript release (5.9, 6.0 and 7.0 report them alike): its Socket types
+ * name `Long.Long`, which long 5's types (what protobufjs installs) do not declare, and lru-cache
+ * 10 (through cache-manager 5) declares Map iterators that --strict's builtin iterator types refuse
+ * (lru-cache 11 fixed them). Each is matched by file and code; an error anywhere else, in these
+ * files under another code, or in this package's own index.d.ts, still fails.
+ */
+const THEIRS = [
+  ['node_modules/@whiskeysockets/baileys/lib/Socket/index.d.ts', 'TS2694'],
+  ['node_modules/lru-cache/dist/commonjs/index.d.ts', 'TS2416']
+]
 const out = join(root, 'test', 'types', '.readme')
 
 /** The ```js and ```ts blocks of a markdown text. */
@@ -55,6 +68,12 @@ test('every README example and the type checks compile with tsc --strict', async
     return new Promise(resolve => execFile(process.execPath, [tsc, '-p', join(out, config)], { cwd: root },
       (err, stdout, stderr) => resolve({ code: err ? err.code : 0, output: config + ':\n' + stdout + stderr })))
   }))
-  for (const r of results) assert.equal(r.code, 0, r.output)
+  for (const r of results) {
+    const errors = r.output.split('\n').filter(line => /error TS\d+/.test(line))
+    const ours = errors.filter(line => !THEIRS.some(([file, code]) => line.startsWith(file + '(') && line.includes(`error ${code}:`)))
+    assert.deepEqual(ours, [], r.output)
+    // Any other failure (a tsc that did not run, say) fails too.
+    if (errors.length === 0) assert.equal(r.code, 0, r.output)
+  }
   rmSync(out, { recursive: true, force: true })
 })

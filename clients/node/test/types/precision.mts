@@ -1,6 +1,6 @@
 // Compiled by typings.test.js with tsc --strict: the types are precise (each @ts-expect-error must
 // meet an error, so a type that widened to any fails the compile).
-import makeWASocket, { type AuthenticationCreds, type KeyPair, type SignalKeyStore, useMultiFileAuthState } from '@whiskeysockets/baileys'
+import { makeWASocket, type AuthenticationCreds, type KeyPair, type SignalKeyStore, useMultiFileAuthState } from '@whiskeysockets/baileys'
 import session from 'express-session'
 import { SessiondClient, SessiondStore, useSessiondAuthState, type Session, type SessionStatus, type StoredMessage } from '@sessiond/client'
 

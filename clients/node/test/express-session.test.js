@@ -92,6 +92,25 @@ test('two express apps share sessions through one daemon (cookie from one, visit
   }
 })
 
+test('express-session 1.19\'s cookie option as a function of the request: each session\'s TTL follows its own cookie', async () => {
+  const store = new SessiondStore({ url: daemon.url, apiKey: daemon.apiKey })
+  const web = await app(store, { cookie: (req) => ({ maxAge: req.headers['x-remember-me'] ? 3600000 : 30000 }) })
+  try {
+    const ttlAfter = async (headers) => {
+      const res = await fetch(web.url + '/visit', { headers })
+      assert.equal(res.status, 200, await res.clone().text())
+      const stored = await client.getSession(store.sessionId(sidOf(res.headers.get('set-cookie').split(';')[0])))
+      return stored.ttlSeconds
+    }
+    const short = await ttlAfter({})
+    assert.ok(short >= 29 && short <= 30, String(short))
+    const long = await ttlAfter({ 'x-remember-me': '1' })
+    assert.ok(long >= 3599 && long <= 3600, String(long))
+  } finally {
+    web.server.close()
+  }
+})
+
 test('sids with any characters map to valid session ids and back', async () => {
   const store = new SessiondStore({ url: daemon.url, apiKey: daemon.apiKey, prefix: 'odd.' })
   for (const sid of ['a_b', 'a@5Fb', 'x/y z', 'ünï', '-_-']) {

@@ -2,7 +2,8 @@
 // checks in test/types, compiled with tsc --strict against Baileys', express-session's and
 // whatsapp-web.js's own types. Library .d.ts files (this package's included) are checked too
 // (skipLibCheck off), except in the program of the whatsapp-web.js examples: whatsapp-web.js's
-// index.d.ts does not compile by itself (it imports node-fetch and puppeteer types that are not there).
+// index.d.ts does not compile by itself (it imports node-fetch and puppeteer types that are not there),
+// and but for the errors of Baileys 6.17.16's own declaration files listed in THEIRS.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'

@@ -7,8 +7,8 @@ import java.util.regex.Pattern;
 /**
  * File names of Baileys' {@code useMultiFileAuthState}: a key is {@code <type>-<id>.json} passed
  * through its {@code fixFileName} ({@code /} → {@code __}, {@code :} → {@code -}). That is lossy, so
- * reading names back undoes it where Baileys' own ids tell how: {@code __} is {@code /} (base64 ids
- * of app-state-sync keys) and, in sender-key ids ({@code group::user::device}), {@code --} is
+ * reading names back undoes it where Baileys' own ids tell how: {@code __} is {@code /} in base64 ids
+ * of app-state-sync keys (and of types not known here) and, in sender-key ids ({@code group::user::device}), {@code --} is
  * {@code ::}. Writing a key back gives exactly the name Baileys gives it.
  */
 final class BaileysNames {
@@ -53,7 +53,9 @@ final class BaileysNames {
   }
 
   private static String id(String type, String raw) {
-    String id = raw.replace("__", "/");
+    // Only app-state-sync-key ids (base64) and types not known here can hold '/'; the others (numbers,
+    // JIDs, Signal addresses) never do, and one may hold "__" itself (Baileys 7's tctoken index, "__index").
+    String id = type.equals("app-state-sync-key") || !KNOWN_TYPES.contains(type) ? raw.replace("__", "/") : raw;
     return type.equals("sender-key") ? id.replace("--", "::") : id;
   }
 }

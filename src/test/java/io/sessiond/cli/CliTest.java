@@ -147,6 +147,9 @@ class CliTest {
     keys.computeIfAbsent("lid-mapping", t -> new HashMap<>()).put("5511999990000", "123456789012345");
     keys.get("lid-mapping").put("123456789012345_reverse", "5511999990000");
     keys.computeIfAbsent("device-list", t -> new HashMap<>()).put("5511999990001", new JsonArray().add("0").add("3"));
+    // Baileys 7's tctoken index lives under the key id "__index" (file tctoken-__index.json).
+    keys.computeIfAbsent("tctoken", t -> new HashMap<>()).put("__index",
+        new JsonObject().put("token", new JsonObject().put("type", "Buffer").put("data", "WyIxMjNAbGlkIl0=")));
     for (Map.Entry<String, Map<String, Object>> t : keys.entrySet()) {
       for (Map.Entry<String, Object> k : t.getValue().entrySet()) {
         String file = (t.getKey() + "-" + k.getKey() + ".json").replace("/", "__").replace(":", "-");
@@ -198,6 +201,9 @@ class CliTest {
       found = a.post("/v1/sessions/mybot/keys/query", new JsonObject().put("type", "app-state-sync-key")
           .put("ids", new JsonArray().add("AAAAAB/cQ+w="))).bodyAsJsonObject();
       assertEquals(keys.get("app-state-sync-key").get("AAAAAB/cQ+w="), found.getValue("AAAAAB/cQ+w="));
+      found = a.post("/v1/sessions/mybot/keys/query", new JsonObject().put("type", "tctoken")
+          .put("ids", new JsonArray().add("__index"))).bodyAsJsonObject();
+      assertEquals(keys.get("tctoken").get("__index"), found.getValue("__index"), found.encode());
 
       Path out = tmp.resolve("out");
       CliRun dryExport = cli(a.env(), "export-baileys", "--url", a.url(), "--session", "mybot", "--dir", out.toString(),

@@ -16,6 +16,7 @@ import { SessiondRemoteAuthStore, SessiondClient, remoteAuthSessionId } from '..
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { startDaemon, JAR } from './support/daemon.js'
+import { httpFetch } from './support/http-fetch.js'
 
 const { RemoteAuth } = wwebjs
 let daemon, client
@@ -36,9 +37,14 @@ function machine () {
   return dir
 }
 
-/** A RemoteAuth as the README sets it up, attached to a stand-in for whatsapp-web.js's Client. */
-function remoteAuth (clientId) {
-  const store = new SessiondRemoteAuthStore({ url: daemon.url, apiKey: daemon.apiKey })
+/**
+ * A RemoteAuth as the README sets it up, attached to a stand-in for whatsapp-web.js's Client; with
+ * `fetch` (httpFetch where the test mocks the timers), its store's client uses it.
+ */
+function remoteAuth (clientId, fetch) {
+  const store = fetch
+    ? new SessiondRemoteAuthStore({ client: new SessiondClient({ url: daemon.url, apiKey: daemon.apiKey, fetch }) })
+    : new SessiondRemoteAuthStore({ url: daemon.url, apiKey: daemon.apiKey })
   const auth = new RemoteAuth({ store, clientId, backupSyncIntervalMs: 60000 })
   const events = []
   const wa = { options: { puppeteer: {} }, emit: (e) => events.push(e) }
@@ -99,8 +105,10 @@ async function until (what, check, ms = 15000) {
 }
 
 test('RemoteAuth: first save, backup interval, folder wiped, restore on a machine without dataPath, logout', async (t) => {
+  // The timers are mocked below: every request of this test goes over node:http (see httpFetch).
+  const client = new SessiondClient({ url: daemon.url, apiKey: daemon.apiKey, fetch: httpFetch })
   const machineA = machine()
-  const a = remoteAuth('bot1')
+  const a = remoteAuth('bot1', httpFetch)
   await a.auth.beforeBrowserInitialized()
   const userDataDir = join(machineA, '.wwebjs_auth', 'RemoteAuth-bot1')
   assert.equal(a.wa.options.puppeteer.userDataDir, userDataDir)

@@ -49,18 +49,17 @@ export async function baileysSuite (name, passed) {
   const { initAuthCreds, makeCacheableSignalKeyStore, addTransactionCapability, generateSignalPubKey, proto, useMultiFileAuthState } = I.B
   const { Curve } = I
   const label = `${name}@${I.version}`
-  const sid = (id) => id
 
   /** Loads a bot's state from sessiond and wraps its keys as Baileys' socket does. */
   async function load (sessionId) {
-    const { state, saveCreds, clear } = await useSessiondAuthState({ url: daemon.url, apiKey: daemon.apiKey, sessionId: sid(sessionId), ...I.options })
+    const { state, saveCreds, clear } = await useSessiondAuthState({ url: daemon.url, apiKey: daemon.apiKey, sessionId, ...I.options })
     const keys = addTransactionCapability(makeCacheableSignalKeyStore(state.keys, logger), logger,
       { maxCommitRetries: 3, delayBetweenTriesMs: 10 })
     const auth = { creds: state.creds, keys }
     return { state, auth, saveCreds, clear, repo: I.makeLibSignalRepository(auth, logger) }
   }
 
-  test(`${label}: ` + 'creds: initAuthCreds on first use, saved and reloaded byte for byte', async () => {
+  test(`${label}: creds: initAuthCreds on first use, saved and reloaded byte for byte`, async () => {
     const a = await load('bot-creds')
     assert.ok(Buffer.isBuffer(a.state.creds.noiseKey.private))
     await a.saveCreds()
@@ -68,12 +67,12 @@ export async function baileysSuite (name, passed) {
     assert.equal(JSON.stringify(b.state.creds, BufferJSON.replacer), JSON.stringify(a.state.creds, BufferJSON.replacer))
     assert.deepEqual(b.state.creds.signedIdentityKey.private, a.state.creds.signedIdentityKey.private)
     // Stored exactly as Baileys' BufferJSON writes it.
-    const text = await new SessiondClient({ url: daemon.url, apiKey: daemon.apiKey }).getCredsText(sid('bot-creds'))
+    const text = await new SessiondClient({ url: daemon.url, apiKey: daemon.apiKey }).getCredsText('bot-creds')
     assert.equal(text, JSON.stringify(a.state.creds, I.B.BufferJSON.replacer))
   })
 
-  test(`${label}: ` + 'keys: get/set with null deletes, app-state-sync-key revived as proto, concurrent sets all land', async () => {
-    const { state } = await useSessiondAuthState({ url: daemon.url, apiKey: daemon.apiKey, sessionId: sid('bot-keys'), ...I.options })
+  test(`${label}: keys: get/set with null deletes, app-state-sync-key revived as proto, concurrent sets all land`, async () => {
+    const { state } = await useSessiondAuthState({ url: daemon.url, apiKey: daemon.apiKey, sessionId: 'bot-keys', ...I.options })
     const pair = Curve.generateKeyPair()
     await state.keys.set({ 'pre-key': { 1: pair, 2: Curve.generateKeyPair() } })
     const got = await state.keys.get('pre-key', ['1', '2', '3'])
@@ -91,9 +90,15 @@ export async function baileysSuite (name, passed) {
     const sessions = await state.keys.get('session', Array.from({ length: 50 }, (_, i) => `peer${i}.0`))
     assert.equal(Object.keys(sessions).length, 50)
     assert.deepEqual(sessions['peer49.0'], Buffer.from([49]))
+    // Read back as this Baileys reads its own files: 7.x also revives bytes stored as {"0":…,"1":…}.
+    const raw = '{"session":{"raw.0":{"0":1,"1":2}}}'
+    await new SessiondClient({ url: daemon.url, apiKey: daemon.apiKey }).writeKeysText('bot-keys', raw)
+    const bytes = (await state.keys.get('session', ['raw.0']))['raw.0']
+    assert.deepEqual(bytes, JSON.parse(raw, I.B.BufferJSON.reviver).session['raw.0'])
+    if (I.lid) assert.deepEqual(bytes, Buffer.from([1, 2]))
   })
 
-  test(`${label}: ` + 'a real Signal session between two identities, state reloaded from sessiond before every message', async () => {
+  test(`${label}: a real Signal session between two identities, state reloaded from sessiond before every message`, async () => {
     const aliceJid = '111@s.whatsapp.net'
     const bobJid = '222@s.whatsapp.net'
     // Bob publishes a pre-key bundle from his stored identity.
@@ -133,7 +138,7 @@ export async function baileysSuite (name, passed) {
     alice = await load('alice')
     assert.ok(Object.keys(await alice.state.keys.get('session', ['222.0'])).length === 1)
     await alice.clear()
-    assert.equal(await new SessiondClient({ url: daemon.url, apiKey: daemon.apiKey }).getSession(sid('alice')), null)
+    assert.equal(await new SessiondClient({ url: daemon.url, apiKey: daemon.apiKey }).getSession('alice'), null)
   })
 
   if (I.lid) {
@@ -196,7 +201,7 @@ export async function baileysSuite (name, passed) {
     })
   }
 
-  test(`${label}: ` + 'migration: a useMultiFileAuthState folder (written by Baileys) moves into sessiond once, keys under the ids Baileys asks for', async () => {
+  test(`${label}: migration: a useMultiFileAuthState folder (written by Baileys) moves into sessiond once, keys under the ids Baileys asks for`, async () => {
     const folder = mkdtempSync(join(tmpdir(), 'auth_info-'))
     try {
       // A bot that ran on files: Baileys writes creds.json and one file per key.
@@ -224,12 +229,12 @@ export async function baileysSuite (name, passed) {
       assert.ok(readdirSync(folder).includes('app-state-sync-key-AAAAAB__+cw==.json'))
       const count = Object.values(written).reduce((n, values) => n + Object.keys(values).length, 0)
 
-      const options = { url: daemon.url, apiKey: daemon.apiKey, sessionId: sid('migrated'), folder, ...I.options }
+      const options = { url: daemon.url, apiKey: daemon.apiKey, sessionId: 'migrated', folder, ...I.options }
       assert.deepEqual(await migrateMultiFileAuthState(options), { migrated: true, keys: count })
       // Once: a second start finds creds in sessiond and leaves them.
       assert.deepEqual(await migrateMultiFileAuthState(options), { migrated: false, keys: 0 })
 
-      const { state } = await useSessiondAuthState({ url: daemon.url, apiKey: daemon.apiKey, sessionId: sid('migrated'), ...I.options })
+      const { state } = await useSessiondAuthState({ url: daemon.url, apiKey: daemon.apiKey, sessionId: 'migrated', ...I.options })
       assert.equal(JSON.stringify(state.creds, BufferJSON.replacer), JSON.stringify(files.state.creds, BufferJSON.replacer))
       for (const [type, values] of Object.entries(written)) {
         const ids = Object.keys(values)
@@ -244,7 +249,7 @@ export async function baileysSuite (name, passed) {
       assert.ok(sync instanceof proto.Message.AppStateSyncKeyData)
       assert.deepEqual(Buffer.from(sync.keyData), keyData.keyData)
       // No folder (a fresh deployment): nothing to do.
-      assert.deepEqual(await migrateMultiFileAuthState({ ...options, sessionId: sid('fresh'), folder: join(folder, 'none') }), { migrated: false, keys: 0 })
+      assert.deepEqual(await migrateMultiFileAuthState({ ...options, sessionId: 'fresh', folder: join(folder, 'none') }), { migrated: false, keys: 0 })
     } finally {
       rmSync(folder, { recursive: true, force: true })
     }

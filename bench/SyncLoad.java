@@ -52,6 +52,9 @@ public final class SyncLoad {
       bodies[i] = "{\"data\":{\"owner\":\"bench\",\"n\":" + i + ",\"jid\":\"" + (1_000_000_000L + i)
           + "@s.whatsapp.net\",\"blob\":\"" + chars(960, i) + "\"}}";
     }
+    if (PREWARM_SECONDS > 0) {
+      prewarm(client, key, bodies, rate, sessions);
+    }
     // Create every session first (not measured), so that key batches never hit a missing session.
     Semaphore init = new Semaphore(64);
     for (int i = 0; i < sessions; i++) {
@@ -72,12 +75,17 @@ public final class SyncLoad {
     pollThread.start();
 
     // Warm-up at the same rate (not recorded): JIT of sessiond and of this client, HTTP connections.
+    long cpu0 = cpuNanos(), wall0 = System.nanoTime();
     phase(client, base, key, bodies, rate, WARMUP_SECONDS, sessions, null, new AtomicLong(), new AtomicLong(), new AtomicLong(), null);
     SKIPS_PER_SECOND.clear();
+    long cpu1 = cpuNanos();
     long start = System.nanoTime();
     long startEpochMs = System.currentTimeMillis();
     phase(client, base, key, bodies, rate, seconds, sessions, acks, sent, failed, skipped, ackLatencyMicros);
     double loadSeconds = (System.nanoTime() - start) / 1e9;
+    long cpu2 = cpuNanos();
+    // This tool's own CPU (all its threads, the poller's psql not included), in cores: it shares the machine.
+    double toolWarmup = (cpu1 - cpu0) / (double) Math.max(1, start - wall0), toolLoad = (cpu2 - cpu1) / 1e9 / loadSeconds;
     System.out.println("TIMELINE skipped per second of the load " + SKIPS_PER_SECOND + "; acks slower than 100 ms by second sent "
         + SLOW_PER_SECOND + "; of those, sent more than 100 ms late (all 64 client threads busy) " + LATE_PER_SECOND);
 
@@ -111,12 +119,44 @@ public final class SyncLoad {
     long[] ackLat = ackLatencyMicros.stream().mapToLong(Long::longValue).sorted().toArray();
     System.out.printf("RESULT writes=%d seconds=%.1f rate=%.0f acked=%d failed=%d skipped=%d visible=%d lost=%d"
             + " ack_p50_ms=%.2f ack_p99_ms=%.2f lag_p50_ms=%d lag_p90_ms=%d lag_p99_ms=%d lag_max_ms=%d"
-            + " polls=%d poll_avg_ms=%.1f poll_max_ms=%.1f poll_pause_ms=%d%n",
+            + " polls=%d poll_avg_ms=%.1f poll_max_ms=%.1f poll_pause_ms=%d tool_cpu_warmup=%.2f tool_cpu_load=%.2f%n",
         sent.get(), loadSeconds, sent.get() / loadSeconds, all.size(), failed.get(), skipped.get(), ok.length,
         all.size() - ok.length, pct(ackLat, 50) / 1000.0, pct(ackLat, 99) / 1000.0, pct(ok, 50), pct(ok, 90),
         pct(ok, 99), ok.length == 0 ? -1 : ok[ok.length - 1], poller.polls, poller.pollNanos / 1e6 / Math.max(1, poller.polls),
-        poller.maxPollNanos / 1e6, Poller.POLL_PAUSE_MS);
+        poller.maxPollNanos / 1e6, Poller.POLL_PAUSE_MS, toolWarmup, toolLoad);
     System.exit(0);
+  }
+
+  /**
+   * Seconds this tool first runs its own load against a stub HTTP server in this process, before it sends
+   * anything to the daemon (SYNC_TOOL_PREWARM_S, default 10): its JIT then compiles its own code while the daemon
+   * is idle rather than while the daemon under test warms up on the same cores. The daemon is as cold as before.
+   */
+  static final int PREWARM_SECONDS = Integer.parseInt(System.getenv().getOrDefault("SYNC_TOOL_PREWARM_S", "10"));
+
+  /** {@link #PREWARM_SECONDS} of the same load (rate, bodies, threads) against a stub that answers 200 with an ETag. */
+  static void prewarm(HttpClient client, String key, String[] bodies, int rate, int sessions) throws Exception {
+    com.sun.net.httpserver.HttpServer stub = com.sun.net.httpserver.HttpServer.create(
+        new java.net.InetSocketAddress("127.0.0.1", 0), 512);
+    java.util.concurrent.ExecutorService pool = Executors.newFixedThreadPool(8);
+    stub.setExecutor(pool);
+    byte[] answer = "{}".getBytes(StandardCharsets.UTF_8);
+    stub.createContext("/", ex -> {
+      ex.getRequestBody().readAllBytes();
+      ex.getResponseHeaders().add("ETag", "\"1\"");
+      ex.sendResponseHeaders(200, answer.length);
+      ex.getResponseBody().write(answer);
+      ex.close();
+    });
+    stub.start();
+    long cpu0 = cpuNanos();
+    phase(client, "http://127.0.0.1:" + stub.getAddress().getPort(), key, bodies, rate, PREWARM_SECONDS, sessions, null,
+        new AtomicLong(), new AtomicLong(), new AtomicLong(), null);
+    stub.stop(0);
+    pool.shutdown();
+    SKIPS_PER_SECOND.clear();
+    LATE_PER_SECOND.clear();
+    System.err.printf("pre-warmed for %d s against a stub: %.2f cores%n", PREWARM_SECONDS, (cpuNanos() - cpu0) / 1e9 / PREWARM_SECONDS);
   }
 
   /** Seconds of unrecorded load before the measured window (SYNC_WARMUP_S, default 15). */
@@ -128,8 +168,137 @@ public final class SyncLoad {
     System.setProperty("http.maxConnections", "64");
   }
 
+  /**
+   * How writes are sent (SYNC_TOOL_CLIENT): {@code socket} (default), a minimal HTTP/1.1 client on one keep-alive
+   * socket per worker thread, request bytes written at once and only the status line, ETag and body length read; or
+   * {@code urlconnection}, the JDK's HttpURLConnection as before (~165 µs of this tool's CPU a write on this machine,
+   * a sixth of a core at 2,000 writes/s on the daemon's two cores). Either way: at most 64 connections, one write at a
+   * time on each, the same requests.
+   */
+  static final boolean SOCKET_CLIENT = !"urlconnection".equals(System.getenv().getOrDefault("SYNC_TOOL_CLIENT", "socket"));
+
   /** {status, ETag or null, error text}. */
   static String[] call(String method, String url, String key, String body) {
+    return SOCKET_CLIENT ? Wire.call(method, url, key, body) : callUrl(method, url, key, body);
+  }
+
+  /** One keep-alive connection per worker thread; a write on a reused connection that dies unanswered is sent once more on a new one. */
+  static final class Wire {
+    private static final ThreadLocal<Wire> CONN = new ThreadLocal<>();
+    private final java.net.Socket socket;
+    private final java.io.BufferedInputStream in;
+    private final java.io.OutputStream out;
+    private final String host;
+
+    private Wire(URI uri) throws java.io.IOException {
+      socket = new java.net.Socket();
+      socket.setTcpNoDelay(true);
+      socket.connect(new java.net.InetSocketAddress(uri.getHost(), uri.getPort()), 5000);
+      socket.setSoTimeout(30000);
+      in = new java.io.BufferedInputStream(socket.getInputStream(), 8192);
+      out = new java.io.BufferedOutputStream(socket.getOutputStream(), 4096);
+      host = uri.getHost() + ":" + uri.getPort();
+    }
+
+    static String[] call(String method, String url, String key, String body) {
+      URI uri = URI.create(url);
+      for (int attempt = 0; ; attempt++) {
+        Wire w = CONN.get();
+        boolean reused = w != null;
+        try {
+          if (w == null) {
+            w = new Wire(uri);
+            CONN.set(w);
+          }
+          return w.exchange(method, uri.getRawPath(), key, body.getBytes(StandardCharsets.UTF_8));
+        } catch (Exception e) {
+          CONN.remove();
+          if (w != null) {
+            try {
+              w.socket.close();
+            } catch (java.io.IOException ignored) {
+              // closing a broken socket
+            }
+          }
+          if (!(reused && e instanceof Unanswered) || attempt > 0) {
+            return new String[] {"error", null, e.toString()};
+          }
+        }
+      }
+    }
+
+    /** The connection ended before any byte of the answer: the request may be sent again on a new one. */
+    static final class Unanswered extends java.io.IOException {
+      Unanswered(String m) {
+        super(m);
+      }
+    }
+
+    String[] exchange(String method, String path, String key, byte[] body) throws java.io.IOException {
+      String head = method + " " + path + " HTTP/1.1\r\nHost: " + host + "\r\nAuthorization: Bearer " + key
+          + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n";
+      try {
+        out.write(head.getBytes(StandardCharsets.ISO_8859_1));
+        out.write(body);
+        out.flush();
+      } catch (java.io.IOException e) {
+        throw new Unanswered("connection closed before the request was sent: " + e);
+      }
+      String status = line(true);
+      int code = Integer.parseInt(status.substring(9, 12));
+      String etag = null;
+      long length = 0;
+      boolean chunked = false, close = false;
+      for (String h; !(h = line(false)).isEmpty(); ) {
+        int colon = h.indexOf(':');
+        String name = h.substring(0, colon).trim().toLowerCase(java.util.Locale.ROOT), value = h.substring(colon + 1).trim();
+        switch (name) {
+          case "etag" -> etag = value;
+          case "content-length" -> length = Long.parseLong(value);
+          case "transfer-encoding" -> chunked = value.toLowerCase(java.util.Locale.ROOT).contains("chunked");
+          case "connection" -> close = value.equalsIgnoreCase("close");
+          default -> { }
+        }
+      }
+      byte[] text;
+      if (chunked) {
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        for (int n; (n = Integer.parseInt(line(false).split(";")[0].trim(), 16)) > 0; ) {
+          b.write(in.readNBytes(n));
+          line(false);
+        }
+        while (!line(false).isEmpty()) {
+          // trailers
+        }
+        text = b.toByteArray();
+      } else {
+        text = in.readNBytes((int) length);
+      }
+      if (close) {
+        CONN.remove();
+        socket.close();
+      }
+      return new String[] {String.valueOf(code), etag, code < 400 ? "" : new String(text, StandardCharsets.UTF_8)};
+    }
+
+    private String line(boolean first) throws java.io.IOException {
+      StringBuilder b = new StringBuilder(64);
+      for (int c; ; ) {
+        c = in.read();
+        if (c < 0) {
+          throw first && b.length() == 0 ? new Unanswered("connection closed before the answer") : new java.io.EOFException();
+        }
+        if (c == '\n') {
+          int n = b.length();
+          return n > 0 && b.charAt(n - 1) == '\r' ? b.substring(0, n - 1) : b.toString();
+        }
+        b.append((char) c);
+      }
+    }
+  }
+
+  /** {status, ETag or null, error text} by HttpURLConnection. */
+  static String[] callUrl(String method, String url, String key, String body) {
     try {
       java.net.HttpURLConnection c = (java.net.HttpURLConnection) URI.create(url).toURL().openConnection();
       c.setRequestMethod(method);
@@ -216,6 +385,12 @@ public final class SyncLoad {
     done.await();
     pacer.shutdown();
     inFlight.acquire(MAX_IN_FLIGHT); // every answer is in
+  }
+
+  /** CPU time of this process (every thread), in ns. */
+  static long cpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
   }
 
   static long pct(long[] sorted, int p) {

@@ -28,6 +28,19 @@ for path in sys.argv[1:]:
         warm = max([b for t, b in backlog if t < start] or [0])
         at_start = next((b for t, b in backlog if t >= start), None)
         below = next((t - start for t, b in backlog if t >= start and b < 500), None)
+        cpu = ''
+        if rows and len(rows[0]) >= 8 and rows[0][6] != '':
+            def cores(col, lo, hi):
+                pts = [(int(x[0]), float(x[col])) for x in rows if lo <= int(x[0]) <= hi]
+                return (pts[-1][1] - pts[0][1]) / (pts[-1][0] - pts[0][0]) if len(pts) > 1 and pts[-1][0] > pts[0][0] else float('nan')
+            warm_t = [int(x[0]) for x in rows if int(x[0]) < start and float(x[4]) > 0]
+            w0 = warm_t[0] if warm_t else start - 15
+            tool = re.search(r'warm-up ([\d.?]+), measured load ([\d.?]+)', r)
+            cpu = (f"; cores sessiond {cores(6, w0, start):.2f} warm-up / {cores(6, start, start + 30):.2f} measured,"
+                   f" redis {cores(7, w0, start):.2f} / {cores(7, start, start + 30):.2f}"
+                   + (f", load tool {tool.group(1)} / {tool.group(2)}" if tool else ''))
+        client = re.search(r'Its client: (\w+); pre-warmed against its own stub for (\d+) s', r)
+        jar += f" [{client.group(1)}/{client.group(2)} s]" if client else " [urlconnection/0 s]"
         print(f"{when} {store} {jar}: lag p99 {p99} ms; worst second p99 0-5 s {early} ms, 6-29 s {steady} ms;"
               f" backlog peak in warm-up {warm:.0f}, at start {at_start if at_start is None else round(at_start)},"
-              f" below 500 after {below} s")
+              f" below 500 after {below} s{cpu}")

@@ -4,6 +4,9 @@
 #
 #   bench/sync-sweep.sh [--cluster] [--rates "1000 2000 3000"] [--repeat N] [--duration S] [--name NAME] JAR...
 #
+# A JAR may be given as NAME=value,NAME=value@JAR: those settings apply to its runs only (the same jar twice with
+# different load-tool settings compares two harnesses side by side, e.g. SYNC_TOOL_CLIENT=urlconnection@main.jar).
+#
 # Lines go to bench/results/<date>-sync-sweep-<NAME>.txt (appended, so several calls build one sweep), and the
 # whole file is printed as a table at the end; every run's full report (timelines, 1 s samples) is appended to
 # bench/results/<date>-sync-sweep-<NAME>-runs.md. Each run takes ~60 s (start-up, 1,000 sessions made, 15 s warm-up,
@@ -41,8 +44,12 @@ for ((r = 0; r < REPEAT; r++)); do
       order=()
       for ((i = ${#JARS[@]} - 1; i >= 0; i--)); do order+=("${JARS[i]}"); done
     fi
-    for jar in "${order[@]}"; do
-      BENCH_SUMMARY="$ROOT/$OUT" bench/sync.sh --skip-restore "${CLUSTER[@]}" --rate "$rate" --duration "$DUR" --jar "$jar" \
+    for spec in "${order[@]}"; do
+      # NAME=value,NAME=value@JAR: settings for this jar's runs only (e.g. the load tool's, to compare harnesses)
+      jar=${spec##*@}
+      envs=()
+      [[ $spec == *@* ]] && IFS=',' read -ra envs <<< "${spec%@*}"
+      env "${envs[@]}" BENCH_SUMMARY="$ROOT/$OUT" bench/sync.sh --skip-restore "${CLUSTER[@]}" --rate "$rate" --duration "$DUR" --jar "$jar" \
         --tag "sweep-$NAME" > /dev/null 2> >(grep -E 'sync: RESULT|did not start|failed' >&2) || echo "run failed: $jar at $rate" >&2
       # sync.sh rewrites its report every run: keep each run's (timeline and samples) in one file
       MD="bench/results/$(date -u +%Y-%m-%d)-sync-sweep-$NAME.md"
@@ -50,13 +57,13 @@ for ((r = 0; r < REPEAT; r++)); do
     done
   done
 done
-echo "| time (UTC) | store | jar | load at start | asked → achieved writes/s | skipped | ack p99 | lag p50 / p90 / p99 / max | lost | into PostgreSQL | CPU sessiond / Redis / PG |"
-echo "| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
+echo "| time (UTC) | store | jar | load tool (client/pre-warm s) | load at start | asked → achieved writes/s | skipped | ack p99 | lag p50 / p90 / p99 / max | lost | into PostgreSQL | CPU sessiond / Redis / PG |"
+echo "| --- | --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
 while read -r l; do
   declare -A F=()
   for kv in $l; do F[${kv%%=*}]=${kv#*=}; done
-  printf '| %s | %s | %s | %s | %s → %s | %s | %s ms | %s / %s / %s / %s ms | %s | %s versions/s | %s |\n' "${F[time]}" "${F[store]}" \
-    "$(basename "${F[jar]}")" "${F[load]//\// }" "${F[asked]}" "${F[rate]}" "${F[skipped]}" "${F[ack_p99_ms]}" "${F[lag_p50_ms]}" \
+  printf '| %s | %s | %s | %s | %s | %s → %s | %s | %s ms | %s / %s / %s / %s ms | %s | %s versions/s | %s |\n' "${F[time]}" "${F[store]}" \
+    "$(basename "${F[jar]}")" "${F[tool]:-urlconnection/0}" "${F[load]//\// }" "${F[asked]}" "${F[rate]}" "${F[skipped]}" "${F[ack_p99_ms]}" "${F[lag_p50_ms]}" \
     "${F[lag_p90_ms]}" "${F[lag_p99_ms]}" "${F[lag_max_ms]}" "${F[lost]}" "${F[pg_versions_s]}" "${F[cpu]}"
   unset F
 done < "$OUT"

@@ -235,7 +235,8 @@ fmt() { LC_ALL=C printf "%'d" "${1%.*}" 2> /dev/null || echo "$1"; }
 if ((DO_SYNC)); then
   start_sessiond sync AUTO_RESTORE_SESSIONS=false SYNC_MODE="${BENCH_SYNC_MODE:-write-behind}"
   wait_http "http://127.0.0.1:$HP/health/ready" 90 "$SERVER_PID" || { log "sessiond did not start: $(tail -5 "$WORK/sessiond-sync.log")"; exit 1; }
-  # Sampler: every second the stream length, sessiond's backlog gauge and PostgreSQL's rows/versions/upserts.
+  # Sampler: every second the stream length, sessiond's backlog gauge, PostgreSQL's rows/versions/upserts, and the CPU
+  # seconds sessiond and the redis-servers have used so far (what the cold start costs, second by second).
   (
     set +e +o pipefail
     while :; do
@@ -244,7 +245,7 @@ if ((DO_SYNC)); then
       ((CLUSTER)) || x=$(redis-cli -p "$RP" xlen bench:sync 2> /dev/null || echo -)
       b=$(curl -fs "http://127.0.0.1:$HP/metrics" | awk '/^sessiond_sync_backlog/ {print $2; exit}')
       p=$("${PSQL[@]}" -d sessiond -Atc "SELECT (SELECT count(*) || ' ' || coalesce(sum(version), 0) FROM sessions WHERE id LIKE 'sync-%') || ' ' || (SELECT n_tup_ins + n_tup_upd FROM pg_stat_user_tables WHERE relname = 'sessions')" 2> /dev/null || echo '- - -')
-      echo "$t $x ${b:--} $p"
+      echo "$t $x ${b:--} $p $(cpu_s "$SERVER_PID") $(redis_cpu_s)"
       sleep 1
     done
   ) > "$WORK/samples.txt" 2>/dev/null &
@@ -262,6 +263,10 @@ if ((DO_SYNC)); then
   R[sync_redis_cmds]=$(for p in "${CPORTS[@]:-$RP}"; do redis-cli -p "$p" info commandstats 2> /dev/null; done | awk -F'[_:=,]' -v d="$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" '
     /^cmdstat_/ { n[$2] += $4 }
     END { for (c in n) if (n[c] / d >= 10) printf "%s %.0f/s\n", c, n[c] / d }' | sort -k2 -t' ' -rn | tr '\n' ',' | sed 's/,$//; s/,/, /g')
+  # Redis's own time in each command over the same window (usec of INFO commandstats), in thousandths of a core.
+  R[sync_redis_usec]=$(for p in "${CPORTS[@]:-$RP}"; do redis-cli -p "$p" info commandstats 2> /dev/null; done | awk -F'[_:=,]' -v d="$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" '
+    /^cmdstat_/ { u[$2] += $6; all += $6 }
+    END { printf "all %.0f\n", all / d / 1000; for (c in u) if (u[c] / d / 1000 >= 1) printf "%s %.0f\n", c, u[c] / d / 1000 }' | sort -k2 -t' ' -rn | tr '\n' ',' | sed 's/,$//; s/,/, /g')
   ((PROFILE)) && jcmd "$SERVER_PID" JFR.stop name=sync > /dev/null && bench/jfr-top.sh "$WORK/sync.jfr" > "$WORK/sync-profile.txt"
   R[sync_load_after]=$(loadavg)
   kill "$SAMPLER" 2> /dev/null || true
@@ -287,7 +292,7 @@ if ((DO_SYNC)); then
   log "sync: PostgreSQL versions/s ${R[sync_pg_versions_s]}, upserts/s ${R[sync_pg_upserts_s]}, max XLEN ${R[sync_xlen_max]}, max backlog gauge ${R[sync_backlog_max]}"
   # One line for a driver (bench/sync-sweep.sh) that runs several of these side by side.
   if [[ -n ${BENCH_SUMMARY:-} ]]; then
-    echo "time=$(date -u +%H:%M:%S) jar=$JAR_IN store=$( ((CLUSTER)) && echo cluster || echo redis) asked=$RATE warmup=${SYNC_WARMUP_S:-15} load=${R[sync_load_before]// /\/} ${line#RESULT } pg_versions_s=${R[sync_pg_versions_s]} backlog_max=${R[sync_backlog_max]} cpu=${R[sync_cpu]}/${R[sync_rcpu]}/${R[sync_pgcpu]}" >> "$BENCH_SUMMARY"
+    echo "time=$(date -u +%H:%M:%S) jar=$JAR_IN tool=${SYNC_TOOL_CLIENT:-socket}/${SYNC_TOOL_PREWARM_S:-10} store=$( ((CLUSTER)) && echo cluster || echo redis) asked=$RATE warmup=${SYNC_WARMUP_S:-15} load=${R[sync_load_before]// /\/} ${line#RESULT } pg_versions_s=${R[sync_pg_versions_s]} backlog_max=${R[sync_backlog_max]} cpu=${R[sync_cpu]}/${R[sync_rcpu]}/${R[sync_pgcpu]}" >> "$BENCH_SUMMARY"
   fi
   stop_pid "$SERVER_PID"
 fi
@@ -423,10 +428,14 @@ FILE="bench/results/$DAY-sync$TAG.md"
     echo
     echo "Redis commands per second over the warm-up and the load (every server): ${R[sync_redis_cmds]:-not read}."
     echo
-    echo "Load average before / after: ${R[sync_load_before]} / ${R[sync_load_after]}. Samples (time, XLEN, backlog gauge, rows, sum of versions, upserts):"
+    echo "Redis's time in commands over the same window (INFO commandstats usec, every server; thousandths of a core): ${R[sync_redis_usec]:-not read}."
+    echo
+    echo "The load tool's own CPU (bench/SyncLoad.java, every thread; psql not included), in cores: warm-up ${R[sync_tool_cpu_warmup]:-?}, measured load ${R[sync_tool_cpu_load]:-?}. Its client: ${SYNC_TOOL_CLIENT:-socket}; pre-warmed against its own stub for ${SYNC_TOOL_PREWARM_S:-10} s before its first request to the daemon."
+    echo
+    echo "Load average before / after: ${R[sync_load_before]} / ${R[sync_load_after]}. Samples (time, XLEN, backlog gauge, rows, sum of versions, upserts, CPU seconds used so far by sessiond and by the redis-servers):"
     echo
     echo '```'
-    awk '{ printf "%.0f %s %s %s %s %s\n", $1, $2, $3, $4, $5, $6 }' "$WORK/samples.txt" | tail -n +1
+    awk '{ printf "%.0f %s %s %s %s %s %s %s\n", $1, $2, $3, $4, $5, $6, $7, $8 }' "$WORK/samples.txt" | tail -n +1
     echo '```'
     echo
   fi

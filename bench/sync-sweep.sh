@@ -9,7 +9,7 @@
 #
 # Lines go to bench/results/<date>-sync-sweep-<NAME>.txt (appended, so several calls build one sweep), and the
 # whole file is printed as a table at the end; every run's full report (timelines, 1 s samples) is appended to
-# bench/results/<date>-sync-sweep-<NAME>-runs.md. Each run takes ~60 s (start-up, 1,000 sessions made, 15 s warm-up,
+# bench/results/<date>-sync-sweep-<NAME>-runs.md. Each run takes ~70 s (start-up, the load tool's 10 s pre-warm, 1,000 sessions made, 15 s warm-up,
 # --duration s of load, the wait until every acknowledged write is seen); keep one call under ~6 minutes.
 # Settings for the daemon: BENCH_ENV as for sync.sh (the same for every jar).
 set -euo pipefail

@@ -11,7 +11,10 @@
 #      --rate writes/s (default 2000; 9 in 10 a PUT of ~1 KiB, 1 in 10 a key batch of 20 pre-keys) on 1,000 sessions
 #      for --duration s (default 30) and measures each write's lag from its HTTP acknowledgement until psql sees
 #      its version in PostgreSQL; a sampler records every second the stream length (XLEN), sessiond_sync_backlog
-#      from /metrics and the rows/versions/upserts in PostgreSQL;
+#      from /metrics, the rows/versions/upserts in PostgreSQL and the CPU seconds of sessiond and the redis-servers.
+#      The load tool writes on plain keep-alive sockets and, before its first request to the (started, idle, cold)
+#      daemon, runs the same load for 10 s against a stub in its own process, so its own JIT is done by then
+#      (SYNC_TOOL_CLIENT=urlconnection SYNC_TOOL_PREWARM_S=0: the tool as it was before 2026-12-07, ~3x its CPU);
 #   4. restore: seeds PostgreSQL with SQL (generate_series) with --sessions sessions (default 100000) of 20 keys and
 #      50 messages each, starts a fresh sessiond on an empty Redis with AUTO_RESTORE_SESSIONS=true and times
 #      until /health/ready answers 200, and reads the restore's own log line;

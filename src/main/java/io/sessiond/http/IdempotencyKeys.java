@@ -197,6 +197,15 @@ final class IdempotencyKeys {
         .onFailure(e -> LOG.warn("could not release an Idempotency-Key claim (it lapses by itself): {}", e.getMessage()));
   }
 
+  /** {@link #end(RoutingContext, int, String, String)} with a body of bytes. */
+  static void endBytes(RoutingContext ctx, int status, Buffer body, String etag) {
+    if (ctx.get(HELD) != null) {
+      end(ctx, status, body.toString(StandardCharsets.UTF_8), etag);
+    } else if (!ctx.response().ended()) {
+      ctx.response().end(body);
+    }
+  }
+
   private static void send(HttpServerResponse response, String body) {
     if (response.ended()) {
       return;

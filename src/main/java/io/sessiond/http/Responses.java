@@ -2,6 +2,7 @@ package io.sessiond.http;
 
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
 import java.util.function.Function;
@@ -40,6 +41,15 @@ final class Responses {
       ctx.response().setStatusCode(status).putHeader(CONTENT_TYPE, JSON_TYPE);
     }
     IdempotencyKeys.end(ctx, status, body, etag);
+  }
+
+  /** {@link #json(RoutingContext, int, String, long)} with the body's bytes written already ({@link SessionBody}). */
+  static void json(RoutingContext ctx, int status, Buffer body, long version) {
+    String etag = Requests.etag(version);
+    if (!ctx.response().ended()) {
+      ctx.response().putHeader(ETAG, etag).setStatusCode(status).putHeader(CONTENT_TYPE, JSON_TYPE);
+    }
+    IdempotencyKeys.endBytes(ctx, status, body, etag);
   }
 
   static void noContent(RoutingContext ctx) {

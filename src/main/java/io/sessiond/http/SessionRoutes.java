@@ -45,7 +45,7 @@ final class SessionRoutes {
     api.frequent().get("/v1/sessions", async(this::list));
     api.frequent().get("/v1/sessions/status", async(this::statusAll));
     api.delete("/v1/sessions", async(this::deleteByPrefix));
-    api.frequent().get("/v1/sessions/:id", async(this::get));
+    api.frequent().get("/v1/sessions/:id", this::get);
     BulkWork bulk = api.bulk();
     api.frequent().put("/v1/sessions/:id", BodyKind.SMALL, async(ctx -> put(ctx, bulk)));
     api.patch("/v1/sessions/:id", BodyKind.MERGE_PATCH, async(this::patch));
@@ -75,12 +75,32 @@ final class SessionRoutes {
         });
   }
 
-  private Future<?> get(RoutingContext ctx) {
-    return store.call(StoreAddresses.GET, ref(ctx)).onSuccess(s -> {
-      if (Requests.notModified(ctx, s.version())) {
-        Responses.notModified(ctx, s.version());
-      } else {
-        Responses.json(ctx, 200, Representations.session(s), s.version());
+  /**
+   * The most frequent request: one listener on the store's answer (not a success and a failure
+   * handler), and the document written as bytes ({@link SessionBody}).
+   */
+  private void get(RoutingContext ctx) {
+    SessionRef ref;
+    try {
+      ref = ref(ctx);
+    } catch (RuntimeException e) {
+      ctx.fail(e);
+      return;
+    }
+    store.call(StoreAddresses.GET, ref).onComplete(ar -> {
+      if (ar.failed()) {
+        ctx.fail(ar.cause());
+        return;
+      }
+      Session s = ar.result();
+      try {
+        if (Requests.notModified(ctx, s.version())) {
+          Responses.notModified(ctx, s.version());
+        } else {
+          Responses.json(ctx, 200, SessionBody.of(s), s.version());
+        }
+      } catch (RuntimeException e) {
+        ctx.fail(e);
       }
     });
   }

@@ -340,7 +340,7 @@ final class RedisLink {
 
   /** One command, with the timeout and failure translation. */
   Future<Response> send(RedisConnection conn, Request request) {
-    return timed(write(conn, request)).recover(e -> Future.failedFuture(RedisFailures.translate(config.timeoutMs(), e)));
+    return timed(write(conn, request), true);
   }
 
   /**
@@ -352,9 +352,17 @@ final class RedisLink {
    * their deadline, so a timeout fires up to one sweep interval late.
    */
   private <T> Future<T> timed(Future<T> reply) {
+    return timed(reply, false);
+  }
+
+  /**
+   * {@link #timed(Future)}; with {@code translate}, failures reach the caller as {@link RedisFailures#translate}
+   * makes them, in the same future (no {@code recover} stage after it).
+   */
+  private <T> Future<T> timed(Future<T> reply, boolean translate) {
     ContextInternal context = reply instanceof FutureInternal<T> f ? f.context() : null;
     AwaitedReply<T> awaited = new AwaitedReply<>(System.nanoTime() + timeoutNanos,
-        context == null ? Promise.promise() : context.promise());
+        context == null ? Promise.promise() : context.promise(), translate);
     this.awaited.add(awaited);
     reply.onComplete(awaited);
     return awaited.promise.future();
@@ -365,23 +373,31 @@ final class RedisLink {
    * the timeout and failure translation of {@link #send}.
    */
   Future<List<Response>> batch(RedisConnection conn, List<Request> requests) {
-    return timed(conn.batch(requests)).recover(e -> Future.failedFuture(RedisFailures.translate(config.timeoutMs(), e)));
+    return timed(conn.batch(requests), true);
   }
 
   /** A reply not yet received, and when it stops being worth waiting for. */
   private final class AwaitedReply<T> implements Handler<AsyncResult<T>> {
     final long deadline;
     final Promise<T> promise;
+    final boolean translate;
 
-    AwaitedReply(long deadline, Promise<T> promise) {
+    AwaitedReply(long deadline, Promise<T> promise, boolean translate) {
       this.deadline = deadline;
       this.promise = promise;
+      this.translate = translate;
+    }
+
+    /** Fails the reply unless it is complete; whether this call failed it. */
+    boolean fail(Throwable cause) {
+      return !promise.future().isComplete()
+          && promise.tryFail(translate ? RedisFailures.translate(config.timeoutMs(), cause) : cause);
     }
 
     @Override
     public void handle(AsyncResult<T> ar) {
       if (ar.failed()) {
-        promise.tryFail(ar.cause());
+        fail(ar.cause());
       } else if (promise.tryComplete(ar.result())) {
         consecutiveTimeouts.set(0);
       }
@@ -398,7 +414,8 @@ final class RedisLink {
     AwaitedReply<?> head;
     while ((head = awaited.peek()) != null && (head.promise.future().isComplete() || head.expired(now))) {
       awaited.poll();
-      if (head.promise.tryFail(new TimeoutException("no reply within " + config.timeoutMs() + " ms"))
+      // Most heads were answered: only an expired one is worth an exception (and its stack trace).
+      if (!head.promise.future().isComplete() && head.fail(new TimeoutException("no reply within " + config.timeoutMs() + " ms"))
           && consecutiveTimeouts.incrementAndGet() >= TIMEOUTS_MEANING_DOWN) {
         markDown(new TimeoutException());
       }

@@ -80,8 +80,11 @@ final class RedisReplies {
   /** A session from the fields ver, state, data, created, updated, activity, ttl, expires and the creds. */
   static Session session(String id, Response f, Response creds) {
     long ttl = number(f.get(6));
-    return new Session(id, SessionState.parse(text(f.get(1))), text(f.get(2)), text(creds), number(f.get(0)),
-        number(f.get(3)), number(f.get(4)), number(f.get(5)), ttl, number(f.get(7)));
+    Response data = f.get(2);
+    // The data's bytes travel with its text: a response copies them as they are (Session#dataUtf8).
+    Buffer utf8 = data != null && data.type() == ResponseType.BULK ? data.toBuffer() : null;
+    return new Session(id, SessionState.parse(text(f.get(1))), text(data), text(creds), number(f.get(0)),
+        number(f.get(3)), number(f.get(4)), number(f.get(5)), ttl, number(f.get(7)), utf8);
   }
 
   /** A status from {@code OK, ver, state, created, updated, activity, ttl, expires, hasCreds, messages, counts, bytes}. */

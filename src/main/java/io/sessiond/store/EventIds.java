@@ -29,6 +29,16 @@ public final class EventIds {
     return c != 0 ? c : Long.compare(x[1], y[1]);
   }
 
+  /**
+   * Negative, zero or positive as the id {@code <ms>-<n>} is before, equal to or after {@code b} (valid),
+   * without building the id's text.
+   */
+  public static int compare(long ms, long n, String b) {
+    long[] y = parse(b);
+    int c = Long.compare(ms, y[0]);
+    return c != 0 ? c : Long.compare(n, y[1]);
+  }
+
   /** The id's two parts, or {@code null} when it is not {@code <ms>-<n>} of at most 15 digits each. */
   static long[] parse(String id) {
     int dash = id.indexOf('-');

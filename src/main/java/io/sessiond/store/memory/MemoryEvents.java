@@ -17,7 +17,9 @@ import java.util.Map;
  * The change event log of the memory and file stores: per tenant, the newest events in memory, bounded
  * by length and age, with ids of the Redis stream form ({@code <ms>-<n>}, increasing). It lives only as
  * long as the process (the file store does not journal it): a client that resumes after a restart
- * gets the events-lost marker. Called on the store's one thread only.
+ * gets the events-lost marker. Called on the store's one thread only. An event is kept as one object
+ * with its id's two numbers (its text is made when it is read), so a write keeps little for the
+ * collector to copy.
  */
 public final class MemoryEvents {
   private final EventLogSettings settings;
@@ -25,11 +27,24 @@ public final class MemoryEvents {
   private long lastMs;
   private long lastN;
 
+  /** One kept event: its id is {@code ms-n}. */
+  private record Kept(long ms, long n, EventType type, String sessionId, long version, long time, String holder,
+                      long token) {
+    SessionEvent event() {
+      return new SessionEvent(EventIds.of(ms, n), type, sessionId, version, time, holder, token);
+    }
+  }
+
   private static final class Log {
-    final ArrayDeque<SessionEvent> events = new ArrayDeque<>();
-    String lastId = EventIds.ZERO;
+    final ArrayDeque<Kept> events = new ArrayDeque<>();
+    long lastMs;
+    long lastN;
     /** The newest event dropped by trimming, or {@code null} while none was. */
-    String lastDropped;
+    Kept lastDropped;
+
+    String lastId() {
+      return lastMs == 0 && lastN == 0 ? EventIds.ZERO : EventIds.of(lastMs, lastN);
+    }
   }
 
   public MemoryEvents(EventLogSettings settings) {
@@ -49,17 +64,18 @@ public final class MemoryEvents {
     if (!settings.enabled()) {
       return;
     }
-    String id = nextId(now);
+    nextId(now);
     Log log = logs.computeIfAbsent(tenant, t -> new Log());
-    log.events.addLast(new SessionEvent(id, type, sessionId, version, now, holder, token));
-    log.lastId = id;
+    log.events.addLast(new Kept(lastMs, lastN, type, sessionId, version, now, holder, token));
+    log.lastMs = lastMs;
+    log.lastN = lastN;
     trim(log, now);
   }
 
   /** A page after {@code afterId} (see {@link io.sessiond.store.SessionStore#readEvents}). */
   public EventPage read(ReadEvents r, long now) {
     Log log = logs.get(r.tenant());
-    String last = log == null ? EventIds.ZERO : log.lastId;
+    String last = log == null ? EventIds.ZERO : log.lastId();
     if (r.afterId() == null) {
       return new EventPage(List.of(), last, false);
     }
@@ -68,15 +84,16 @@ public final class MemoryEvents {
     }
     // Lost: newer than anything this log ever held (it was reset), or older than an event it dropped.
     boolean lost = EventIds.compare(r.afterId(), last) > 0
-        || (log != null && log.lastDropped != null && EventIds.compare(r.afterId(), log.lastDropped) < 0);
+        || (log != null && log.lastDropped != null
+            && EventIds.compare(log.lastDropped.ms(), log.lastDropped.n(), r.afterId()) > 0);
     List<SessionEvent> page = new ArrayList<>();
     if (log != null) {
-      for (SessionEvent e : log.events) {
+      for (Kept e : log.events) {
         if (page.size() == r.max()) {
           break;
         }
-        if (lost || EventIds.compare(e.id(), r.afterId()) > 0) {
-          page.add(e);
+        if (lost || EventIds.compare(e.ms(), e.n(), r.afterId()) > 0) {
+          page.add(e.event());
         }
       }
     }
@@ -92,24 +109,23 @@ public final class MemoryEvents {
   }
 
   private void trim(Log log, long now) {
-    Iterator<SessionEvent> it = log.events.iterator();
+    Iterator<Kept> it = log.events.iterator();
     while (it.hasNext()) {
-      SessionEvent e = it.next();
+      Kept e = it.next();
       if (log.events.size() <= settings.maxLength() && now - e.time() <= settings.maxAgeMs()) {
         return;
       }
       it.remove();
-      log.lastDropped = e.id();
+      log.lastDropped = e;
     }
   }
 
-  private String nextId(long now) {
+  private void nextId(long now) {
     if (now > lastMs) {
       lastMs = now;
       lastN = 0;
     } else {
       lastN++;
     }
-    return EventIds.of(lastMs, lastN);
   }
 }

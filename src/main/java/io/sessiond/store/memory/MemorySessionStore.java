@@ -307,10 +307,10 @@ public final class MemorySessionStore implements SessionStore {
   public Future<KeyValues> queryKeys(QueryKeys r) {
     return attempt(() -> {
       RequestChecks.keyType(r.type());
-      Map<String, String> ofType = requireLive(r.tenant(), r.id(), now()).keysOfType(r.type());
+      SessionEntry entry = requireLive(r.tenant(), r.id(), now());
       Map<String, String> found = new LinkedHashMap<>();
       for (String keyId : r.ids()) {
-        String value = ofType.get(keyId);
+        String value = entry.keyValue(r.type(), keyId);
         if (value != null) {
           found.put(keyId, value);
         }

@@ -5,9 +5,8 @@ import io.sessiond.session.Session;
 import io.sessiond.session.SessionExport;
 import io.sessiond.session.SessionSize;
 import io.sessiond.session.StoredMessage;
-import java.util.ArrayDeque;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,12 +15,14 @@ import java.util.TreeMap;
 /**
  * One session held in memory: its document, keys, message window and running byte size. Mutable,
  * owned by the single thread of the memory store. The {@code ...After} methods size a write before
- * it is applied, so a write over the tenant's byte limit changes nothing.
+ * it is applied, so a write over the tenant's byte limit changes nothing. Key values and messages are
+ * kept as their UTF-8 bytes (one object each, what a client reads back either way), so that what the
+ * store keeps per write is little for the collector to copy.
  */
 final class SessionEntry {
   private Session session;
-  private final Map<String, LinkedHashMap<String, String>> keys = new TreeMap<>();
-  private final ArrayDeque<StoredMessage> messages = new ArrayDeque<>();
+  private final Map<String, LinkedHashMap<String, byte[]>> keys = new TreeMap<>();
+  private final MessageRing messages = new MessageRing();
   private final Map<String, StoredBlob> blobs = new TreeMap<>();
   private long nextSeq = 1;
   private long blobBytes;
@@ -29,6 +30,8 @@ final class SessionEntry {
   private long messageBytes;
   private List<CredsVersion> history = List.of();
   private long historyBytes;
+  /** Where the expiry index holds this session (0: not there); see {@link SessionTable}. */
+  private long indexedExpiry;
 
   SessionEntry(Session session) {
     this.session = session;
@@ -49,6 +52,14 @@ final class SessionEntry {
 
   void session(Session next) {
     session = next;
+  }
+
+  long indexedExpiry() {
+    return indexedExpiry;
+  }
+
+  void indexedExpiry(long at) {
+    indexedExpiry = at;
   }
 
   long nextSeq() {
@@ -113,10 +124,10 @@ final class SessionEntry {
   long bytesAfterKeys(Session next, Map<String, Map<String, String>> batch) {
     long delta = 0;
     for (Map.Entry<String, Map<String, String>> typeBatch : batch.entrySet()) {
-      Map<String, String> current = keys.getOrDefault(typeBatch.getKey(), new LinkedHashMap<>());
+      Map<String, byte[]> current = keys.getOrDefault(typeBatch.getKey(), new LinkedHashMap<>());
       for (Map.Entry<String, String> key : typeBatch.getValue().entrySet()) {
         delta -= keySize(key.getKey(), current.get(key.getKey()));
-        delta += keySize(key.getKey(), key.getValue());
+        delta += key.getValue() == null ? 0 : SessionSize.utf8Length(key.getKey()) + SessionSize.utf8Length(key.getValue());
       }
     }
     return documentBytes(next) + keyBytes + delta + messageBytes + blobBytes + historyBytes;
@@ -132,11 +143,9 @@ final class SessionEntry {
       total += SessionSize.utf8Length(m.json());
     }
     long toDrop = (long) messages.size() + appended.size() - windowSize;
-    Iterator<StoredMessage> oldestFirst = messages.iterator();
-    Iterator<StoredMessage> newOnes = appended.iterator();
-    for (long i = 0; i < toDrop; i++) {
-      StoredMessage dropped = oldestFirst.hasNext() ? oldestFirst.next() : newOnes.next();
-      total -= SessionSize.utf8Length(dropped.json());
+    for (int i = 0; i < toDrop; i++) {
+      total -= i < messages.size() ? messages.bytes(i)
+          : SessionSize.utf8Length(appended.get(i - messages.size()).json());
     }
     return documentBytes(next) + keyBytes + total + blobBytes + historyBytes;
   }
@@ -146,10 +155,11 @@ final class SessionEntry {
   }
 
   private void putKey(String type, String keyId, String value) {
-    LinkedHashMap<String, String> ofType = keys.get(type);
-    String old = value == null ? (ofType == null ? null : ofType.remove(keyId))
-        : keys.computeIfAbsent(type, t -> new LinkedHashMap<>()).put(keyId, value);
-    keyBytes += keySize(keyId, value) - keySize(keyId, old);
+    LinkedHashMap<String, byte[]> ofType = keys.get(type);
+    byte[] bytes = value == null ? null : value.getBytes(StandardCharsets.UTF_8);
+    byte[] old = bytes == null ? (ofType == null ? null : ofType.remove(keyId))
+        : keys.computeIfAbsent(type, t -> new LinkedHashMap<>()).put(keyId, bytes);
+    keyBytes += keySize(keyId, bytes) - keySize(keyId, old);
     if (ofType != null && ofType.isEmpty()) {
       keys.remove(type);
     }
@@ -163,13 +173,12 @@ final class SessionEntry {
   void appendMessages(List<StoredMessage> appended, int windowSize) {
     appended.forEach(this::addMessage);
     while (messages.size() > windowSize) {
-      messageBytes -= SessionSize.utf8Length(messages.removeFirst().json());
+      messageBytes -= messages.removeFirst();
     }
   }
 
   private void addMessage(StoredMessage message) {
-    messages.addLast(message);
-    messageBytes += SessionSize.utf8Length(message.json());
+    messageBytes += messages.addLast(message);
     nextSeq = message.seq() + 1;
   }
 
@@ -194,8 +203,11 @@ final class SessionEntry {
     return new TreeMap<>(blobs);
   }
 
-  Map<String, String> keysOfType(String type) {
-    return keys.getOrDefault(type, new LinkedHashMap<>());
+  /** The value of key {@code keyId} of {@code type}; {@code null} when there is none. */
+  String keyValue(String type, String keyId) {
+    Map<String, byte[]> ofType = keys.get(type);
+    byte[] value = ofType == null ? null : ofType.get(keyId);
+    return value == null ? null : new String(value, StandardCharsets.UTF_8);
   }
 
   /** Key counts per type, only types holding at least one key. */
@@ -205,18 +217,22 @@ final class SessionEntry {
     return counts;
   }
 
-  ArrayDeque<StoredMessage> messages() {
+  MessageRing messages() {
     return messages;
   }
 
   /** A copy that stays valid while this entry keeps changing. */
   SessionExport export() {
     Map<String, Map<String, String>> keyCopy = new TreeMap<>();
-    keys.forEach((type, values) -> keyCopy.put(type, new LinkedHashMap<>(values)));
-    return new SessionExport(session, keyCopy, new ArrayList<>(messages), history);
+    keys.forEach((type, values) -> {
+      Map<String, String> copy = new LinkedHashMap<>();
+      values.forEach((keyId, value) -> copy.put(keyId, new String(value, StandardCharsets.UTF_8)));
+      keyCopy.put(type, copy);
+    });
+    return new SessionExport(session, keyCopy, messages.toList(), history);
   }
 
-  private static long keySize(String keyId, String value) {
-    return value == null ? 0 : SessionSize.utf8Length(keyId) + SessionSize.utf8Length(value);
+  private static long keySize(String keyId, byte[] value) {
+    return value == null ? 0 : SessionSize.utf8Length(keyId) + value.length;
   }
 }

@@ -27,6 +27,11 @@ import java.util.TreeSet;
  * paging), plus one index by expiry instant so that sweeping costs only what it removes. Changes
  * arrive only through {@link #apply}, both for live writes and for a journal replay. Not
  * thread-safe: one event-loop thread owns it.
+ *
+ * <p>A session sits in the expiry index once, at an instant no later than its expiry: a write that
+ * pushes the expiry further leaves the index as it is (every write refreshes the expiry, and moving
+ * the session in the tree each time would keep two new objects per write and relink old ones), and
+ * the sweep that reaches the earlier instant moves the session to its expiry then.
  */
 final class SessionTable {
   private final Map<String, TreeMap<String, SessionEntry>> tenants = new HashMap<>();
@@ -84,14 +89,23 @@ final class SessionTable {
     return sessions.subMap(from, fromPrefix, end, false);
   }
 
-  /** The sessions expired at {@code now}, soonest first, without removing them. */
+  /**
+   * The sessions expired at {@code now}, soonest first, without removing them; a session the index
+   * holds at an earlier instant than its expiry moves to its expiry.
+   */
   List<ExpiryKey> expiredAt(long now) {
     List<ExpiryKey> expired = new ArrayList<>();
+    List<ExpiryKey> later = new ArrayList<>();
     for (ExpiryKey key : byExpiry) {
       if (key.expiresAt() > now) {
         break;
       }
-      expired.add(key);
+      (find(key.tenant(), key.id()).session().expiredAt(now) ? expired : later).add(key);
+    }
+    for (ExpiryKey key : later) {
+      SessionEntry entry = find(key.tenant(), key.id());
+      unindex(key.tenant(), entry);
+      index(key.tenant(), entry);
     }
     return expired;
   }
@@ -159,15 +173,18 @@ final class SessionTable {
     if (entry == null) {
       return insert(tenant, new SessionEntry(session));
     }
-    unindex(tenant, entry.session());
     entry.session(session);
-    index(tenant, session);
+    long indexed = entry.indexedExpiry();
+    if (session.expiresAt() == 0 || indexed == 0 || session.expiresAt() < indexed) {
+      unindex(tenant, entry);
+      index(tenant, entry);
+    }
     return entry;
   }
 
   private SessionEntry insert(String tenant, SessionEntry entry) {
     tenants.computeIfAbsent(tenant, t -> new TreeMap<>()).put(entry.session().id(), entry);
-    index(tenant, entry.session());
+    index(tenant, entry);
     return entry;
   }
 
@@ -175,22 +192,26 @@ final class SessionTable {
     TreeMap<String, SessionEntry> sessions = tenants.get(tenant);
     SessionEntry entry = sessions == null ? null : sessions.remove(id);
     if (entry != null) {
-      unindex(tenant, entry.session());
+      unindex(tenant, entry);
       if (sessions.isEmpty()) {
         tenants.remove(tenant);
       }
     }
   }
 
-  private void index(String tenant, Session session) {
+  /** Indexes the entry at its expiry (none without one); it is not in the index. */
+  private void index(String tenant, SessionEntry entry) {
+    Session session = entry.session();
     if (session.expiresAt() != 0) {
       byExpiry.add(new ExpiryKey(session.expiresAt(), tenant, session.id()));
     }
+    entry.indexedExpiry(session.expiresAt());
   }
 
-  private void unindex(String tenant, Session session) {
-    if (session.expiresAt() != 0) {
-      byExpiry.remove(new ExpiryKey(session.expiresAt(), tenant, session.id()));
+  private void unindex(String tenant, SessionEntry entry) {
+    if (entry.indexedExpiry() != 0) {
+      byExpiry.remove(new ExpiryKey(entry.indexedExpiry(), tenant, entry.session().id()));
+      entry.indexedExpiry(0);
     }
   }
 }

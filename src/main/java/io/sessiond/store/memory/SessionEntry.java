@@ -157,6 +157,13 @@ final class SessionEntry {
   private void putKey(String type, String keyId, String value) {
     LinkedHashMap<String, byte[]> ofType = keys.get(type);
     byte[] bytes = value == null ? null : value.getBytes(StandardCharsets.UTF_8);
+    byte[] current = bytes == null || ofType == null ? null : ofType.get(keyId);
+    if (current != null && current.length == bytes.length) {
+      // Written over in place: the array never leaves this entry (reads copy it into a String), and the
+      // kept object stays the old one, so the write leaves nothing new for the collector to copy.
+      System.arraycopy(bytes, 0, current, 0, bytes.length);
+      return;
+    }
     byte[] old = bytes == null ? (ofType == null ? null : ofType.remove(keyId))
         : keys.computeIfAbsent(type, t -> new LinkedHashMap<>()).put(keyId, bytes);
     keyBytes += keySize(keyId, bytes) - keySize(keyId, old);

@@ -758,6 +758,20 @@ public abstract class SessionStoreContract {
   }
 
   @Test
+  void keyBatch_rewritingAValueAtItsByteLength_readsTheNewValue_whileAnEarlierExportKeepsTheOld(VertxTestContext tc) {
+    // "é" and "ab" are both 4 UTF-8 bytes with their quotes: a rewrite a store may do in place.
+    run(tc, () -> create(id)
+        .compose(s -> writeKeys(id, keyBatch("pre-key", "1", "\"é\"", "2", "\"cd\"")))
+        .compose(w -> store.export(ref(id)))
+        .compose(before -> writeKeys(id, keyBatch("pre-key", "1", "\"ab\"", "2", "\"ü\""))
+            .compose(w -> query(id, "pre-key", "1", "2"))
+            .compose(checking(k -> {
+              assertEquals(orderedMap("1", "\"ab\"", "2", "\"ü\""), k.values());
+              assertEquals(orderedMap("1", "\"é\"", "2", "\"cd\""), before.keys().get("pre-key"));
+            }))));
+  }
+
+  @Test
   void queryKeys_leavesMissingIdsAbsent(VertxTestContext tc) {
     run(tc, () -> create(id)
         .compose(s -> writeKeys(id, keyBatch("pre-key", "1", "1")))

@@ -59,6 +59,22 @@ export async function baileysSuite (name, passed) {
     return { state, auth, saveCreds, clear, repo: I.makeLibSignalRepository(auth, logger) }
   }
 
+  /**
+   * Stores a one-time pre-key `keyId` in `owner`'s keys (in a transaction given `txArgs`) and returns the
+   * pre-key bundle another identity starts a Signal session from.
+   */
+  async function preKeyBundle (owner, keyId, ...txArgs) {
+    const preKey = Curve.generateKeyPair()
+    await owner.auth.keys.transaction(() => owner.auth.keys.set({ 'pre-key': { [keyId]: preKey } }), ...txArgs)
+    const c = owner.state.creds
+    return {
+      registrationId: c.registrationId,
+      identityKey: generateSignalPubKey(c.signedIdentityKey.public),
+      signedPreKey: { keyId: c.signedPreKey.keyId, publicKey: generateSignalPubKey(c.signedPreKey.keyPair.public), signature: c.signedPreKey.signature },
+      preKey: { keyId, publicKey: generateSignalPubKey(preKey.public) }
+    }
+  }
+
   test(`${label}: creds: initAuthCreds on first use, saved and reloaded byte for byte`, async () => {
     const a = await load('bot-creds')
     assert.ok(Buffer.isBuffer(a.state.creds.noiseKey.private))
@@ -104,15 +120,7 @@ export async function baileysSuite (name, passed) {
     // Bob publishes a pre-key bundle from his stored identity.
     let bob = await load('bob')
     await bob.saveCreds()
-    const preKey = Curve.generateKeyPair()
-    await bob.auth.keys.transaction(() => bob.auth.keys.set({ 'pre-key': { 5: preKey } }))
-    const c = bob.state.creds
-    const bundle = {
-      registrationId: c.registrationId,
-      identityKey: generateSignalPubKey(c.signedIdentityKey.public),
-      signedPreKey: { keyId: c.signedPreKey.keyId, publicKey: generateSignalPubKey(c.signedPreKey.keyPair.public), signature: c.signedPreKey.signature },
-      preKey: { keyId: 5, publicKey: generateSignalPubKey(preKey.public) }
-    }
+    const bundle = await preKeyBundle(bob, 5)
     let alice = await load('alice')
     await alice.saveCreds()
     await alice.auth.keys.transaction(() => alice.repo.injectE2ESession({ jid: bobJid, session: bundle }))
@@ -149,15 +157,7 @@ export async function baileysSuite (name, passed) {
       const bobLid = '999000111@lid'
       const bob = await load('lid-bob')
       await bob.saveCreds()
-      const preKey = Curve.generateKeyPair()
-      await bob.auth.keys.transaction(() => bob.auth.keys.set({ 'pre-key': { 7: preKey } }), 'pre-key')
-      const c = bob.state.creds
-      const bundle = {
-        registrationId: c.registrationId,
-        identityKey: generateSignalPubKey(c.signedIdentityKey.public),
-        signedPreKey: { keyId: c.signedPreKey.keyId, publicKey: generateSignalPubKey(c.signedPreKey.keyPair.public), signature: c.signedPreKey.signature },
-        preKey: { keyId: 7, publicKey: generateSignalPubKey(preKey.public) }
-      }
+      const bundle = await preKeyBundle(bob, 7, 'pre-key')
       let alice = await load('lid-alice')
       await alice.saveCreds()
       await alice.auth.keys.transaction(() => alice.repo.injectE2ESession({ jid: bobPn, session: bundle }), bobPn)

@@ -1,19 +1,15 @@
-import { test, before, after } from 'node:test'
+import { test, before } from 'node:test'
 import assert from 'node:assert/strict'
 import { createServer } from 'node:http'
 import { createServer as createTcpServer, connect } from 'node:net'
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { SessiondClient, SessiondError } from '../src/index.js'
-import { startDaemon } from './support/daemon.js'
+import { newTenant } from './support/daemon.js'
 
 let daemon, client
 before(async () => {
-  daemon = await startDaemon()
+  daemon = await newTenant()
   client = new SessiondClient({ url: daemon.url, apiKey: daemon.apiKey })
 })
-after(() => daemon?.stop())
 
 test('errors carry the problem+json status, type and detail', async () => {
   await client.putSession('c1', { data: {} })
@@ -211,20 +207,13 @@ test('backoff is exponential with jitter, capped', async () => {
 })
 
 test('the real daemon\'s rate limit (429 with Retry-After) is ridden out', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'sessiond-tenants-'))
-  const key = 'limited-key-0123456789'
-  writeFileSync(join(dir, 'tenants.json'), JSON.stringify({ tenants: [{ id: 'limited', keys: [key], requestsPerSecond: 3 }] }))
-  const limited = await startDaemon({ TENANTS_FILE: join(dir, 'tenants.json') })
-  try {
-    const raw = new SessiondClient({ url: limited.url, apiKey: key, retries: 0 })
-    const statuses = await Promise.all(Array.from({ length: 8 }, () => raw.getSession('nope').then(() => 200, e => e.status)))
-    assert.ok(statuses.includes(429), String(statuses))
-    const c = new SessiondClient({ url: limited.url, apiKey: key })
-    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => c.putSession('r' + i, { data: { i } })))
-    assert.deepEqual(results.map(r => r.data.i), [0, 1, 2, 3, 4, 5, 6, 7])
-  } finally {
-    await limited.stop()
-  }
+  const limited = await newTenant({ limits: { requestsPerSecond: 3 } })
+  const raw = new SessiondClient({ url: limited.url, apiKey: limited.apiKey, retries: 0 })
+  const statuses = await Promise.all(Array.from({ length: 8 }, () => raw.getSession('nope').then(() => 200, e => e.status)))
+  assert.ok(statuses.includes(429), String(statuses))
+  const c = new SessiondClient({ url: limited.url, apiKey: limited.apiKey })
+  const results = await Promise.all(Array.from({ length: 8 }, (_, i) => c.putSession('r' + i, { data: { i } })))
+  assert.deepEqual(results.map(r => r.data.i), [0, 1, 2, 3, 4, 5, 6, 7])
 })
 
 test('connection errors are retried and then reported; timeouts are reported', async () => {

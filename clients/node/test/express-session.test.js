@@ -1,20 +1,19 @@
 // SessiondStore with the real express-session and express. all/ids/length/clear use the server's
 // prefix listing (GET /v1/sessions?prefix=) and bulk delete (DELETE /v1/sessions?prefix=): the
 // tests marked [prefix listing] and [bulk delete] need a daemon that has them.
-import { test, before, after } from 'node:test'
+import { test, before } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import express from 'express'
 import session from 'express-session'
 import { SessiondStore, sessiondStore, SessiondClient } from '../src/index.js'
-import { startDaemon } from './support/daemon.js'
+import { newTenant } from './support/daemon.js'
 
 let daemon, client
 before(async () => {
-  daemon = await startDaemon()
+  daemon = await newTenant()
   client = new SessiondClient({ url: daemon.url, apiKey: daemon.apiKey })
 })
-after(() => daemon?.stop())
 
 /** A real express app with express-session on the given store; answers the visit count. */
 async function app (store, { cookie = { maxAge: 60000 }, genid } = {}) {

@@ -1,13 +1,13 @@
 // Leases through Baileys' own code path: two processes (two useSessiondAuthState calls, each with its
 // own client) for one account; the second waits while the first holds the lease, and once it has
 // taken over, every write of the first (Baileys' key store, saveCreds) is refused by sessiond.
-import { test, before, after } from 'node:test'
+import { test, before } from 'node:test'
 import assert from 'node:assert/strict'
 import * as baileys from '@whiskeysockets/baileys'
 import { Curve } from '@whiskeysockets/baileys/lib/Utils/crypto.js'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { useSessiondAuthState, BufferJSON, SessiondClient, SessiondError } from '../src/index.js'
-import { startDaemon } from './support/daemon.js'
+import { newTenant } from './support/daemon.js'
 
 const { makeCacheableSignalKeyStore, addTransactionCapability } = baileys
 const logger = { level: 'silent', trace () {}, debug () {}, info () {}, warn () {}, error () {}, fatal () {}, child () { return logger } }
@@ -15,10 +15,9 @@ const logger = { level: 'silent', trace () {}, debug () {}, info () {}, warn () 
 let daemon
 let client
 before(async () => {
-  daemon = await startDaemon()
+  daemon = await newTenant()
   client = new SessiondClient({ url: daemon.url, apiKey: daemon.apiKey })
 })
-after(() => daemon?.stop())
 
 /** One bot process: its own client, Baileys' key store wrapped as its socket wraps it. */
 async function start (sessionId, lease) {

@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { startDaemon } from './support/daemon.js'
+import { newTenant } from './support/daemon.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 let daemon, dir
@@ -18,11 +18,10 @@ function run (cmd, args, options = {}) {
 }
 
 before(async () => {
-  daemon = await startDaemon()
+  daemon = await newTenant()
   dir = mkdtempSync(join(tmpdir(), 'sessiond-consumer-'))
 })
 after(async () => {
-  await daemon?.stop()
   if (dir) rmSync(dir, { recursive: true, force: true })
 })
 

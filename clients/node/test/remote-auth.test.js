@@ -15,19 +15,18 @@ import wwebjs from 'whatsapp-web.js'
 import { SessiondRemoteAuthStore, SessiondClient, remoteAuthSessionId } from '../src/index.js'
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
-import { startDaemon, JAR } from './support/daemon.js'
+import { newTenant, JAR } from './support/daemon.js'
 import { httpFetch } from './support/http-fetch.js'
 
 const { RemoteAuth } = wwebjs
 let daemon, client
 const startCwd = process.cwd()
 before(async () => {
-  daemon = await startDaemon()
+  daemon = await newTenant()
   client = new SessiondClient({ url: daemon.url, apiKey: daemon.apiKey })
 })
 after(async () => {
   process.chdir(startCwd)
-  await daemon?.stop()
 })
 
 /** A machine: a fresh working directory (no .wwebjs_auth yet), made the process's. */

@@ -1,20 +1,21 @@
 // Webhooks through the client: a real receiver (node:http) registered with createWebhook gets the
 // daemon's signed deliveries, and verifyWebhookSignature accepts them over the raw bytes and refuses a
 // tampered body, another secret, a stale timestamp and a malformed header. A receiver that always fails
-// leaves its event in the dead letters.
+// leaves its event in the dead letters. The run's daemon (test/run.js) delivers to private addresses
+// (the receiver is on 127.0.0.1), polls every 50 ms and gives up after 2 attempts.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { createServer } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { SessiondClient, SessiondError, verifyWebhookSignature } from '../src/index.js'
-import { startDaemon } from './support/daemon.js'
+import { newTenant } from './support/daemon.js'
 
 let daemon, client, receiver
 const deliveries = [] // {headers, raw}
 let failing = false
 
 before(async () => {
-  daemon = await startDaemon({ WEBHOOKS_ALLOW_PRIVATE: 'true', WEBHOOKS_POLL_MS: '50', WEBHOOKS_BACKOFF_MS: '50', WEBHOOKS_MAX_ATTEMPTS: '2' })
+  daemon = await newTenant()
   client = new SessiondClient({ url: daemon.url, apiKey: daemon.apiKey })
   receiver = createServer((req, res) => {
     const chunks = []
@@ -28,7 +29,6 @@ before(async () => {
   await new Promise(resolve => receiver.listen(0, '127.0.0.1', resolve))
 })
 after(async () => {
-  await daemon?.stop()
   await new Promise(resolve => receiver ? receiver.close(resolve) : resolve())
 })
 

@@ -6,14 +6,14 @@
 // its socket uses), with a real Signal session between two identities whose state is reloaded from
 // sessiond before every message, so every ratchet step must have round-tripped through the daemon;
 // on 7.x also its LID mapping store, session migration to a LID, identity keys and tctokens.
-import { test, before, after } from 'node:test'
+import { test, before } from 'node:test'
 import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { useSessiondAuthState, migrateMultiFileAuthState, BufferJSON, SessiondClient } from '../../src/index.js'
-import { startDaemon } from './daemon.js'
+import { newTenant } from './daemon.js'
 
 const require = createRequire(import.meta.url)
 const logger = { level: 'silent', trace () {}, debug () {}, info () {}, warn () {}, error () {}, fatal () {}, child () { return logger } }
@@ -43,9 +43,8 @@ async function install (name, passed) {
 /** Registers the suite for the Baileys installed as `name`; `passed`: given to the adapter as its `baileys` option. */
 export async function baileysSuite (name, passed) {
   let daemon
-  before(async () => { daemon = await startDaemon() })
-  after(() => daemon?.stop())
-  const I = await install(name, passed)
+  before(async () => { daemon = await newTenant() })
+    const I = await install(name, passed)
   const { initAuthCreds, makeCacheableSignalKeyStore, addTransactionCapability, generateSignalPubKey, proto, useMultiFileAuthState } = I.B
   const { Curve } = I
   const label = `${name}@${I.version}`

@@ -1,7 +1,9 @@
-// Starts a real sessiond (the jar Maven built) on a free port with a random tenant and key. The store
-// is the memory store, or Redis when SESSIOND_TEST_REDIS_URL is set (e.g. redis://localhost:6379):
-// `SESSIOND_TEST_REDIS_URL=redis://localhost:6379 npm test` runs every test on the Redis store; the
-// random tenant keeps runs sharing one Redis apart.
+// The daemon the tests talk to. test/run.js (npm test) starts one real sessiond (the jar Maven built)
+// for the whole run, on a free port with an administration key, and every test file takes a tenant of
+// its own on it (newTenant: a random id, a key issued over /v1/admin), so files share the daemon but
+// no data. The store is the memory store, or Redis when SESSIOND_TEST_REDIS_URL is set (e.g.
+// redis://localhost:6379): `SESSIOND_TEST_REDIS_URL=redis://localhost:6379 npm test` runs every test on
+// the Redis store; random tenants keep runs sharing one Redis apart.
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdtempSync } from 'node:fs'
@@ -11,6 +13,7 @@ import { createServer } from 'node:net'
 import { get } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { httpFetch } from './http-fetch.js'
 
 export const JAR = fileURLToPath(new URL('../../../../target/sessiond.jar', import.meta.url))
 
@@ -43,6 +46,11 @@ function readyStatus (port) {
   })
 }
 
+/**
+ * Starts a daemon with one random tenant and key (test/run.js starts the run's daemon with it); `env`
+ * adds to or overrides its environment. Ready once /health/ready answers 200 and it logged the store
+ * asked for.
+ */
 export async function startDaemon (env = {}) {
   if (!existsSync(JAR)) throw new Error(`${JAR} is missing: run mvn package first`)
   const port = await freePort()
@@ -86,4 +94,33 @@ export async function startDaemon (env = {}) {
       child.kill('SIGTERM')
     })
   }
+}
+
+/**
+ * A tenant of its own on the run's daemon (started by test/run.js, which passes its address and
+ * administration key as SESSIOND_TEST_DAEMON_URL and SESSIOND_TEST_ADMIN_KEY): a random id created
+ * with `limits` (as POST /v1/admin/tenants takes them; those not given take the daemon's defaults) and
+ * a key issued for it. Every file calls it in its before hook; its data is the tenant's alone.
+ */
+export async function newTenant ({ limits } = {}) {
+  const url = process.env.SESSIOND_TEST_DAEMON_URL
+  const adminKey = process.env.SESSIOND_TEST_ADMIN_KEY
+  if (!url || !adminKey) {
+    throw new Error('no test daemon: run the tests with npm test (node test/run.js [test files]), which starts the daemon they share')
+  }
+  const tenant = 't-' + randomBytes(6).toString('hex')
+  await admin(url, adminKey, 'POST', '/v1/admin/tenants', { id: tenant, ...(limits ? { limits } : {}) })
+  const { key } = await admin(url, adminKey, 'POST', `/v1/admin/tenants/${tenant}/keys`)
+  return { url, tenant, apiKey: key, store: process.env.SESSIOND_TEST_DAEMON_STORE }
+}
+
+async function admin (url, adminKey, method, path, body) {
+  const res = await httpFetch(url + path, {
+    method,
+    headers: { authorization: `Bearer ${adminKey}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined
+  })
+  const text = await res.text()
+  if (res.status !== 201) throw new Error(`${method} ${path}: ${res.status} ${text}`)
+  return JSON.parse(text)
 }

@@ -11,8 +11,9 @@ import java.util.Map;
 /**
  * Runs the Node client's tests ({@code npm test} in clients/node) twice against the jar the build
  * made: on the memory store, then on the Redis store with a private Redis started here (the same
- * embedded server the Java tests use; {@code SESSIOND_TEST_REDIS_URL} points the tests' daemons at
- * it). The second run leaves out the test files whose outcome no store can change
+ * embedded server the Java tests use; {@code SESSIOND_TEST_REDIS_URL} points the run's daemon at
+ * it). Each run starts one daemon that all its test files share, each file on a tenant of its own
+ * (clients/node/test/run.js). The second run leaves out the test files whose outcome no store can change
  * ({@link #STORE_INDEPENDENT}: the package's contents and its types, which npm pack and tsc check):
  * they ran in the first. Maven runs it in the integration-test phase ({@code exec}, test classpath); the output of
  * npm is streamed as it comes, and the exit code is non-zero when either run failed or npm is
@@ -50,8 +51,8 @@ public final class NodeClientTests {
   }
 
   /**
-   * Runs {@code npm test} with the store chosen by {@code SESSIOND_TEST_REDIS_URL} (on Redis, the same
-   * command without the {@link #STORE_INDEPENDENT} files); its exit code.
+   * Runs {@code npm test} with the store chosen by {@code SESSIOND_TEST_REDIS_URL} (on Redis, with the
+   * test files named, all but the {@link #STORE_INDEPENDENT} ones); its exit code.
    */
   private static int npmTest(Path dir, String store, String redisUrl) {
     List<String> command = List.of("npm", "test");
@@ -64,7 +65,7 @@ public final class NodeClientTests {
         System.err.println("NodeClientTests: cannot list " + dir.resolve("test") + ": " + e.getMessage());
         return 1;
       }
-      command = new java.util.ArrayList<>(List.of("node", "--test", "--test-concurrency=1"));
+      command = new java.util.ArrayList<>(List.of("npm", "test", "--"));
       command.addAll(files);
     }
     System.out.println("NodeClientTests: " + String.join(" ", command) + " on the " + store + " store, in " + dir);

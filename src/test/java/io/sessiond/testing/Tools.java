@@ -28,7 +28,10 @@ public final class Tools {
       Assumptions.abort(reason);
     }
     run(List.of("apt-get", "update", "-qq"));
-    run(List.of("apt-get", "install", "-y", "-qq", pkg));
+    // Without its recommendations: prometheus recommends prometheus-node-exporter, which brings
+    // smartmontools, ipmitool, nvme-cli and more, and their set-up took most of a minute on a fresh
+    // machine; what a test needs is in the package and its dependencies.
+    run(List.of("apt-get", "install", "-y", "-qq", "--no-install-recommends", pkg));
     found = which(binary);
     if (found == null) {
       throw new AssertionError("apt-get installed " + pkg + " but " + binary + " is still not on the PATH");

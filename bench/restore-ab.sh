@@ -7,8 +7,9 @@
 # bench/scale.sh: ~1 KiB data, creds, 20 pre-keys, 20 messages), then the baseline jar and the measured jar each
 # restore all of them into an empty private Redis (AUTO_RESTORE_SESSIONS=true), P times, side by side in
 # alternating order (pair 1 baseline first, pair 2 measured first, ...). Per run: the restore's own log line
-# (time, rate) and the CPU seconds of sessiond, Redis and PostgreSQL from the daemon's launch until
-# /health/ready; sessiond's start-up CPU without a restore is measured once per jar and subtracted.
+# (time, rate) and the CPU seconds of sessiond, Redis and PostgreSQL (and apart, PostgreSQL's own processes that are
+# not the daemon's connections: checkpointer, writers, autovacuum) from the daemon's launch until /health/ready;
+# sessiond's start-up CPU without a restore is measured once per jar and subtracted.
 # Redis's INFO commandstats of each jar's last run is summarised per session (where Redis's time goes).
 # --also JAR runs a third jar in every pair, between the other two (pair 1 baseline, also, measured; pair 2
 # measured, also, baseline; ...): for instance main beside a change and the baseline, in the same run.
@@ -81,6 +82,16 @@ pg_cpu() {
   local pm total=0 p
   pm=$(head -1 "$PGDATA/postmaster.pid")
   for p in $pm $(pgrep -P "$pm"); do total=$(awk -v a="$total" -v b="$(cpu_s "$p")" 'BEGIN { printf "%.2f", a + b }'); done
+  echo "$total"
+}
+# Of which PostgreSQL's own processes (checkpointer, writers, autovacuum): not the daemon's connections.
+pg_bg_cpu() {
+  local pm total=0 p
+  pm=$(head -1 "$PGDATA/postmaster.pid")
+  for p in $pm $(pgrep -P "$pm"); do
+    { tr '\0' ' ' < "/proc/$p/cmdline"; } 2> /dev/null | grep -q ' sessiond ' && continue
+    total=$(awk -v a="$total" -v b="$(cpu_s "$p")" 'BEGIN { printf "%.2f", a + b }')
+  done
   echo "$total"
 }
 stop_pid() {
@@ -189,14 +200,14 @@ run() { # name(baseline|measured) pair
     perf record -F 499 -g -p "$REDIS_PID" -o "$WORK/redis-$name-$pair.perf" > /dev/null 2>&1 &
     perf_pid=$!
   fi
-  r0=$(cpu_s "$REDIS_PID"); p0=$(pg_cpu); t0=$(date +%s.%N); rs0=$(sys_s "$REDIS_PID")
+  r0=$(cpu_s "$REDIS_PID"); p0=$(pg_cpu); pb0=$(pg_bg_cpu); t0=$(date +%s.%N); rs0=$(sys_s "$REDIS_PID")
   if [[ $name == measured ]]; then
     start_sessiond "$name-$pair" "$WORK/$name.jar" AUTO_RESTORE_SESSIONS=true "${MEASURED_ENV[@]}"
   else
     start_sessiond "$name-$pair" "$WORK/$name.jar" AUTO_RESTORE_SESSIONS=true
   fi
   wait_ready 600 || { log "$name did not become ready: $(tail -3 "$WORK/sessiond-$name-$pair.log")"; exit 1; }
-  t1=$(date +%s.%N); c=$(cpu_s "$SERVER_PID"); r1=$(cpu_s "$REDIS_PID"); p1=$(pg_cpu)
+  t1=$(date +%s.%N); c=$(cpu_s "$SERVER_PID"); r1=$(cpu_s "$REDIS_PID"); p1=$(pg_cpu); pb1=$(pg_bg_cpu)
   cs=$(sys_s "$SERVER_PID"); rs1=$(sys_s "$REDIS_PID"); jit=$(jit_s "$SERVER_PID")
   l1=$(cut -d' ' -f1 /proc/loadavg)
   redis-cli -p "$RP" info commandstats | tr -d '\r' > "$WORK/commandstats-$name-$pair.txt"
@@ -213,11 +224,12 @@ run() { # name(baseline|measured) pair
   d=$(awk -v c="$c" -v s="${STARTUP[$name]}" -v n="$n" 'BEGIN { printf "%.0f", (c - s) * 1e6 / n }')
   r=$(awk -v a="$r0" -v b="$r1" -v n="$n" 'BEGIN { printf "%.0f", (b - a) * 1e6 / n }')
   p=$(awk -v a="$p0" -v b="$p1" -v n="$n" 'BEGIN { printf "%.0f", (b - a) * 1e6 / n }')
+  pbg=$(awk -v a="$pb0" -v b="$pb1" -v n="$n" 'BEGIN { printf "%.0f", (b - a) * 1e6 / n }')
   ds=$(awk -v c="$cs" -v s="${STARTUP_SYS[$name]}" -v n="$n" 'BEGIN { printf "%.0f", (c - s) * 1e6 / n }')
   rsys=$(awk -v a="$rs0" -v b="$rs1" -v n="$n" 'BEGIN { printf "%.0f", (b - a) * 1e6 / n }')
   j=$(awk -v c="$jit" -v s="${STARTUP_JIT[$name]}" -v n="$n" 'BEGIN { printf "%.0f", (c - s) * 1e6 / n }')
-  log "pair $pair $name: $n in $ms ms = $rate/s; CPU µs/session sessiond $d (kernel $ds, JIT $j), Redis $r (kernel $rsys), PostgreSQL $p; load $l0 → $l1"
-  ROWS+=("| $pair | $name | $ms | $rate | $d ($ds; $j) | $r ($rsys) | $p | $((d + r + p)) | $l0 → $l1 |")
+  log "pair $pair $name: $n in $ms ms = $rate/s; CPU µs/session sessiond $d (kernel $ds, JIT $j), Redis $r (kernel $rsys), PostgreSQL $p (its own processes $pbg); load $l0 → $l1"
+  ROWS+=("| $pair | $name | $ms | $rate | $d ($ds; $j) | $r ($rsys) | $p ($pbg) | $((d + r + p)) | $l0 → $l1 |")
   SUM_RATE[$name]=$(( ${SUM_RATE[$name]:-0} + rate )); SUM_D[$name]=$(( ${SUM_D[$name]:-0} + d ))
   SUM_R[$name]=$(( ${SUM_R[$name]:-0} + r )); SUM_P[$name]=$(( ${SUM_P[$name]:-0} + p ))
   LAST_RATE=$rate
@@ -251,8 +263,9 @@ echo "- command: \`bench/restore-ab.sh${ARGS_TEXT:+ $ARGS_TEXT}\`"
 echo "- $N sessions of a bot's shape (~1 KiB data, creds, 20 pre-keys, 20 messages: 41 rows each in PostgreSQL) restored into an empty Redis, write-behind sync on, tenant limits off"
 echo "- sessiond start-up CPU without a restore (subtracted): baseline ${STARTUP[baseline]} s, measured ${STARTUP[measured]} s${ALSO:+, also ${STARTUP[also]} s}"
 echo "- JIT: the CPU of the JVM's live compiler threads (C1, C2) at readiness less that of the start-up without a restore"
+echo "- PostgreSQL: all its processes; in brackets those that are not the daemon's connections (checkpointer, writers, autovacuum)"
 echo
-echo "| pair | jar | restore ms | sessions/s | sessiond µs/session (kernel; JIT) | Redis µs/session (kernel) | PostgreSQL µs/session | total µs/session | load 1 min |"
+echo "| pair | jar | restore ms | sessions/s | sessiond µs/session (kernel; JIT) | Redis µs/session (kernel) | PostgreSQL µs/session (its own processes) | total µs/session | load 1 min |"
 echo "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
 printf '%s\n' "${ROWS[@]}"
 echo

@@ -35,7 +35,10 @@ public interface ChangeFeed {
   /** Acknowledges and forgets changes now committed in PostgreSQL. */
   Future<Void> done(List<String> entryIds);
 
-  /** Changes waiting (recorded, not yet in PostgreSQL). */
+  /**
+   * Changes waiting (recorded, not yet in PostgreSQL). On Redis Cluster a count at most a second old
+   * (an {@code XLEN} per active slot stream is counted at most once a second).
+   */
   Future<Long> backlog();
 
   /** The current state of the parts each request names; one result per request, {@code null} for a session that is gone. */

@@ -19,6 +19,9 @@ final class SlotActivity {
   private long hintsReadAt;
   private long sweptAt;
   private long claimedAt;
+  private long backlogAt;
+  private long counted = -1;
+  private boolean counting;
 
   synchronized long hintsReadAt() {
     return hintsReadAt;
@@ -77,6 +80,27 @@ final class SlotActivity {
       pending.add(slot);
     } else {
       backlog.remove(slot);
+    }
+  }
+
+  /**
+   * The last backlog count while it is younger than {@code everyMs}, or while another count is on its
+   * way; else -1, and the caller counts (and reports it with {@link #backlogCounted}).
+   */
+  synchronized long lastBacklog(long now, long everyMs) {
+    if (counted >= 0 && (counting || now - backlogAt < everyMs)) {
+      return counted;
+    }
+    counting = true;
+    return -1;
+  }
+
+  /** A count asked for at {@code at} ended: its result, or -1 when it failed. */
+  synchronized void backlogCounted(long at, long entries) {
+    counting = false;
+    if (entries >= 0) {
+      backlogAt = at;
+      counted = entries;
     }
   }
 

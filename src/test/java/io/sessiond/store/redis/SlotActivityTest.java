@@ -46,4 +46,18 @@ class SlotActivityTest {
     assertTrue(activity.pending().contains(3));
     assertEquals(List.of(3), activity.pending());
   }
+
+  @Test
+  void theBacklog_isCountedAtMostOncePerInterval_andAFailedCountIsNotKept() {
+    SlotActivity activity = new SlotActivity();
+    assertEquals(-1, activity.lastBacklog(0, 1000), "nothing counted yet: the caller counts");
+    activity.backlogCounted(0, 42);
+    assertEquals(42, activity.lastBacklog(999, 1000), "younger than the interval: the last count");
+    assertEquals(-1, activity.lastBacklog(1000, 1000), "as old as the interval: counted again");
+    assertEquals(42, activity.lastBacklog(1001, 1000), "while that count is on its way: the last one");
+    activity.backlogCounted(1000, -1);
+    assertEquals(-1, activity.lastBacklog(1002, 1000), "a failed count leaves the old one expired: counted again");
+    activity.backlogCounted(1002, 7);
+    assertEquals(7, activity.lastBacklog(1500, 1000));
+  }
 }
